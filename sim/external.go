@@ -1,0 +1,96 @@
+package sim
+
+import (
+	"fmt"
+	"time"
+)
+
+// External is an endpoint for code outside the simulation — a test, the
+// kubesim command, the HTTP front end playing kubectl. It is addressable by
+// name like an actor, so replies and watch events reach it, but it has no
+// goroutine: its calls drive the kernel until their reply arrives.
+type External struct{ a *actor }
+
+// External returns the endpoint with the given name, creating it on first
+// use. Its messages are sent from the given node ("" for outside the
+// cluster).
+func (k *Kernel) External(name, node string) *External {
+	if a, ok := k.actors[name]; ok {
+		if !a.ext {
+			panic(fmt.Sprintf("sim: %q is an actor, not an external endpoint", name))
+		}
+		return &External{a: a}
+	}
+	a := &actor{k: k, name: name, node: node, component: name, ext: true, state: stIdle, inc: 1}
+	a.rng = k.streamFor(name, 1)
+	k.actors[name] = a
+	k.node(node)
+	return &External{a: a}
+}
+
+// Name is the endpoint's name.
+func (e *External) Name() string { return e.a.name }
+
+// Now is the kernel's virtual time.
+func (e *External) Now() time.Duration { return e.a.k.now }
+
+// Send posts a message; it is delivered when the kernel steps.
+func (e *External) Send(to, kind string, body any) {
+	e.a.k.sendTo(e.a, to, kind, body, 0)
+}
+
+// Call sends a request and steps the kernel until the reply arrives, the
+// virtual timeout passes (ErrTimeout; zero means no timeout) or the event
+// queue runs dry (ErrNoProgress). Other messages for the endpoint wait in its
+// inbox (see Recv). Call must be made from the driver goroutine.
+func (e *External) Call(to, kind string, body any, timeout time.Duration) (*Message, error) {
+	a := e.a
+	k := a.k
+	if a.state == stCall {
+		return nil, fmt.Errorf("sim: %s already waits for a reply", a.name)
+	}
+	a.reply, a.callErr = nil, nil
+	a.waitCall = k.beginCall(a, to, kind, body, timeout)
+	a.state = stCall
+	for a.state == stCall {
+		if !k.Step() {
+			a.state = stIdle
+			a.waitToken, a.waitCall = 0, 0
+			return nil, ErrNoProgress
+		}
+	}
+	a.waitCall = 0
+	if a.callErr != nil {
+		return nil, a.callErr
+	}
+	m := a.reply
+	a.reply = nil
+	if m.Err != nil {
+		return m, m.Err
+	}
+	return m, nil
+}
+
+// Recv returns the next message that arrived for the endpoint, if any.
+func (e *External) Recv() (*Message, bool) { return e.a.mbox.pop() }
+
+// Pending is the number of messages waiting in the endpoint's inbox.
+func (e *External) Pending() int { return e.a.mbox.len() }
+
+// OnMessage registers fn to see every message as it is delivered (before
+// Recv). It runs on the driver goroutine.
+func (e *External) OnMessage(fn func(*Message)) { e.a.onMessage = fn }
+
+// Caller is what a client library needs from whoever it acts for: an actor
+// (through its Ctx) or an External endpoint.
+type Caller interface {
+	Name() string
+	Now() time.Duration
+	Send(to, kind string, body any)
+	Call(to, kind string, body any, timeout time.Duration) (*Message, error)
+}
+
+var (
+	_ Caller = (*Ctx)(nil)
+	_ Caller = (*External)(nil)
+)
