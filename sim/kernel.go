@@ -86,8 +86,8 @@ type Kernel struct {
 	running *actor
 	panic   *actorPanic
 
-	trace  *Trace
-	logs   *logBook
+	trace     *Trace
+	logs      *logBook
 	faults    faultTable
 	cancelled map[TimerID]bool
 	rng       *rand.Rand // the kernel's own stream (fault probabilities)
@@ -106,14 +106,14 @@ type node struct {
 // New returns a kernel whose randomness derives entirely from seed.
 func New(seed uint64, opts ...Option) *Kernel {
 	k := &Kernel{
-		seed:    seed,
-		epoch:   DefaultEpoch,
-		latency: DefaultLatency,
-		actors:  make(map[string]*actor),
-		nodes:   make(map[string]*node),
+		seed:      seed,
+		epoch:     DefaultEpoch,
+		latency:   DefaultLatency,
+		actors:    make(map[string]*actor),
+		nodes:     make(map[string]*node),
 		parked:    make(chan struct{}),
 		cancelled: make(map[TimerID]bool),
-		trace:   NewTrace(1 << 16),
+		trace:     NewTrace(1 << 16),
 	}
 	for _, o := range opts {
 		o.apply(k)
