@@ -428,8 +428,9 @@ func setTxnRev(resp *TxnResponse, rev int64) {
 	resp.Rev = rev
 	for j := range resp.Responses {
 		r := &resp.Responses[j]
-		r.Range.Rev = rev
 		switch r.Type {
+		case OpTypeRange:
+			r.Range.Rev = rev
 		case OpTypePut:
 			r.Put.Rev = rev
 		case OpTypeDelete:
