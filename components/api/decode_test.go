@@ -30,9 +30,9 @@ spec:
 			wantErr: `pod.yaml:8:5: Pod "web": unknown field "spec.containers[0].imagee"`,
 		},
 		{
-			name: "unknown field in flow style",
-			file: "pod.yaml",
-			in:   `{apiVersion: "v1", kind: "Pod", metadata: {name: "web"}, spec: {containers: [{name: "main", imagee: "nginx"}]}}`,
+			name:    "unknown field in flow style",
+			file:    "pod.yaml",
+			in:      `{apiVersion: "v1", kind: "Pod", metadata: {name: "web"}, spec: {containers: [{name: "main", imagee: "nginx"}]}}`,
 			wantErr: `pod.yaml:1:93: Pod "web": unknown field "spec.containers[0].imagee"`,
 		},
 		{

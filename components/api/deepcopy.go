@@ -1,6 +1,7 @@
 package api
 
 import (
+	"maps"
 	"reflect"
 	"sync"
 	"time"
@@ -43,131 +44,193 @@ var immutableTypes = map[reflect.Type]bool{
 	reflect.TypeOf(time.Location{}): true,
 }
 
-// copyPlan says, for a type, whether a plain assignment is a deep copy and,
-// for structs, which fields need a deeper walk.
-type copyPlan struct {
-	flat   bool
-	fields []int
-}
+// copyFunc copies src into the settable dst of the same type.
+type copyFunc func(dst, src reflect.Value)
 
-var copyPlans sync.Map // reflect.Type -> *copyPlan
+// copiers caches one compiled copyFunc per type; nil means a plain
+// assignment is already a deep copy.
+var copiers sync.Map // reflect.Type -> copyFunc
 
-func planFor(t reflect.Type) *copyPlan {
-	if p, ok := copyPlans.Load(t); ok {
-		return p.(*copyPlan)
+func deepCopyInto(dst, src reflect.Value) {
+	if c := copierFor(src.Type()); c != nil {
+		c(dst, src)
+		return
 	}
-	p := buildPlan(t, map[reflect.Type]bool{})
-	copyPlans.Store(t, p)
-	return p
+	dst.Set(src)
 }
 
-func buildPlan(t reflect.Type, visiting map[reflect.Type]bool) *copyPlan {
+func copierFor(t reflect.Type) copyFunc {
+	if c, ok := copiers.Load(t); ok {
+		return c.(copyFunc)
+	}
+	c := compileCopier(t, map[reflect.Type]*copyFunc{})
+	copiers.Store(t, c)
+	return c
+}
+
+// isFlat reports whether assignment deep-copies t: it holds no pointer,
+// slice, map, interface, channel or function (time values excepted).
+func isFlat(t reflect.Type, visiting map[reflect.Type]bool) bool {
 	if immutableTypes[t] {
-		return &copyPlan{flat: true}
+		return true
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
-		return &copyPlan{flat: false}
+		return false
 	case reflect.Array:
-		if visiting[t] {
-			return &copyPlan{flat: false}
-		}
-		visiting[t] = true
-		return &copyPlan{flat: buildPlan(t.Elem(), visiting).flat}
+		return isFlat(t.Elem(), visiting)
 	case reflect.Struct:
 		if visiting[t] {
-			return &copyPlan{flat: false}
+			return false
 		}
 		visiting[t] = true
-		p := &copyPlan{flat: true}
+		defer delete(visiting, t)
 		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !buildPlan(f.Type, visiting).flat {
-				if !f.IsExported() {
-					panic("api: DeepCopy cannot copy unexported field " + t.String() + "." + f.Name)
-				}
-				p.flat = false
-				p.fields = append(p.fields, i)
+			if !isFlat(t.Field(i).Type, visiting) {
+				return false
 			}
 		}
-		return p
 	}
-	return &copyPlan{flat: true}
+	return true
 }
 
-func deepCopyInto(dst, src reflect.Value) {
-	t := src.Type()
-	p := planFor(t)
-	if p.flat {
-		dst.Set(src)
-		return
+// compileCopier builds the copier of t once, so that copying walks only
+// the parts of a value that hold references, without re-inspecting types.
+func compileCopier(t reflect.Type, inProgress map[reflect.Type]*copyFunc) copyFunc {
+	if isFlat(t, map[reflect.Type]bool{}) {
+		return nil
 	}
+	if slot, ok := inProgress[t]; ok {
+		// A recursive type: call through the slot filled in below.
+		return func(dst, src reflect.Value) { (*slot)(dst, src) }
+	}
+	slot := new(copyFunc)
+	inProgress[t] = slot
+	var c copyFunc
 	switch t.Kind() {
 	case reflect.Pointer:
-		if src.IsNil() {
-			dst.SetZero()
-			return
+		elem := t.Elem()
+		ec := compileCopier(elem, inProgress)
+		c = func(dst, src reflect.Value) {
+			if src.IsNil() {
+				dst.SetZero()
+				return
+			}
+			n := reflect.New(elem)
+			if ec != nil {
+				ec(n.Elem(), src.Elem())
+			} else {
+				n.Elem().Set(src.Elem())
+			}
+			dst.Set(n)
 		}
-		n := reflect.New(t.Elem())
-		deepCopyInto(n.Elem(), src.Elem())
-		dst.Set(n)
 	case reflect.Slice:
-		if src.IsNil() {
-			dst.SetZero()
-			return
-		}
-		n := reflect.MakeSlice(t, src.Len(), src.Len())
-		if planFor(t.Elem()).flat {
-			reflect.Copy(n, src)
-		} else {
-			for i := 0; i < src.Len(); i++ {
-				deepCopyInto(n.Index(i), src.Index(i))
+		ec := compileCopier(t.Elem(), inProgress)
+		c = func(dst, src reflect.Value) {
+			if src.IsNil() {
+				dst.SetZero()
+				return
 			}
+			n := reflect.MakeSlice(t, src.Len(), src.Len())
+			if ec == nil {
+				reflect.Copy(n, src)
+			} else {
+				for i := 0; i < src.Len(); i++ {
+					ec(n.Index(i), src.Index(i))
+				}
+			}
+			dst.Set(n)
 		}
-		dst.Set(n)
 	case reflect.Map:
-		if src.IsNil() {
-			dst.SetZero()
-			return
-		}
-		n := reflect.MakeMapWithSize(t, src.Len())
-		flatKey, flatVal := planFor(t.Key()).flat, planFor(t.Elem()).flat
-		it := src.MapRange()
-		for it.Next() {
-			k, v := it.Key(), it.Value()
-			if !flatKey {
-				kc := reflect.New(t.Key()).Elem()
-				deepCopyInto(kc, k)
-				k = kc
+		kc := compileCopier(t.Key(), inProgress)
+		vc := compileCopier(t.Elem(), inProgress)
+		// The common flat maps are cloned without reflection.
+		switch t {
+		case reflect.TypeOf(map[string]string(nil)):
+			c = func(dst, src reflect.Value) {
+				dst.Set(reflect.ValueOf(maps.Clone(src.Interface().(map[string]string))))
 			}
-			if !flatVal {
-				vc := reflect.New(t.Elem()).Elem()
-				deepCopyInto(vc, v)
-				v = vc
+		case reflect.TypeOf(ResourceList(nil)):
+			c = func(dst, src reflect.Value) {
+				dst.Set(reflect.ValueOf(maps.Clone(src.Interface().(ResourceList))))
 			}
-			n.SetMapIndex(k, v)
 		}
-		dst.Set(n)
+		if c != nil {
+			break
+		}
+		c = func(dst, src reflect.Value) {
+			if src.IsNil() {
+				dst.SetZero()
+				return
+			}
+			n := reflect.MakeMapWithSize(t, src.Len())
+			it := src.MapRange()
+			for it.Next() {
+				k, v := it.Key(), it.Value()
+				if kc != nil {
+					kk := reflect.New(t.Key()).Elem()
+					kc(kk, k)
+					k = kk
+				}
+				if vc != nil {
+					vv := reflect.New(t.Elem()).Elem()
+					vc(vv, v)
+					v = vv
+				}
+				n.SetMapIndex(k, v)
+			}
+			dst.Set(n)
+		}
 	case reflect.Interface:
-		if src.IsNil() {
-			dst.SetZero()
-			return
+		c = func(dst, src reflect.Value) {
+			if src.IsNil() {
+				dst.SetZero()
+				return
+			}
+			e := src.Elem()
+			n := reflect.New(e.Type()).Elem()
+			deepCopyInto(n, e)
+			dst.Set(n)
 		}
-		e := src.Elem()
-		c := reflect.New(e.Type()).Elem()
-		deepCopyInto(c, e)
-		dst.Set(c)
 	case reflect.Struct:
-		dst.Set(src)
-		for _, i := range p.fields {
-			deepCopyInto(dst.Field(i), src.Field(i))
+		type fieldCopier struct {
+			index int
+			copy  copyFunc
+		}
+		var fields []fieldCopier
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			fc := compileCopier(f.Type, inProgress)
+			if fc == nil {
+				continue
+			}
+			if !f.IsExported() {
+				panic("api: DeepCopy cannot copy unexported field " + t.String() + "." + f.Name)
+			}
+			fields = append(fields, fieldCopier{i, fc})
+		}
+		c = func(dst, src reflect.Value) {
+			dst.Set(src)
+			for _, f := range fields {
+				f.copy(dst.Field(f.index), src.Field(f.index))
+			}
 		}
 	case reflect.Array:
-		for i := 0; i < src.Len(); i++ {
-			deepCopyInto(dst.Index(i), src.Index(i))
+		ec := compileCopier(t.Elem(), inProgress)
+		c = func(dst, src reflect.Value) {
+			dst.Set(src)
+			if ec == nil {
+				return
+			}
+			for i := 0; i < src.Len(); i++ {
+				ec(dst.Index(i), src.Index(i))
+			}
 		}
 	default:
-		// Channels and functions are shared: they have no deep copy.
-		dst.Set(src)
+		// Channels and functions have no deep copy: they are shared.
+		c = func(dst, src reflect.Value) { dst.Set(src) }
 	}
+	*slot = c
+	delete(inProgress, t)
+	return c
 }
