@@ -1,5 +1,7 @@
 package mvcc
 
+import "sort"
+
 // Compact discards the history that no read at or above rev needs: for every
 // key, the versions older than its newest version at or below rev, and
 // whole generations deleted before rev. A key deleted exactly at rev keeps
@@ -18,17 +20,24 @@ func (s *Store) Compact(rev int64) error {
 	if rev > s.rev {
 		return ErrFutureRev
 	}
+	prev := s.compactRev
 	s.compactRev = rev
 
-	var empty []*keyIndex
-	s.index.tree.Ascend(func(it indexItem) bool {
-		if it.ki.compact(rev) {
-			empty = append(empty, it.ki)
+	// Only keys with a record in [prev, rev] can lose anything: a previous
+	// compaction left each key at most one record at or below prev, and a
+	// tombstone it kept sits exactly at prev. So walk that stretch of the
+	// log rather than the whole index.
+	log := s.log
+	i := sort.Search(len(log), func(i int) bool { return log[i].kv.ModRevision >= prev })
+	for ; i < len(log) && log[i].kv.ModRevision <= rev; i++ {
+		ki := log[i].ki
+		if ki.compactedAt == rev {
+			continue
 		}
-		return true
-	})
-	for _, ki := range empty {
-		s.index.remove(ki)
+		ki.compactedAt = rev
+		if ki.compact(rev) {
+			s.index.remove(ki)
+		}
 	}
 
 	// Drop the records the index let go of. They all lie at or below rev,

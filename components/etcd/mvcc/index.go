@@ -1,8 +1,6 @@
 package mvcc
 
 import (
-	"sort"
-
 	"github.com/google/btree"
 )
 
@@ -24,7 +22,10 @@ func (a revision) less(b revision) bool {
 type record struct {
 	kv KeyValue // kv.ModRevision == rev.main; a tombstone carries only Key and ModRevision
 	// sub is the sub revision; main is kv.ModRevision.
-	sub       int64
+	sub int64
+	// ki is the key's index entry, so compaction can go from the revision
+	// log to the keys it touches.
+	ki        *keyIndex
 	tombstone bool
 	// dropped is set when compaction removes the record from the index, so
 	// the revision log can let go of it too.
@@ -40,6 +41,9 @@ func (r *record) rev() revision { return revision{main: r.kv.ModRevision, sub: r
 type keyIndex struct {
 	key  string
 	gens []generation // never empty
+	// compactedAt is the revision of the last compaction that visited the
+	// key, so a compaction visits each key once.
+	compactedAt int64
 }
 
 type generation struct {
@@ -84,13 +88,27 @@ func (ki *keyIndex) at(rev int64) *record {
 			continue // empty, or created after rev
 		}
 		// The last record at or before rev; it exists since recs[0] qualifies.
-		i := sort.Search(len(recs), func(i int) bool { return recs[i].kv.ModRevision > rev }) - 1
-		if r := recs[i]; !r.tombstone {
+		if r := recs[firstAfter(recs, rev)-1]; !r.tombstone {
 			return r
 		}
 		return nil
 	}
 	return nil
+}
+
+// firstAfter returns the index of the first record above main revision rev,
+// len(recs) if none.
+func firstAfter(recs []*record, rev int64) int {
+	lo, hi := 0, len(recs)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if recs[mid].kv.ModRevision > rev {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // compact drops the versions that no read at or above atRev can see, marking
@@ -112,7 +130,7 @@ func (ki *keyIndex) compact(atRev int64) (empty bool) {
 	}
 	g := &ki.gens[gi]
 	if n := len(g.recs); n > 0 {
-		keep := sort.Search(n, func(i int) bool { return g.recs[i].kv.ModRevision > atRev }) - 1
+		keep := firstAfter(g.recs, atRev) - 1
 		if keep > 0 {
 			for _, r := range g.recs[:keep] {
 				r.dropped = true

@@ -222,6 +222,7 @@ func decodeSnapshot(body []byte, opt RestoreOptions) (*Store, error) {
 		last = rec.rev()
 		ki := s.index.getOrCreate(key)
 		rec.kv.Key = ki.key
+		rec.ki = ki
 		wasLive := ki.latest() != nil
 		if rec.tombstone {
 			ki.tombstone(rec)

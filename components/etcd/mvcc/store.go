@@ -356,6 +356,7 @@ func (s *Store) put(key string, value []byte, lease LeaseID) (prev *record) {
 			Lease:          int64(lease),
 		},
 		sub: s.txnSub,
+		ki:  ki,
 	}
 	if len(value) > 0 {
 		r.kv.Value = append(make([]byte, 0, len(value)), value...)
@@ -410,6 +411,7 @@ func (s *Store) tombstone(ki *keyIndex, prev *record) {
 		kv:        KeyValue{Key: ki.key, ModRevision: s.txnMain},
 		sub:       s.txnSub,
 		tombstone: true,
+		ki:        ki,
 	}
 	s.txnSub++
 	if old := LeaseID(prev.kv.Lease); old != NoLease {

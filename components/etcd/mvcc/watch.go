@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // EventType says whether an event wrote or deleted a key.
@@ -76,54 +77,85 @@ type watcher struct {
 
 func (w *watcher) contains(k string) bool { return inRange(k, w.key, w.end) }
 
-// watcherIndex finds the watchers of a key: single-key watchers by hash,
-// range and prefix watchers through an interval tree.
+// watcherIndex finds the watchers of a key. Single-key watchers are found
+// by hash. Prefix watchers whose prefix ends in '/' (the apiserver's
+// per-resource and per-namespace watches) are found by hashing each
+// '/'-terminated prefix of the key, a handful of lookups. Every other range
+// goes into an interval tree.
 type watcherIndex struct {
-	byID   map[WatchID]*watcher
-	exact  map[string][]*watcher // in ID order
-	ranges rangeTree
-	nextID WatchID
+	byID     map[WatchID]*watcher
+	exact    map[string][]*watcher // in ID order
+	prefixes map[string][]*watcher // in ID order
+	ranges   rangeTree
+	nextID   WatchID
 
 	scratch []*watcher
 }
 
 func newWatcherIndex() watcherIndex {
 	return watcherIndex{
-		byID:   make(map[WatchID]*watcher),
-		exact:  make(map[string][]*watcher),
-		nextID: 1,
+		byID:     make(map[WatchID]*watcher),
+		exact:    make(map[string][]*watcher),
+		prefixes: make(map[string][]*watcher),
+		nextID:   1,
 	}
+}
+
+// isDirPrefix reports whether w watches exactly the keys under a
+// '/'-terminated prefix.
+func (w *watcher) isDirPrefix() bool {
+	return len(w.key) > 0 && w.key[len(w.key)-1] == '/' && w.end == PrefixEnd(w.key)
 }
 
 func (wi *watcherIndex) add(w *watcher) {
 	wi.byID[w.id] = w
-	if w.end == "" {
+	switch {
+	case w.end == "":
 		wi.exact[w.key] = append(wi.exact[w.key], w)
-	} else {
+	case w.isDirPrefix():
+		wi.prefixes[w.key] = append(wi.prefixes[w.key], w)
+	default:
 		wi.ranges.insert(w)
 	}
 }
 
 func (wi *watcherIndex) remove(w *watcher) {
 	delete(wi.byID, w.id)
-	if w.end != "" {
+	switch {
+	case w.end == "":
+		removeFrom(wi.exact, w)
+	case w.isDirPrefix():
+		removeFrom(wi.prefixes, w)
+	default:
 		wi.ranges.remove(w)
-		return
 	}
-	ws := wi.exact[w.key]
+}
+
+func removeFrom(m map[string][]*watcher, w *watcher) {
+	ws := m[w.key]
 	if i := slices.Index(ws, w); i >= 0 {
 		ws = slices.Delete(ws, i, i+1)
 	}
 	if len(ws) == 0 {
-		delete(wi.exact, w.key)
+		delete(m, w.key)
 	} else {
-		wi.exact[w.key] = ws
+		m[w.key] = ws
 	}
 }
 
 // match appends the watchers whose range holds k.
 func (wi *watcherIndex) match(k string, out []*watcher) []*watcher {
 	out = append(out, wi.exact[k]...)
+	if len(wi.prefixes) > 0 {
+		for i := 0; i < len(k); {
+			j := strings.IndexByte(k[i:], '/')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			out = append(out, wi.prefixes[k[:i]]...)
+		}
+	}
 	if wi.ranges.n > 0 {
 		out = wi.ranges.stab(k, out)
 	}
