@@ -117,6 +117,23 @@ type PodSpec struct {
 	PreemptionPolicy              *PreemptionPolicy          `json:"preemptionPolicy,omitempty"`
 	Overhead                      ResourceList               `json:"overhead,omitempty"`
 	TopologySpreadConstraints     []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	ShareProcessNamespace         *bool                      `json:"shareProcessNamespace,omitempty"`
+	RuntimeClassName              *string                    `json:"runtimeClassName,omitempty"`
+	SetHostnameAsFQDN             *bool                      `json:"setHostnameAsFQDN,omitempty"`
+	OS                            *PodOS                     `json:"os,omitempty"`
+	HostUsers                     *bool                      `json:"hostUsers,omitempty"`
+	SchedulingGates               []PodSchedulingGate        `json:"schedulingGates,omitempty"`
+}
+
+// PodOS names the operating system the pod needs.
+type PodOS struct {
+	Name string `json:"name"`
+}
+
+// PodSchedulingGate holds a pod back from scheduling until removed; the
+// scheduler reports such pods as SchedulingGated.
+type PodSchedulingGate struct {
+	Name string `json:"name"`
 }
 
 // Container is one container of a pod.

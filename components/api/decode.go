@@ -334,6 +334,9 @@ func (d *decoder) decodeDocument(root *yaml.Node, prefix string) []Object {
 	}
 	info, ok := ResourceForAPIVersionKind(apiVersion, kind)
 	if !ok {
+		info, ok = bodyKinds[GroupVersionKind{Group: ParseGroupVersion(apiVersion).Group, Version: ParseGroupVersion(apiVersion).Version, Kind: kind}]
+	}
+	if !ok {
 		if other, known := ResourceForKind(kind); known {
 			d.fail(avNode, join(prefix, "apiVersion"), fmt.Sprintf("%sunknown kind %q in apiVersion %q (%s is served as %q)", pathPrefix(prefix), kind, apiVersion, kind, other.APIVersion()))
 		} else {
@@ -357,6 +360,15 @@ func (d *decoder) decodeDocument(root *yaml.Node, prefix string) []Object {
 	}
 	*obj.GetTypeMeta() = TypeMeta{Kind: info.Kind, APIVersion: info.APIVersion()}
 	return []Object{obj}
+}
+
+// bodyKinds are request bodies of subresources that are objects but not
+// resources of their own; they decode like any kind.
+var bodyKinds = map[GroupVersionKind]*ResourceInfo{
+	scaleKind: {Group: "autoscaling", Version: "v1", Kind: "Scale", Namespaced: true,
+		newObject: func() Object { return &Scale{} }},
+	gvk("policy", "v1", "Eviction"): {Group: "policy", Version: "v1", Kind: "Eviction", Namespaced: true,
+		newObject: func() Object { return &Eviction{} }},
 }
 
 func metadataName(meta *yaml.Node) string {
@@ -607,7 +619,8 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string) {
 		}
 		v.Set(s)
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str" {
+		// An unquoted date stays text, as with kubectl's YAML reader.
+		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!str" && n.ShortTag() != "!!timestamp") {
 			d.typeErr(n, path, "expected a string, got "+describe(n))
 			return
 		}

@@ -312,3 +312,20 @@ func TestDecodeJSONLenientAndDefault(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, `strict decoding error: unknown field "propagation"`, err.Error())
 }
+
+func TestDecodeSubresourceBodies(t *testing.T) {
+	obj, err := DecodeJSON([]byte(`{"kind":"Scale","apiVersion":"autoscaling/v1","metadata":{"name":"web","namespace":"default"},"spec":{"replicas":5}}`))
+	require.NoError(t, err)
+	require.IsType(t, &Scale{}, obj)
+	assert.Equal(t, int32(5), obj.(*Scale).Spec.Replicas)
+
+	obj, err = DecodeJSON([]byte(`{"kind":"Eviction","apiVersion":"policy/v1","metadata":{"name":"web-1","namespace":"default"},"deleteOptions":{"gracePeriodSeconds":0}}`))
+	require.NoError(t, err)
+	require.IsType(t, &Eviction{}, obj)
+}
+
+func TestDecodeUnquotedDateAsString(t *testing.T) {
+	objs, err := DecodeManifests("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, annotations: {released: 2024-05-01}}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, "2024-05-01", objs[0].GetObjectMeta().Annotations["released"])
+}

@@ -350,6 +350,14 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return t.UnmarshalText([]byte(s))
 }
 
+// MarshalText formats as MarshalJSON does, without quotes ("" when zero).
+func (t Time) MarshalText() ([]byte, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	return []byte(t.UTC().Format(time.RFC3339)), nil
+}
+
 // UnmarshalText parses RFC 3339; the empty string is the zero time.
 func (t *Time) UnmarshalText(b []byte) error {
 	if len(b) == 0 {
@@ -412,6 +420,14 @@ func (t *MicroTime) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("expected an RFC 3339 timestamp string, got %s", b)
 	}
 	return t.UnmarshalText([]byte(s))
+}
+
+// MarshalText formats as MarshalJSON does, without quotes ("" when zero).
+func (t MicroTime) MarshalText() ([]byte, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	return []byte(t.UTC().Format(RFC3339Micro)), nil
 }
 
 // UnmarshalText parses RFC 3339 with optional fractional seconds.
