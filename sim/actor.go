@@ -230,6 +230,19 @@ func (k *Kernel) reply(from *actor, req *Message, kind string, body any, err err
 	k.send(m, req.sender, k.latencyBetween(from, req.sender))
 }
 
+// Stream sends a message on a stream bound to one incarnation of the
+// receiver, as a watch is bound to one connection. It reports false, and
+// sends nothing, when that incarnation is gone (crashed, restarted, its node
+// stopped): the server should then close the stream.
+func (c *Ctx) Stream(to string, incarnation int, kind string, body any) bool {
+	target := c.a.k.actors[to]
+	if target == nil || target.inc != incarnation || !target.alive() {
+		return false
+	}
+	c.Send(to, kind, body)
+	return true
+}
+
 // Sleep parks the actor for d of virtual time. Messages arriving meanwhile
 // wait in the inbox.
 func (c *Ctx) Sleep(d time.Duration) {
@@ -315,14 +328,19 @@ type Message struct {
 	From string
 	To   string
 
-	sender  *actor
-	callID  uint64 // non-zero on a Call's request
+	sender    *actor
+	senderInc int    // the sender's incarnation when it sent the message
+	callID    uint64 // non-zero on a Call's request
 	replyTo uint64 // non-zero on a reply
 	timer   TimerID
 }
 
 // IsCall reports whether the sender waits for a Reply.
 func (m *Message) IsCall() bool { return m.callID != 0 }
+
+// SenderIncarnation identifies the sender's incarnation, so a server can
+// bind a stream (a watch) to it: see Ctx.Stream.
+func (m *Message) SenderIncarnation() int { return m.senderInc }
 
 // IsTimer reports whether the message was set with After.
 func (m *Message) IsTimer() bool { return m.timer != 0 }
@@ -333,7 +351,11 @@ func (k *Kernel) latencyBetween(from, to *actor) time.Duration {
 
 // sendTo addresses a message by name.
 func (k *Kernel) sendTo(from *actor, to, kind string, body any, callID uint64) {
-	m := &Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, callID: callID}
+	inc := from.inc
+	if from.parent != nil {
+		inc = from.parent.inc // a task speaks for its actor
+	}
+	m := &Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, callID: callID}
 	target := k.actors[to]
 	if target == nil {
 		k.seq++

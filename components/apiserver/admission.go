@@ -1,0 +1,261 @@
+package apiserver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+)
+
+// Defaulting and admission. The real order is: decode and apply defaults,
+// mutating admission (every plugin), validation, validating admission,
+// storage. Each step that changes something says so in the trace.
+
+func ptr[T any](v T) *T { return &v }
+
+// setDefaults applies the defaults the real API types' defaulting functions
+// apply on decode, and reports what it set.
+func setDefaults(obj api.Object) []string {
+	var notes []string
+	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+	switch o := obj.(type) {
+	case *api.Pod:
+		defaultPodSpec(&o.Spec, note)
+		if o.Status.Phase == "" {
+			o.Status.Phase = api.PodPending
+		}
+		if o.Status.QOSClass == "" {
+			o.Status.QOSClass = qosClass(&o.Spec)
+		}
+	case *api.ReplicaSet:
+		if o.Spec.Replicas == nil {
+			o.Spec.Replicas = ptr(int32(1))
+			note("spec.replicas=1")
+		}
+		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.Deployment:
+		if o.Spec.Replicas == nil {
+			o.Spec.Replicas = ptr(int32(1))
+			note("spec.replicas=1")
+		}
+		if o.Spec.Strategy.Type == "" {
+			o.Spec.Strategy.Type = api.RollingUpdateDeploymentStrategyType
+		}
+		if o.Spec.Strategy.Type == api.RollingUpdateDeploymentStrategyType {
+			if o.Spec.Strategy.RollingUpdate == nil {
+				o.Spec.Strategy.RollingUpdate = &api.RollingUpdateDeployment{}
+			}
+			if o.Spec.Strategy.RollingUpdate.MaxUnavailable == nil {
+				o.Spec.Strategy.RollingUpdate.MaxUnavailable = ptr(api.FromString("25%"))
+			}
+			if o.Spec.Strategy.RollingUpdate.MaxSurge == nil {
+				o.Spec.Strategy.RollingUpdate.MaxSurge = ptr(api.FromString("25%"))
+			}
+		}
+		if o.Spec.RevisionHistoryLimit == nil {
+			o.Spec.RevisionHistoryLimit = ptr(int32(10))
+		}
+		if o.Spec.ProgressDeadlineSeconds == nil {
+			o.Spec.ProgressDeadlineSeconds = ptr(int32(600))
+		}
+		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.DaemonSet:
+		if o.Spec.UpdateStrategy.Type == "" {
+			o.Spec.UpdateStrategy.Type = api.RollingUpdateDaemonSetStrategyType
+		}
+		if o.Spec.RevisionHistoryLimit == nil {
+			o.Spec.RevisionHistoryLimit = ptr(int32(10))
+		}
+		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.Namespace:
+		if o.Status.Phase == "" {
+			o.Status.Phase = api.NamespaceActive
+		}
+		if len(o.Spec.Finalizers) == 0 {
+			o.Spec.Finalizers = []api.FinalizerName{api.FinalizerKubernetes}
+		}
+	case *api.Service:
+		if o.Spec.Type == "" {
+			o.Spec.Type = api.ServiceTypeClusterIP
+		}
+		if o.Spec.SessionAffinity == "" {
+			o.Spec.SessionAffinity = api.ServiceAffinityNone
+		}
+		if o.Spec.Type != api.ServiceTypeExternalName && o.Spec.InternalTrafficPolicy == nil {
+			o.Spec.InternalTrafficPolicy = ptr(api.ServiceInternalTrafficPolicyCluster)
+		}
+		for i := range o.Spec.Ports {
+			p := &o.Spec.Ports[i]
+			if p.Protocol == "" {
+				p.Protocol = api.ProtocolTCP
+			}
+			if p.TargetPort.Type == api.IntOrStringInt && p.TargetPort.IntVal == 0 && p.TargetPort.StrVal == "" {
+				p.TargetPort = api.FromInt32(p.Port)
+			}
+		}
+	}
+	return notes
+}
+
+func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {
+	if s.RestartPolicy == "" {
+		s.RestartPolicy = api.RestartPolicyAlways
+	}
+	if s.DNSPolicy == "" {
+		s.DNSPolicy = api.DNSClusterFirst
+	}
+	if s.SchedulerName == "" {
+		s.SchedulerName = api.DefaultSchedulerName
+	}
+	if s.TerminationGracePeriodSeconds == nil {
+		s.TerminationGracePeriodSeconds = ptr(int64(30))
+	}
+	if s.SecurityContext == nil {
+		s.SecurityContext = &api.PodSecurityContext{}
+	}
+	if s.EnableServiceLinks == nil {
+		s.EnableServiceLinks = ptr(true)
+	}
+	if s.PreemptionPolicy == nil {
+		s.PreemptionPolicy = ptr(api.PreemptLowerPriority)
+	}
+	if s.Priority == nil && s.PriorityClassName == "" {
+		s.Priority = ptr(int32(0))
+	}
+	for _, cs := range [][]api.Container{s.InitContainers, s.Containers} {
+		for i := range cs {
+			c := &cs[i]
+			if c.TerminationMessagePath == "" {
+				c.TerminationMessagePath = "/dev/termination-log"
+			}
+			if c.TerminationMessagePolicy == "" {
+				c.TerminationMessagePolicy = api.TerminationMessageReadFile
+			}
+			if c.ImagePullPolicy == "" {
+				c.ImagePullPolicy = defaultPullPolicy(c.Image)
+			}
+			for j := range c.Ports {
+				if c.Ports[j].Protocol == "" {
+					c.Ports[j].Protocol = api.ProtocolTCP
+				}
+			}
+		}
+	}
+}
+
+// defaultPullPolicy is Always for an untagged or :latest image, else
+// IfNotPresent.
+func defaultPullPolicy(image string) api.PullPolicy {
+	if strings.Contains(image, "@") {
+		return api.PullIfNotPresent
+	}
+	name := image
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if !strings.Contains(name, ":") || strings.HasSuffix(name, ":latest") {
+		return api.PullAlways
+	}
+	return api.PullIfNotPresent
+}
+
+func qosClass(s *api.PodSpec) api.PodQOSClass {
+	requests, limits, guaranteed := false, false, true
+	for _, c := range s.Containers {
+		if len(c.Resources.Requests) > 0 {
+			requests = true
+		}
+		if len(c.Resources.Limits) > 0 {
+			limits = true
+		}
+		for _, r := range []api.ResourceName{api.ResourceCPU, api.ResourceMemory} {
+			l, hasL := c.Resources.Limits[r]
+			q, hasR := c.Resources.Requests[r]
+			if !hasL || (hasR && q.Cmp(l) != 0) {
+				guaranteed = false
+			}
+		}
+	}
+	switch {
+	case !requests && !limits:
+		return api.PodQOSBestEffort
+	case guaranteed:
+		return api.PodQOSGuaranteed
+	}
+	return api.PodQOSBurstable
+}
+
+// mutatingAdmission runs the mutating admission plugins that matter here:
+// ServiceAccount and DefaultTolerationSeconds.
+func (s *server) mutatingAdmission(r *Request, obj api.Object) ([]string, error) {
+	pod, ok := obj.(*api.Pod)
+	if !ok || r.Verb != VerbCreate || r.Subresource != "" {
+		return nil, nil
+	}
+	var notes []string
+	// ServiceAccount: default the account and require that it exists.
+	if pod.Spec.ServiceAccountName == "" {
+		pod.Spec.ServiceAccountName = "default"
+		notes = append(notes, "ServiceAccount: spec.serviceAccountName=default")
+	}
+	pod.Spec.DeprecatedServiceAccount = pod.Spec.ServiceAccountName
+	if _, exists := s.cache.get(api.KeyFor("serviceaccounts", pod.Namespace, pod.Spec.ServiceAccountName)); !exists && !isMirrorPod(pod) {
+		name := pod.Name
+		if name == "" {
+			name = pod.GenerateName
+		}
+		return notes, apierrors.NewForbidden("", "pods", name, fmt.Errorf("error looking up service account %s/%s: serviceaccount %q not found", pod.Namespace, pod.Spec.ServiceAccountName, pod.Spec.ServiceAccountName))
+	}
+	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
+	// 300 s unless the pod says otherwise.
+	for _, key := range []string{api.TaintNodeNotReady, api.TaintNodeUnreachable} {
+		if toleratesNoExecute(pod.Spec.Tolerations, key) {
+			continue
+		}
+		pod.Spec.Tolerations = append(pod.Spec.Tolerations, api.Toleration{
+			Key: key, Operator: api.TolerationOpExists, Effect: api.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300)),
+		})
+		notes = append(notes, "DefaultTolerationSeconds: tolerate "+key+":NoExecute for 300s")
+	}
+	return notes, nil
+}
+
+// isMirrorPod reports whether a pod is the apiserver's view of a static pod
+// (kubelet creates those with the mirror annotation).
+func isMirrorPod(p *api.Pod) bool {
+	_, ok := p.Annotations[AnnotationMirrorPod]
+	return ok
+}
+
+func toleratesNoExecute(ts []api.Toleration, key string) bool {
+	for _, t := range ts {
+		if (t.Effect == "" || t.Effect == api.TaintEffectNoExecute) && (t.Key == key || (t.Key == "" && t.Operator == api.TolerationOpExists)) {
+			return true
+		}
+	}
+	return false
+}
+
+// namespaceLifecycle is the NamespaceLifecycle admission plugin, first in
+// the chain: nothing is created in a namespace that does not exist or is
+// being terminated.
+func (s *server) namespaceLifecycle(r *Request, info *api.ResourceInfo, obj api.Object) error {
+	if r.Verb != VerbCreate || !info.Namespaced || r.Subresource != "" {
+		return nil
+	}
+	ns := obj.GetObjectMeta().Namespace
+	e, ok := s.cache.get(api.KeyFor("namespaces", "", ns))
+	if !ok {
+		return apierrors.NewNotFound("", "namespaces", ns)
+	}
+	if e.obj.(*api.Namespace).Status.Phase == api.NamespaceTerminating {
+		name := obj.GetObjectMeta().Name
+		return apierrors.NewForbidden(info.Group, info.Resource, name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
+	}
+	return nil
+}
+
+// AnnotationMirrorPod marks a mirror pod: the apiserver's copy of a static
+// pod that a kubelet runs from a manifest on its disk.
+const AnnotationMirrorPod = "kubernetes.io/config.mirror"

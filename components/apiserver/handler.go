@@ -1,0 +1,440 @@
+package apiserver
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/etcd/mvcc"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// handler serves one request that needs etcd, in its own task.
+type handler struct {
+	s    *server
+	c    *sim.Ctx
+	etcd *etcd.Client
+	user UserInfo
+}
+
+func (h *handler) handle(r *Request, info *api.ResourceInfo) (*Response, error) {
+	switch r.Verb {
+	case VerbGet:
+		obj, _, err := h.read(info, r.Namespace, r.Name)
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Code: 200, Object: obj}, nil
+	case VerbList:
+		return h.list(r, info)
+	case VerbCreate:
+		if r.Subresource == "binding" {
+			return h.bind(r)
+		}
+		return h.create(r, info)
+	case VerbUpdate:
+		return h.update(r, info, r.Object)
+	case VerbPatch:
+		return h.patch(r, info)
+	case VerbDelete:
+		return h.delete(r, info)
+	case VerbDeleteCollection:
+		return h.deleteCollection(r, info)
+	}
+	return nil, apierrors.NewMethodNotSupported(info.Group, info.Resource, r.Verb)
+}
+
+// read is a quorum read of one object from etcd.
+func (h *handler) read(info *api.ResourceInfo, namespace, name string) (api.Object, int64, error) {
+	key := info.Key(namespace, name)
+	res, err := h.etcd.Range(key, "", mvcc.RangeOptions{}, false)
+	if err != nil {
+		return nil, 0, storageError(err)
+	}
+	if len(res.KVs) == 0 {
+		return nil, 0, apierrors.NewNotFound(info.Group, info.Resource, name)
+	}
+	kv := res.KVs[0]
+	obj, err := decode(info, kv.Value, kv.ModRevision)
+	if err != nil {
+		return nil, 0, apierrors.NewInternalError(err)
+	}
+	return obj, kv.ModRevision, nil
+}
+
+// list is a consistent list: etcd confirms the current revision, then the
+// watch cache (which has seen every event up to it) answers, as the real
+// apiserver's consistent reads from cache do.
+func (h *handler) list(r *Request, info *api.ResourceInfo) (*Response, error) {
+	prefix := info.Key(r.Namespace, "")
+	res, err := h.etcd.Range(prefix, mvcc.PrefixEnd(prefix), mvcc.RangeOptions{CountOnly: true}, false)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	for i := 0; h.s.cache.rev < res.Header.Revision && i < 100; i++ {
+		h.c.Sleep(time.Millisecond)
+	}
+	return h.s.listFromCache(r, info)
+}
+
+func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) {
+	if r.Object == nil {
+		return nil, apierrors.NewBadRequest("the body of the request is empty")
+	}
+	if k, ok := api.ResourceOf(r.Object); !ok || k != info {
+		got := r.Object.GetTypeMeta().Kind
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", r.Object.GetTypeMeta().APIVersion+", Kind="+got, info.GVK().String()))
+	}
+	obj := api.DeepCopyObject(r.Object)
+	api.SetTypeMeta(obj)
+	m := obj.GetObjectMeta()
+	if info.Namespaced {
+		if m.Namespace == "" {
+			m.Namespace = r.Namespace
+		} else if r.Namespace != "" && m.Namespace != r.Namespace {
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	}
+	if notes := setDefaults(obj); len(notes) > 0 {
+		h.c.Note("defaults", strings.Join(notes, ", "))
+	}
+	h.s.stamp(obj)
+	// NamespaceLifecycle is the first plugin of the admission chain.
+	if err := h.s.namespaceLifecycle(r, info, obj); err != nil {
+		h.c.Note("admission", "NamespaceLifecycle rejected: "+err.Error())
+		return nil, err
+	}
+	notes, err := h.s.mutatingAdmission(r, obj)
+	if len(notes) > 0 {
+		h.c.Note("admission", strings.Join(notes, "; "))
+	}
+	if err != nil {
+		h.c.Note("admission", "rejected: "+err.Error())
+		return nil, err
+	}
+	if errs := validate(info, obj, nil); len(errs) > 0 {
+		err := apierrors.NewInvalid(info.Group, info.Kind, m.Name, errs)
+		h.c.Note("validation", "rejected: "+err.Error())
+		return nil, err
+	}
+	h.c.Note("validation", fmt.Sprintf("%s %q is valid", info.Kind, m.Name))
+	if r.DryRun {
+		return &Response{Code: 201, Object: obj}, nil
+	}
+	key := info.Key(m.Namespace, m.Name)
+	var lease mvcc.LeaseID
+	if info.Resource == "events" {
+		lease = h.eventLease()
+	}
+	stored, err := createWith(h.etcd, info, key, obj, lease)
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Code: 201, Object: stored}, nil
+}
+
+// eventLease attaches events to a lease of --event-ttl, reusing one lease
+// for a minute as the apiserver's lease manager does.
+func (h *handler) eventLease() mvcc.LeaseID {
+	s := h.s
+	now := h.c.Now()
+	if s.eventLease != 0 && now-s.eventLeaseSince < time.Minute {
+		return s.eventLease
+	}
+	l, err := h.etcd.Grant(int64((s.cfg.EventTTL + time.Minute) / time.Second))
+	if err != nil {
+		return 0
+	}
+	s.eventLease, s.eventLeaseSince = l.ID, now
+	return l.ID
+}
+
+// update replaces an object, guarded by resourceVersion.
+func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Response, error) {
+	if in == nil {
+		return nil, apierrors.NewBadRequest("the body of the request is empty")
+	}
+	m := in.GetObjectMeta()
+	if m.Name != r.Name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.Name, r.Name))
+	}
+	old, modRev, err := h.read(info, r.Namespace, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	if m.ResourceVersion != "" && m.ResourceVersion != strconv.FormatInt(modRev, 10) {
+		return nil, apierrors.NewConflict(info.Group, info.Resource, r.Name, apierrors.ErrModified)
+	}
+	obj := api.DeepCopyObject(in)
+	api.SetTypeMeta(obj)
+	nm := obj.GetObjectMeta()
+	om := old.GetObjectMeta()
+	nm.Namespace = om.Namespace
+	nm.UID = om.UID
+	nm.CreationTimestamp = om.CreationTimestamp
+	nm.DeletionTimestamp = om.DeletionTimestamp
+	nm.DeletionGracePeriodSeconds = om.DeletionGracePeriodSeconds
+	nm.Generation = om.Generation
+	switch r.Subresource {
+	case "status":
+		keepSpec(obj, old)
+		nm.Labels, nm.Annotations, nm.Finalizers, nm.OwnerReferences = om.Labels, om.Annotations, om.Finalizers, om.OwnerReferences
+	case "finalize":
+		if ns, ok := obj.(*api.Namespace); ok {
+			fin := ns.Spec.Finalizers
+			keepSpec(obj, old)
+			ns.Spec.Finalizers = fin
+			ns.Status = old.(*api.Namespace).Status
+		}
+	default:
+		if _, ok := info.Subresource("status"); ok {
+			keepStatus(obj, old)
+		}
+		if hasSpec(obj) && specOf(obj) != specOf(old) {
+			nm.Generation = om.Generation + 1
+		}
+	}
+	setDefaults(obj)
+	if errs := validate(info, obj, old); len(errs) > 0 {
+		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
+		h.c.Note("validation", "rejected: "+err.Error())
+		return nil, err
+	}
+	if r.DryRun {
+		return &Response{Code: 200, Object: obj}, nil
+	}
+	key := info.Key(nm.Namespace, nm.Name)
+	if same(obj, old) {
+		return &Response{Code: 200, Object: old}, nil // nothing changed: no write
+	}
+	if nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 && !namespaceHoldsOn(obj) {
+		// The last finalizer is gone: the object can finally go.
+		return h.remove(info, key, obj, modRev)
+	}
+	return h.put(info, key, obj, modRev)
+}
+
+func namespaceHoldsOn(obj api.Object) bool {
+	ns, ok := obj.(*api.Namespace)
+	return ok && len(ns.Spec.Finalizers) > 0
+}
+
+// put writes an object if nobody changed it since modRev.
+func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*Response, error) {
+	data, err := encode(obj)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	res, err := h.etcd.Txn(mvcc.TxnRequest{
+		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, modRev)},
+		Success: []mvcc.Op{mvcc.OpPut(key, data, 0)},
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if !res.Succeeded {
+		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
+	}
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
+	return &Response{Code: 200, Object: obj}, nil
+}
+
+// remove deletes an object's key if nobody changed it since modRev.
+func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*Response, error) {
+	res, err := h.etcd.Txn(mvcc.TxnRequest{
+		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, modRev)},
+		Success: []mvcc.Op{mvcc.OpDelete(key, "")},
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if !res.Succeeded {
+		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
+	}
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
+	return &Response{Code: 200, Object: obj}, nil
+}
+
+func (h *handler) patch(r *Request, info *api.ResourceInfo) (*Response, error) {
+	for attempt := 0; ; attempt++ {
+		old, modRev, err := h.read(info, r.Namespace, r.Name)
+		if err != nil {
+			return nil, err
+		}
+		patched, err := applyPatch(info, old, r.Patch, r.PatchType)
+		if err != nil {
+			return nil, err
+		}
+		pm := patched.GetObjectMeta()
+		explicitRV := pm.ResourceVersion != "" && pm.ResourceVersion != strconv.FormatInt(modRev, 10)
+		if !explicitRV {
+			pm.ResourceVersion = strconv.FormatInt(modRev, 10)
+		}
+		res, err := h.update(&Request{Verb: VerbUpdate, Resource: r.Resource, Subresource: r.Subresource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun}, info, patched)
+		if apierrors.IsConflict(err) && !explicitRV && attempt < 5 {
+			continue // a patch retries on conflict, as the real one does
+		}
+		return res, err
+	}
+}
+
+// delete follows the real rules: finalizers and graceful pod deletion set
+// deletionTimestamp and keep the object; otherwise the key goes.
+func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) {
+	old, modRev, err := h.read(info, r.Namespace, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	obj := api.DeepCopyObject(old)
+	m := obj.GetObjectMeta()
+	key := info.Key(m.Namespace, m.Name)
+	now := api.NewTime(h.c.WallTime().Truncate(time.Second))
+	changed := false
+
+	switch r.PropagationPolicy {
+	case PropagationForeground:
+		if !m.HasFinalizer(api.FinalizerDeleteDependents) {
+			m.Finalizers = append(m.Finalizers, api.FinalizerDeleteDependents)
+			changed = true
+		}
+	case PropagationOrphan:
+		if !m.HasFinalizer(api.FinalizerOrphanDependents) {
+			m.Finalizers = append(m.Finalizers, api.FinalizerOrphanDependents)
+			changed = true
+		}
+	}
+
+	if ns, ok := obj.(*api.Namespace); ok {
+		if m.DeletionTimestamp == nil {
+			m.DeletionTimestamp = &now
+			ns.Status.Phase = api.NamespaceTerminating
+			changed = true
+		}
+		if len(ns.Spec.Finalizers) > 0 || len(m.Finalizers) > 0 {
+			h.c.Note("delete", "namespace "+m.Name+" is Terminating until its finalizers are done")
+			if !changed {
+				return &Response{Code: 200, Object: old}, nil
+			}
+			return h.put(info, key, obj, modRev)
+		}
+	}
+
+	if pod, ok := obj.(*api.Pod); ok && m.DeletionTimestamp == nil {
+		grace := int64(30)
+		if pod.Spec.TerminationGracePeriodSeconds != nil {
+			grace = *pod.Spec.TerminationGracePeriodSeconds
+		}
+		if r.GracePeriodSeconds != nil {
+			grace = *r.GracePeriodSeconds
+		}
+		terminal := pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed
+		if pod.Spec.NodeName != "" && !terminal && grace > 0 {
+			ts := api.NewTime(h.c.WallTime().Add(time.Duration(grace) * time.Second).Truncate(time.Second))
+			m.DeletionTimestamp = &ts
+			m.DeletionGracePeriodSeconds = &grace
+			h.c.Note("delete", fmt.Sprintf("graceful deletion: the kubelet on %s has %ds to stop pod %s", pod.Spec.NodeName, grace, m.Name))
+			return h.put(info, key, obj, modRev)
+		}
+	}
+
+	if len(m.Finalizers) > 0 {
+		if m.DeletionTimestamp == nil {
+			m.DeletionTimestamp = &now
+			zero := int64(0)
+			m.DeletionGracePeriodSeconds = &zero
+			changed = true
+		}
+		h.c.Note("delete", fmt.Sprintf("%s %s has finalizers %v: marked for deletion, kept until they are removed", info.Kind, m.Name, m.Finalizers))
+		if !changed {
+			return &Response{Code: 200, Object: old}, nil
+		}
+		return h.put(info, key, obj, modRev)
+	}
+	if r.DryRun {
+		return &Response{Code: 200, Object: obj}, nil
+	}
+	return h.remove(info, key, obj, modRev)
+}
+
+func (h *handler) deleteCollection(r *Request, info *api.ResourceInfo) (*Response, error) {
+	list, err := h.s.listFromCache(r, info)
+	if err != nil {
+		return nil, err
+	}
+	res := &Response{Code: 200, ResourceVersion: list.ResourceVersion}
+	for _, o := range list.Items {
+		m := o.GetObjectMeta()
+		d, err := h.delete(&Request{Verb: VerbDelete, Resource: r.Resource, Namespace: m.Namespace, Name: m.Name, PropagationPolicy: r.PropagationPolicy, GracePeriodSeconds: r.GracePeriodSeconds}, info)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, err
+		}
+		if d != nil {
+			res.Items = append(res.Items, d.Object)
+		}
+	}
+	return res, nil
+}
+
+// bind is pods/binding: the scheduler's decision, stored as the pod's
+// nodeName and a PodScheduled=True condition.
+func (h *handler) bind(r *Request) (*Response, error) {
+	b, ok := r.Object.(*api.Binding)
+	if !ok {
+		return nil, apierrors.NewBadRequest("a Binding is required")
+	}
+	info, _ := api.ResourceFor("pods")
+	name := r.Name
+	if name == "" {
+		name = b.Name
+	}
+	if b.Target.Kind != "" && b.Target.Kind != "Node" {
+		return nil, apierrors.NewInvalid("", "Binding", name, []apierrors.FieldError{apierrors.NotSupported("target.kind", b.Target.Kind, []string{"Node"})})
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		old, modRev, err := h.read(info, r.Namespace, name)
+		if err != nil {
+			return nil, err
+		}
+		pod := api.DeepCopy(old.(*api.Pod))
+		if pod.DeletionTimestamp != nil {
+			return nil, apierrors.NewConflict("", "pods/binding", name, fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", name))
+		}
+		if pod.Spec.NodeName != "" {
+			return nil, apierrors.NewConflict("", "pods/binding", name, fmt.Errorf("pod %s is already assigned to node %q", name, pod.Spec.NodeName))
+		}
+		pod.Spec.NodeName = b.Target.Name
+		setCondition(&pod.Status, api.PodCondition{Type: api.PodScheduled, Status: api.ConditionTrue, LastTransitionTime: api.NewTime(h.c.WallTime().Truncate(time.Second))})
+		res, err := h.put(info, info.Key(pod.Namespace, name), pod, modRev)
+		if apierrors.IsConflict(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &Response{Code: 201, Object: res.Object}, nil
+	}
+	return nil, apierrors.NewConflict("", "pods/binding", name, apierrors.ErrModified)
+}
+
+func setCondition(st *api.PodStatus, c api.PodCondition) {
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == c.Type {
+			if st.Conditions[i].Status != c.Status {
+				st.Conditions[i] = c
+			}
+			return
+		}
+	}
+	st.Conditions = append(st.Conditions, c)
+}
+
+// same reports whether an update changes nothing that would be stored.
+func same(a, b api.Object) bool {
+	ea, err1 := encode(a)
+	eb, err2 := encode(b)
+	return err1 == nil && err2 == nil && string(ea) == string(eb)
+}

@@ -1,0 +1,611 @@
+// Package apiserver is kube-apiserver as a kernel actor: the only way into
+// the cluster's state.
+//
+// Every request — from kubectl, a controller, the scheduler, a kubelet —
+// arrives as a KindRequest message and walks the real pipeline:
+//
+//	authentication (static tokens, service account tokens, anonymous)
+//	  -> authorization (RBAC over the cached Roles and Bindings)
+//	  -> defaults, then admission: NamespaceLifecycle (first in the real
+//	     chain), ServiceAccount, DefaultTolerationSeconds
+//	  -> validation (name rules, required fields, immutability)
+//	  -> storage (an etcd transaction; resourceVersion = etcd mod revision)
+//
+// and each step leaves a note in the trace. Writes run in a task per
+// request, so a request waiting for etcd does not hold up the others.
+//
+// The watch cache: one etcd watch on /registry/ keeps every object in
+// memory, decoded once and shared read-only; watches and resourceVersion=0
+// reads are served from it, and its event history lets a watch resume from a
+// past resourceVersion until the history window passes it (410 Gone,
+// `too old resource version`). Reads with an empty resourceVersion are
+// quorum reads from etcd, as in the real apiserver.
+//
+// Simplifications, said where they show: RBAC is the only authorizer (the
+// real control plane also runs the Node authorizer for kubelets); service
+// account tokens are opaque strings rather than signed JWTs; one cache
+// serves every resource.
+package apiserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/etcd/mvcc"
+	"github.com/kubesim/kubesim/sim"
+	"go.uber.org/zap"
+)
+
+// Config configures one kube-apiserver.
+type Config struct {
+	// Etcd lists the etcd members (actor names) to talk to.
+	Etcd []string
+	// Tokens is the static token file: bearer token -> user.
+	Tokens map[string]UserInfo
+	// CompactionInterval is how often the apiserver compacts etcd
+	// (--etcd-compaction-interval, 5 minutes by default).
+	CompactionInterval time.Duration
+	// WatchHistory is how many events the watch cache remembers for
+	// watches that start in the past.
+	WatchHistory int
+	// EventTTL is how long Events live (--event-ttl, 1 hour).
+	EventTTL time.Duration
+	// Bootstrap lists objects the apiserver ensures at start, as its
+	// post-start hooks do (system namespaces, bootstrap RBAC policy).
+	Bootstrap []api.Object
+}
+
+func (c Config) withDefaults() Config {
+	if c.CompactionInterval == 0 {
+		c.CompactionInterval = 5 * time.Minute
+	}
+	if c.WatchHistory == 0 {
+		c.WatchHistory = 10000
+	}
+	if c.EventTTL == 0 {
+		c.EventTTL = time.Hour
+	}
+	return c
+}
+
+// New returns the actor body of a kube-apiserver.
+func New(cfg Config) func(*sim.Ctx) {
+	cfg = cfg.withDefaults()
+	return func(c *sim.Ctx) {
+		s := &server{cfg: cfg, c: c, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string][]*watcher{}}
+		s.run()
+	}
+}
+
+type server struct {
+	cfg   Config
+	c     *sim.Ctx
+	etcd  *etcd.Client
+	cache *watchCache
+	ready bool
+
+	etcdWatch mvcc.WatchID
+	watchers  map[string][]*watcher // by resource
+	nextWatch int64
+	lastRev   int64 // revision seen at the previous compaction tick
+
+	eventLease      mvcc.LeaseID
+	eventLeaseSince time.Duration
+}
+
+type watcher struct {
+	id        int64
+	owner     string
+	inc       int
+	resource  string
+	namespace string
+	name      string
+	labels    api.Selector
+	fields    fieldSelector
+	bookmarks bool
+	closed    bool
+}
+
+const (
+	kindCompactTick  = "compaction-tick"
+	kindBookmarkTick = "bookmark-tick"
+	kindRetryStart   = "retry-start"
+	bookmarkInterval = time.Minute
+)
+
+func (s *server) run() {
+	c := s.c
+	s.start()
+	for {
+		m := c.Recv()
+		switch m.Kind {
+		case etcd.KindWatchResponse:
+			if r, ok := m.Body.(*etcd.WatchResponse); ok && r.WatchID == s.etcdWatch {
+				s.applyEtcd(r)
+			}
+		case KindRequest:
+			s.serve(m)
+		case kindRetryStart:
+			s.start()
+		case kindCompactTick:
+			s.compact()
+		case kindBookmarkTick:
+			s.bookmarks()
+		}
+	}
+}
+
+// start lists everything from etcd into the cache and opens the watch that
+// keeps it current. Until it succeeds the apiserver answers 503.
+func (s *server) start() {
+	c := s.c
+	res, err := s.etcd.Range("/registry/", mvcc.PrefixEnd("/registry/"), mvcc.RangeOptions{}, false)
+	if err != nil {
+		c.Log().Warn("cannot list from etcd, retrying", zap.Error(err))
+		c.After(time.Second, kindRetryStart, nil)
+		return
+	}
+	s.cache = newWatchCache(s.cfg.WatchHistory)
+	for _, kv := range res.KVs {
+		info, ok := resourceOfKey(kv.Key)
+		if !ok {
+			continue
+		}
+		obj, err := decode(info, kv.Value, kv.ModRevision)
+		if err != nil {
+			c.Log().Error("skipping undecodable object", zap.String("key", kv.Key), zap.Error(err))
+			continue
+		}
+		s.cache.objects.ReplaceOrInsert(&cacheEntry{key: kv.Key, info: info, obj: obj})
+	}
+	s.cache.rev = res.Header.Revision
+	w, _, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: res.Header.Revision + 1})
+	if err != nil {
+		c.Log().Warn("cannot watch etcd, retrying", zap.Error(err))
+		c.After(time.Second, kindRetryStart, nil)
+		return
+	}
+	s.etcdWatch = w.WatchID
+	s.ready = true
+	c.Note("ready", fmt.Sprintf("watch cache primed with %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
+	c.Log().Info("watch cache ready", zap.Int("objects", s.cache.objects.Len()), zap.Int64("revision", s.cache.rev))
+	for _, obj := range s.cfg.Bootstrap {
+		s.ensure(obj)
+	}
+	s.lastRev = s.cache.rev
+	c.After(s.cfg.CompactionInterval, kindCompactTick, nil)
+	c.After(bookmarkInterval, kindBookmarkTick, nil)
+}
+
+// ensure creates a bootstrap object unless it exists.
+func (s *server) ensure(obj api.Object) {
+	info, ok := api.ResourceOf(obj)
+	if !ok {
+		return
+	}
+	m := obj.GetObjectMeta()
+	key := info.Key(m.Namespace, m.Name)
+	if _, exists := s.cache.get(key); exists {
+		return
+	}
+	obj = api.DeepCopyObject(obj)
+	setDefaults(obj)
+	s.stamp(obj)
+	if _, err := s.create(info, key, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		s.c.Log().Warn("bootstrap object not created", zap.String("key", key), zap.Error(err))
+	}
+}
+
+// compact compacts etcd at the revision seen one interval ago, as the
+// apiserver's compactor does.
+func (s *server) compact() {
+	c := s.c
+	rev := s.lastRev
+	s.lastRev = s.cache.rev
+	c.After(s.cfg.CompactionInterval, kindCompactTick, nil)
+	if rev <= 1 {
+		return
+	}
+	c.Go(func(tc *sim.Ctx) {
+		cl := etcd.NewClient(tc, s.cfg.Etcd...)
+		if err := cl.Compact(rev); err != nil && !errors.Is(err, mvcc.ErrCompacted) {
+			tc.Log().Warn("compaction failed", zap.Error(err))
+		}
+	})
+}
+
+// applyEtcd folds an etcd watch response into the cache and fans the
+// events out to the matching watchers.
+func (s *server) applyEtcd(r *etcd.WatchResponse) {
+	for _, e := range r.Events {
+		ev, ok, err := s.cache.apply(e)
+		if err != nil {
+			s.c.Log().Error("bad object in etcd", zap.String("key", e.KV.Key), zap.Error(err))
+			continue
+		}
+		if e.KV.ModRevision > s.cache.rev {
+			s.cache.rev = e.KV.ModRevision
+		}
+		if ok {
+			s.fanOut(ev)
+		}
+	}
+	if r.Header.Revision > s.cache.rev {
+		s.cache.rev = r.Header.Revision
+	}
+}
+
+func (s *server) fanOut(ev cacheEvent) {
+	list := s.watchers[ev.info.Resource]
+	live := list[:0]
+	for _, w := range list {
+		if w.closed {
+			continue
+		}
+		if s.send(w, ev) {
+			live = append(live, w)
+		}
+	}
+	for i := len(live); i < len(list); i++ {
+		list[i] = nil
+	}
+	s.watchers[ev.info.Resource] = live
+}
+
+// send delivers one cache event to one watcher, translating it as a
+// selector-filtered watch does: an object that stops matching is DELETED
+// for that watcher, one that starts matching is ADDED.
+func (s *server) send(w *watcher, ev cacheEvent) bool {
+	now := w.matches(ev.obj)
+	was := ev.prev != nil && w.matches(ev.prev)
+	typ := ev.typ
+	switch {
+	case ev.typ == Modified && now && !was:
+		typ = Added
+	case ev.typ == Modified && !now && was:
+		typ = Deleted
+	case !now && !(ev.typ == Deleted && was):
+		return true
+	}
+	if ev.typ == Deleted && !now {
+		return true
+	}
+	return s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
+}
+
+func (w *watcher) matches(obj api.Object) bool {
+	m := obj.GetObjectMeta()
+	if w.namespace != "" && m.Namespace != w.namespace {
+		return false
+	}
+	if w.name != "" && m.Name != w.name {
+		return false
+	}
+	if !w.labels.Matches(m.Labels) {
+		return false
+	}
+	return w.fields.matches(w.resource, obj)
+}
+
+// bookmarks tells watchers that asked for them how far the cache has got,
+// so they can resume from there; a watcher that is gone is dropped.
+func (s *server) bookmarks() {
+	s.c.After(bookmarkInterval, kindBookmarkTick, nil)
+	rv := strconv.FormatInt(s.cache.rev, 10)
+	resources := make([]string, 0, len(s.watchers))
+	for r := range s.watchers {
+		resources = append(resources, r)
+	}
+	sort.Strings(resources)
+	for _, r := range resources {
+		info, _ := api.ResourceFor(r)
+		live := s.watchers[r][:0]
+		for _, w := range s.watchers[r] {
+			if w.closed {
+				continue
+			}
+			if w.bookmarks {
+				obj := info.New()
+				obj.GetObjectMeta().ResourceVersion = rv
+				api.SetTypeMeta(obj)
+				if !s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: Bookmark, Object: obj, Resource: r}) {
+					continue
+				}
+			}
+			live = append(live, w)
+		}
+		s.watchers[r] = live
+	}
+}
+
+// serve authenticates and authorizes a request, then handles it: from the
+// cache in the main loop when it only reads memory, in a task otherwise.
+func (s *server) serve(m *sim.Message) {
+	c := s.c
+	switch b := m.Body.(type) {
+	case CancelWatch:
+		s.cancelWatch(b.WatchID)
+		c.Reply(m, m.Kind, &Response{Code: 200})
+		return
+	case *Request:
+		if !s.ready {
+			c.ReplyErr(m, m.Kind, apierrors.NewServiceUnavailable("the server is currently unable to handle the request"))
+			return
+		}
+		info, err := s.resolve(b)
+		if err != nil {
+			c.ReplyErr(m, m.Kind, err)
+			return
+		}
+		user, ok := s.authenticate(b.Token)
+		if !ok {
+			c.Note("authn", "invalid bearer token: 401 Unauthorized")
+			c.ReplyErr(m, m.Kind, apierrors.NewUnauthorized())
+			return
+		}
+		c.Note("authn", "user "+user.String())
+		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
+		allowed, by := s.authorize(attrs)
+		if !allowed {
+			reason := attrs.forbiddenReason()
+			c.Note("authz", "RBAC: denied: "+reason.Error())
+			c.ReplyErr(m, m.Kind, apierrors.NewForbidden(info.Group, info.Resource, b.Name, reason))
+			return
+		}
+		c.Note("authz", "RBAC: allowed by "+by)
+		switch {
+		case b.Verb == VerbWatch:
+			s.watch(m, b, info)
+		case b.Verb == VerbList && b.ResourceVersion != "":
+			res, err := s.listFromCache(b, info)
+			s.reply(m, res, err)
+		case b.Verb == VerbGet && b.ResourceVersion == "0" && b.Subresource == "":
+			res, err := s.getFromCache(b, info)
+			s.reply(m, res, err)
+		default:
+			c.Go(func(tc *sim.Ctx) {
+				h := &handler{s: s, c: tc, etcd: etcd.NewClient(tc, s.cfg.Etcd...), user: user}
+				res, err := h.handle(b, info)
+				if err != nil {
+					tc.ReplyErr(m, m.Kind, err)
+					return
+				}
+				tc.Reply(m, m.Kind, res)
+			})
+		}
+	default:
+		c.ReplyErr(m, m.Kind, apierrors.NewBadRequest(fmt.Sprintf("unexpected request body %T", m.Body)))
+	}
+}
+
+func (s *server) reply(m *sim.Message, res *Response, err error) {
+	if err != nil {
+		s.c.ReplyErr(m, m.Kind, err)
+		return
+	}
+	s.c.Reply(m, m.Kind, res)
+}
+
+// resolve checks the request's resource, verb and subresource.
+func (s *server) resolve(r *Request) (*api.ResourceInfo, error) {
+	info, ok := api.ResourceFor(r.Resource)
+	if !ok {
+		return nil, apierrors.NewNotFound("", r.Resource, r.Name).WithMessage("the server could not find the requested resource")
+	}
+	if r.Subresource != "" {
+		sub, ok := info.Subresource(r.Subresource)
+		if !ok || !containsVerb(sub.Verbs, r.Verb) {
+			return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
+		}
+	} else if !info.HasVerb(r.Verb) {
+		return nil, apierrors.NewMethodNotSupported(info.Group, info.Resource, r.Verb)
+	}
+	if info.Namespaced && r.Namespace == "" && r.Verb != VerbList && r.Verb != VerbWatch && r.Verb != VerbCreate {
+		return nil, apierrors.NewBadRequest("the server could not find the requested resource")
+	}
+	return info, nil
+}
+
+func containsVerb(verbs []string, v string) bool {
+	for _, x := range verbs {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) cancelWatch(id int64) {
+	for _, list := range s.watchers {
+		for _, w := range list {
+			if w.id == id {
+				w.closed = true
+			}
+		}
+	}
+}
+
+// watch opens a watch from the cache. resourceVersion "" or "0" starts with
+// ADDED events for everything that exists; a past version replays the
+// history after it, or fails with 410 Gone when the window has passed it.
+func (s *server) watch(m *sim.Message, r *Request, info *api.ResourceInfo) {
+	c := s.c
+	w, err := s.newWatcher(m, r, info)
+	if err != nil {
+		c.ReplyErr(m, m.Kind, err)
+		return
+	}
+	var replay []cacheEvent
+	if r.ResourceVersion == "" || r.ResourceVersion == "0" {
+		s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
+			replay = append(replay, cacheEvent{typ: Added, info: info, obj: e.obj})
+			return true
+		})
+	} else {
+		rv, err := strconv.ParseInt(r.ResourceVersion, 10, 64)
+		if err != nil {
+			c.ReplyErr(m, m.Kind, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q", r.ResourceVersion)))
+			return
+		}
+		oldest := s.cache.oldest()
+		if rv < oldest-1 {
+			c.ReplyErr(m, m.Kind, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest-1)))
+			return
+		}
+		for _, ev := range s.cache.since(rv) {
+			if ev.info == info {
+				replay = append(replay, ev)
+			}
+		}
+	}
+	s.nextWatch++
+	w.id = s.nextWatch
+	c.Reply(m, m.Kind, &Response{Code: 200, WatchID: w.id, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)})
+	for _, ev := range replay {
+		if !s.send(w, ev) {
+			return
+		}
+	}
+	s.watchers[info.Resource] = append(s.watchers[info.Resource], w)
+}
+
+func (s *server) newWatcher(m *sim.Message, r *Request, info *api.ResourceInfo) (*watcher, error) {
+	w := &watcher{owner: m.From, inc: m.SenderIncarnation(), resource: info.Resource, namespace: r.Namespace, name: r.Name, bookmarks: r.AllowWatchBookmarks}
+	var err error
+	if w.labels, err = api.ParseSelector(r.LabelSelector); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if w.fields, err = parseFieldSelector(info.Resource, r.FieldSelector); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	return w, nil
+}
+
+// listFromCache serves a list from the watch cache.
+func (s *server) listFromCache(r *Request, info *api.ResourceInfo) (*Response, error) {
+	w, err := s.newWatcher(&sim.Message{}, r, info)
+	if err != nil {
+		return nil, err
+	}
+	res := &Response{Code: 200, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)}
+	s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
+		if w.matches(e.obj) {
+			res.Items = append(res.Items, e.obj)
+		}
+		return true
+	})
+	return res, nil
+}
+
+func (s *server) getFromCache(r *Request, info *api.ResourceInfo) (*Response, error) {
+	e, ok := s.cache.get(info.Key(r.Namespace, r.Name))
+	if !ok {
+		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name)
+	}
+	return &Response{Code: 200, Object: e.obj}, nil
+}
+
+// stamp sets what the apiserver owns on a new object: uid, creation time,
+// generation, and a generated name.
+func (s *server) stamp(obj api.Object) {
+	m := obj.GetObjectMeta()
+	rng := s.c.Rand()
+	if m.Name == "" && m.GenerateName != "" {
+		const alphabet = "bcdfghjklmnpqrstvwxz2456789" // as apimachinery's rand.String
+		b := make([]byte, 5)
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		m.Name = m.GenerateName + string(b)
+	}
+	var u [16]byte
+	for i := range u {
+		u[i] = byte(rng.UintN(256))
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	m.UID = api.UID(fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]))
+	m.CreationTimestamp = api.NewTime(s.c.WallTime().Truncate(time.Second))
+	m.ResourceVersion = ""
+	m.DeletionTimestamp = nil
+	if hasSpec(obj) {
+		m.Generation = 1
+	}
+}
+
+// create stores a new object: "put only if the key does not exist".
+func (s *server) create(info *api.ResourceInfo, key string, obj api.Object) (api.Object, error) {
+	return createWith(s.etcd, info, key, obj, 0)
+}
+
+func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID) (api.Object, error) {
+	data, err := encode(obj)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	res, err := cl.Txn(mvcc.TxnRequest{
+		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, 0)},
+		Success: []mvcc.Op{mvcc.OpPut(key, data, lease)},
+	})
+	if err != nil {
+		return nil, storageError(err)
+	}
+	if !res.Succeeded {
+		return nil, apierrors.NewAlreadyExists(info.Group, info.Resource, obj.GetObjectMeta().Name)
+	}
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
+	return obj, nil
+}
+
+// storageError shows an etcd failure the way kube-apiserver does.
+func storageError(err error) error {
+	var se *apierrors.StatusError
+	if errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case errors.Is(err, etcd.ErrRequestTimeout), errors.Is(err, sim.ErrTimeout):
+		return apierrors.NewTimeout(etcd.ErrRequestTimeout.Error())
+	case errors.Is(err, mvcc.ErrNoSpace):
+		return apierrors.NewInternalError(fmt.Errorf("etcdserver: mvcc: database space exceeded"))
+	}
+	return apierrors.NewInternalError(err)
+}
+
+func hasSpec(obj api.Object) bool {
+	switch obj.(type) {
+	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy:
+		return true
+	}
+	return false
+}
+
+// specOf is what generation tracks: everything but metadata and status.
+func specOf(obj api.Object) string {
+	b, _ := json.Marshal(obj)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m)
+	delete(m, "metadata")
+	delete(m, "status")
+	delete(m, "kind")
+	delete(m, "apiVersion")
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var sb strings.Builder
+	for _, k := range keys {
+		sb.WriteString(k)
+		sb.Write(m[k])
+	}
+	return sb.String()
+}

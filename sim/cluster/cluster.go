@@ -1,0 +1,231 @@
+// Package cluster assembles a simulated Kubernetes cluster: it places the
+// components' actors on nodes in a kernel and gives drivers (tests, the
+// kubesim command) a kubectl-like handle on it. It sits above both the
+// kernel (package sim) and the components, which know nothing of each other.
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Tokens of the built-in identities (the static token file).
+const (
+	AdminToken          = "kubernetes-admin-token"
+	SchedulerToken      = "kube-scheduler-token"
+	ControllerToken     = "kube-controller-manager-token"
+	KubeletTokenPrefix  = "kubelet-token-"
+	DefaultKubectlActor = "kubectl"
+)
+
+// Config shapes a cluster.
+type Config struct {
+	// Seed drives every random choice in the run.
+	Seed uint64
+	// ControlPlanes names the control-plane nodes (default: cp-1).
+	ControlPlanes []string
+	// Workers names the worker nodes (default: worker-1, worker-2).
+	Workers []string
+	// Options are passed to the kernel (trace sinks, log output).
+	Options []sim.Option
+}
+
+func (c Config) withDefaults() Config {
+	if len(c.ControlPlanes) == 0 {
+		c.ControlPlanes = []string{"cp-1"}
+	}
+	if c.Workers == nil {
+		c.Workers = []string{"worker-1", "worker-2"}
+	}
+	return c
+}
+
+// Cluster is a running simulated cluster.
+type Cluster struct {
+	K   *sim.Kernel
+	cfg Config
+	// APIServers and EtcdMembers are the actor names, one per control-plane
+	// node.
+	APIServers  []string
+	EtcdMembers []string
+	disks       map[string]*etcd.Disk
+
+	kubectl *sim.External
+	// Admin is kubectl with the cluster-admin credentials of admin.conf.
+	Admin *client.Client
+}
+
+// New boots a cluster: an etcd member and a kube-apiserver on every
+// control-plane node. It returns once the apiservers serve.
+func New(cfg Config) (*Cluster, error) {
+	cfg = cfg.withDefaults()
+	k := sim.New(cfg.Seed, cfg.Options...)
+	c := &Cluster{K: k, cfg: cfg, disks: map[string]*etcd.Disk{}}
+	for _, n := range cfg.ControlPlanes {
+		c.EtcdMembers = append(c.EtcdMembers, "etcd-"+n)
+		c.APIServers = append(c.APIServers, "kube-apiserver-"+n)
+	}
+	tokens := map[string]apiserver.UserInfo{
+		AdminToken:      {Name: "kubernetes-admin", Groups: []string{apiserver.GroupKubeadmClusterAd}},
+		SchedulerToken:  {Name: "system:kube-scheduler"},
+		ControllerToken: {Name: "system:kube-controller-manager"},
+	}
+	for _, n := range append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...) {
+		tokens[KubeletTokenPrefix+n] = apiserver.UserInfo{Name: "system:node:" + n, Groups: []string{apiserver.GroupNodes}}
+	}
+	for i, n := range cfg.ControlPlanes {
+		disk := etcd.NewDisk()
+		c.disks[n] = disk
+		member := etcd.NewMember(c.EtcdMembers[i], uint64(i+1)*0x8e9e05c52164694d, disk)
+		if err := k.Spawn(sim.ActorSpec{Name: c.EtcdMembers[i], Node: n, Component: "etcd", Run: member.Run}); err != nil {
+			return nil, err
+		}
+	}
+	for i, n := range cfg.ControlPlanes {
+		// Each apiserver talks to its local etcd member first, as kubeadm's
+		// stacked topology configures it.
+		endpoints := append([]string{c.EtcdMembers[i]}, without(c.EtcdMembers, i)...)
+		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: apiserver.DefaultBootstrap()})
+		if err := k.Spawn(sim.ActorSpec{Name: c.APIServers[i], Node: n, Component: "kube-apiserver", Run: run}); err != nil {
+			return nil, err
+		}
+	}
+	c.kubectl = k.External(DefaultKubectlActor, "")
+	c.Admin = client.New(c.kubectl, AdminToken, c.APIServers...)
+	c.Admin.UserAgent = "kubectl"
+	if !c.WaitFor(func() bool { return c.serving() }, time.Minute) {
+		c.Stop()
+		return nil, errors.New("cluster: kube-apiserver did not become ready within a minute of virtual time")
+	}
+	return c, nil
+}
+
+func without(list []string, i int) []string {
+	out := append([]string(nil), list[:i]...)
+	return append(out, list[i+1:]...)
+}
+
+// serving reports whether the first apiserver answers and the bootstrap
+// namespaces exist.
+func (c *Cluster) serving() bool {
+	for _, a := range c.APIServers {
+		if !c.K.Running(a) {
+			return false
+		}
+	}
+	_, err := c.Admin.Get("namespaces", "", "kube-system")
+	return err == nil
+}
+
+// WaitFor runs the simulation until cond holds or limit of virtual time
+// passes; it reports whether cond held.
+func (c *Cluster) WaitFor(cond func() bool, limit time.Duration) bool {
+	deadline := c.K.Now() + limit
+	for {
+		if cond() {
+			return true
+		}
+		if c.K.Now() >= deadline {
+			return false
+		}
+		step := 100 * time.Millisecond
+		if rest := deadline - c.K.Now(); rest < step {
+			step = rest
+		}
+		c.K.RunFor(step)
+	}
+}
+
+// Stop ends every actor. The cluster cannot be used afterwards.
+func (c *Cluster) Stop() { c.K.Shutdown() }
+
+// Kubectl is the external endpoint kubectl requests come from.
+func (c *Cluster) Kubectl() *sim.External { return c.kubectl }
+
+// ClientAs returns a kubectl-like client with another bearer token.
+func (c *Cluster) ClientAs(token string) *client.Client {
+	cl := client.New(c.kubectl, token, c.APIServers...)
+	cl.UserAgent = "kubectl"
+	return cl
+}
+
+// ApplyResult is what kubectl apply prints per object: "pod/web created".
+type ApplyResult struct {
+	Object api.Object
+	Action string // created, configured, unchanged
+}
+
+func (r ApplyResult) String() string {
+	info, _ := api.ResourceOf(r.Object)
+	name := r.Object.GetObjectMeta().Name
+	kind := "object"
+	if info != nil {
+		kind = info.Singular
+		if info.Group != "" {
+			kind += "." + info.Group
+		}
+	}
+	return fmt.Sprintf("%s/%s %s", kind, name, r.Action)
+}
+
+// Apply decodes a manifest file (strictly) and creates or updates each
+// object in it, as `kubectl apply -f` does. Nothing is sent if the file does
+// not decode. Objects without a namespace go to "default".
+func (c *Cluster) Apply(filename string, data []byte) ([]ApplyResult, error) {
+	objs, err := api.DecodeManifests(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	return c.ApplyObjects(objs...)
+}
+
+// ApplyObjects creates or updates objects.
+func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
+	var out []ApplyResult
+	for _, obj := range objs {
+		info, ok := api.ResourceOf(obj)
+		if !ok {
+			return out, fmt.Errorf("no resource for kind %q", obj.GetTypeMeta().Kind)
+		}
+		m := obj.GetObjectMeta()
+		if info.Namespaced && m.Namespace == "" {
+			m.Namespace = "default"
+		}
+		created, err := c.Admin.Create(obj)
+		if err == nil {
+			out = append(out, ApplyResult{Object: created, Action: "created"})
+			continue
+		}
+		if !apierrors.IsAlreadyExists(err) {
+			return out, err
+		}
+		live, err := c.Admin.Get(info.Resource, m.Namespace, m.Name)
+		if err != nil {
+			return out, err
+		}
+		upd := api.DeepCopyObject(obj)
+		um := upd.GetObjectMeta()
+		um.ResourceVersion = live.GetObjectMeta().ResourceVersion
+		updated, err := c.Admin.Update(upd)
+		if err != nil {
+			return out, err
+		}
+		action := "configured"
+		if updated.GetObjectMeta().ResourceVersion == live.GetObjectMeta().ResourceVersion {
+			action = "unchanged"
+		}
+		out = append(out, ApplyResult{Object: updated, Action: action})
+	}
+	return out, nil
+}
+
+// Disk returns the etcd data directory of a control-plane node.
+func (c *Cluster) Disk(node string) *etcd.Disk { return c.disks[node] }
