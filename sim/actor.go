@@ -331,8 +331,8 @@ type Message struct {
 	sender    *actor
 	senderInc int    // the sender's incarnation when it sent the message
 	callID    uint64 // non-zero on a Call's request
-	replyTo uint64 // non-zero on a reply
-	timer   TimerID
+	replyTo   uint64 // non-zero on a reply
+	timer     TimerID
 }
 
 // IsCall reports whether the sender waits for a Reply.
