@@ -329,3 +329,59 @@ func TestDecodeUnquotedDateAsString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "2024-05-01", objs[0].GetObjectMeta().Annotations["released"])
 }
+
+// KYAML, the flow-style YAML subset Kubernetes' docs use: double-quoted
+// strings, braces and brackets, trailing commas, comments.
+func TestDecodeManifestsKYAML(t *testing.T) {
+	in := `---
+{
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: {
+    name: "web",  # a comment
+    labels: {
+      app: "web",
+    },
+  },
+  spec: {
+    replicas: 3,
+    selector: {
+      matchLabels: {
+        app: "web",
+      },
+    },
+    template: {
+      metadata: {labels: {app: "web"}},
+      spec: {
+        containers: [{
+          name: "main",
+          image: "nginx:1.27",
+          ports: [{
+            containerPort: 80,
+          }],
+        }],
+      },
+    },
+  },
+}
+`
+	objs, err := DecodeManifests("web.kyaml", []byte(in))
+	require.NoError(t, err)
+	require.Len(t, objs, 1)
+	d := objs[0].(*Deployment)
+	assert.Equal(t, int32(3), *d.Spec.Replicas)
+	assert.Equal(t, int32(80), d.Spec.Template.Spec.Containers[0].Ports[0].ContainerPort)
+
+	bad := `{
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: {name: "web"},
+  spec: {
+    replicas: "3",
+  },
+}
+`
+	_, err = DecodeManifests("web.kyaml", []byte(bad))
+	require.Error(t, err)
+	assert.Equal(t, `web.kyaml:6:15: Deployment "web": spec.replicas: expected an integer, got "3"`, err.Error())
+}
