@@ -13,8 +13,8 @@
 //   - the resource registry (Resources, ResourceForKind, ResourceForName,
 //     KeyFor): URL names, short names, scope, verbs, subresources and the
 //     etcd key layout of every kind;
-//   - label selectors (SelectorMatches, ParseSelector) and node selector
-//     requirements;
+//   - label selectors (SelectorMatches, ParseSelector), field selectors
+//     (ParseFieldSelector, ObjectFields) and node selector requirements;
 //   - strict manifest decoding (DecodeManifests, DecodeJSON) with errors
 //     naming file, line, column, object and field path, and encoding
 //     (ToJSON, ToYAML) as the apiserver and kubectl print objects.
