@@ -9,6 +9,7 @@ package client
 
 import (
 	"errors"
+	"sort"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -231,4 +232,13 @@ func newOf[T api.Object]() T {
 		}
 	}
 	return zero
+}
+
+func sortedKeys(m map[string]api.Object) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

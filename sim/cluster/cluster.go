@@ -5,6 +5,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -56,6 +58,8 @@ type Cluster struct {
 	// node.
 	APIServers  []string
 	EtcdMembers []string
+	// ControllerManagers are the kube-controller-manager actors.
+	ControllerManagers []string
 	disks       map[string]*etcd.Disk
 
 	kubectl *sim.External
@@ -98,6 +102,17 @@ func New(cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	for i, n := range cfg.ControlPlanes {
+		if i > 0 {
+			break // one active kube-controller-manager until leader election runs them all
+		}
+		c.ControllerManagers = append(c.ControllerManagers, "kube-controller-manager-"+n)
+		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers,
+			Controllers: []func() controllers.Controller{controllers.NewServiceAccounts}})
+		if err := k.Spawn(sim.ActorSpec{Name: c.ControllerManagers[i], Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
+			return nil, err
+		}
+	}
 	c.kubectl = k.External(DefaultKubectlActor, "")
 	c.Admin = client.New(c.kubectl, AdminToken, c.APIServers...)
 	c.Admin.UserAgent = "kubectl"
@@ -113,15 +128,15 @@ func without(list []string, i int) []string {
 	return append(out, list[i+1:]...)
 }
 
-// serving reports whether the first apiserver answers and the bootstrap
-// namespaces exist.
+// serving reports whether the apiservers answer and the ServiceAccount
+// controller has done its first round.
 func (c *Cluster) serving() bool {
 	for _, a := range c.APIServers {
 		if !c.K.Running(a) {
 			return false
 		}
 	}
-	_, err := c.Admin.Get("namespaces", "", "kube-system")
+	_, err := c.Admin.Get("serviceaccounts", "default", "default")
 	return err == nil
 }
 
@@ -211,10 +226,13 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if err != nil {
 			return out, err
 		}
-		upd := api.DeepCopyObject(obj)
-		um := upd.GetObjectMeta()
-		um.ResourceVersion = live.GetObjectMeta().ResourceVersion
-		updated, err := c.Admin.Update(upd)
+		// Like kubectl apply, send only what the manifest says, so fields
+		// set by defaults, admission and controllers stay.
+		patch, err := manifestPatch(obj)
+		if err != nil {
+			return out, err
+		}
+		updated, err := c.Admin.Patch(info.Resource, m.Namespace, m.Name, apiserver.StrategicMergePatch, patch, "")
 		if err != nil {
 			return out, err
 		}
@@ -229,3 +247,41 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 
 // Disk returns the etcd data directory of a control-plane node.
 func (c *Cluster) Disk(node string) *etcd.Disk { return c.disks[node] }
+
+// manifestPatch is the manifest as a patch: its JSON without nulls and
+// without the fields the server owns.
+func manifestPatch(obj api.Object) ([]byte, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	delete(doc, "status")
+	if md, ok := doc["metadata"].(map[string]any); ok {
+		for _, k := range []string{"resourceVersion", "uid", "creationTimestamp", "generation"} {
+			delete(md, k)
+		}
+	}
+	return json.Marshal(dropNulls(doc))
+}
+
+func dropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropNulls(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = dropNulls(e)
+		}
+	}
+	return v
+}

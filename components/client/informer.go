@@ -1,0 +1,172 @@
+package client
+
+import (
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Handler receives an informer's notifications. Objects are shared and
+// read-only: copy before changing.
+type Handler struct {
+	OnAdd    func(obj api.Object)
+	OnUpdate func(old, obj api.Object)
+	OnDelete func(obj api.Object)
+}
+
+// Informer keeps a local cache of one resource in step with the apiserver,
+// as client-go's shared informer does: list (from the watch cache, with
+// resourceVersion "0"), then watch from the list's resourceVersion; a watch
+// that fails or reports 410 Gone starts over with a fresh list.
+//
+// An informer lives inside an actor: the actor passes every
+// apiserver.WatchEvent it receives to Dispatch.
+type Informer struct {
+	cl        *Client
+	resource  string
+	namespace string
+	opts      ListOptions
+
+	watchID  int64
+	rv       string
+	store    map[string]api.Object // "ns/name" -> object
+	handlers []Handler
+	synced   bool
+}
+
+// NewInformer returns an informer over a resource (namespace "" for all).
+func NewInformer(cl *Client, resource, namespace string, opts ListOptions) *Informer {
+	return &Informer{cl: cl, resource: resource, namespace: namespace, opts: opts, store: map[string]api.Object{}}
+}
+
+// AddHandler registers a handler; add it before Run.
+func (in *Informer) AddHandler(h Handler) { in.handlers = append(in.handlers, h) }
+
+// Run lists and starts watching. It returns the list error, if any; the
+// caller retries later.
+func (in *Informer) Run() error {
+	items, rv, err := in.cl.List(in.resource, in.namespace, ListOptions{LabelSelector: in.opts.LabelSelector, FieldSelector: in.opts.FieldSelector, ResourceVersion: "0"})
+	if err != nil {
+		return err
+	}
+	fresh := make(map[string]api.Object, len(items))
+	for _, o := range items {
+		k := o.GetObjectMeta().Key()
+		fresh[k] = o
+		if old, ok := in.store[k]; ok {
+			if old.GetObjectMeta().ResourceVersion != o.GetObjectMeta().ResourceVersion {
+				in.notify(func(h Handler) {
+					if h.OnUpdate != nil {
+						h.OnUpdate(old, o)
+					}
+				})
+			}
+		} else {
+			in.notify(func(h Handler) {
+				if h.OnAdd != nil {
+					h.OnAdd(o)
+				}
+			})
+		}
+	}
+	for _, k := range sortedKeys(in.store) {
+		if _, ok := fresh[k]; !ok {
+			old := in.store[k]
+			in.notify(func(h Handler) {
+				if h.OnDelete != nil {
+					h.OnDelete(old)
+				}
+			})
+		}
+	}
+	in.store = fresh
+	in.rv = rv
+	in.synced = true
+	return in.watch()
+}
+
+func (in *Informer) watch() error {
+	id, err := in.cl.Watch(in.resource, in.namespace, ListOptions{LabelSelector: in.opts.LabelSelector, FieldSelector: in.opts.FieldSelector, ResourceVersion: in.rv, AllowWatchBookmarks: true})
+	if err != nil {
+		if apierrors.IsGone(err) {
+			return in.Run()
+		}
+		return err
+	}
+	in.watchID = id
+	return nil
+}
+
+// HasSynced reports whether the first list completed.
+func (in *Informer) HasSynced() bool { return in.synced }
+
+// Dispatch applies a message if it is an event of this informer's watch
+// and reports whether it was.
+func (in *Informer) Dispatch(m *sim.Message) bool {
+	ev, ok := m.Body.(*apiserver.WatchEvent)
+	if !ok || ev.WatchID != in.watchID || in.watchID == 0 {
+		return false
+	}
+	switch ev.Type {
+	case apiserver.Error:
+		in.watchID = 0
+		if err := in.Run(); err != nil {
+			in.synced = false
+		}
+		return true
+	case apiserver.Bookmark:
+		in.rv = ev.Object.GetObjectMeta().ResourceVersion
+		return true
+	}
+	o := ev.Object
+	k := o.GetObjectMeta().Key()
+	in.rv = o.GetObjectMeta().ResourceVersion
+	old, had := in.store[k]
+	switch ev.Type {
+	case apiserver.Added, apiserver.Modified:
+		in.store[k] = o
+		if had {
+			in.notify(func(h Handler) {
+				if h.OnUpdate != nil {
+					h.OnUpdate(old, o)
+				}
+			})
+		} else {
+			in.notify(func(h Handler) {
+				if h.OnAdd != nil {
+					h.OnAdd(o)
+				}
+			})
+		}
+	case apiserver.Deleted:
+		delete(in.store, k)
+		in.notify(func(h Handler) {
+			if h.OnDelete != nil {
+				h.OnDelete(o)
+			}
+		})
+	}
+	return true
+}
+
+func (in *Informer) notify(fn func(Handler)) {
+	for _, h := range in.handlers {
+		fn(h)
+	}
+}
+
+// Get returns a cached object by "namespace/name" (or "name").
+func (in *Informer) Get(key string) (api.Object, bool) {
+	o, ok := in.store[key]
+	return o, ok
+}
+
+// List returns the cached objects sorted by key.
+func (in *Informer) List() []api.Object {
+	out := make([]api.Object, 0, len(in.store))
+	for _, k := range sortedKeys(in.store) {
+		out = append(out, in.store[k])
+	}
+	return out
+}
