@@ -115,7 +115,8 @@ func generationsOf(s *Store, key string) [][]int64 {
 		return nil
 	}
 	var gens [][]int64
-	for _, g := range ki.gens {
+	all := append(append([]generation(nil), ki.past...), generation{recs: ki.live})
+	for _, g := range all {
 		if len(g.recs) == 0 {
 			continue
 		}

@@ -1,6 +1,8 @@
 package mvcc
 
 import (
+	"strings"
+
 	"github.com/google/btree"
 )
 
@@ -36,65 +38,48 @@ func (r *record) rev() revision { return revision{main: r.kv.ModRevision, sub: r
 
 // keyIndex holds every retained revision of one key, grouped into
 // generations as etcd's keyIndex does. A generation runs from a create to
-// the tombstone that ends it; the last generation is the live one and is
-// empty while the key is deleted. See the package doc for a worked example.
+// the tombstone that ends it. The live generation is kept inline (it is
+// empty while the key is deleted), so the common put and get touch one
+// slice; ended generations wait in past until compaction lets them go. See
+// the package doc for a worked example.
 type keyIndex struct {
 	key  string
-	gens []generation // never empty
+	live []*record    // the current generation, ascending revisions
+	past []generation // ended generations, oldest first; each ends with a tombstone
 	// compactedAt is the revision of the last compaction that visited the
 	// key, so a compaction visits each key once.
 	compactedAt int64
 }
 
 type generation struct {
-	recs []*record // ascending revisions; a non-last generation ends with a tombstone
+	recs []*record // ascending revisions, the last one a tombstone
 }
 
 func newKeyIndex(key string) *keyIndex {
-	return &keyIndex{key: key, gens: make([]generation, 1, 2)}
+	return &keyIndex{key: key}
 }
 
 // latest is the live version of the key, nil while it is deleted.
 func (ki *keyIndex) latest() *record {
-	g := &ki.gens[len(ki.gens)-1]
-	if len(g.recs) == 0 {
-		return nil
+	if n := len(ki.live); n > 0 {
+		return ki.live[n-1]
 	}
-	return g.recs[len(g.recs)-1]
+	return nil
 }
 
 // put appends a version to the live generation.
 func (ki *keyIndex) put(r *record) {
-	g := &ki.gens[len(ki.gens)-1]
-	g.recs = append(g.recs, r)
+	ki.live = append(ki.live, r)
 }
 
-// tombstone ends the live generation with r and opens an empty one.
+// tombstone ends the live generation with r; the next put opens a new one.
 func (ki *keyIndex) tombstone(r *record) {
-	ki.put(r)
-	ki.gens = append(ki.gens, generation{})
+	ki.past = append(ki.past, generation{recs: append(ki.live, r)})
+	ki.live = nil
 }
 
-// at returns the version visible at main revision rev, nil if the key did
-// not exist then (never created, deleted, or compacted away).
-func (ki *keyIndex) at(rev int64) *record {
-	// Most reads are at the current revision: the live version answers.
-	if r := ki.latest(); r != nil && r.kv.ModRevision <= rev {
-		return r
-	}
-	for gi := len(ki.gens) - 1; gi >= 0; gi-- {
-		recs := ki.gens[gi].recs
-		if len(recs) == 0 || recs[0].kv.ModRevision > rev {
-			continue // empty, or created after rev
-		}
-		// The last record at or before rev; it exists since recs[0] qualifies.
-		if r := recs[firstAfter(recs, rev)-1]; !r.tombstone {
-			return r
-		}
-		return nil
-	}
-	return nil
-}
+// empty reports whether the key has no retained revision left.
+func (ki *keyIndex) empty() bool { return len(ki.live) == 0 && len(ki.past) == 0 }
 
 // firstAfter returns the index of the first record above main revision rev,
 // len(recs) if none.
@@ -111,6 +96,30 @@ func firstAfter(recs []*record, rev int64) int {
 	return lo
 }
 
+// at returns the version visible at main revision rev, nil if the key did
+// not exist then (never created, deleted, or compacted away).
+func (ki *keyIndex) at(rev int64) *record {
+	if n := len(ki.live); n > 0 {
+		if ki.live[n-1].kv.ModRevision <= rev {
+			return ki.live[n-1] // most reads are at the current revision
+		}
+		if i := firstAfter(ki.live, rev); i > 0 {
+			return ki.live[i-1]
+		}
+	}
+	for gi := len(ki.past) - 1; gi >= 0; gi-- {
+		recs := ki.past[gi].recs
+		if recs[0].kv.ModRevision > rev {
+			continue // created after rev
+		}
+		if r := recs[firstAfter(recs, rev)-1]; !r.tombstone {
+			return r
+		}
+		return nil // deleted at or before rev
+	}
+	return nil
+}
+
 // compact drops the versions that no read at or above atRev can see, marking
 // them dropped, as etcd's keyIndex.compact: in the first generation that is
 // live or whose tombstone is at or above atRev, the newest version at or
@@ -118,8 +127,8 @@ func firstAfter(recs []*record, rev int64) int {
 // It reports whether the key has nothing left and must leave the index.
 func (ki *keyIndex) compact(atRev int64) (empty bool) {
 	gi := 0
-	for gi < len(ki.gens)-1 {
-		recs := ki.gens[gi].recs
+	for gi < len(ki.past) {
+		recs := ki.past[gi].recs
 		if recs[len(recs)-1].kv.ModRevision >= atRev {
 			break
 		}
@@ -128,26 +137,36 @@ func (ki *keyIndex) compact(atRev int64) (empty bool) {
 		}
 		gi++
 	}
-	g := &ki.gens[gi]
-	if n := len(g.recs); n > 0 {
-		keep := firstAfter(g.recs, atRev) - 1
-		if keep > 0 {
-			for _, r := range g.recs[:keep] {
-				r.dropped = true
-			}
-			// Shift in place and clear the tail so the backing array does
-			// not pin dropped records.
-			m := copy(g.recs, g.recs[keep:])
-			clear(g.recs[m:])
-			g.recs = g.recs[:m]
-		}
+	if gi < len(ki.past) {
+		ki.past[gi].recs = trimBelow(ki.past[gi].recs, atRev)
+	} else {
+		ki.live = trimBelow(ki.live, atRev)
 	}
 	if gi > 0 {
-		m := copy(ki.gens, ki.gens[gi:])
-		clear(ki.gens[m:])
-		ki.gens = ki.gens[:m]
+		n := copy(ki.past, ki.past[gi:])
+		clear(ki.past[n:])
+		ki.past = ki.past[:n]
+		if n == 0 {
+			ki.past = nil
+		}
 	}
-	return len(ki.gens) == 1 && len(ki.gens[0].recs) == 0
+	return ki.empty()
+}
+
+// trimBelow drops the records older than the newest one at or below atRev.
+// It shifts in place and clears the tail, so the backing array does not
+// pin dropped records.
+func trimBelow(recs []*record, atRev int64) []*record {
+	keep := firstAfter(recs, atRev) - 1
+	if keep <= 0 {
+		return recs
+	}
+	for _, r := range recs[:keep] {
+		r.dropped = true
+	}
+	n := copy(recs, recs[keep:])
+	clear(recs[n:])
+	return recs[:n]
 }
 
 // indexItem is what the btree stores: the key inline, so that comparisons
@@ -185,6 +204,9 @@ func (t *treeIndex) getOrCreate(key string) *keyIndex {
 	if ki := t.keys[key]; ki != nil {
 		return ki
 	}
+	// Clone: the caller's string may be a slice of a larger buffer that
+	// the index should not pin.
+	key = strings.Clone(key)
 	ki := newKeyIndex(key)
 	t.keys[key] = ki
 	t.tree.ReplaceOrInsert(indexItem{key: key, ki: ki})

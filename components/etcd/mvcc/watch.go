@@ -86,8 +86,11 @@ type watcherIndex struct {
 	byID     map[WatchID]*watcher
 	exact    map[string][]*watcher // in ID order
 	prefixes map[string][]*watcher // in ID order
-	ranges   rangeTree
-	nextID   WatchID
+	// prefixLens[n] counts the prefixes of length n, so match hashes only
+	// the prefix lengths somebody watches.
+	prefixLens []int
+	ranges     rangeTree
+	nextID     WatchID
 
 	scratch []*watcher
 }
@@ -114,6 +117,10 @@ func (wi *watcherIndex) add(w *watcher) {
 		wi.exact[w.key] = append(wi.exact[w.key], w)
 	case w.isDirPrefix():
 		wi.prefixes[w.key] = append(wi.prefixes[w.key], w)
+		if n := len(w.key); n >= len(wi.prefixLens) {
+			wi.prefixLens = append(wi.prefixLens, make([]int, n+1-len(wi.prefixLens))...)
+		}
+		wi.prefixLens[len(w.key)]++
 	default:
 		wi.ranges.insert(w)
 	}
@@ -126,6 +133,7 @@ func (wi *watcherIndex) remove(w *watcher) {
 		removeFrom(wi.exact, w)
 	case w.isDirPrefix():
 		removeFrom(wi.prefixes, w)
+		wi.prefixLens[len(w.key)]--
 	default:
 		wi.ranges.remove(w)
 	}
@@ -147,13 +155,16 @@ func removeFrom(m map[string][]*watcher, w *watcher) {
 func (wi *watcherIndex) match(k string, out []*watcher) []*watcher {
 	out = append(out, wi.exact[k]...)
 	if len(wi.prefixes) > 0 {
-		for i := 0; i < len(k); {
+		lens := wi.prefixLens
+		for i := 0; i < len(k) && i < len(lens); {
 			j := strings.IndexByte(k[i:], '/')
 			if j < 0 {
 				break
 			}
 			i += j + 1
-			out = append(out, wi.prefixes[k[:i]]...)
+			if i < len(lens) && lens[i] > 0 {
+				out = append(out, wi.prefixes[k[:i]]...)
+			}
 		}
 	}
 	if wi.ranges.n > 0 {
