@@ -101,6 +101,7 @@ type PodSpec struct {
 	HostNetwork                   bool                       `json:"hostNetwork,omitempty"`
 	HostPID                       bool                       `json:"hostPID,omitempty"`
 	HostIPC                       bool                       `json:"hostIPC,omitempty"`
+	ShareProcessNamespace         *bool                      `json:"shareProcessNamespace,omitempty"`
 	SecurityContext               *PodSecurityContext        `json:"securityContext,omitempty"`
 	ImagePullSecrets              []LocalObjectReference     `json:"imagePullSecrets,omitempty"`
 	Hostname                      string                     `json:"hostname,omitempty"`
@@ -113,12 +114,11 @@ type PodSpec struct {
 	Priority                      *int32                     `json:"priority,omitempty"`
 	DNSConfig                     *PodDNSConfig              `json:"dnsConfig,omitempty"`
 	ReadinessGates                []PodReadinessGate         `json:"readinessGates,omitempty"`
+	RuntimeClassName              *string                    `json:"runtimeClassName,omitempty"`
 	EnableServiceLinks            *bool                      `json:"enableServiceLinks,omitempty"`
 	PreemptionPolicy              *PreemptionPolicy          `json:"preemptionPolicy,omitempty"`
 	Overhead                      ResourceList               `json:"overhead,omitempty"`
 	TopologySpreadConstraints     []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
-	ShareProcessNamespace         *bool                      `json:"shareProcessNamespace,omitempty"`
-	RuntimeClassName              *string                    `json:"runtimeClassName,omitempty"`
 	SetHostnameAsFQDN             *bool                      `json:"setHostnameAsFQDN,omitempty"`
 	OS                            *PodOS                     `json:"os,omitempty"`
 	HostUsers                     *bool                      `json:"hostUsers,omitempty"`

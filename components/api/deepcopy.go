@@ -27,7 +27,8 @@ func DeepCopyList[T ListObject](list T) T { return DeepCopyValue(list) }
 // (or plain Go data). It walks the value by reflection without a JSON
 // round trip; per-type plans are cached so that only the fields that hold
 // pointers, slices or maps are visited. time.Time values are immutable and
-// copied as values.
+// copied as values. A type with an unexported field that holds references
+// cannot be copied this way and panics (none of the API types has one).
 func DeepCopyValue[T any](v T) T {
 	src := reflect.ValueOf(&v).Elem()
 	var out T
