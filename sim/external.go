@@ -44,28 +44,54 @@ func (e *External) Send(to, kind string, body any) {
 // queue runs dry (ErrNoProgress). Other messages for the endpoint wait in its
 // inbox (see Recv). Call must be made from the driver goroutine.
 func (e *External) Call(to, kind string, body any, timeout time.Duration) (*Message, error) {
+	p, err := e.Begin(to, kind, body, timeout)
+	if err != nil {
+		return nil, err
+	}
+	for !p.Done() {
+		if !e.a.k.Step() {
+			p.abandon()
+			return nil, ErrNoProgress
+		}
+	}
+	return p.Result()
+}
+
+// PendingCall is a call that was sent and whose reply the driver waits for by
+// stepping the kernel itself (a trainee pressing Enter between events).
+type PendingCall struct{ e *External }
+
+// Begin sends a request without waiting; step the kernel until Done.
+func (e *External) Begin(to, kind string, body any, timeout time.Duration) (*PendingCall, error) {
 	a := e.a
-	k := a.k
 	if a.state == stCall {
 		return nil, fmt.Errorf("sim: %s already waits for a reply", a.name)
 	}
 	a.reply, a.callErr = nil, nil
-	a.waitCall = k.beginCall(a, to, kind, body, timeout)
+	a.waitCall = a.k.beginCall(a, to, kind, body, timeout)
 	a.state = stCall
-	for a.state == stCall {
-		if !k.Step() {
-			a.state = stIdle
-			a.waitToken, a.waitCall = 0, 0
-			return nil, ErrNoProgress
-		}
-	}
+	return &PendingCall{e: e}, nil
+}
+
+// Done reports whether the reply (or the timeout) arrived.
+func (p *PendingCall) Done() bool { return p.e.a.state != stCall }
+
+func (p *PendingCall) abandon() {
+	a := p.e.a
+	a.state = stIdle
+	a.waitToken, a.waitCall = 0, 0
+}
+
+// Result is the reply of a finished call.
+func (p *PendingCall) Result() (*Message, error) {
+	a := p.e.a
 	a.waitCall = 0
 	if a.callErr != nil {
 		return nil, a.callErr
 	}
 	m := a.reply
 	a.reply = nil
-	if m.Err != nil {
+	if m != nil && m.Err != nil {
 		return m, m.Err
 	}
 	return m, nil

@@ -24,12 +24,6 @@ func boot(t *testing.T) *cluster.Cluster {
 	c, err := cluster.New(cluster.Config{Seed: 1, Workers: []string{}})
 	require.NoError(t, err)
 	t.Cleanup(c.Stop)
-	// The ServiceAccount controller's job, done by hand: these tests run
-	// the apiserver alone.
-	for _, ns := range []string{"default", "kube-system"} {
-		_, err := c.Admin.Create(&api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "default", Namespace: ns}})
-		require.NoError(t, err)
-	}
 	return c
 }
 
