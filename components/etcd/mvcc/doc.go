@@ -25,7 +25,8 @@
 //
 // # Generations
 //
-// The key index (a btree of keys, as etcd's treeIndex) keeps, for each key,
+// The key index (a btree of keys, as etcd's treeIndex, with a hash map beside
+// it for point lookups) keeps, for each key,
 // the revisions of its versions grouped into generations; each revision
 // points at an immutable record holding the value. A worked example on key
 // "/k" (t marks a tombstone):
@@ -59,9 +60,14 @@
 // per revision holding that revision's matching events. A start revision
 // below the compact revision is refused with a *CompactedError carrying the
 // compact revision (etcd cancels such a watch with compact_revision set;
-// kube-apiserver then answers 410 Gone and the client relists). Watchers
-// are indexed by exact key and, for ranges and prefixes, by an interval
-// tree, so a write visits only the watchers that can match it.
+// kube-apiserver then answers 410 Gone and the client relists).
+// RequestProgress answers with an empty response at the current revision,
+// as etcd's progress notification.
+//
+// Watchers are indexed so that a write visits only those that can match
+// it: single-key watches by hash, '/'-terminated prefix watches (the
+// apiserver's per-resource and per-namespace watches) by hashing the key's
+// '/'-prefixes, and any other range in an interval tree.
 //
 // # Leases
 //

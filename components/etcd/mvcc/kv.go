@@ -108,6 +108,7 @@ type WatchableKV interface {
 	KV
 	Watch(req WatchRequest, sink func(WatchResponse)) (WatchID, error)
 	CancelWatch(id WatchID) error
+	RequestProgress(id WatchID) error
 }
 
 // Lessor grants leases and revokes the keys attached to them. Time is an

@@ -228,6 +228,32 @@ func (s *Store) CancelWatch(id WatchID) error {
 	return nil
 }
 
+// RequestProgress sends the watch an empty response carrying the current
+// revision: a progress notification, which tells the watcher it has seen
+// everything up to that revision (kube-apiserver asks for one before serving
+// a consistent list from its watch cache). Watches here are always in sync,
+// so it is answered at once; a watch waiting for a future start revision
+// gets nothing, as etcd only notifies synced watchers.
+func (s *Store) RequestProgress(id WatchID) error {
+	w, ok := s.watchers.byID[id]
+	if !ok {
+		return ErrWatcherNotExist
+	}
+	if w.minRev > s.rev+1 {
+		return nil
+	}
+	s.deliver(w, WatchResponse{WatchID: id, Revision: s.rev})
+	return nil
+}
+
+// deliver calls a sink with writes forbidden.
+func (s *Store) deliver(w *watcher, resp WatchResponse) {
+	was := s.notifying
+	s.notifying = true
+	defer func() { s.notifying = was }()
+	w.sink(resp)
+}
+
 // replay delivers the retained history from revision from on, read from the
 // revision-ordered log as etcd reads its backend for an unsynced watcher.
 func (s *Store) replay(w *watcher, from int64) {
@@ -315,6 +341,7 @@ func (s *Store) notify(rev int64, changes []change) {
 	// own subset.
 	var all, allPrev []Event
 	s.notifying = true
+	defer func() { s.notifying = false }() // also if a sink panics
 	for _, w := range matched {
 		if w.canceled || rev < w.minRev {
 			continue
@@ -346,7 +373,6 @@ func (s *Store) notify(rev int64, changes []change) {
 		}
 		w.sink(WatchResponse{WatchID: w.id, Revision: rev, Events: evs})
 	}
-	s.notifying = false
 	clear(matched)
 	wi.scratch = matched[:0]
 }

@@ -328,3 +328,19 @@ func TestThousandsOfWatchersOnlyMatchingOnesAreVisited(t *testing.T) {
 	// The index answers without touching the others.
 	assert.Len(t, s.watchers.match("/ns1500/obj", nil), 2+501)
 }
+
+func TestRequestProgress(t *testing.T) {
+	s := New(Config{})
+	mustPut(t, s, "/a", "1")
+	var synced, future recorder
+	id, err := s.Watch(WatchRequest{Key: "/a"}, synced.sink)
+	require.NoError(t, err)
+	fid, err := s.Watch(WatchRequest{Key: "/a", StartRev: 10}, future.sink)
+	require.NoError(t, err)
+
+	require.NoError(t, s.RequestProgress(id))
+	require.NoError(t, s.RequestProgress(fid))
+	assert.Equal(t, []WatchResponse{{WatchID: id, Revision: 2}}, synced.resps)
+	assert.Empty(t, future.resps, "a watch waiting for a future revision is not synced")
+	assert.ErrorIs(t, s.RequestProgress(99), ErrWatcherNotExist)
+}
