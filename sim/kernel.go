@@ -349,7 +349,9 @@ func (k *Kernel) dispatch(e *event) {
 		if a.inc != e.inc || a.state != stNew {
 			return
 		}
-		k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventStart, From: "kernel", To: a.name, Node: a.node, Kind: "start", summary: startSummary(a)})
+		if a.parent == nil { // tasks come and go with requests: not worth a line
+			k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventStart, From: "kernel", To: a.name, Node: a.node, Kind: "start", summary: startSummary(a)})
+		}
 		a.state = stRunning
 		k.runActor(a, func() { go a.main() })
 	case evWake:

@@ -101,15 +101,19 @@ func setDefaults(obj api.Object) []string {
 func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {
 	if s.RestartPolicy == "" {
 		s.RestartPolicy = api.RestartPolicyAlways
+		note("restartPolicy=Always")
 	}
 	if s.DNSPolicy == "" {
 		s.DNSPolicy = api.DNSClusterFirst
+		note("dnsPolicy=ClusterFirst")
 	}
 	if s.SchedulerName == "" {
 		s.SchedulerName = api.DefaultSchedulerName
+		note("schedulerName=default-scheduler")
 	}
 	if s.TerminationGracePeriodSeconds == nil {
 		s.TerminationGracePeriodSeconds = ptr(int64(30))
+		note("terminationGracePeriodSeconds=30")
 	}
 	if s.SecurityContext == nil {
 		s.SecurityContext = &api.PodSecurityContext{}
@@ -134,6 +138,7 @@ func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {
 			}
 			if c.ImagePullPolicy == "" {
 				c.ImagePullPolicy = defaultPullPolicy(c.Image)
+				note("%s imagePullPolicy=%s", c.Name, c.ImagePullPolicy)
 			}
 			for j := range c.Ports {
 				if c.Ports[j].Protocol == "" {

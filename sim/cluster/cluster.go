@@ -60,7 +60,7 @@ type Cluster struct {
 	EtcdMembers []string
 	// ControllerManagers are the kube-controller-manager actors.
 	ControllerManagers []string
-	disks       map[string]*etcd.Disk
+	disks              map[string]*etcd.Disk
 
 	kubectl *sim.External
 	// Admin is kubectl with the cluster-admin credentials of admin.conf.

@@ -1,0 +1,257 @@
+// Command kubesim runs kubesim's narrated walkthroughs of a Kubernetes
+// control plane, and exports their traces.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/walkthrough"
+	"github.com/kubesim/kubesim/sim"
+)
+
+const usage = `kubesim — a deterministic, in-process Kubernetes control plane for learning.
+
+Usage:
+  kubesim <command> [flags] [arguments]
+
+Commands:
+  run [walkthrough]   play a narrated walkthrough (default: first-flow)
+  list                list the built-in walkthroughs
+  trace [walkthrough] print a walkthrough's trace (--format text|jsonl|mermaid)
+  explain <component> say what a component does and where it runs
+  help [command]      show help
+
+Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return cmdRun(rest, stdin, stdout, stderr)
+	case "list":
+		return cmdList(rest, stdout, stderr)
+	case "trace":
+		return cmdTrace(rest, stdout, stderr)
+	case "explain":
+		return cmdExplain(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		if len(rest) > 0 {
+			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
+		}
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "kubesim: unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+type common struct {
+	lang string
+	seed uint64
+}
+
+func newFlags(name, synopsis string, stderr io.Writer, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: kubesim %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	if c != nil {
+		fs.StringVar(&c.lang, "lang", "en", "narration language: en or ko")
+		fs.Uint64Var(&c.seed, "seed", 1, "seed of every random choice in the run; the same seed gives the same trace")
+	}
+	return fs
+}
+
+// parse handles --help (exit 0) and bad flags (exit 2). Flags may come
+// before or after the arguments ("explain etcd --lang ko").
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return 0, false
+			}
+			return 2, false
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	fs.Parse(append([]string{"--"}, positional...))
+	return 0, true
+}
+
+func pickWalkthrough(fs *flag.FlagSet, stderr io.Writer) (walkthrough.Walkthrough, bool) {
+	name := "first-flow"
+	if fs.NArg() > 1 {
+		fmt.Fprintf(stderr, "kubesim: expected at most one walkthrough name, got %q\n", fs.Args())
+		return walkthrough.Walkthrough{}, false
+	}
+	if fs.NArg() == 1 {
+		name = fs.Arg(0)
+	}
+	w, ok := walkthrough.Find(name)
+	if !ok {
+		var names []string
+		for _, w := range walkthrough.All() {
+			names = append(names, w.Name)
+		}
+		fmt.Fprintf(stderr, "kubesim: no walkthrough named %q (available: %s)\n", name, strings.Join(names, ", "))
+		return walkthrough.Walkthrough{}, false
+	}
+	return w, true
+}
+
+func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c common
+	var step bool
+	var traceOut, format string
+	fs := newFlags("run", "run [flags] [walkthrough]", stderr, &c)
+	fs.BoolVar(&step, "step", false, "stop after every event: Enter for the next one, c to run to the next checkpoint, q to quit")
+	fs.StringVar(&traceOut, "trace-out", "", "also write the walkthrough's trace to this file")
+	fs.StringVar(&format, "format", "text", "format of --trace-out: text, jsonl or mermaid")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	lang, err := narrate.ParseLang(c.lang)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	if err := checkFormat(format); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	w, ok := pickWalkthrough(fs, stderr)
+	if !ok {
+		return 2
+	}
+	p := &walkthrough.Player{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin)}
+	title := w.TitleEn
+	if lang == narrate.Korean {
+		title = w.TitleKo
+	}
+	fmt.Fprintf(stdout, "kubesim walkthrough %q — %s (seed %d)\n\n", w.Name, title, c.seed)
+	if err := w.Run(p, c.seed); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	if traceOut != "" {
+		var buf bytes.Buffer
+		if err := writeTrace(&buf, format, p.Shown); err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		if err := os.WriteFile(traceOut, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func checkFormat(f string) error {
+	switch f {
+	case "text", "jsonl", "mermaid":
+		return nil
+	}
+	return fmt.Errorf("unknown trace format %q: expected text, jsonl or mermaid", f)
+}
+
+func writeTrace(w io.Writer, format string, recs []sim.Record) error {
+	switch format {
+	case "jsonl":
+		return sim.WriteJSONL(w, recs)
+	case "mermaid":
+		return sim.WriteMermaid(w, recs)
+	}
+	return sim.WriteText(w, recs)
+}
+
+func cmdTrace(args []string, stdout, stderr io.Writer) int {
+	var c common
+	var format string
+	fs := newFlags("trace", "trace [flags] [walkthrough]", stderr, &c)
+	fs.StringVar(&format, "format", "text", "output format: text, jsonl or mermaid")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if err := checkFormat(format); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	w, ok := pickWalkthrough(fs, stderr)
+	if !ok {
+		return 2
+	}
+	p := &walkthrough.Player{Out: io.Discard, Lang: narrate.English}
+	if err := w.Run(p, c.seed); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	if err := writeTrace(stdout, format, p.Shown); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	return 0
+}
+
+func cmdList(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("list", "list", stderr, nil)
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	for _, w := range walkthrough.All() {
+		fmt.Fprintf(stdout, "%-14s %-16s %s\n", w.Name, w.Component, w.TitleEn)
+	}
+	return 0
+}
+
+func cmdExplain(args []string, stdout, stderr io.Writer) int {
+	var lang string
+	fs := newFlags("explain", "explain [--lang en|ko] <component>", stderr, nil)
+	fs.StringVar(&lang, "lang", "en", "language: en or ko")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	l, err := narrate.ParseLang(lang)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	names := narrate.Components()
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "kubesim: explain needs one component: %s\n", strings.Join(names, ", "))
+		return 2
+	}
+	text, ok := narrate.Explain(fs.Arg(0), l)
+	if !ok {
+		sort.Strings(names)
+		fmt.Fprintf(stderr, "kubesim: unknown component %q (known: %s)\n", fs.Arg(0), strings.Join(names, ", "))
+		return 2
+	}
+	fmt.Fprintln(stdout, text)
+	return 0
+}

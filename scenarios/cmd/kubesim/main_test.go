@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func kubesim(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -update to create %s", path)
+	assert.Equal(t, string(want), got)
+}
+
+func TestRunFirstFlowGolden(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		out, errOut, code := kubesim(t, "", "run", "--lang", lang)
+		require.Equal(t, 0, code, errOut)
+		golden(t, "first-flow."+lang+".txt", out)
+	}
+}
+
+func TestTraceExportsGolden(t *testing.T) {
+	for _, f := range []string{"text", "jsonl", "mermaid"} {
+		out, errOut, code := kubesim(t, "", "trace", "--format", f)
+		require.Equal(t, 0, code, errOut)
+		golden(t, "first-flow.trace."+f, out)
+	}
+}
+
+func TestSameSeedSameOutputWhateverGOMAXPROCS(t *testing.T) {
+	want, _, _ := kubesim(t, "", "trace", "--seed", "7", "--format", "jsonl")
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 4} {
+		runtime.GOMAXPROCS(procs)
+		for i := 0; i < 3; i++ {
+			got, _, _ := kubesim(t, "", "trace", "--seed", "7", "--format", "jsonl")
+			require.Equal(t, want, got, "GOMAXPROCS=%d run %d", procs, i)
+		}
+	}
+}
+
+func TestStepModeFollowsInput(t *testing.T) {
+	// Enter twice, then run to the next checkpoint, then quit.
+	out, _, code := kubesim(t, "\n\nc\nq\n", "run", "--step")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 4, strings.Count(out, "[Enter: next event"), "Enter, Enter, c (runs to the checkpoint), then q at the first event after it")
+	assert.Contains(t, out, "== Step 2: kubectl apply -f web-pod.yaml")
+	assert.NotContains(t, out, "== What happened", "q stops the walkthrough")
+
+	// End of input quits too.
+	out, _, code = kubesim(t, "", "run", "--step")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 1, strings.Count(out, "[Enter: next event"))
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantErr  string
+	}{
+		{"no command", nil, 2, "Usage:"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"unknown walkthrough", []string{"run", "nope"}, 2, `no walkthrough named "nope" (available: first-flow)`},
+		{"bad language", []string{"run", "--lang", "fr"}, 2, `unknown language "fr": expected en or ko`},
+		{"bad format", []string{"trace", "--format", "xml"}, 2, `unknown trace format "xml": expected text, jsonl or mermaid`},
+		{"bad flag", []string{"run", "--sped"}, 2, "flag provided but not defined: -sped"},
+		{"unknown component", []string{"explain", "kube-dns"}, 2, `unknown component "kube-dns"`},
+		{"help", []string{"run", "--help"}, 0, "Usage: kubesim run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := kubesim(t, "", tt.args...)
+			assert.Equal(t, tt.wantCode, code)
+			assert.Contains(t, errOut, tt.wantErr)
+		})
+	}
+}
+
+func TestListAndExplain(t *testing.T) {
+	out, _, code := kubesim(t, "", "list")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "first-flow")
+	out, _, code = kubesim(t, "", "explain", "kube-apiserver", "--lang", "ko")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "유일한 관문")
+}

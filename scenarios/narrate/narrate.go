@@ -1,0 +1,117 @@
+// Package narrate turns trace records into sentences for trainees, in
+// English and Korean: what each component does at each step, and why.
+package narrate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Lang is a narration language.
+type Lang string
+
+// Languages.
+const (
+	English Lang = "en"
+	Korean  Lang = "ko"
+)
+
+// ParseLang accepts "en" or "ko".
+func ParseLang(s string) (Lang, error) {
+	switch Lang(s) {
+	case English, Korean:
+		return Lang(s), nil
+	}
+	return "", fmt.Errorf("unknown language %q: expected en or ko", s)
+}
+
+// component names an actor by what it is: "kube-apiserver-cp-1" is a
+// kube-apiserver.
+func component(actor string) string {
+	for _, c := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet", "kube-proxy", "coredns", "cilium-operator", "cilium"} {
+		if strings.HasPrefix(actor, c) {
+			return c
+		}
+	}
+	return actor
+}
+
+// Line narrates one record; it returns "" for records not worth a sentence
+// (timers, bookmarks).
+func Line(r sim.Record, lang Lang) string {
+	from, to := component(r.From), component(r.To)
+	s := r.Summary()
+	ko := lang == Korean
+	pick := func(en, k string) string {
+		if ko {
+			return k
+		}
+		return en
+	}
+	switch r.Event {
+	case sim.EventNote:
+		switch r.Kind {
+		case "authn":
+			return pick("Authentication: kube-apiserver establishes who is calling — "+s+".",
+				"인증(authentication): kube-apiserver가 요청한 사용자를 확인합니다 — "+s+".")
+		case "authz":
+			return pick("Authorization: RBAC decides whether that user may do this — "+s+".",
+				"인가(authorization): RBAC가 이 사용자가 이 작업을 해도 되는지 판단합니다 — "+s+".")
+		case "defaults":
+			return pick("Defaulting fills in the fields the manifest left out: "+s+".",
+				"기본값 설정: 매니페스트에 없는 필드를 채웁니다: "+s+".")
+		case "admission":
+			return pick("Admission control may change or reject the object: "+s+".",
+				"어드미션 컨트롤이 객체를 수정하거나 거부할 수 있습니다: "+s+".")
+		case "validation":
+			return pick("Validation checks names and required fields: "+s+".",
+				"검증(validation): 이름 규칙과 필수 필드를 확인합니다: "+s+".")
+		case "delete":
+			return pick("Deletion: "+s+".", "삭제: "+s+".")
+		case "ready":
+			return pick("kube-apiserver is ready: "+s+".", "kube-apiserver 준비 완료: "+s+".")
+		}
+		return fmt.Sprintf("%s: %s", r.From, s)
+	case sim.EventDeliver:
+		switch {
+		case r.Kind == "request" && to == "kube-apiserver":
+			return pick(fmt.Sprintf("%s sends %s to kube-apiserver — the only way into the cluster's state.", r.From, s),
+				fmt.Sprintf("%s이(가) %s 요청을 kube-apiserver로 보냅니다 — 클러스터 상태로 들어가는 유일한 관문입니다.", r.From, s))
+		case r.Kind == "Txn" && to == "etcd":
+			return pick("kube-apiserver writes to etcd in one transaction: "+s+". The create only succeeds if the key does not exist yet.",
+				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 키가 아직 없을 때만 생성이 성공합니다.")
+		case r.Kind == "Range" && to == "etcd":
+			return pick(from+" reads from etcd: "+s+".", from+"이(가) etcd에서 읽습니다: "+s+".")
+		case r.Kind == "WatchResponse" && from == "etcd":
+			return pick("etcd's watch stream tells kube-apiserver's watch cache about the change: "+s+".",
+				"etcd의 watch 스트림이 kube-apiserver의 watch 캐시에 변경을 알립니다: "+s+".")
+		case r.Kind == "WatchEvent" && from == "kube-apiserver":
+			return pick(fmt.Sprintf("kube-apiserver fans the event out to every watcher; %s receives %s.", r.To, s),
+				fmt.Sprintf("kube-apiserver가 이벤트를 모든 watcher에게 전달합니다. %s이(가) %s을(를) 받습니다.", r.To, s))
+		}
+	case sim.EventReply:
+		switch {
+		case r.Kind == "Txn" && from == "etcd":
+			return pick("etcd commits the transaction: "+s+". That revision becomes the object's resourceVersion.",
+				"etcd가 트랜잭션을 커밋합니다: "+s+". 이 revision이 객체의 resourceVersion이 됩니다.")
+		case r.Kind == "request" && from == "kube-apiserver":
+			return pick(fmt.Sprintf("kube-apiserver answers %s: %s.", r.To, s),
+				fmt.Sprintf("kube-apiserver가 %s에게 응답합니다: %s.", r.To, s))
+		}
+	case sim.EventTimer:
+		return ""
+	case sim.EventDrop:
+		return pick(fmt.Sprintf("A message from %s to %s is lost: %s.", r.From, r.To, s),
+			fmt.Sprintf("%s에서 %s(으)로 가는 메시지가 사라졌습니다: %s.", r.From, r.To, s))
+	case sim.EventCrash:
+		return pick(r.To+" crashed ("+s+").", r.To+"이(가) 중단되었습니다 ("+s+").")
+	case sim.EventStart:
+		return pick(r.To+" starts on "+r.Node+".", r.To+"이(가) "+r.Node+"에서 시작합니다.")
+	}
+	if s == "" {
+		return fmt.Sprintf("%s -> %s: %s", r.From, r.To, r.Kind)
+	}
+	return fmt.Sprintf("%s -> %s: %s %s", r.From, r.To, r.Kind, s)
+}

@@ -1,0 +1,108 @@
+// Package walkthrough holds the narrated, step-by-step walkthroughs of the
+// documented flows, and the player that shows them to a trainee: every
+// trace record of the flow, each with a sentence saying what happened and
+// why, either straight through or one event per Enter.
+package walkthrough
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Player prints a flow as it runs.
+type Player struct {
+	Out  io.Writer
+	Lang narrate.Lang
+	// Step waits for input after every narrated event: Enter for the next
+	// event, "c" to run to the next checkpoint, "q" to quit.
+	Step bool
+	In   *bufio.Reader
+
+	pending  []sim.Record
+	quit     bool
+	skipping bool
+	// Shown collects what was printed, for the trace exports.
+	Shown []sim.Record
+}
+
+// Sink is the trace sink the player needs on the kernel.
+func (p *Player) Sink(r sim.Record) { p.pending = append(p.pending, r) }
+
+// Discard forgets records collected so far (the boot, before the flow).
+func (p *Player) Discard() { p.pending = nil }
+
+// Say prints a narration paragraph in the player's language.
+func (p *Player) Say(en, ko string) {
+	if p.Lang == narrate.Korean {
+		fmt.Fprintln(p.Out, ko)
+	} else {
+		fmt.Fprintln(p.Out, en)
+	}
+}
+
+// Checkpoint ends a stretch of the flow: in step mode, "c" runs to here.
+func (p *Player) Checkpoint(en, ko string) {
+	p.flush()
+	p.skipping = false
+	fmt.Fprintln(p.Out)
+	p.Say("== "+en, "== "+ko)
+}
+
+// Quit reports whether the trainee asked to stop.
+func (p *Player) Quit() bool { return p.quit }
+
+// Drive steps the kernel until done holds (or nothing is left), printing
+// each record with its narration.
+func (p *Player) Drive(k *sim.Kernel, done func() bool) {
+	for !p.quit && !done() {
+		if !k.Step() {
+			break
+		}
+		p.flush()
+	}
+	p.flush()
+}
+
+func (p *Player) flush() {
+	recs := p.pending
+	p.pending = nil
+	for _, r := range recs {
+		if p.quit {
+			return
+		}
+		line := narrate.Line(r, p.Lang)
+		if line == "" {
+			continue
+		}
+		p.Shown = append(p.Shown, r)
+		fmt.Fprintln(p.Out, r.Text())
+		fmt.Fprintln(p.Out, "    "+line)
+		if p.Step && !p.skipping {
+			p.prompt()
+		}
+	}
+}
+
+func (p *Player) prompt() {
+	if p.Lang == narrate.Korean {
+		fmt.Fprint(p.Out, "  [Enter: 다음 이벤트, c: 다음 체크포인트까지, q: 종료] ")
+	} else {
+		fmt.Fprint(p.Out, "  [Enter: next event, c: run to the next checkpoint, q: quit] ")
+	}
+	line, err := p.In.ReadString('\n')
+	if err != nil && line == "" {
+		p.quit = true
+		return
+	}
+	switch strings.TrimSpace(line) {
+	case "q":
+		p.quit = true
+	case "c":
+		p.skipping = true
+	}
+}
