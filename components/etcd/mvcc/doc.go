@@ -25,11 +25,11 @@
 //
 // # Generations
 //
-// The key index (a btree of keys, as etcd's treeIndex, with a hash map beside
-// it for point lookups) keeps, for each key,
-// the revisions of its versions grouped into generations; each revision
-// points at an immutable record holding the value. A worked example on key
-// "/k" (t marks a tombstone):
+// The key index (a btree of keys, as etcd's treeIndex, with a hash map
+// beside it for point lookups) keeps, for each key, the revisions of its
+// versions grouped into generations; each revision points at an immutable
+// record holding the value. A worked example on key "/k" (t marks a
+// tombstone):
 //
 //	rev 2  put    /k=a     generations: {2}
 //	rev 3  put    /k=b                  {2, 3}

@@ -2,9 +2,11 @@ package mvcc
 
 import "errors"
 
-// Errors returned by the store. Each text is the one a real etcd client sees
-// for the same situation, so messages surfaced by the simulated apiserver read
-// like the real thing. All are sentinels: compare with errors.Is.
+// Errors returned by the store. Each text is etcd's for the same situation,
+// so messages surfaced by the simulated apiserver read like the real thing.
+// All are sentinels: compare with errors.Is. The two mvcc errors are the
+// storage layer's texts; over gRPC etcd prefixes them with "etcdserver: ",
+// which a server actor built on this package can add.
 var (
 	// ErrCompacted: the requested revision is below the compact revision
 	// (etcd mvcc.ErrCompacted).

@@ -231,5 +231,3 @@ func (t *treeIndex) ascend(key, end string, f func(ki *keyIndex) bool) {
 	}
 	t.tree.AscendRange(indexItem{key: key}, indexItem{key: end}, visit)
 }
-
-func (t *treeIndex) len() int { return len(t.keys) }

@@ -194,6 +194,9 @@ func decodeSnapshot(body []byte, opt RestoreOptions) (*Store, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	if s.rev < 1 || s.compactRev < 0 || s.compactRev > s.rev {
+		return nil, fmt.Errorf("revision %d with compact revision %d", s.rev, s.compactRev)
+	}
 	if n > uint64(len(r.b)) { // every record takes several bytes
 		return nil, errTruncated
 	}
@@ -216,7 +219,7 @@ func decodeSnapshot(body []byte, opt RestoreOptions) (*Store, error) {
 		if r.err != nil {
 			break
 		}
-		if key == "" || !last.less(rec.rev()) || rec.kv.ModRevision > s.rev {
+		if key == "" || rec.kv.ModRevision < 1 || !last.less(rec.rev()) || rec.kv.ModRevision > s.rev {
 			return nil, fmt.Errorf("record %d (%q at %d) out of order", i, key, rec.kv.ModRevision)
 		}
 		last = rec.rev()
