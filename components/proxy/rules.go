@@ -119,6 +119,7 @@ type ruleBuilder struct {
 
 func newRule(chain string) *ruleBuilder {
 	b := &ruleBuilder{r: Rule{Chain: chain}}
+	b.buf.Grow(160)
 	b.buf.WriteString("-A ")
 	b.buf.WriteString(chain)
 	return b
@@ -312,8 +313,21 @@ func (t *Table) Len() int { return len(t.rules) }
 // to iptables-restore: "*nat", ":CHAIN - [0:0]" lines, "-A" lines, "COMMIT".
 func (t *Table) String() string {
 	var sb strings.Builder
+	sb.Grow(t.size())
 	t.writeTo(&sb)
 	return sb.String()
+}
+
+// size is the length of the rendered table.
+func (t *Table) size() int {
+	n := len(t.Name) + 2 + len("COMMIT\n")
+	for _, c := range t.chains {
+		n += len(c) + len(": - [0:0]\n")
+	}
+	for _, r := range t.rules {
+		n += len(r.text) + 1
+	}
+	return n
 }
 
 func (t *Table) writeTo(sb *strings.Builder) {
@@ -349,6 +363,7 @@ type Ruleset struct {
 // its iptables-restore input.
 func (rs *Ruleset) String() string {
 	var sb strings.Builder
+	sb.Grow(rs.Filter.size() + rs.NAT.size())
 	rs.Filter.writeTo(&sb)
 	rs.NAT.writeTo(&sb)
 	return sb.String()
