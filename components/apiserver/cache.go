@@ -153,7 +153,8 @@ func (c *watchCache) record(ev cacheEvent) {
 }
 
 // apply folds one etcd event into the cache and returns the cache event.
-func (c *watchCache) apply(e mvcc.Event) (cacheEvent, bool, error) {
+// known, if set, is the object the event's value encodes.
+func (c *watchCache) apply(e mvcc.Event, known api.Object) (cacheEvent, bool, error) {
 	info, ok := resourceOfKey(e.KV.Key)
 	if !ok {
 		return cacheEvent{}, false, nil
@@ -170,9 +171,12 @@ func (c *watchCache) apply(e mvcc.Event) (cacheEvent, bool, error) {
 		c.record(ev)
 		return ev, true, nil
 	}
-	obj, err := decode(info, e.KV.Value, e.KV.ModRevision)
-	if err != nil {
-		return cacheEvent{}, false, err
+	obj := known
+	if obj == nil {
+		var err error
+		if obj, err = decode(info, e.KV.Value, e.KV.ModRevision); err != nil {
+			return cacheEvent{}, false, err
+		}
 	}
 	c.objects.ReplaceOrInsert(&cacheEntry{key: e.KV.Key, info: info, obj: obj})
 	ev := cacheEvent{rev: e.KV.ModRevision, typ: Added, info: info, obj: obj}

@@ -130,7 +130,7 @@ func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) 
 	if info.Resource == "events" {
 		lease = h.eventLease()
 	}
-	stored, err := createWith(h.etcd, info, key, obj, lease)
+	stored, err := createWith(h.etcd, info, key, obj, lease, h.s.written)
 	if err != nil {
 		return nil, err
 	}
@@ -240,6 +240,7 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
+	h.s.written[key] = obj
 	return &Response{Code: 200, Object: obj}, nil
 }
 

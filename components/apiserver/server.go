@@ -80,7 +80,7 @@ func (c Config) withDefaults() Config {
 func New(cfg Config) func(*sim.Ctx) {
 	cfg = cfg.withDefaults()
 	return func(c *sim.Ctx) {
-		s := &server{cfg: cfg, c: c, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string][]*watcher{}}
+		s := &server{cfg: cfg, c: c, written: map[string]api.Object{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string][]*watcher{}}
 		s.run()
 	}
 }
@@ -99,6 +99,11 @@ type server struct {
 
 	eventLease      mvcc.LeaseID
 	eventLeaseSince time.Duration
+
+	// written holds objects this apiserver just stored, by key, until their
+	// etcd watch event arrives: the cache takes them as they are instead of
+	// decoding the bytes it wrote itself.
+	written map[string]api.Object
 }
 
 type watcher struct {
@@ -226,7 +231,14 @@ func (s *server) compact() {
 // events out to the matching watchers.
 func (s *server) applyEtcd(r *etcd.WatchResponse) {
 	for _, e := range r.Events {
-		ev, ok, err := s.cache.apply(e)
+		var known api.Object
+		if o, ok := s.written[e.KV.Key]; ok {
+			delete(s.written, e.KV.Key)
+			if e.Type == mvcc.EventPut && o.GetObjectMeta().ResourceVersion == strconv.FormatInt(e.KV.ModRevision, 10) {
+				known = o
+			}
+		}
+		ev, ok, err := s.cache.apply(e, known)
 		if err != nil {
 			s.c.Log().Error("bad object in etcd", zap.String("key", e.KV.Key), zap.Error(err))
 			continue
@@ -543,10 +555,10 @@ func (s *server) stamp(obj api.Object) {
 
 // create stores a new object: "put only if the key does not exist".
 func (s *server) create(info *api.ResourceInfo, key string, obj api.Object) (api.Object, error) {
-	return createWith(s.etcd, info, key, obj, 0)
+	return createWith(s.etcd, info, key, obj, 0, s.written)
 }
 
-func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID) (api.Object, error) {
+func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID, written map[string]api.Object) (api.Object, error) {
 	data, err := encode(obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
@@ -562,6 +574,9 @@ func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Obj
 		return nil, apierrors.NewAlreadyExists(info.Group, info.Resource, obj.GetObjectMeta().Name)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
+	if written != nil {
+		written[key] = obj
+	}
 	return obj, nil
 }
 
