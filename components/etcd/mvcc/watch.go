@@ -190,6 +190,10 @@ func byWatchID(a, b *watcher) int { return cmp.Compare(a.id, b.id) }
 // carrying the compact revision; watching from the compact revision itself
 // works.
 func (s *Store) Watch(req WatchRequest, sink func(WatchResponse)) (WatchID, error) {
+	if sink == nil {
+		// Fail here rather than inside some later, unrelated write.
+		panic("mvcc: Watch with a nil sink")
+	}
 	if req.Key == "" {
 		return 0, ErrEmptyKey
 	}
