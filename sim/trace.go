@@ -183,6 +183,15 @@ func (t *Trace) add(r Record) {
 // Total counts every record ever added, including those the ring dropped.
 func (t *Trace) Total() uint64 { return t.total }
 
+// Since returns the records added after Total() was mark, oldest first
+// (as many as the ring still holds).
+func (t *Trace) Since(mark uint64) []Record {
+	if mark >= t.total {
+		return nil
+	}
+	return t.Tail(int(t.total - mark))
+}
+
 // Records returns the records the ring holds, oldest first.
 func (t *Trace) Records() []Record {
 	if !t.full {

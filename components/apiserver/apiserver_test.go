@@ -309,10 +309,7 @@ func TestTraceShowsThePipeline(t *testing.T) {
 	_, err := c.Admin.Create(pod("web-1"))
 	require.NoError(t, err)
 	var lines []string
-	for _, r := range c.K.Trace().Records() {
-		if r.Seq <= from && r.Event != sim.EventNote {
-			continue
-		}
+	for _, r := range c.K.Trace().Since(from) {
 		if r.Event == sim.EventTimer {
 			continue
 		}
