@@ -330,3 +330,23 @@ func TestTraceShowsThePipeline(t *testing.T) {
 		assert.Contains(t, joined, want)
 	}
 }
+
+func TestFieldSelectors(t *testing.T) {
+	c := boot(t)
+	for _, n := range []string{"a", "b"} {
+		_, err := c.Admin.Create(pod(n))
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.Admin.Bind("default", "b", "worker-1"))
+	items, _, err := c.Admin.List("pods", "default", client.ListOptions{FieldSelector: "spec.nodeName=worker-1"})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.Equal(t, "b", items[0].GetObjectMeta().Name)
+	items, _, err = c.Admin.List("pods", "default", client.ListOptions{FieldSelector: "metadata.name!=b"})
+	require.NoError(t, err)
+	require.Len(t, items, 1)
+	assert.Equal(t, "a", items[0].GetObjectMeta().Name)
+	_, _, err = c.Admin.List("pods", "default", client.ListOptions{FieldSelector: "spec.foo=x"})
+	assert.EqualError(t, err, "field label not supported: spec.foo")
+	assert.Equal(t, int32(400), apierrors.CodeOf(err))
+}

@@ -304,7 +304,7 @@ func (w *watcher) matches(obj api.Object) bool {
 	if !w.labels.Matches(m.Labels) {
 		return false
 	}
-	return w.fields.matches(w.resource, obj)
+	return w.fields.matches(obj)
 }
 
 // bookmarks tells watchers that asked for them how far the cache has got,
@@ -495,7 +495,7 @@ func (s *server) newWatcher(m *sim.Message, r *Request, info *api.ResourceInfo) 
 	if w.labels, err = api.ParseSelector(r.LabelSelector); err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	if w.fields, err = parseFieldSelector(info.Resource, r.FieldSelector); err != nil {
+	if w.fields, err = parseFieldSelector(info, r.FieldSelector); err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
 	}
 	return w, nil
