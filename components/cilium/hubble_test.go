@@ -46,7 +46,7 @@ func TestCompactFormat(t *testing.T) {
 			name: "world destination with a reserved identity, udp, single-digit day",
 			flow: Flow{Time: time.Date(2025, 6, 2, 11, 14, 46, 41_000_000, time.UTC), Source: podEnd("kube-system", "coredns-5d78c9869d-x2x7p", 41234, 300),
 				Destination: FlowEndpoint{IP: netip.MustParseAddr("1.1.1.1"), Port: 53, Identity: IdentityWorld},
-				Protocol: "UDP", IsReply: &no, Verdict: VerdictForwarded, Event: EventTrace, ObservationPoint: ToStack},
+				Protocol:    "UDP", IsReply: &no, Verdict: VerdictForwarded, Event: EventTrace, ObservationPoint: ToStack},
 			want: "Jun  2 11:14:46.041: kube-system/coredns-5d78c9869d-x2x7p:41234 (ID:300) -> 1.1.1.1:53 (world) to-stack FORWARDED (UDP)",
 		},
 		{
