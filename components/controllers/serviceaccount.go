@@ -25,17 +25,17 @@ func (s *ServiceAccounts) Setup(m *Manager, q *Queue) {
 }
 
 // Reconcile implements Controller; the key is a namespace name.
-func (s *ServiceAccounts) Reconcile(ns string) error {
+func (s *ServiceAccounts) Reconcile(ns string) (Result, error) {
 	obj, ok := s.m.Informer("namespaces").Get(ns)
 	if !ok || obj.(*api.Namespace).Status.Phase != api.NamespaceActive {
-		return nil
+		return Result{}, nil
 	}
 	if _, ok := s.m.Informer("serviceaccounts").Get(ns + "/default"); ok {
-		return nil
+		return Result{}, nil
 	}
 	_, err := s.m.Client.Create(&api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "default", Namespace: ns}})
 	if apierrors.IsAlreadyExists(err) || apierrors.IsForbidden(err) {
-		return nil
+		return Result{}, nil
 	}
-	return err
+	return Result{}, err
 }

@@ -1,0 +1,104 @@
+package controllers_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/controllers"
+	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// env is a booted cluster whose kube-controller-manager runs the given
+// controllers. sim/cluster starts its own manager with the ServiceAccount
+// controller; tests add managers of their own (on the same control-plane
+// nodes) and the Lease decides which one runs.
+type env struct {
+	t *testing.T
+	*cluster.Cluster
+	managers []string
+}
+
+func boot(t *testing.T, cfg cluster.Config, ctrls ...func() controllers.Controller) *env {
+	t.Helper()
+	if cfg.Seed == 0 {
+		cfg.Seed = 7
+	}
+	if cfg.Workers == nil {
+		cfg.Workers = []string{}
+	}
+	c, err := cluster.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(c.Stop)
+	e := &env{t: t, Cluster: c}
+	if len(ctrls) > 0 {
+		// Replace the cluster's manager with one running the controllers
+		// under test (the lease moves to it once the old one is gone).
+		for _, name := range c.ControllerManagers {
+			require.NoError(t, c.K.Crash(name))
+		}
+		node := "cp-1"
+		if len(cfg.ControlPlanes) > 0 {
+			node = cfg.ControlPlanes[0]
+		}
+		e.spawnManager(c.ControllerManagers[0]+"-test", node, controllers.Config{Token: cluster.ControllerToken, APIServers: c.APIServers,
+			Controllers: append([]func() controllers.Controller{controllers.NewServiceAccounts}, ctrls...), DisableLeaderElection: true})
+	}
+	return e
+}
+
+func (e *env) spawnManager(name, node string, cfg controllers.Config) {
+	e.t.Helper()
+	require.NoError(e.t, e.K.Spawn(sim.ActorSpec{Name: name, Node: node, Component: "kube-controller-manager", Run: controllers.New(cfg)}))
+	e.managers = append(e.managers, name)
+}
+
+// run advances virtual time.
+func (e *env) run(d time.Duration) { e.K.RunFor(d) }
+
+// waitFor runs until cond holds, failing the test after limit.
+func (e *env) waitFor(what string, cond func() bool, limit time.Duration) {
+	e.t.Helper()
+	require.True(e.t, e.WaitFor(cond, limit), "timed out waiting for %s", what)
+}
+
+func (e *env) create(obj api.Object) api.Object {
+	e.t.Helper()
+	out, err := e.Admin.Create(obj)
+	require.NoError(e.t, err)
+	return out
+}
+
+func (e *env) list(resource, ns string) []api.Object {
+	e.t.Helper()
+	items, _, err := e.Admin.List(resource, ns, client.ListOptions{})
+	require.NoError(e.t, err)
+	return items
+}
+
+func (e *env) events(ns string) []string {
+	var out []string
+	for _, o := range e.list("events", ns) {
+		ev := o.(*api.Event)
+		out = append(out, ev.Source.Component+" "+ev.Reason+": "+ev.Message)
+	}
+	return out
+}
+
+func (e *env) logsContain(actor, s string) bool {
+	for _, l := range e.K.Logs(actor) {
+		if strings.Contains(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }
