@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/library"
 	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/scenarios/walkthrough"
 	"github.com/kubesim/kubesim/sim"
@@ -24,8 +26,9 @@ Usage:
   kubesim <command> [flags] [arguments]
 
 Commands:
-  run [walkthrough]   play a narrated walkthrough (default: first-flow)
-  list                list the built-in walkthroughs
+  run [name|file]     play a narrated walkthrough (default: first-flow), a built-in
+                      drill, or a drill file (drill.yaml); a failed drill exits 1
+  list                list the built-in walkthroughs and drills
   trace [walkthrough] print a walkthrough's trace (--format text|jsonl|mermaid)
   explain <component> say what a component does and where it runs
   help [command]      show help
@@ -118,7 +121,7 @@ func pickWalkthrough(fs *flag.FlagSet, stderr io.Writer) (walkthrough.Walkthroug
 		for _, w := range walkthrough.All() {
 			names = append(names, w.Name)
 		}
-		fmt.Fprintf(stderr, "kubesim: no walkthrough named %q (available: %s)\n", name, strings.Join(names, ", "))
+		fmt.Fprintf(stderr, "kubesim: no walkthrough or drill named %q (walkthroughs: %s; drills: %s; or a drill file ending in .yaml)\n", name, strings.Join(names, ", "), strings.Join(library.Names(), ", "))
 		return walkthrough.Walkthrough{}, false
 	}
 	return w, true
@@ -132,8 +135,30 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&step, "step", false, "stop after every event: Enter for the next one, c to run to the next checkpoint, q to quit")
 	fs.StringVar(&traceOut, "trace-out", "", "also write the walkthrough's trace to this file")
 	fs.StringVar(&format, "format", "text", "format of --trace-out: text, jsonl or mermaid")
+	var report, reportJSON string
+	fs.StringVar(&report, "report", "", "drills: write the graded report as text to this file")
+	fs.StringVar(&reportJSON, "report-json", "", "drills: write the graded report as JSON to this file")
+	seedSet := false
+	for _, a := range args {
+		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
+			seedSet = true
+		}
+	}
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if fs.NArg() == 1 {
+		if d, ok, err := loadDrill(fs.Arg(0)); ok {
+			if err != nil {
+				fmt.Fprintln(stderr, err)
+				return 2
+			}
+			var seed *uint64
+			if seedSet {
+				seed = &c.seed
+			}
+			return playDrill(d, c.lang, seed, report, reportJSON, stdout, stderr)
+		}
 	}
 	lang, err := narrate.ParseLang(c.lang)
 	if err != nil {
@@ -223,8 +248,61 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	fmt.Fprintln(stdout, "Walkthroughs (kubesim run <name>):")
 	for _, w := range walkthrough.All() {
-		fmt.Fprintf(stdout, "%-14s %-16s %s\n", w.Name, w.Component, w.TitleEn)
+		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", w.Name, w.Component, w.TitleEn)
+	}
+	fmt.Fprintln(stdout, "Drills (kubesim run <name>):")
+	for _, name := range library.Names() {
+		d, _, err := library.Load(name)
+		if err != nil {
+			fmt.Fprintf(stdout, "  %-26s (broken: %v)\n", name, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", name, d.Component, d.Title.En)
+	}
+	return 0
+}
+
+// loadDrill finds a drill: a built-in name, or a file. ok is false when
+// the argument is neither (it may name a walkthrough).
+func loadDrill(arg string) (*drill.Drill, bool, error) {
+	if d, ok, err := library.Load(arg); ok {
+		return d, true, err
+	}
+	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") {
+		d, err := drill.Load(arg)
+		return d, true, err
+	}
+	return nil, false, nil
+}
+
+func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, stdout, stderr io.Writer) int {
+	if _, err := narrate.ParseLang(lang); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout})
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer, *drill.Result) error
+	}{{report, drill.WriteReport}, {reportJSON, drill.WriteJSON}} {
+		if out.path == "" {
+			continue
+		}
+		var buf bytes.Buffer
+		out.write(&buf, res)
+		if err := os.WriteFile(out.path, buf.Bytes(), 0o644); err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+	}
+	if !res.Passed {
+		return 1
 	}
 	return 0
 }

@@ -87,7 +87,8 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, 2, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown walkthrough", []string{"run", "nope"}, 2, `no walkthrough named "nope" (available: first-flow)`},
+		{"unknown walkthrough", []string{"run", "nope"}, 2, `no walkthrough or drill named "nope" (walkthroughs: first-flow; drills: `},
+		{"drill file with a typo", []string{"run", "testdata/typo-drill.yaml"}, 2, `testdata/typo-drill.yaml:4:5: steps[0].kil: unknown field "kil"`},
 		{"bad language", []string{"run", "--lang", "fr"}, 2, `unknown language "fr": expected en or ko`},
 		{"bad format", []string{"trace", "--format", "xml"}, 2, `unknown trace format "xml": expected text, jsonl or mermaid`},
 		{"bad flag", []string{"run", "--sped"}, 2, "flag provided but not defined: -sped"},
@@ -110,4 +111,25 @@ func TestListAndExplain(t *testing.T) {
 	out, _, code = kubesim(t, "", "explain", "kube-apiserver", "--lang", "ko")
 	require.Equal(t, 0, code)
 	assert.Contains(t, out, "유일한 관문")
+}
+
+func TestRunDrillsGradesAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := kubesim(t, "", "run", "controller-manager-down", "--report", dir+"/r.txt", "--report-json", dir+"/r.json")
+	require.Equal(t, 0, code, errOut+out)
+	assert.Contains(t, out, "PASS the controller creates the missing ServiceAccount")
+	txt, err := os.ReadFile(dir + "/r.txt")
+	require.NoError(t, err)
+	assert.Contains(t, string(txt), "drill controller-manager-down (library/controller-manager-down.yaml, seed 1): PASSED")
+	js, err := os.ReadFile(dir + "/r.json")
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"passed": true`)
+
+	out, _, code = kubesim(t, "", "run", "testdata/failing-drill.yaml", "--report", dir+"/f.txt")
+	assert.Equal(t, 1, code, "a failed expectation exits non-zero")
+	assert.Contains(t, out, "FAILED")
+	txt, err = os.ReadFile(dir + "/f.txt")
+	require.NoError(t, err)
+	assert.Contains(t, string(txt), `want namespace/default status.phase = "Terminating"; saw "Active"`)
+	assert.Contains(t, string(txt), "last trace lines:")
 }

@@ -1,0 +1,90 @@
+package drill
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestGoodDrillPasses(t *testing.T) {
+	dr, err := Load("testdata/good.yaml")
+	require.NoError(t, err)
+	var out bytes.Buffer
+	res, err := Run(dr, Options{Out: &out, Lang: "en"})
+	require.NoError(t, err)
+	assert.True(t, res.Passed, out.String())
+	assert.Contains(t, out.String(), "PASS the namespace is Terminating")
+	require.Len(t, res.Steps, 4)
+	assert.Equal(t, `namespace "team-a" deleted`, res.Steps[1].Output)
+	assert.Contains(t, res.Steps[2].Output, "unable to create new content")
+}
+
+func TestWrongExpectationFailsWithWhatItSaw(t *testing.T) {
+	data, err := os.ReadFile("testdata/good.yaml")
+	require.NoError(t, err)
+	bad := strings.Replace(string(data), "equals: Terminating", "equals: Gone", 1)
+	dr, err := Parse("wrong.yaml", []byte(bad), os.ReadFile)
+	require.NoError(t, err)
+	var out bytes.Buffer
+	res, err := Run(dr, Options{Out: &out})
+	require.NoError(t, err)
+	assert.False(t, res.Passed)
+	g := res.Expectations[0]
+	assert.False(t, g.Passed)
+	assert.Equal(t, `"Terminating"`, g.Saw)
+	assert.Equal(t, `namespace/team-a status.phase = "Gone"`, g.Want)
+	assert.Contains(t, out.String(), "FAIL the namespace is Terminating (line")
+}
+
+func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr []string
+	}{
+		{"unknown top-level field", "name: x\nstepz: []\n", []string{`x.yaml:2:1: stepz: unknown field "stepz" (expected one of:`}},
+		{"typo in a step", "name: x\nsteps:\n- advnce: 5s\n", []string{`x.yaml:3:3: steps[0].advnce: unknown field "advnce"`, `x.yaml:3:5: steps[0]: no action`}},
+		{"two actions", "name: x\nsteps:\n- advance: 5s\n  kill: etcd\n", []string{"steps[0]: more than one action"}},
+		{"bad duration", "name: x\nsteps:\n- advance: five\n", []string{`x.yaml:3:12: steps[0].advance: expected a duration such as 30s or 5m, got "five"`}},
+		{"bad taint", "name: x\nsteps:\n- taint: {node: w, taint: gpu=yes:Sometimes}\n", []string{`unknown taint effect "Sometimes"`}},
+		{"bad ref", "name: x\nsteps:\n- delete: web\n", []string{`steps[0].delete: expected kind/name such as deployment/web, got "web"`}},
+		{"unknown kind in ref", "name: x\nsteps:\n- delete: widget/web\n", []string{`unknown resource type "widget"`}},
+		{"bad manifest inside", "name: x\nsteps:\n- apply: |\n    apiVersion: v1\n    kind: Pod\n    metadata:\n      name: p\n    spec:\n      containers:\n      - name: c\n        imagee: nginx\n", []string{`x.yaml:11:9: Pod "p": unknown field "spec.containers[0].imagee"`}},
+		{"missing name", "steps:\n- advance: 1s\n", []string{"name: required"}},
+		{"empty file", "", []string{"the file is empty"}},
+		{"invalid yaml", "name: [x\n", []string{"x.yaml:"}},
+		{"wrong type", "name: x\nseed: lots\nsteps:\n- advance: 1s\n", []string{`x.yaml:2:7: seed: expected a non-negative integer, got "lots"`}},
+		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, object, event or absent"}},
+		{"bad phase", "name: x\nexpect:\n- pods: {selector: app=web, phase: Runing}\n", []string{`expected Pending, Running, Succeeded, Failed or Unknown, got "Runing"`}},
+		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},
+		{"missing applyFile", "name: x\nsteps:\n- applyFile: nope.yaml\n", []string{"steps[0].applyFile:", "nope.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tt.yaml), os.ReadFile)
+			require.Error(t, err)
+			for _, w := range tt.wantErr {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestSameSeedSameReport(t *testing.T) {
+	run := func() string {
+		dr, err := Load("testdata/good.yaml")
+		require.NoError(t, err)
+		var out bytes.Buffer
+		_, err = Run(dr, Options{Out: &out})
+		require.NoError(t, err)
+		return out.String()
+	}
+	assert.Equal(t, run(), run())
+}

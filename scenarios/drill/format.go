@@ -1,0 +1,421 @@
+// Package drill is kubesim's drill file format and its runner. A drill is a
+// YAML file an instructor writes: the cluster's shape, a seed, steps on a
+// virtual timeline (apply, delete, scale, cordon, kill a component, stop a
+// node, cut a link, wait, advance time...), narration per step in English
+// and Korean, expectations graded pass or fail within virtual deadlines, and
+// hints and questions for trainees. scenarios/README.md is the reference.
+package drill
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"github.com/kubesim/kubesim/components/api"
+	"go.yaml.in/yaml/v3"
+)
+
+// Drill is one drill file.
+type Drill struct {
+	Name        string        `yaml:"name"`
+	Title       Text          `yaml:"title"`
+	Description Text          `yaml:"description"`
+	Component   string        `yaml:"component"`
+	Seed        uint64        `yaml:"seed"`
+	Cluster     ClusterSpec   `yaml:"cluster"`
+	Steps       []Step        `yaml:"steps"`
+	Expect      []Expectation `yaml:"expect"`
+	Hints       []Text        `yaml:"hints"`
+	Questions   []Text        `yaml:"questions"`
+
+	// File is where the drill was read from; Dir resolves applyFile.
+	File string `yaml:"-"`
+	Dir  string `yaml:"-"`
+	// readFile reads files next to the drill (os.ReadFile, or an embedded
+	// library's reader).
+	readFile func(string) ([]byte, error)
+}
+
+// ClusterSpec is the cluster's shape.
+type ClusterSpec struct {
+	ControlPlanes []NodeSpec `yaml:"controlPlanes"`
+	Workers       []NodeSpec `yaml:"workers"`
+	EtcdMembers   int        `yaml:"etcdMembers"`
+	KubeProxyMode string     `yaml:"kubeProxyMode"`
+	Line          int        `yaml:"-"`
+}
+
+// NodeSpec is one node.
+type NodeSpec struct {
+	Name   string            `yaml:"name"`
+	CPU    string            `yaml:"cpu"`
+	Memory string            `yaml:"memory"`
+	Pods   int               `yaml:"pods"`
+	Zone   string            `yaml:"zone"`
+	Labels map[string]string `yaml:"labels"`
+	Taints []string          `yaml:"taints"`
+	Line   int               `yaml:"-"`
+}
+
+// Step is one action on the timeline. Exactly one action field is set.
+type Step struct {
+	Name    string    `yaml:"name"`
+	At      *Duration `yaml:"at"`
+	Narrate Text      `yaml:"narrate"`
+
+	Apply     *Manifest    `yaml:"apply"`
+	ApplyFile string       `yaml:"applyFile"`
+	Delete    string       `yaml:"delete"`
+	Scale     *Scale       `yaml:"scale"`
+	Cordon    string       `yaml:"cordon"`
+	Uncordon  string       `yaml:"uncordon"`
+	Taint     *Taint       `yaml:"taint"`
+	Kill      string       `yaml:"kill"`
+	Restart   string       `yaml:"restart"`
+	StopNode  string       `yaml:"stopNode"`
+	StartNode string       `yaml:"startNode"`
+	Partition *Link        `yaml:"partition"`
+	Heal      *Link        `yaml:"heal"`
+	Advance   *Duration    `yaml:"advance"`
+	Wait      *Expectation `yaml:"wait"`
+
+	// Namespace applies to delete and scale (default "default").
+	Namespace string `yaml:"namespace"`
+	// ExpectError makes the step pass only if it fails with an error
+	// containing this text (a rejected manifest, a forbidden request).
+	ExpectError string `yaml:"expectError"`
+	// Expect is checked right after the step.
+	Expect []Expectation `yaml:"expect"`
+
+	Line int `yaml:"-"`
+}
+
+// Scale sets a Deployment's or ReplicaSet's replicas.
+type Scale struct {
+	Target   string `yaml:"target"`
+	Replicas int    `yaml:"replicas"`
+	Line     int    `yaml:"-"`
+}
+
+// Taint adds or removes a node taint ("key=value:Effect").
+type Taint struct {
+	Node   string `yaml:"node"`
+	Taint  string `yaml:"taint"`
+	Remove bool   `yaml:"remove"`
+	Line   int    `yaml:"-"`
+}
+
+// Link names two ends: actors, or nodes as "node/<name>".
+type Link struct {
+	A    string `yaml:"a"`
+	B    string `yaml:"b"`
+	Line int    `yaml:"-"`
+}
+
+// Expectation is a condition graded within a virtual deadline. Exactly one
+// of Pods, Object, Event or Absent is set.
+type Expectation struct {
+	Name   string    `yaml:"name"`
+	Within *Duration `yaml:"within"`
+
+	Pods   *PodsExpect   `yaml:"pods"`
+	Object *ObjectExpect `yaml:"object"`
+	Event  *EventExpect  `yaml:"event"`
+	Absent string        `yaml:"absent"`
+	// Namespace for Absent (default "default").
+	Namespace string `yaml:"namespace"`
+
+	Line int `yaml:"-"`
+}
+
+// PodsExpect counts pods.
+type PodsExpect struct {
+	Namespace string `yaml:"namespace"`
+	Selector  string `yaml:"selector"`
+	Phase     string `yaml:"phase"`
+	Count     *int   `yaml:"count"`
+	Line      int    `yaml:"-"`
+}
+
+// ObjectExpect checks one field of one object ("deployment/web",
+// "status.readyReplicas").
+type ObjectExpect struct {
+	Ref       string `yaml:"ref"`
+	Namespace string `yaml:"namespace"`
+	Path      string `yaml:"path"`
+	Equals    string `yaml:"equals"`
+	Line      int    `yaml:"-"`
+}
+
+// EventExpect looks for an Event.
+type EventExpect struct {
+	Namespace string `yaml:"namespace"`
+	Reason    string `yaml:"reason"`
+	Type      string `yaml:"type"`
+	Object    string `yaml:"object"`
+	Message   string `yaml:"message"`
+	// None inverts it: no such event may appear within the deadline.
+	None bool `yaml:"none"`
+	Line int  `yaml:"-"`
+}
+
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait"}
+
+// action returns the name of the step's action and the number set.
+func (s *Step) action() (string, int) {
+	v := reflect.ValueOf(s).Elem()
+	t := v.Type()
+	name, n := "", 0
+	for i := 0; i < t.NumField(); i++ {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		for _, a := range stepActions {
+			if tag == a && !v.Field(i).IsZero() {
+				name = a
+				n++
+			}
+		}
+	}
+	return name, n
+}
+
+// Load reads and checks a drill file.
+func Load(path string) (*Drill, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, os.ReadFile)
+}
+
+// Parse decodes and checks a drill. readFile reads the files applyFile
+// names, relative to the drill's folder.
+func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Drill, error) {
+	d := &decoder{file: file}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: file, Message: strings.TrimPrefix(err.Error(), "yaml: ")}
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: file, Line: 1, Column: 1, Message: "the file is empty; a drill needs at least a name and steps"}
+	}
+	dr := &Drill{File: file, Dir: filepath.Dir(file), readFile: readFile}
+	d.decode(root.Content[0], reflect.ValueOf(dr).Elem(), "")
+	lines := strings.Split(string(data), "\n")
+	for i := range dr.Steps {
+		if m := dr.Steps[i].Apply; m != nil && m.Line >= 1 && m.Line <= len(lines) {
+			l := lines[m.Line-1]
+			m.Indent = len(l) - len(strings.TrimLeft(l, " "))
+		}
+	}
+	dr.check(d, root.Content[0])
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return dr, nil
+}
+
+// check validates what the types alone cannot.
+func (dr *Drill) check(d *decoder, root *yaml.Node) {
+	if dr.Name == "" {
+		d.fail(root, "name", "required: a short name such as scheduler-down")
+	}
+	if len(dr.Steps) == 0 && len(dr.Expect) == 0 {
+		d.fail(root, "steps", "required: at least one step or expectation")
+	}
+	seen := map[string]int{}
+	for i, n := range append(append([]NodeSpec(nil), dr.Cluster.ControlPlanes...), dr.Cluster.Workers...) {
+		if n.Name == "" {
+			d.fail(&yaml.Node{Line: n.Line, Column: 1}, fmt.Sprintf("cluster nodes[%d].name", i), "required")
+			continue
+		}
+		if prev, dup := seen[n.Name]; dup {
+			d.fail(&yaml.Node{Line: n.Line, Column: 1}, "cluster", "node %q is declared twice (first on line %d)", n.Name, prev)
+		}
+		seen[n.Name] = n.Line
+		for _, q := range []struct{ field, v string }{{"cpu", n.CPU}, {"memory", n.Memory}} {
+			if q.v == "" {
+				continue
+			}
+			if _, err := api.ParseQuantity(q.v); err != nil {
+				d.fail(&yaml.Node{Line: n.Line, Column: 1}, "node "+n.Name+"."+q.field, "%v", err)
+			}
+		}
+		for _, t := range n.Taints {
+			if _, err := parseTaint(t); err != nil {
+				d.fail(&yaml.Node{Line: n.Line, Column: 1}, "node "+n.Name+".taints", "%v", err)
+			}
+		}
+	}
+	if m := dr.Cluster.EtcdMembers; m != 0 && m != 1 && m != 3 && m != 5 {
+		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "expected 1, 3 or 5, got %d", m)
+	}
+	switch dr.Cluster.KubeProxyMode {
+	case "", "iptables", "ebpf":
+	default:
+		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.kubeProxyMode", "expected iptables or ebpf, got %q", dr.Cluster.KubeProxyMode)
+	}
+	for i := range dr.Steps {
+		s := &dr.Steps[i]
+		at := &yaml.Node{Line: s.Line, Column: 5}
+		path := fmt.Sprintf("steps[%d]", i)
+		name, n := s.action()
+		switch {
+		case n == 0:
+			d.fail(at, path, "no action: a step needs one of %s", strings.Join(stepActions, ", "))
+		case n > 1:
+			d.fail(at, path, "more than one action: a step does exactly one thing")
+		}
+		switch name {
+		case "apply":
+			if _, err := api.DecodeManifests(dr.File, shiftLines(s.Apply.Text, s.Apply.Line, s.Apply.Indent)); err != nil {
+				d.errs = append(d.errs, &Error{File: "", Message: err.Error()})
+			}
+		case "applyFile":
+			data, err := dr.read(s.ApplyFile)
+			if err != nil {
+				d.fail(at, path+".applyFile", "%v", err)
+			} else if _, err := api.DecodeManifests(filepath.Join(dr.Dir, s.ApplyFile), data); err != nil {
+				d.errs = append(d.errs, &Error{Message: err.Error()})
+			}
+		case "delete":
+			if _, _, err := splitRef(s.Delete); err != nil {
+				d.fail(at, path+".delete", "%v", err)
+			}
+		case "scale":
+			if _, _, err := splitRef(s.Scale.Target); err != nil {
+				d.fail(at, path+".scale.target", "%v", err)
+			}
+			if s.Scale.Replicas < 0 {
+				d.fail(at, path+".scale.replicas", "must be 0 or more")
+			}
+		case "taint":
+			if _, err := parseTaint(s.Taint.Taint); err != nil {
+				d.fail(at, path+".taint.taint", "%v", err)
+			}
+			if s.Taint.Node == "" {
+				d.fail(at, path+".taint.node", "required")
+			}
+		case "partition", "heal":
+			l := s.Partition
+			if l == nil {
+				l = s.Heal
+			}
+			if l.A == "" || l.B == "" {
+				d.fail(at, path+"."+name, "needs both ends: a and b (actor names, or node/<name>)")
+			}
+		case "wait":
+			dr.checkExpectation(d, s.Wait, path+".wait")
+		}
+		for j := range s.Expect {
+			dr.checkExpectation(d, &s.Expect[j], fmt.Sprintf("%s.expect[%d]", path, j))
+		}
+	}
+	for i := range dr.Expect {
+		dr.checkExpectation(d, &dr.Expect[i], fmt.Sprintf("expect[%d]", i))
+	}
+}
+
+func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
+	at := &yaml.Node{Line: e.Line, Column: 5}
+	n := 0
+	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		d.fail(at, path, "an expectation checks exactly one of pods, object, event or absent")
+		return
+	}
+	switch {
+	case e.Pods != nil:
+		if _, err := api.ParseSelector(e.Pods.Selector); err != nil {
+			d.fail(at, path+".pods.selector", "%v", err)
+		}
+		if e.Pods.Count == nil && e.Pods.Phase == "" {
+			d.fail(at, path+".pods", "say what to expect: count, phase or both")
+		}
+		switch api.PodPhase(e.Pods.Phase) {
+		case "", api.PodPending, api.PodRunning, api.PodSucceeded, api.PodFailed, api.PodUnknown:
+		default:
+			d.fail(at, path+".pods.phase", "expected Pending, Running, Succeeded, Failed or Unknown, got %q", e.Pods.Phase)
+		}
+	case e.Object != nil:
+		if _, _, err := splitRef(e.Object.Ref); err != nil {
+			d.fail(at, path+".object.ref", "%v", err)
+		}
+		if e.Object.Path == "" {
+			d.fail(at, path+".object.path", "required: a dotted field path such as status.readyReplicas")
+		}
+	case e.Event != nil:
+		if e.Event.Reason == "" && e.Event.Message == "" {
+			d.fail(at, path+".event", "say what to look for: reason, message or both")
+		}
+		if e.Event.Object != "" {
+			if _, _, err := splitRef(e.Event.Object); err != nil {
+				d.fail(at, path+".event.object", "%v", err)
+			}
+		}
+	case e.Absent != "":
+		if _, _, err := splitRef(e.Absent); err != nil {
+			d.fail(at, path+".absent", "%v", err)
+		}
+	}
+}
+
+func (dr *Drill) read(name string) ([]byte, error) {
+	if dr.readFile == nil {
+		return nil, fmt.Errorf("cannot read %s: no file access", name)
+	}
+	return dr.readFile(filepath.Join(dr.Dir, name))
+}
+
+// shiftLines places a manifest where it stands in the drill file — empty
+// lines before it and its block indentation restored — so that the line and
+// column of an error inside it are the drill file's.
+func shiftLines(text string, first, indent int) []byte {
+	if first < 1 {
+		first = 1
+	}
+	pad := strings.Repeat(" ", indent)
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return []byte(strings.Repeat("\n", first-1) + strings.Join(lines, "\n"))
+}
+
+// splitRef splits "deployment/web" into its resource and name.
+func splitRef(ref string) (*api.ResourceInfo, string, error) {
+	kind, name, ok := strings.Cut(ref, "/")
+	if !ok || kind == "" || name == "" {
+		return nil, "", fmt.Errorf("expected kind/name such as deployment/web, got %q", ref)
+	}
+	info, found := api.ResourceForName(kind)
+	if !found {
+		return nil, "", fmt.Errorf("unknown resource type %q in %q", kind, ref)
+	}
+	return info, name, nil
+}
+
+// parseTaint parses "key=value:Effect" or "key:Effect".
+func parseTaint(s string) (api.Taint, error) {
+	kv, effect, ok := strings.Cut(s, ":")
+	if !ok {
+		return api.Taint{}, fmt.Errorf("expected key=value:Effect, got %q", s)
+	}
+	key, value, _ := strings.Cut(kv, "=")
+	switch api.TaintEffect(effect) {
+	case api.TaintEffectNoSchedule, api.TaintEffectPreferNoSchedule, api.TaintEffectNoExecute:
+	default:
+		return api.Taint{}, fmt.Errorf("unknown taint effect %q in %q: expected NoSchedule, PreferNoSchedule or NoExecute", effect, s)
+	}
+	if key == "" {
+		return api.Taint{}, fmt.Errorf("a taint needs a key: %q", s)
+	}
+	return api.Taint{Key: key, Value: value, Effect: api.TaintEffect(effect)}, nil
+}

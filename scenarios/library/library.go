@@ -1,0 +1,42 @@
+// Package library embeds kubesim's built-in drills, so the kubesim binary
+// carries them.
+package library
+
+import (
+	"embed"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/kubesim/kubesim/scenarios/drill"
+)
+
+//go:embed *.yaml
+var files embed.FS
+
+// Names lists the built-in drills.
+func Names() []string {
+	entries, _ := fs.ReadDir(files, ".")
+	var out []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".yaml") {
+			out = append(out, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Load parses a built-in drill.
+func Load(name string) (*drill.Drill, bool, error) {
+	file := name + ".yaml"
+	data, err := files.ReadFile(file)
+	if err != nil {
+		return nil, false, nil
+	}
+	d, err := drill.Parse(path.Join("library", file), data, func(p string) ([]byte, error) {
+		return files.ReadFile(path.Base(p))
+	})
+	return d, true, err
+}
