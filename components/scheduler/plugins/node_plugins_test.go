@@ -109,7 +109,9 @@ func TestNodeAffinityFilter(t *testing.T) {
 		st.MakeNode("a2").Zone("a").Obj(),
 		st.MakeNode("b1").Zone("b").Label("disk", "ssd").Obj(),
 	}
-	zoneIn := func(z ...string) api.NodeSelectorRequirement { return st.Expr(api.LabelTopologyZone, api.NodeSelectorOpIn, z...) }
+	zoneIn := func(z ...string) api.NodeSelectorRequirement {
+		return st.Expr(api.LabelTopologyZone, api.NodeSelectorOpIn, z...)
+	}
 	ssd := st.Expr("disk", api.NodeSelectorOpIn, "ssd")
 	miss := unresolvable("node(s) didn't match Pod's node affinity/selector")
 	tests := []struct {

@@ -154,8 +154,8 @@ func TestInterPodAffinityFilter(t *testing.T) {
 			wantStatus: map[string]*framework.Status{"b1": existingMiss},
 		},
 		{
-			name: "the first pod of a self-affine group may go anywhere",
-			pod:  st.MakePod("p").Label("app", "batch").PodAffinity(api.LabelTopologyZone, "app", "batch").Obj(),
+			name:       "the first pod of a self-affine group may go anywhere",
+			pod:        st.MakePod("p").Label("app", "batch").PodAffinity(api.LabelTopologyZone, "app", "batch").Obj(),
 			wantStatus: map[string]*framework.Status{},
 		},
 		{

@@ -99,7 +99,7 @@ func TestFailedSchedulingReasons(t *testing.T) {
 			wantMsg: "0/1 nodes are available: 1 node(s) didn't match the requested node name.",
 		},
 		{
-			name: "matchFields naming a node that does not exist",
+			name:  "matchFields naming a node that does not exist",
 			nodes: []*api.Node{smallNode("n1").Obj(), smallNode("n2").Obj()},
 			pod: st.MakePod("p").RequiredNodeAffinity(api.NodeSelectorTerm{MatchFields: []api.NodeSelectorRequirement{
 				st.Expr(framework.NodeNameField, api.NodeSelectorOpIn, "n9")}}).Obj(),
