@@ -51,6 +51,10 @@ type QueuedPodInfo struct {
 	seq uint64
 	// inFlightFrom is the first in-flight event this attempt must look at.
 	inFlightFrom uint64
+	// updatedInFlight records a spec or label change during the attempt.
+	updatedInFlight bool
+	// deleted records that the pod was deleted during the attempt.
+	deleted bool
 }
 
 func (p *QueuedPodInfo) priority() int32 {
@@ -283,8 +287,12 @@ func (q *PriorityQueue) Update(oldPod, newPod *api.Pod, now time.Duration) {
 			q.requeue(p, now)
 		}
 	case "inFlight":
-		// The attempt in progress carries on with the old version; the
-		// caller requeues the pod with the new one if it fails.
+		// The attempt in progress carries on with the old version; if it
+		// fails, the pod is requeued with the new one, and retried soon
+		// if the change may matter.
+		if isPodUpdated(p.Pod, newPod) {
+			p.updatedInFlight = true
+		}
 		p.Pod = newPod
 	}
 }
@@ -297,9 +305,13 @@ func isPodUpdated(oldPod, newPod *api.Pod) bool {
 		!maps.Equal(oldPod.Annotations, newPod.Annotations)
 }
 
-// Delete removes a pod from wherever it is.
+// Delete removes a pod from wherever it is. A pod deleted while in flight
+// is not requeued when its attempt fails.
 func (q *PriorityQueue) Delete(pod *api.Pod) {
 	key := framework.PodKey(pod)
+	if p, ok := q.inFlight[key]; ok {
+		p.deleted = true
+	}
 	q.activeQ.Delete(key)
 	q.backoffQ.Delete(key)
 	q.errorBackoffQ.Delete(key)
@@ -321,6 +333,7 @@ func (q *PriorityQueue) Pop(now time.Duration) (*QueuedPodInfo, bool) {
 		return nil, false
 	}
 	p.Attempts++
+	p.updatedInFlight = false
 	if p.Attempts == 1 {
 		p.InitialAttemptTimestamp = now
 	}
@@ -368,6 +381,9 @@ func (q *PriorityQueue) trimInFlightEvents() {
 // to activeQ if its backoff is already over).
 func (q *PriorityQueue) AddUnschedulableIfNotPresent(p *QueuedPodInfo, err error, now time.Duration) error {
 	defer q.Done(p.Pod)
+	if p.deleted {
+		return nil
+	}
 	if _, where := q.where(p.key); where != "" && where != "inFlight" {
 		return fmt.Errorf("pod %v is already present in %s", p.Pod.Namespace+"/"+p.Pod.Name, where)
 	}
@@ -389,7 +405,8 @@ func (q *PriorityQueue) AddUnschedulableIfNotPresent(p *QueuedPodInfo, err error
 	q.seq++
 	p.seq = q.seq
 
-	worth := len(p.UnschedulablePlugins) == 0
+	worth := len(p.UnschedulablePlugins) == 0 || p.updatedInFlight
+	p.updatedInFlight = false
 	for i := int(p.inFlightFrom - q.eventBase); !worth && i >= 0 && i < len(q.inFlightEvents); i++ {
 		e := q.inFlightEvents[i]
 		worth = q.isPodWorthRequeuing(p, e.event, e.oldObj, e.newObj)
