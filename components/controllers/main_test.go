@@ -102,3 +102,76 @@ func (e *env) logsContain(actor, s string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// runPod plays the kubelet: binds a pod to a node and reports it Running
+// (and Ready if ready) with an IP.
+func (e *env) runPod(ns, name, node, ip string, ready bool) {
+	e.t.Helper()
+	o, err := e.Admin.Get("pods", ns, name)
+	require.NoError(e.t, err)
+	if o.(*api.Pod).Spec.NodeName == "" {
+		require.NoError(e.t, e.Admin.Bind(ns, name, node))
+	}
+	e.setPodStatus(ns, name, func(p *api.Pod) {
+		p.Status.Phase = api.PodRunning
+		p.Status.PodIP = ip
+		p.Status.PodIPs = []api.PodIP{{IP: ip}}
+		p.Status.HostIP = "192.168.0.10"
+		st := api.ConditionFalse
+		if ready {
+			st = api.ConditionTrue
+		}
+		setPodCond(p, api.PodCondition{Type: api.PodReady, Status: st, LastTransitionTime: api.NewTime(e.K.WallTime())})
+	})
+}
+
+func (e *env) setPodStatus(ns, name string, fn func(*api.Pod)) {
+	e.t.Helper()
+	for i := 0; ; i++ {
+		o, err := e.Admin.Get("pods", ns, name)
+		require.NoError(e.t, err)
+		p := api.DeepCopy(o.(*api.Pod))
+		fn(p)
+		_, err = e.Admin.UpdateStatus(p)
+		if err == nil || i > 5 {
+			require.NoError(e.t, err)
+			return
+		}
+	}
+}
+
+func setPodCond(p *api.Pod, c api.PodCondition) {
+	for i := range p.Status.Conditions {
+		if p.Status.Conditions[i].Type == c.Type {
+			if p.Status.Conditions[i].Status == c.Status {
+				c.LastTransitionTime = p.Status.Conditions[i].LastTransitionTime
+			}
+			p.Status.Conditions[i] = c
+			return
+		}
+	}
+	p.Status.Conditions = append(p.Status.Conditions, c)
+}
+
+// pods lists the pods of a namespace (not being deleted unless all).
+func (e *env) pods(ns string, all bool) []*api.Pod {
+	var out []*api.Pod
+	for _, o := range e.list("pods", ns) {
+		p := o.(*api.Pod)
+		if all || p.DeletionTimestamp == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func podTemplate(labels map[string]string) api.PodTemplateSpec {
+	return api.PodTemplateSpec{ObjectMeta: api.ObjectMeta{Labels: labels},
+		Spec: api.PodSpec{Containers: []api.Container{{Name: "web", Image: "nginx:1.27", Ports: []api.ContainerPort{{Name: "http", ContainerPort: 8080}}}}}}
+}
+
+func replicaSet(name string, replicas int32, labels map[string]string) *api.ReplicaSet {
+	return &api.ReplicaSet{TypeMeta: api.TypeMeta{Kind: "ReplicaSet", APIVersion: "apps/v1"},
+		ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
+		Spec:       api.ReplicaSetSpec{Replicas: ptr(replicas), Selector: &api.LabelSelector{MatchLabels: labels}, Template: podTemplate(labels)}}
+}

@@ -1,0 +1,7 @@
+package controllers
+
+// Exported for tests.
+var (
+	SlowStartBatch = slowStartBatch
+	PodsToDelete   = podsToDelete
+)
