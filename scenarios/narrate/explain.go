@@ -109,3 +109,28 @@ func Explain(name string, lang Lang) (string, bool) {
 	}
 	return "", false
 }
+
+// roles is the one-line role of each component, as DESIGN.md's table says it.
+var roles = map[string][2]string{
+	"kube-apiserver":          {"the only entry point; authn, authz, admission, validation, storage", "유일한 진입점: 인증, 인가, 어드미션, 검증, 저장"},
+	"etcd":                    {"the cluster's key-value state, MVCC, watch", "클러스터 상태 저장소: MVCC, watch"},
+	"kube-controller-manager": {"control loops that keep the desired state (one leader)", "원하는 상태를 유지하는 제어 루프 (리더 하나)"},
+	"kube-scheduler":          {"places Pending pods on nodes: filter, score, bind (one leader)", "Pending 파드를 노드에 배치: 필터, 점수, 바인딩 (리더 하나)"},
+	"kube-proxy":              {"Service -> Pod routing rules on every node", "모든 노드에서 Service -> Pod 라우팅 규칙"},
+	"coredns":                 {"cluster DNS behind the kube-dns Service", "kube-dns Service 뒤의 클러스터 DNS"},
+	"cilium":                  {"CNI: pod IPs, identities, network policy, Hubble", "CNI: 파드 IP, 아이덴티티, 네트워크 정책, Hubble"},
+	"cilium-operator":         {"Cilium IPAM: per-node pod CIDRs; identity GC", "Cilium IPAM: 노드별 파드 CIDR, 아이덴티티 정리"},
+	"kubelet":                 {"node agent: registers the node, runs pods, reports status", "노드 에이전트: 노드 등록, 파드 실행, 상태 보고"},
+}
+
+// Role is a component's one-line role.
+func Role(component string, lang Lang) string {
+	r, ok := roles[component]
+	if !ok {
+		return "-"
+	}
+	if lang == Korean {
+		return r[1]
+	}
+	return r[0]
+}

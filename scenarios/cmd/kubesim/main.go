@@ -31,6 +31,7 @@ Commands:
   list                list the built-in walkthroughs and drills
   trace [walkthrough] print a walkthrough's trace (--format text|jsonl|mermaid)
   explain <component> say what a component does and where it runs
+  components          boot the default cluster and show which component runs where
   help [command]      show help
 
 Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
@@ -55,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdTrace(rest, stdout, stderr)
 	case "explain":
 		return cmdExplain(rest, stdout, stderr)
+	case "components":
+		return cmdComponents(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
