@@ -467,8 +467,8 @@ type StaticUpstream struct {
 	Records  []RR
 	Down     bool
 	ServFail bool
-	mu      sync.Mutex
-	queries []Question
+	mu       sync.Mutex
+	queries  []Question
 }
 
 // ErrTimeout is the error of a query nobody answered.
