@@ -1,0 +1,188 @@
+package etcd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kubesim/kubesim/components/etcd/mvcc"
+)
+
+// RecommendedBumpRevision is the --bump-revision the Kubernetes and etcd
+// docs suggest for restoring a cluster under a running control plane: far
+// beyond any revision a client may have seen since the snapshot.
+const RecommendedBumpRevision int64 = 1_000_000_000
+
+// SaveSnapshot is `etcdctl snapshot save`: a point-in-time copy of the
+// store of the member the client talks to (any member will do; a member
+// that lags behind gives an older copy). The bytes end with a sha256, as
+// etcdctl's file does.
+func SaveSnapshot(cl *Client) ([]byte, error) {
+	res, err := cl.Snapshot()
+	if err != nil {
+		return nil, err
+	}
+	return res.Data, nil
+}
+
+// RestoreOptions are the flags of `etcdutl snapshot restore`.
+type RestoreOptions struct {
+	// Names are the members of the new cluster (--name and
+	// --initial-cluster), in the order of the disks.
+	Names []string
+	// Token is --initial-cluster-token. Member and cluster IDs derive
+	// from it and the names, so a new token gives a new cluster ID and new
+	// member IDs; empty means etcd's default, "etcd-cluster".
+	Token string
+	// BumpRevision and MarkCompacted are --bump-revision and
+	// --mark-compacted: move the revision forward and compact at it, so
+	// that every watcher that saw a revision after the snapshot was taken
+	// gets "required revision has been compacted" and relists, instead of
+	// silently missing the writes the restore undid.
+	BumpRevision  int64
+	MarkCompacted bool
+	// Now is the virtual time of the restore; leases restart their full
+	// TTL from it.
+	Now time.Duration
+}
+
+// ErrMembersRunning is returned by callers of RestoreCluster that find a
+// member still running: a data directory must not change under its member.
+var ErrMembersRunning = errors.New("etcdutl: stop every etcd member before restoring its data directory")
+
+// RestoreCluster is `etcdutl snapshot restore`, run once per member: it
+// overwrites every disk with a new data directory holding the snapshot's
+// store and a fresh raft log for a new cluster of opt.Names. Objects
+// written after the snapshot are gone. The members must be stopped while
+// it runs; starting them afterwards (their Run on the same disks) starts
+// the new cluster.
+//
+// The operator's procedure, as for a kubeadm control plane:
+//
+//  1. etcdctl snapshot save (SaveSnapshot) while the cluster is healthy;
+//  2. stop every kube-apiserver, so nothing writes or caches stale state;
+//  3. stop every etcd member;
+//  4. etcdutl snapshot restore on every member's data directory
+//     (RestoreCluster, with BumpRevision = RecommendedBumpRevision and
+//     MarkCompacted);
+//  5. start the etcd members, and wait for a leader;
+//  6. start the kube-apiservers: they list afresh; informers whose watch
+//     resumes from an older resourceVersion get 410 Gone and relist.
+func RestoreCluster(snapshot []byte, disks []*Disk, opt RestoreOptions) error {
+	if len(opt.Names) == 0 || len(opt.Names) != len(disks) {
+		return fmt.Errorf("etcdutl: %d member names for %d data directories", len(opt.Names), len(disks))
+	}
+	stores := make([]*mvcc.Store, len(disks))
+	for i := range disks {
+		// Every member gets its own copy, checked against the sha256.
+		st, err := mvcc.Restore(snapshot, mvcc.RestoreOptions{BumpRevision: opt.BumpRevision, MarkCompacted: opt.MarkCompacted, Now: opt.Now})
+		if err != nil {
+			return fmt.Errorf("etcdutl: snapshot restore: %w", err)
+		}
+		stores[i] = st
+	}
+	peers, cid := MemberIDs(opt.Names, opt.Token)
+	for i, d := range disks {
+		*d = Disk{Store: stores[i]}
+		d.bootstrap(peers[i].ID, cid, peers)
+	}
+	return nil
+}
+
+// EndpointStatus is one row of `etcdctl endpoint status`.
+type EndpointStatus struct {
+	Endpoint string
+	Status   *StatusResponse
+	// Err is set when the member did not answer; etcdctl then prints
+	// "Failed to get the status of endpoint ..." instead of a row.
+	Err error
+}
+
+// Statuses asks every named member for its status, in order.
+func Statuses(cl *Client, members []string) []EndpointStatus {
+	out := make([]EndpointStatus, 0, len(members))
+	for _, m := range members {
+		st, err := cl.MemberStatus(m)
+		out = append(out, EndpointStatus{Endpoint: m, Status: st, Err: err})
+	}
+	return out
+}
+
+// FormatStatusTable prints statuses as `etcdctl endpoint status -w table`
+// does (with the columns that the simulation models, and the revision),
+// members that did not answer as etcdctl's error lines below the table.
+func FormatStatusTable(rows []EndpointStatus) string {
+	header := []string{"ENDPOINT", "ID", "VERSION", "DB SIZE", "IS LEADER", "IS LEARNER", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX", "REVISION", "ERRORS"}
+	var cells [][]string
+	var failures []string
+	for _, r := range rows {
+		if r.Err != nil {
+			failures = append(failures, fmt.Sprintf("Failed to get the status of endpoint %s (%v)", r.Endpoint, r.Err))
+			continue
+		}
+		s := r.Status
+		cells = append(cells, []string{
+			r.Endpoint, fmt.Sprintf("%x", s.Header.MemberID), s.Version, humanBytes(s.DBSize),
+			fmt.Sprint(s.Leader != 0 && s.Leader == s.Header.MemberID), fmt.Sprint(s.IsLearner),
+			fmt.Sprint(s.Header.RaftTerm), fmt.Sprint(s.RaftIndex), fmt.Sprint(s.RaftAppliedIndex),
+			fmt.Sprint(s.Header.Revision), strings.Join(s.Errors, ", "),
+		})
+	}
+	width := make([]int, len(header))
+	for i, h := range header {
+		width[i] = len(h)
+	}
+	for _, row := range cells {
+		for i, c := range row {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	var b strings.Builder
+	line := func() {
+		for _, w := range width {
+			b.WriteString("+" + strings.Repeat("-", w+2))
+		}
+		b.WriteString("+\n")
+	}
+	row := func(r []string, center bool) {
+		for i, c := range r {
+			pad := width[i] - len(c)
+			left := 0
+			if center {
+				left = pad / 2
+			}
+			b.WriteString("| " + strings.Repeat(" ", left) + c + strings.Repeat(" ", pad-left) + " ")
+		}
+		b.WriteString("|\n")
+	}
+	line()
+	row(header, true)
+	line()
+	for _, r := range cells {
+		row(r, false)
+	}
+	line()
+	for _, f := range failures {
+		b.WriteString(f + "\n")
+	}
+	return b.String()
+}
+
+// humanBytes prints a size as etcdctl does (go-humanize, SI units).
+func humanBytes(n int64) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
+	}
+	v := float64(n)
+	units := []string{"kB", "MB", "GB", "TB"}
+	i := -1
+	for v >= 1000 && i < len(units)-1 {
+		v /= 1000
+		i++
+	}
+	if v < 10 {
+		return fmt.Sprintf("%.1f %s", v, units[i])
+	}
+	return fmt.Sprintf("%.0f %s", v, units[i])
+}
