@@ -93,9 +93,12 @@ type server struct {
 	ready bool
 
 	etcdWatch mvcc.WatchID
-	watchers  map[string][]*watcher // by resource
-	nextWatch int64
-	lastRev   int64 // revision seen at the previous compaction tick
+	// etcdMember is the member serving etcdWatch: a watch lives on one
+	// member and ends with it.
+	etcdMember string
+	watchers   map[string][]*watcher // by resource
+	nextWatch  int64
+	lastRev    int64 // revision seen at the previous compaction tick
 
 	eventLease      mvcc.LeaseID
 	eventLeaseSince time.Duration
@@ -123,8 +126,17 @@ const (
 	kindCompactTick  = "compaction-tick"
 	kindBookmarkTick = "bookmark-tick"
 	kindRetryStart   = "retry-start"
+	kindRewatch      = "rewatch"
+	kindWatchProbe   = "etcd-watch-probe"
 	bookmarkInterval = time.Minute
+	// watchProbeInterval is how often the apiserver checks that the etcd
+	// member serving its watch is still there, as the gRPC keepalive of
+	// its etcd client does (only with more than one member to move to).
+	watchProbeInterval = 10 * time.Second
 )
+
+// rewatch asks the run loop to reopen the etcd watch it names.
+type rewatch struct{ watch mvcc.WatchID }
 
 func (s *server) run() {
 	c := s.c
@@ -133,9 +145,20 @@ func (s *server) run() {
 		m := c.Recv()
 		switch m.Kind {
 		case etcd.KindWatchResponse:
-			if r, ok := m.Body.(*etcd.WatchResponse); ok && r.WatchID == s.etcdWatch {
+			if r, ok := m.Body.(*etcd.WatchResponse); ok && r.WatchID == s.etcdWatch && m.From == s.etcdMember {
+				if r.Canceled {
+					c.Log().Warn("etcd watch cancelled", zap.String("member", m.From), zap.String("reason", r.CancelReason))
+					s.rewatch()
+					continue
+				}
 				s.applyEtcd(r)
 			}
+		case kindRewatch:
+			if b, ok := m.Body.(rewatch); ok && b.watch == s.etcdWatch {
+				s.rewatch()
+			}
+		case kindWatchProbe:
+			s.probeWatch()
 		case KindRequest:
 			s.serve(m)
 		case kindRetryStart:
@@ -158,27 +181,14 @@ func (s *server) start() {
 		c.After(time.Second, kindRetryStart, nil)
 		return
 	}
-	s.cache = newWatchCache(s.cfg.WatchHistory)
-	for _, kv := range res.KVs {
-		info, ok := resourceOfKey(kv.Key)
-		if !ok {
-			continue
-		}
-		obj, err := decode(info, kv.Value, kv.ModRevision)
-		if err != nil {
-			c.Log().Error("skipping undecodable object", zap.String("key", kv.Key), zap.Error(err))
-			continue
-		}
-		s.cache.objects.ReplaceOrInsert(&cacheEntry{key: kv.Key, info: info, obj: obj})
-	}
-	s.cache.rev = res.Header.Revision
-	w, _, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: res.Header.Revision + 1})
+	s.fill(res)
+	w, member, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: res.Header.Revision + 1})
 	if err != nil {
 		c.Log().Warn("cannot watch etcd, retrying", zap.Error(err))
 		c.After(time.Second, kindRetryStart, nil)
 		return
 	}
-	s.etcdWatch = w.WatchID
+	s.etcdWatch, s.etcdMember = w.WatchID, member
 	s.ready = true
 	c.Note("ready", fmt.Sprintf("watch cache primed with %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	c.Log().Info("watch cache ready", zap.Int("objects", s.cache.objects.Len()), zap.Int64("revision", s.cache.rev))
@@ -188,6 +198,103 @@ func (s *server) start() {
 	s.lastRev = s.cache.rev
 	c.After(s.cfg.CompactionInterval, kindCompactTick, nil)
 	c.After(bookmarkInterval, kindBookmarkTick, nil)
+	if len(s.cfg.Etcd) > 1 {
+		c.After(watchProbeInterval, kindWatchProbe, nil)
+	}
+}
+
+// probeWatch checks, in a task, that the member serving the etcd watch
+// still has it; if not, the run loop watches again elsewhere.
+func (s *server) probeWatch() {
+	c := s.c
+	c.After(watchProbeInterval, kindWatchProbe, nil)
+	id, member := s.etcdWatch, s.etcdMember
+	c.Go(func(tc *sim.Ctx) {
+		if err := s.etcd.For(tc).WatchProgress(member, id); err != nil {
+			tc.Log().Warn("etcd watch lost", zap.String("member", member), zap.Error(err))
+			tc.Send(tc.Name(), kindRewatch, rewatch{watch: id})
+		}
+	})
+}
+
+// rewatch reopens the cache's etcd watch after the member serving it
+// cancelled it or went away: from the revision after the last one the
+// cache holds, on whichever member answers, so no event is missed or seen
+// twice. If that revision was compacted (or a restore moved the revision
+// past it), the cache relists, and every watcher of the apiserver gets 410
+// Gone and relists in turn, as the real watch cache's watchers do.
+func (s *server) rewatch() {
+	c := s.c
+	old := s.etcdWatch
+	s.etcdWatch, s.etcdMember = 0, ""
+	w, member, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: s.cache.rev + 1})
+	switch {
+	case err == nil:
+		s.etcdWatch, s.etcdMember = w.WatchID, member
+		c.Note("rewatch", fmt.Sprintf("etcd watch resumed from revision %d on %s", s.cache.rev+1, member))
+		return
+	case errors.Is(err, mvcc.ErrCompacted):
+		if s.relist() {
+			return
+		}
+	default:
+		c.Log().Warn("cannot watch etcd, retrying", zap.Error(err))
+	}
+	s.etcdWatch = old
+	c.After(time.Second, kindRewatch, rewatch{watch: old})
+}
+
+// relist rebuilds the cache from a fresh list and reopens the watch; the
+// apiserver's watchers are ended with 410 Gone.
+func (s *server) relist() bool {
+	c := s.c
+	res, err := s.etcd.Range("/registry/", mvcc.PrefixEnd("/registry/"), mvcc.RangeOptions{}, false)
+	if err != nil {
+		return false
+	}
+	w, member, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: res.Header.Revision + 1})
+	if err != nil {
+		return false
+	}
+	prev := s.cache.rev
+	s.fill(res)
+	s.etcdWatch, s.etcdMember = w.WatchID, member
+	c.Note("relist", fmt.Sprintf("etcd history was compacted: watch cache relisted %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
+	gone := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", prev, s.cache.rev))
+	resources := make([]string, 0, len(s.watchers))
+	for r := range s.watchers {
+		resources = append(resources, r)
+	}
+	sort.Strings(resources)
+	for _, r := range resources {
+		for _, w := range s.watchers[r] {
+			if !w.closed {
+				w.closed = true
+				s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: Error, Err: gone, Resource: r})
+			}
+		}
+		delete(s.watchers, r)
+	}
+	s.lastRev = s.cache.rev
+	return true
+}
+
+// fill replaces the cache with a list from etcd.
+func (s *server) fill(res *etcd.RangeResponse) {
+	s.cache = newWatchCache(s.cfg.WatchHistory)
+	for _, kv := range res.KVs {
+		info, ok := resourceOfKey(kv.Key)
+		if !ok {
+			continue
+		}
+		obj, err := decode(info, kv.Value, kv.ModRevision)
+		if err != nil {
+			s.c.Log().Error("skipping undecodable object", zap.String("key", kv.Key), zap.Error(err))
+			continue
+		}
+		s.cache.objects.ReplaceOrInsert(&cacheEntry{key: kv.Key, info: info, obj: obj})
+	}
+	s.cache.rev = res.Header.Revision
 }
 
 // ensure creates a bootstrap object unless it exists.
@@ -220,7 +327,7 @@ func (s *server) compact() {
 		return
 	}
 	c.Go(func(tc *sim.Ctx) {
-		cl := etcd.NewClient(tc, s.cfg.Etcd...)
+		cl := s.etcd.For(tc)
 		if err := cl.Compact(rev); err != nil && !errors.Is(err, mvcc.ErrCompacted) {
 			tc.Log().Warn("compaction failed", zap.Error(err))
 		}
@@ -384,7 +491,7 @@ func (s *server) serve(m *sim.Message) {
 			s.reply(m, res, err)
 		default:
 			c.Go(func(tc *sim.Ctx) {
-				h := &handler{s: s, c: tc, etcd: etcd.NewClient(tc, s.cfg.Etcd...), user: user}
+				h := &handler{s: s, c: tc, etcd: s.etcd.For(tc), user: user}
 				res, err := h.handle(b, info)
 				if err != nil {
 					tc.ReplyErr(m, m.Kind, err)
