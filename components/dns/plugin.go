@@ -96,7 +96,9 @@ func (c *capture) RemoteAddr() netip.AddrPort { return c.remote }
 
 // ServeDNS answers one query from client. It never fails: a chain that
 // returns an error without writing produces a SERVFAIL reply, as CoreDNS's
-// server does.
+// server does. Like CoreDNS it does not set "ra" on the answers it makes
+// itself (dig warns "recursion requested but not available"); forwarded
+// answers carry the upstream's flags.
 func (s *Server) ServeDNS(ctx context.Context, client netip.AddrPort, r *Msg) *Msg {
 	w := &capture{remote: client}
 	if s.chain == nil || len(r.Question) != 1 {
@@ -107,15 +109,12 @@ func (s *Server) ServeDNS(ctx context.Context, client netip.AddrPort, r *Msg) *M
 		out := w.msg
 		out.ID = r.ID
 		out.Response = true
-		out.RecursionAvailable = true
 		return out
 	}
 	if ClientWrite(rc) {
 		rc = RcodeServerFailure
 	}
-	out := r.ReplyRcode(rc)
-	out.RecursionAvailable = true
-	return out
+	return r.ReplyRcode(rc)
 }
 
 // zoneMatch returns the longest zone qname is in, or "".
