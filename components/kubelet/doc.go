@@ -1,0 +1,88 @@
+// Package kubelet is the node agent: one actor per node, named
+// "kubelet-<node>" (ActorName), that registers the Node, keeps its Lease
+// and status fresh, and runs the pods bound to it. It talks to
+// kube-apiserver through package client (as system:node:<node>) and to the
+// node's network agent through the CNI contract of package cni; it never
+// reaches into another component's state.
+//
+// # Node
+//
+// At start the kubelet creates its Node (or adopts one that exists) with the
+// labels kubernetes.io/hostname, kubernetes.io/os=linux,
+// kubernetes.io/arch=amd64 (and their beta.* twins), the zone and region
+// when configured, and on control-plane nodes the kubeadm role label and
+// the node-role.kubernetes.io/control-plane:NoSchedule taint. Its status
+// carries capacity and allocatable (capacity minus kube-reserved,
+// system-reserved and the hard eviction thresholds memory.available<100Mi
+// and nodefs.available<10%), InternalIP and Hostname addresses, nodeInfo
+// (kubelet v1.32.4, containerd 1.7) and the MemoryPressure, DiskPressure,
+// PIDPressure and Ready conditions with the real reasons and messages.
+// It renews the Lease kube-node-lease/<node> every 10 s (a quarter of its
+// 40 s duration), computes the node status every 10 s and posts it when it
+// changed or 5 minutes after the last post. A stopped kubelet simply stops
+// renewing: noticing that is the node lifecycle controller's job.
+//
+// # Pods
+//
+// The kubelet watches pods with spec.nodeName=<node>. For each it runs the
+// lifecycle of the real kubelet's pod worker, on virtual time:
+//
+//	Pending, containers waiting ContainerCreating (PodInitializing with init containers)
+//	  -> RunPodSandbox: pause container, CNI ADD to cilium-agent-<node>
+//	     (hostNetwork pods use the node's IP): podIP, PodReadyToStartContainers=True
+//	  -> init containers, one after the other, each to completion
+//	  -> per container, in order: image (Pulling/Pulled, honouring
+//	     imagePullPolicy; pulls are serialized and cached per node),
+//	     Created, Started; running with containerd://<id>
+//	  -> Ready when every container is ready -> Running
+//	  -> exits: restarted per restartPolicy with the crash-loop back-off
+//	     (immediately, then 10 s, 20 s, ... 5 min; reset after 10 minutes
+//	     without a crash), or Succeeded / Failed
+//
+// Deleting a pod gives its containers SIGTERM (event Killing) and its grace
+// period; containers still running at its end get SIGKILL (exit code 137).
+// Then the sandbox goes (CNI DEL), the final status is written and the
+// kubelet deletes the pod with grace period 0. Without a network (the agent
+// refuses or does not answer for 30 s) the pod stays ContainerCreating with
+// a FailedCreatePodSandBox warning and the sandbox is retried after the pod
+// workers' 10-15 s back-off.
+//
+// Static pods (Config.StaticPods) run without the apiserver and appear as
+// mirror pods "<name>-<node>" with the kubernetes.io/config.mirror
+// annotation.
+//
+// # The behaviour annotation (a simulator extension)
+//
+// No process runs in a simulated container, so a pod says how its
+// containers behave in the kubesim.io/behavior annotation, a JSON or YAML
+// map from container name to:
+//
+//	startDelay  time between Created and Started          (default 0)
+//	readyAfter  time after the start until ready          (default 0, or the readiness probe's initialDelaySeconds)
+//	neverReady  never becomes ready
+//	exitAfter   the process ends this long after its start (default: runs until stopped)
+//	exitCode    ... with this code (0 completes, else crashes; default 0)
+//	stopDelay   time it takes to exit after SIGTERM        (default 0)
+//	logs        lines printed to stdout at start
+//
+// for example
+//
+//	metadata:
+//	  annotations:
+//	    kubesim.io/behavior: |
+//	      web: {readyAfter: 5s, logs: ["listening on :8080"]}
+//	      sidecar: {exitAfter: 20s, exitCode: 1}
+//
+// Init containers without a behaviour complete (exit 0) one second after
+// they start. Real Kubernetes ignores the annotation; ParseBehavior lets
+// kube-apiserver validate it at admission.
+//
+// Logs: Kubelet.Logs and the KindLogs message serve a container's stdout
+// (and --previous), for kubectl logs.
+//
+// Simplifications: one kubelet incarnation holds the runtime's state, so a
+// restarted kubelet starts the pods it finds afresh; exits are seen at once
+// (no 1 s PLEG relist); probes are not run (readiness comes from the
+// behaviour); sidecar init containers, volumes, resource enforcement and
+// eviction are not modelled.
+package kubelet

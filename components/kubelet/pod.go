@@ -1,0 +1,729 @@
+package kubelet
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/sim"
+	"go.uber.org/zap"
+)
+
+// podWorker is the kubelet's state of one pod, as its pod worker and the
+// container runtime know it.
+type podWorker struct {
+	key, ns, name string
+	uid           api.UID
+	pod           *api.Pod // the desired pod (the API's, or a static manifest)
+	api           *api.Pod // the pod as the apiserver has it (a static pod's mirror)
+	static        bool
+	hostNetwork   bool
+
+	sandboxID    string
+	sandboxReady bool
+	creating     bool // RunPodSandbox (and CNI ADD) in flight
+	retrying     bool // waiting for the sync back-off after a failure
+	tornDown     bool
+	tearingDown  bool
+	podIP        string
+	startTime    *api.Time
+
+	inits, ctrs []*container
+
+	terminating bool // deletion seen: containers are being stopped
+	killStarted bool
+	terminal    api.PodPhase // Succeeded or Failed, once reached
+	deleting    bool         // the final delete was sent
+	gone        bool
+
+	conds      map[api.PodConditionType]condTime
+	lastStatus string
+}
+
+type condTime struct {
+	status api.ConditionStatus
+	at     api.Time
+}
+
+// instance is one run of a container (a containerd container).
+type instance struct {
+	id         string
+	startedAt  time.Time
+	finishedAt time.Time
+	finishedV  time.Duration // virtual time of the exit, for the back-off
+	finished   bool
+	exitCode   int32
+	reason     string
+	message    string
+}
+
+func (in *instance) terminated() *api.ContainerStateTerminated {
+	return &api.ContainerStateTerminated{ExitCode: in.exitCode, Reason: in.reason, Message: in.message,
+		StartedAt: api.NewTime(in.startedAt), FinishedAt: api.NewTime(in.finishedAt), ContainerID: "containerd://" + in.id}
+}
+
+type container struct {
+	spec api.Container
+	init bool
+	beh  Behavior
+
+	cur, prev *instance
+	restarts  int32
+	ready     bool
+	// waitReason and waitMsg, when set, are what the status shows instead
+	// of the current instance (CrashLoopBackOff, ErrImageNeverPull).
+	waitReason, waitMsg string
+
+	gen    int    // bumped on every start and stop: stale timers are ignored
+	op     string // "pull", "create", "start" while the runtime works on it
+	nextID string // the id of the container being created
+	bo     backOff
+}
+
+func (pw *podWorker) container(name string) *container {
+	for _, c := range pw.inits {
+		if c.spec.Name == name {
+			return c
+		}
+	}
+	for _, c := range pw.ctrs {
+		if c.spec.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (pw *podWorker) all() []*container {
+	return append(append([]*container(nil), pw.inits...), pw.ctrs...)
+}
+
+func (pw *podWorker) busy() bool {
+	for _, c := range pw.all() {
+		if c.op != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func (pw *podWorker) resourceVersion() string {
+	if pw.api != nil {
+		return pw.api.ResourceVersion
+	}
+	return ""
+}
+
+// podTimer addresses a timer to a pod (and a container run).
+type podTimer struct {
+	key  string
+	uid  api.UID
+	ctr  string
+	gen  int
+	code int32 // kindExited: the exit code
+	what string
+	// kindPullDone: how long the pull took, alone and with the wait for
+	// the serialized puller.
+	dur, took time.Duration
+}
+
+// Summary implements sim.Summarizer.
+func (t podTimer) Summary() string {
+	s := t.key
+	if t.ctr != "" {
+		s += " container " + t.ctr
+	}
+	if t.what != "" {
+		s += " (" + t.what + ")"
+	}
+	return s
+}
+
+// sandboxResult is what the RunPodSandbox task reports.
+type sandboxResult struct {
+	key       string
+	uid       api.UID
+	sandboxID string
+	ip        string
+	err       string
+}
+
+// Summary implements sim.Summarizer.
+func (r sandboxResult) Summary() string {
+	if r.err != "" {
+		return r.key + ": " + r.err
+	}
+	return r.key + " sandbox " + r.sandboxID[:12] + " IP " + r.ip
+}
+
+func (st *state) timer(pw *podWorker, d time.Duration, kind string, t podTimer) {
+	t.key, t.uid = pw.key, pw.uid
+	st.c.After(d, kind, t)
+}
+
+// newWorker builds the kubelet's state for a pod it has not seen.
+func (st *state) newWorker(pod *api.Pod, static bool) *podWorker {
+	pw := &podWorker{key: pod.Namespace + "/" + pod.Name, ns: pod.Namespace, name: pod.Name, uid: pod.UID, pod: pod, static: static,
+		hostNetwork: pod.Spec.HostNetwork, conds: map[api.PodConditionType]condTime{}}
+	now := api.NewTime(st.wall())
+	pw.startTime = &now
+	beh, err := ParseBehavior(pod.Annotations)
+	if err != nil {
+		st.log.Warn("ignoring the pod's behaviour annotation", zap.String("pod", pw.key), zap.Error(err))
+	}
+	for _, c := range pod.Spec.InitContainers {
+		b, ok := beh[c.Name]
+		if !ok {
+			// An init container without a behaviour completes after a
+			// second, as a typical setup step would.
+			b = Behavior{Exits: true, ExitAfter: time.Second}
+		}
+		pw.inits = append(pw.inits, &container{spec: c, init: true, beh: b})
+	}
+	for _, c := range pod.Spec.Containers {
+		pw.ctrs = append(pw.ctrs, &container{spec: c, beh: beh[c.Name]})
+	}
+	st.pods[pw.key] = pw
+	return pw
+}
+
+// podUpdated handles an ADDED or MODIFIED pod from the watch.
+func (st *state) podUpdated(pod *api.Pod) {
+	key := pod.Namespace + "/" + pod.Name
+	pw := st.pods[key]
+	if _, mirror := pod.Annotations[annotationConfigMirror]; mirror {
+		if pw != nil && pw.static {
+			pw.api = pod
+			st.sync(pw)
+		}
+		return
+	}
+	if pw != nil && pw.uid != pod.UID {
+		st.forget(pw) // a new pod of the same name: the old one is gone
+		pw = nil
+	}
+	if pw == nil {
+		if pod.Status.Phase == api.PodSucceeded || pod.Status.Phase == api.PodFailed {
+			// Finished before this kubelet (incarnation) knew it.
+			pw = st.newWorker(pod, false)
+			pw.terminal = pod.Status.Phase
+			pw.api = pod
+			pw.lastStatus = statusKey(pod.Status)
+			return
+		}
+		pw = st.newWorker(pod, false)
+	}
+	pw.api = pod
+	pw.pod = pod
+	if pod.DeletionTimestamp != nil {
+		pw.terminating = true
+	}
+	st.sync(pw)
+}
+
+// podDeleted handles a DELETED pod from the watch: the pod is gone from the
+// API (after the kubelet's own final delete, or a forced delete).
+func (st *state) podDeleted(pod *api.Pod) {
+	key := pod.Namespace + "/" + pod.Name
+	pw := st.pods[key]
+	if pw == nil {
+		return
+	}
+	if pw.static {
+		// Somebody deleted the mirror pod: the kubelet recreates it.
+		if pw.api != nil && pw.api.UID == pod.UID {
+			pw.api = nil
+			pw.lastStatus = ""
+			st.createMirror(pw)
+		}
+		return
+	}
+	if pw.uid != pod.UID {
+		return
+	}
+	st.forget(pw)
+}
+
+// forget drops a pod: whatever still runs is killed at once, its network
+// torn down, its logs removed.
+func (st *state) forget(pw *podWorker) {
+	pw.gone = true
+	for _, c := range pw.all() {
+		c.gen++
+		c.op = ""
+	}
+	if pw.sandboxReady && !pw.tornDown && !pw.tearingDown && !pw.hostNetwork {
+		st.teardown(pw)
+	}
+	delete(st.pods, pw.key)
+	for _, c := range pw.all() {
+		delete(st.logs, logKey(pw.ns, pw.name, c.spec.Name))
+	}
+}
+
+func (st *state) handlePodTimer(m *sim.Message) {
+	if r, ok := m.Body.(sandboxResult); ok {
+		pw := st.pods[r.key]
+		if pw == nil || pw.uid != r.uid {
+			return
+		}
+		st.sandboxDone(pw, r)
+		return
+	}
+	t := m.Body.(podTimer)
+	pw := st.pods[t.key]
+	if pw == nil || pw.uid != t.uid || pw.gone {
+		return
+	}
+	switch m.Kind {
+	case kindPodSync:
+		if t.what == "sandbox-retry" {
+			pw.retrying = false
+		}
+		st.sync(pw)
+	case kindTeardownDone:
+		pw.tearingDown, pw.tornDown, pw.sandboxReady = false, true, false
+		st.sync(pw)
+	case kindKillDeadline:
+		for _, c := range pw.all() {
+			if c.cur != nil && !c.cur.finished {
+				st.finish(pw, c, 137, "")
+			}
+		}
+		st.sync(pw)
+	default:
+		c := pw.container(t.ctr)
+		if c == nil || c.gen != t.gen {
+			return // stale: the container was restarted or stopped since
+		}
+		st.containerTimer(pw, c, m.Kind, t)
+	}
+}
+
+// sync brings a pod one step closer to its desired state and reports its
+// status, level-triggered: it looks at the whole pod every time.
+func (st *state) sync(pw *podWorker) {
+	if pw.gone {
+		return
+	}
+	switch {
+	case pw.terminating:
+		st.syncTerminating(pw)
+		return
+	case pw.terminal != "":
+	case !pw.sandboxReady:
+		if !pw.creating && !pw.retrying && !pw.tornDown {
+			st.createSandbox(pw)
+		}
+	default:
+		if st.syncInit(pw) {
+			st.syncContainers(pw)
+		}
+		if phase := st.status(pw).Phase; phase == api.PodSucceeded || phase == api.PodFailed {
+			pw.terminal = phase
+			st.log.Info("pod finished", zap.String("pod", pw.key), zap.String("phase", string(phase)))
+			if !pw.hostNetwork {
+				st.teardown(pw)
+			} else {
+				pw.tornDown, pw.sandboxReady = true, false
+			}
+		}
+	}
+	st.writeStatus(pw)
+}
+
+// createSandbox runs the pod sandbox: the pause container and, unless the
+// pod uses the host's network, a CNI ADD to the node's network agent.
+func (st *state) createSandbox(pw *podWorker) {
+	pw.creating = true
+	pw.sandboxID = hexID(st.c, 32)
+	setup := 80*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(120*time.Millisecond)))
+	res := sandboxResult{key: pw.key, uid: pw.uid, sandboxID: pw.sandboxID}
+	self := st.c.Name()
+	if pw.hostNetwork {
+		res.ip = st.cfg.InternalIP
+		st.c.Go(func(tc *sim.Ctx) {
+			tc.Sleep(setup)
+			tc.Send(self, kindSandboxDone, res)
+		})
+		return
+	}
+	req := cni.AddRequest{Namespace: pw.ns, Name: pw.name, UID: pw.uid, ContainerID: pw.sandboxID, Node: st.cfg.Node, Labels: pw.pod.Labels, ServiceAccount: pw.pod.Spec.ServiceAccountName}
+	agent := cni.AgentName(st.cfg.Node)
+	st.c.Go(func(tc *sim.Ctx) {
+		tc.Sleep(setup)
+		res.ip, res.err = cniAdd(tc, agent, req)
+		tc.Send(self, kindSandboxDone, res)
+	})
+}
+
+// cniAdd is cilium-cni's ADD: it waits up to 30 s for the agent's socket,
+// then asks the agent for an endpoint.
+func cniAdd(tc *sim.Ctx, agent string, req cni.AddRequest) (ip, errText string) {
+	start := tc.Now()
+	for {
+		left := cniPluginTimeout - (tc.Now() - start)
+		m, err := tc.Call(agent, cni.KindAdd, req, left)
+		switch {
+		case err == nil:
+			if r, ok := m.Body.(*cni.AddResult); ok && r.IP != "" {
+				return r.IP, ""
+			}
+			return "", cniFailure("no IP address in the agent's answer")
+		case errors.Is(err, sim.ErrRefused) && tc.Now()-start+time.Second < cniPluginTimeout:
+			tc.Sleep(time.Second) // the socket is not there yet: poll
+			continue
+		case errors.Is(err, sim.ErrRefused) || errors.Is(err, sim.ErrTimeout):
+			if rest := cniPluginTimeout - (tc.Now() - start); rest > 0 {
+				tc.Sleep(rest)
+			}
+			return "", cniFailure(`unable to connect to Cilium agent: failed to create cilium agent client after 30.000000 seconds timeout: Get "http://localhost/v1/config": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory` + "\nIs the agent running?")
+		default:
+			return "", cniFailure(err.Error())
+		}
+	}
+}
+
+func cniFailure(msg string) string {
+	return `plugin type="cilium-cni" name="cilium" failed (add): ` + msg
+}
+
+func (st *state) sandboxDone(pw *podWorker, r sandboxResult) {
+	if !pw.creating || r.sandboxID != pw.sandboxID {
+		return
+	}
+	pw.creating = false
+	if r.err != "" {
+		msg := fmt.Sprintf("Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox %q: %s", r.sandboxID, r.err)
+		st.rec.podEvent(pw, nil, api.EventTypeWarning, "FailedCreatePodSandBox", msg)
+		st.log.Warn("CreatePodSandbox for pod failed", zap.String("pod", pw.key), zap.String("error", msg))
+		pw.sandboxID = ""
+		pw.retrying = true
+		d := st.cfg.SyncBackOff + time.Duration(st.c.Rand().Float64()*0.5*float64(st.cfg.SyncBackOff))
+		st.timer(pw, d, kindPodSync, podTimer{what: "sandbox-retry"})
+		st.sync(pw)
+		return
+	}
+	pw.sandboxReady = true
+	pw.podIP = r.ip
+	st.sync(pw)
+}
+
+// teardown stops the sandbox: CNI DEL for pods on the pod network.
+func (st *state) teardown(pw *podWorker) {
+	if pw.tearingDown || pw.tornDown {
+		return
+	}
+	pw.tearingDown = true
+	self := st.c.Name()
+	req := cni.DelRequest{Namespace: pw.ns, Name: pw.name, UID: pw.uid, ContainerID: pw.sandboxID}
+	agent := cni.AgentName(st.cfg.Node)
+	t := podTimer{key: pw.key, uid: pw.uid}
+	host := pw.hostNetwork
+	st.c.Go(func(tc *sim.Ctx) {
+		if !host {
+			// cilium-cni queues a deletion it cannot hand to the agent
+			// and reports success, so an unreachable agent does not hold
+			// the pod up.
+			_, _ = tc.Call(agent, cni.KindDel, req, 5*time.Second)
+		}
+		tc.Send(self, kindTeardownDone, t)
+	})
+}
+
+// syncInit runs the init containers one after the other; it reports
+// whether all of them completed.
+func (st *state) syncInit(pw *podWorker) bool {
+	for _, c := range pw.inits {
+		switch {
+		case c.op != "":
+			return false
+		case c.cur == nil:
+			if c.waitReason == "" {
+				st.startContainer(pw, c)
+			}
+			return false
+		case !c.cur.finished:
+			return false
+		case c.cur.exitCode == 0:
+			continue
+		case pw.pod.Spec.RestartPolicy == api.RestartPolicyNever:
+			return false
+		default:
+			st.restartWithBackOff(pw, c)
+			return false
+		}
+	}
+	return true
+}
+
+// syncContainers starts the containers that should run, one at a time as
+// the kubelet's SyncPod does, and restarts exited ones as the restart
+// policy and the back-off allow.
+func (st *state) syncContainers(pw *podWorker) {
+	if pw.busy() {
+		return
+	}
+	for _, c := range pw.ctrs {
+		switch {
+		case c.cur == nil:
+			if c.waitReason == "" {
+				st.startContainer(pw, c)
+				return
+			}
+		case !c.cur.finished:
+		case !shouldRestart(pw.pod.Spec.RestartPolicy, c.cur.exitCode):
+		default:
+			if st.restartWithBackOff(pw, c) {
+				return
+			}
+		}
+	}
+}
+
+func shouldRestart(p api.RestartPolicy, exitCode int32) bool {
+	switch p {
+	case api.RestartPolicyNever:
+		return false
+	case api.RestartPolicyOnFailure:
+		return exitCode != 0
+	}
+	return true
+}
+
+// restartWithBackOff restarts an exited container unless it is in back-off,
+// in which case it waits in CrashLoopBackOff. It reports whether it
+// started the container.
+func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
+	now := st.c.Now()
+	exit := c.cur.finishedV
+	if c.bo.inBackOffSince(exit, now, st.cfg.MaxContainerBackOff) {
+		msg := fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", c.bo.delay, c.spec.Name, pw.name, pw.ns, pw.uid)
+		if c.waitReason != "CrashLoopBackOff" || c.waitMsg != msg {
+			c.waitReason, c.waitMsg = "CrashLoopBackOff", msg
+			st.rec.podEvent(pw, c, api.EventTypeWarning, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)", c.spec.Name, pw.name, pw.ns, pw.uid))
+			st.timer(pw, exit+c.bo.delay-now, kindPodSync, podTimer{what: "back-off over"})
+		}
+		return false
+	}
+	c.bo.next(exit, st.cfg.BackOffPeriod, st.cfg.MaxContainerBackOff)
+	c.waitReason, c.waitMsg = "", ""
+	st.startContainer(pw, c)
+	return true
+}
+
+// startContainer runs the image step (honouring imagePullPolicy), then
+// create and start, each as a timer of virtual time.
+func (st *state) startContainer(pw *podWorker, c *container) {
+	c.gen++
+	ref := c.spec.Image
+	policy := c.spec.ImagePullPolicy
+	if policy == "" {
+		policy = defaultPullPolicy(ref)
+	}
+	present := st.hasImage(ref)
+	switch {
+	case policy == api.PullNever && !present:
+		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", ref)
+		c.waitReason, c.waitMsg = "ErrImageNeverPull", msg
+		st.rec.podEvent(pw, c, api.EventTypeWarning, "ErrImageNeverPull", msg)
+	case policy == api.PullAlways || !present:
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", ref))
+		done, took, dur := st.pull(ref)
+		c.op = "pull"
+		st.timer(pw, done-st.c.Now(), kindPullDone, podTimer{ctr: c.spec.Name, gen: c.gen, dur: dur, took: took})
+	default:
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Pulled", fmt.Sprintf("Container image %q already present on machine", ref))
+		st.create(pw, c)
+	}
+}
+
+func (st *state) create(pw *podWorker, c *container) {
+	c.op = "create"
+	d := 20*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(40*time.Millisecond)))
+	st.timer(pw, d, kindCreated, podTimer{ctr: c.spec.Name, gen: c.gen})
+}
+
+func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podTimer) {
+	switch kind {
+	case kindPullDone:
+		if c.op != "pull" {
+			return
+		}
+		dur, took := t.dur, t.took
+		im := newImage(c.spec.Image)
+		st.images[im.ref] = im
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Pulled", fmt.Sprintf("Successfully pulled image %q in %s (%s including waiting). Image size: %d bytes.", c.spec.Image, dur, took, im.size))
+		st.create(pw, c)
+	case kindCreated:
+		if c.op != "create" {
+			return
+		}
+		c.nextID = hexID(st.c, 32)
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Created", "Created container: "+c.spec.Name)
+		c.op = "start"
+		d := c.beh.StartDelay + 5*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(20*time.Millisecond)))
+		st.timer(pw, d, kindStarted, podTimer{ctr: c.spec.Name, gen: c.gen})
+	case kindStarted:
+		if c.op != "start" {
+			return
+		}
+		st.started(pw, c)
+		st.sync(pw)
+	case kindReady:
+		if c.cur != nil && !c.cur.finished {
+			c.ready = true
+			st.writeStatus(pw)
+		}
+	case kindExited:
+		if c.cur != nil && !c.cur.finished {
+			st.finish(pw, c, t.code, "")
+			st.sync(pw)
+		}
+	}
+}
+
+// started makes the created container run.
+func (st *state) started(pw *podWorker, c *container) {
+	c.op = ""
+	if c.cur != nil {
+		c.prev = c.cur
+		c.restarts++
+		st.rotateLog(pw, c)
+	}
+	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
+	c.ready = false
+	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
+	st.c.Note("kubelet", fmt.Sprintf("%s: container %s started (containerd://%s)", pw.key, c.spec.Name, c.cur.id[:12]))
+	if len(c.beh.Logs) > 0 {
+		st.appendLog(pw, c, c.beh.Logs...)
+	}
+	if !c.init && !c.beh.NeverReady {
+		delay := c.beh.ReadyAfter
+		if delay == 0 && c.spec.ReadinessProbe != nil {
+			delay = time.Duration(c.spec.ReadinessProbe.InitialDelaySeconds) * time.Second
+		}
+		if delay == 0 {
+			c.ready = true
+		} else {
+			st.timer(pw, delay, kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
+		}
+	}
+	if c.beh.Exits {
+		st.timer(pw, c.beh.ExitAfter, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: c.beh.ExitCode})
+	}
+}
+
+// finish records a container's exit.
+func (st *state) finish(pw *podWorker, c *container, code int32, reason string) {
+	c.gen++
+	c.ready = false
+	in := c.cur
+	in.finished = true
+	in.finishedAt = st.wall()
+	in.finishedV = st.c.Now()
+	in.exitCode = code
+	in.reason = reason
+	if reason == "" {
+		in.reason = "Error"
+		if code == 0 {
+			in.reason = "Completed"
+		}
+	}
+	if c.init && code == 0 {
+		c.ready = true // a completed init container reports ready
+	}
+	st.c.Note("kubelet", fmt.Sprintf("%s: container %s exited with code %d (%s)", pw.key, c.spec.Name, code, in.reason))
+}
+
+// syncTerminating stops a pod that is being deleted: SIGTERM to every
+// running container, SIGKILL to those still running when the grace period
+// ends, then the sandbox, then the final status and the delete with grace
+// period 0 that removes the pod from the API.
+func (st *state) syncTerminating(pw *podWorker) {
+	if !pw.killStarted {
+		pw.killStarted = true
+		grace := time.Duration(api.DefaultTerminationGrace) * time.Second
+		if g := pw.pod.DeletionGracePeriodSeconds; g != nil {
+			grace = time.Duration(*g) * time.Second
+		} else if g := pw.pod.Spec.TerminationGracePeriodSeconds; g != nil {
+			grace = time.Duration(*g) * time.Second
+		}
+		grace = max(grace, minimumGracePeriod)
+		st.c.Note("kubelet", fmt.Sprintf("%s: killing pod with a grace period of %s", pw.key, grace))
+		for _, c := range pw.all() {
+			if c.op != "" { // creating or pulling: abandon
+				c.gen++
+				c.op = ""
+			}
+			if c.cur == nil || c.cur.finished {
+				continue
+			}
+			st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", "Stopping container "+c.spec.Name)
+			c.gen++
+			if c.beh.StopDelay < grace {
+				st.timer(pw, c.beh.StopDelay, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 0, what: "SIGTERM"})
+			}
+		}
+		st.timer(pw, grace, kindKillDeadline, podTimer{what: "SIGKILL"})
+	}
+	for _, c := range pw.all() {
+		if c.cur != nil && !c.cur.finished {
+			st.writeStatus(pw)
+			return
+		}
+	}
+	if pw.creating || pw.tearingDown {
+		st.writeStatus(pw)
+		return
+	}
+	if pw.sandboxReady && !pw.tornDown {
+		if pw.hostNetwork {
+			pw.tornDown, pw.sandboxReady = true, false
+		} else {
+			st.teardown(pw)
+			st.writeStatus(pw)
+			return
+		}
+	}
+	if pw.terminal == "" {
+		for _, c := range pw.all() {
+			if c.cur == nil {
+				// Never ran: the status manager reports it terminated.
+				c.cur = &instance{finished: true, exitCode: 137, reason: "ContainerStatusUnknown", message: "The container could not be located when the pod was terminated", finishedV: st.c.Now()}
+				c.waitReason, c.waitMsg = "", ""
+			}
+		}
+		pw.terminal = api.PodSucceeded
+		for _, c := range pw.ctrs {
+			if c.cur.exitCode != 0 {
+				pw.terminal = api.PodFailed
+			}
+		}
+	}
+	st.writeStatus(pw)
+	if pw.static || pw.deleting {
+		return
+	}
+	pw.deleting = true
+	zero := int64(0)
+	if _, err := st.cl.Delete("pods", pw.ns, pw.name, client.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
+		st.log.Warn("failed to delete pod", zap.String("pod", pw.key), zap.Error(err))
+		pw.deleting = false
+		st.timer(pw, time.Second, kindPodSync, podTimer{what: "retry delete"})
+	}
+}
+
+// defaultPullPolicy is the apiserver's default: Always for :latest or an
+// untagged image, IfNotPresent otherwise.
+func defaultPullPolicy(ref string) api.PullPolicy {
+	full, _ := normalizeImage(ref)
+	if len(full) > 7 && full[len(full)-7:] == ":latest" {
+		return api.PullAlways
+	}
+	return api.PullIfNotPresent
+}
