@@ -1,0 +1,350 @@
+// Package scheduler is kube-scheduler as a kernel actor: it watches pods,
+// nodes and namespaces into the scheduling framework's cache and queue
+// (packages framework, plugins and queue), pops one pod at a time, runs a
+// scheduling cycle, and binds through kube-apiserver's pods/binding — or
+// records FailedScheduling with the real message and PodScheduled=False.
+//
+// With several control-plane nodes every kube-scheduler stands for election
+// on the kube-system/kube-scheduler Lease and only the leader schedules.
+// Pods whose spec.schedulerName names no profile of this scheduler stay
+// Pending: another scheduler would have to place them.
+package scheduler
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/controllers"
+	"github.com/kubesim/kubesim/components/leaderelection"
+	"github.com/kubesim/kubesim/components/scheduler/framework"
+	"github.com/kubesim/kubesim/components/scheduler/plugins"
+	"github.com/kubesim/kubesim/components/scheduler/queue"
+	"github.com/kubesim/kubesim/sim"
+	"go.uber.org/zap"
+)
+
+// LeaseName is the kube-scheduler's leader election Lease in kube-system.
+const LeaseName = "kube-scheduler"
+
+// Config configures a kube-scheduler.
+type Config struct {
+	Token      string
+	APIServers []string
+	// Identity is the leader election identity (default "<node>_<random>").
+	Identity string
+	// DisableLeaderElection schedules without a Lease (a single scheduler).
+	DisableLeaderElection bool
+	// Configure may change the framework configuration before the
+	// scheduler starts: register plugins, enable them in a profile, change
+	// weights or percentageOfNodesToScore. It runs on every start.
+	Configure func(*framework.Config)
+}
+
+// New returns the actor body of a kube-scheduler.
+func New(cfg Config) func(*sim.Ctx) {
+	return func(c *sim.Ctx) {
+		cl := client.New(c, cfg.Token, cfg.APIServers...)
+		cl.UserAgent = "kube-scheduler"
+		s := &scheduler{cfg: cfg, c: c, cl: cl, recorder: controllers.NewEventRecorder(c, cl, "default-scheduler")}
+		s.run()
+	}
+}
+
+type scheduler struct {
+	cfg      Config
+	c        *sim.Ctx
+	cl       *client.Client
+	recorder *controllers.EventRecorder
+	elector  *leaderelection.Elector
+
+	active    bool
+	sched     *framework.Scheduler
+	cache     *framework.Cache
+	queue     *queue.PriorityQueue
+	pods      *client.Informer
+	nodes     *client.Informer
+	nss       *client.Informer
+	wakeAt    time.Duration
+	wakeArmed bool
+}
+
+const (
+	kindRetry = "scheduler-retry"
+	kindWake  = "scheduler-wake"
+	kindFlush = "flush-unschedulable-pods"
+	// flushPeriod is how often pods that waited too long in the
+	// unschedulable pool are retried.
+	flushPeriod = 30 * time.Second
+)
+
+func (s *scheduler) run() {
+	c := s.c
+	if s.cfg.DisableLeaderElection {
+		s.startLeading()
+	} else {
+		id := s.cfg.Identity
+		if id == "" {
+			id = fmt.Sprintf("%s_%08x", c.Node(), c.Rand().Uint32())
+		}
+		lec := client.New(c, s.cfg.Token, s.cfg.APIServers...)
+		lec.UserAgent = "kube-scheduler/leader-election"
+		lec.Timeout = leaderelection.DefaultRetryPeriod
+		e, err := leaderelection.New(c, leaderelection.Config{
+			Client: lec, Namespace: "kube-system", Name: LeaseName, Identity: id,
+			Recorder:  controllers.NewEventRecorder(c, lec, "default-scheduler"),
+			Callbacks: leaderelection.Callbacks{OnStartedLeading: s.startLeading, OnStoppedLeading: s.stopLeading},
+		})
+		if err != nil {
+			c.Log().Error("invalid leader election configuration", zap.Error(err))
+			return
+		}
+		s.elector = e
+		e.Start()
+	}
+	for {
+		m := c.Recv()
+		if s.elector != nil && s.elector.Handle(m) {
+			continue
+		}
+		if !s.active {
+			continue
+		}
+		switch m.Kind {
+		case kindRetry:
+			s.startInformers()
+		case kindWake:
+			s.wakeArmed = false
+		case kindFlush:
+			s.queue.FlushUnschedulablePodsLeftover(c.Now())
+			c.After(flushPeriod, kindFlush, nil)
+		default:
+			for _, in := range []*client.Informer{s.nss, s.nodes, s.pods} {
+				if in.Dispatch(m) {
+					break
+				}
+			}
+		}
+		s.scheduleAll()
+	}
+}
+
+// startLeading builds the cache, queue and informers afresh.
+func (s *scheduler) startLeading() {
+	c := s.c
+	cfg := plugins.DefaultConfig(rand.New(rand.NewPCG(c.Rand().Uint64(), c.Rand().Uint64())))
+	if s.cfg.Configure != nil {
+		s.cfg.Configure(&cfg)
+	}
+	s.cache = framework.NewCache()
+	sched, err := framework.NewScheduler(s.cache, cfg)
+	if err != nil {
+		c.Log().Error("invalid scheduler configuration", zap.Error(err))
+		return
+	}
+	s.sched = sched
+	var events []framework.PluginEvents
+	for _, name := range sched.ProfileNames() {
+		events = append(events, sched.Framework(name).EnqueueExtensions()...)
+	}
+	s.queue = queue.New(events)
+	s.nss = client.NewInformer(s.cl, "namespaces", "", client.ListOptions{})
+	s.nodes = client.NewInformer(s.cl, "nodes", "", client.ListOptions{})
+	s.pods = client.NewInformer(s.cl, "pods", "", client.ListOptions{})
+	s.nss.AddHandler(client.Handler{
+		OnAdd:    func(o api.Object) { s.cache.AddNamespace(o.(*api.Namespace)) },
+		OnUpdate: func(_, o api.Object) { s.cache.UpdateNamespace(o.(*api.Namespace)) },
+		OnDelete: func(o api.Object) { s.cache.RemoveNamespace(o.(*api.Namespace)) },
+	})
+	s.nodes.AddHandler(client.Handler{
+		OnAdd: func(o api.Object) {
+			s.cache.AddNode(o.(*api.Node))
+			s.queue.NodeAdded(o.(*api.Node), s.c.Now())
+		},
+		OnUpdate: func(old, o api.Object) {
+			s.cache.UpdateNode(old.(*api.Node), o.(*api.Node))
+			s.queue.NodeUpdated(old.(*api.Node), o.(*api.Node), s.c.Now())
+		},
+		OnDelete: func(o api.Object) {
+			s.cache.RemoveNode(o.(*api.Node))
+			s.queue.NodeDeleted(o.(*api.Node), s.c.Now())
+		},
+	})
+	s.pods.AddHandler(client.Handler{OnAdd: s.podAdded, OnUpdate: s.podUpdated, OnDelete: s.podDeleted})
+	s.active = true
+	c.Note("scheduler", fmt.Sprintf("leading: scheduling for %v", sched.ProfileNames()))
+	s.startInformers()
+	c.After(flushPeriod, kindFlush, nil)
+}
+
+func (s *scheduler) stopLeading() {
+	s.c.Log().Error("leaderelection lost")
+	s.active = false
+	s.pods, s.nodes, s.nss = nil, nil, nil
+	if s.elector != nil {
+		s.elector.Start()
+	}
+}
+
+func (s *scheduler) startInformers() {
+	for _, in := range []*client.Informer{s.nss, s.nodes, s.pods} {
+		if in.HasSynced() {
+			continue
+		}
+		if err := in.Run(); err != nil {
+			s.c.Log().Warn("informer list failed", zap.Error(err))
+			s.c.After(time.Second, kindRetry, nil)
+			return
+		}
+	}
+}
+
+// responsible reports whether the pod waits for this scheduler.
+func (s *scheduler) responsible(p *api.Pod) bool {
+	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil {
+		return false
+	}
+	if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		return false
+	}
+	return s.sched.Framework(p.Spec.SchedulerName) != nil
+}
+
+func (s *scheduler) podAdded(o api.Object) {
+	p := o.(*api.Pod)
+	now := s.c.Now()
+	switch {
+	case p.Spec.NodeName != "":
+		s.cache.AddPod(p)
+		s.queue.AssignedPodAdded(p, now)
+	case s.responsible(p):
+		s.queue.Add(p, now)
+	}
+}
+
+func (s *scheduler) podUpdated(old, o api.Object) {
+	op, p := old.(*api.Pod), o.(*api.Pod)
+	now := s.c.Now()
+	switch {
+	case op.Spec.NodeName == "" && p.Spec.NodeName != "":
+		s.queue.Delete(op)
+		s.cache.AddPod(p)
+		s.queue.AssignedPodAdded(p, now)
+	case p.Spec.NodeName != "":
+		s.cache.UpdatePod(op, p)
+		s.queue.AssignedPodUpdated(op, p, now)
+	case s.responsible(p):
+		s.queue.Update(op, p, now)
+	default:
+		s.queue.Delete(op)
+	}
+}
+
+func (s *scheduler) podDeleted(o api.Object) {
+	p := o.(*api.Pod)
+	if p.Spec.NodeName != "" {
+		s.cache.RemovePod(p)
+		s.queue.AssignedPodDeleted(p, s.c.Now())
+		return
+	}
+	s.queue.Delete(p)
+}
+
+// scheduleAll runs scheduling cycles until the active queue is empty, then
+// arms a timer for the next backoff expiry.
+func (s *scheduler) scheduleAll() {
+	if !s.active || !s.pods.HasSynced() || !s.nodes.HasSynced() {
+		return
+	}
+	for {
+		qp, ok := s.queue.Pop(s.c.Now())
+		if !ok {
+			break
+		}
+		s.scheduleOne(qp)
+	}
+	if at, ok := s.queue.NextBackoffExpiration(); ok && (!s.wakeArmed || at < s.wakeAt) {
+		d := at - s.c.Now()
+		if d < 0 {
+			d = 0
+		}
+		s.c.After(d, kindWake, nil)
+		s.wakeAt, s.wakeArmed = at, true
+	}
+}
+
+func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
+	c := s.c
+	ctx := context.Background()
+	pod := qp.Pod
+	// The queue holds the pod as it was queued; act on the latest version.
+	if cur, ok := s.pods.Get(pod.Namespace + "/" + pod.Name); ok {
+		pod = cur.(*api.Pod)
+	} else {
+		s.queue.Done(pod)
+		return
+	}
+	if !s.responsible(pod) {
+		s.queue.Done(pod)
+		return
+	}
+	res, err := s.sched.Schedule(ctx, pod)
+	if err != nil {
+		s.failed(qp, pod, err)
+		return
+	}
+	c.Note("schedule", fmt.Sprintf("%s/%s -> %s (%d of %d nodes feasible)", pod.Namespace, pod.Name, res.SuggestedHost, res.FeasibleNodes, res.EvaluatedNodes))
+	assumed, err := s.sched.Assume(ctx, pod, res)
+	if err != nil {
+		s.failed(qp, pod, err)
+		return
+	}
+	if err := s.cl.Bind(pod.Namespace, pod.Name, res.SuggestedHost); err != nil {
+		s.sched.Forget(ctx, assumed, res)
+		if apierrors.IsNotFound(err) {
+			s.queue.Done(pod)
+			return // the pod is gone
+		}
+		s.failed(qp, pod, fmt.Errorf("binding rejected: %w", err))
+		return
+	}
+	s.queue.Done(pod)
+	s.recorder.Eventf(pod, "Normal", "Scheduled", "Successfully assigned %s/%s to %s", pod.Namespace, pod.Name, res.SuggestedHost)
+}
+
+// failed records why a pod could not be placed and puts it back.
+func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
+	c := s.c
+	msg := err.Error()
+	c.Note("schedule", fmt.Sprintf("%s/%s: %s", pod.Namespace, pod.Name, msg))
+	if qerr := s.queue.AddUnschedulableIfNotPresent(qp, err, c.Now()); qerr != nil {
+		c.Log().Warn("requeue failed", zap.Error(qerr))
+	}
+	s.queue.Done(pod)
+	s.recorder.Event(pod, "Warning", "FailedScheduling", msg)
+	reason := "Unschedulable"
+	var fe *framework.FitError
+	if !errors.As(err, &fe) && !errors.Is(err, framework.ErrNoNodesAvailable) {
+		reason = "SchedulerError"
+	}
+	// PodScheduled=False with the reason, as the scheduler's status update.
+	cond, _ := jsonCondition(reason, msg, c.WallTime())
+	patch := fmt.Sprintf(`{"status":{"conditions":[%s]}}`, cond)
+	if _, err := s.cl.Patch("pods", pod.Namespace, pod.Name, apiserver.StrategicMergePatch, []byte(patch), "status"); err != nil && !apierrors.IsNotFound(err) {
+		c.Log().Warn("cannot update pod condition", zap.Error(err))
+	}
+}
+
+// jsonCondition is the PodScheduled=False condition as a patch element.
+func jsonCondition(reason, message string, now time.Time) (string, error) {
+	b, err := json.Marshal(api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: reason, Message: message,
+		LastTransitionTime: api.NewTime(now.Truncate(time.Second))})
+	return string(b), err
+}
