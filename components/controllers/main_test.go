@@ -1,6 +1,7 @@
 package controllers_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +175,30 @@ func replicaSet(name string, replicas int32, labels map[string]string) *api.Repl
 	return &api.ReplicaSet{TypeMeta: api.TypeMeta{Kind: "ReplicaSet", APIVersion: "apps/v1"},
 		ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
 		Spec:       api.ReplicaSetSpec{Replicas: ptr(replicas), Selector: &api.LabelSelector{MatchLabels: labels}, Template: podTemplate(labels)}}
+}
+
+// kubelet plays every node's kubelet for one pass: pods without a node
+// are bound to worker-1 (the scheduler's part), pods not yet running are
+// started and reported ready, and pods being deleted are removed at once.
+func (e *env) kubelet(ns string) {
+	e.t.Helper()
+	for i, p := range e.pods(ns, true) {
+		switch {
+		case p.DeletionTimestamp != nil:
+			_, _ = e.Admin.Delete("pods", ns, p.Name, client.DeleteOptions{GracePeriodSeconds: ptr(int64(0))})
+		case p.Status.Phase != api.PodRunning:
+			e.runPod(ns, p.Name, "worker-1", fmt.Sprintf("10.244.1.%d", 2+i), true)
+		}
+	}
+}
+
+// settle runs with the kubelet playing along until cond holds.
+func (e *env) settle(ns, what string, cond func() bool, limit time.Duration) {
+	e.t.Helper()
+	deadline := e.K.Now() + limit
+	for !cond() {
+		require.Less(e.t, e.K.Now(), deadline, "timed out waiting for %s", what)
+		e.kubelet(ns)
+		e.run(500 * time.Millisecond)
+	}
 }

@@ -58,6 +58,7 @@ func Defaults() []func() Controller {
 	return []func() Controller{
 		NewServiceAccounts,
 		NewReplicaSets,
+		NewDeployments,
 	}
 }
 

@@ -1,7 +1,6 @@
 package controllers
 
 import (
-	"fmt"
 	"reflect"
 	"time"
 
@@ -299,6 +298,3 @@ func (r *ReplicaSets) status(rs *api.ReplicaSet, pods []*api.Pod, manageErr erro
 	st.Conditions = conds
 	return st
 }
-
-// String names the controller in logs.
-func (r *ReplicaSets) String() string { return fmt.Sprintf("replicaset controller (%d keys queued)", r.q.Len()) }
