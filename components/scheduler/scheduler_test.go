@@ -7,8 +7,6 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/client"
-	"github.com/kubesim/kubesim/components/scheduler"
-	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -40,8 +38,8 @@ func boot(t *testing.T, seed uint64) *cluster.Cluster {
 		_, err := c.Admin.Create(node(n, "2", "4Gi", fmt.Sprintf("zone-%c", 'a'+i)))
 		require.NoError(t, err)
 	}
-	require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: "kube-scheduler-cp-1", Node: "cp-1", Component: "kube-scheduler",
-		Run: scheduler.New(scheduler.Config{Token: cluster.SchedulerToken, APIServers: c.APIServers})}))
+	// The cluster runs kube-scheduler (package scheduler) on cp-1.
+	require.Equal(t, []string{"kube-scheduler-cp-1"}, c.Schedulers)
 	return c
 }
 

@@ -13,9 +13,13 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/scheduler"
+	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -38,6 +42,9 @@ type Config struct {
 	Workers []string
 	// Options are passed to the kernel (trace sinks, log output).
 	Options []sim.Option
+	// Scheduler, if set, changes kube-scheduler's framework configuration
+	// (a learner's own plugin, other weights).
+	Scheduler func(*framework.Config)
 }
 
 func (c Config) withDefaults() Config {
@@ -58,8 +65,10 @@ type Cluster struct {
 	// node.
 	APIServers  []string
 	EtcdMembers []string
-	// ControllerManagers are the kube-controller-manager actors.
+	// ControllerManagers and Schedulers are the kube-controller-manager and
+	// kube-scheduler actors, one per control-plane node.
 	ControllerManagers []string
+	Schedulers         []string
 	disks              map[string]*etcd.Disk
 
 	kubectl *sim.External
@@ -97,19 +106,36 @@ func New(cfg Config) (*Cluster, error) {
 		// Each apiserver talks to its local etcd member first, as kubeadm's
 		// stacked topology configures it.
 		endpoints := append([]string{c.EtcdMembers[i]}, without(c.EtcdMembers, i)...)
-		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: apiserver.DefaultBootstrap()})
+		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: append(apiserver.DefaultBootstrap(), addonAccounts()...)})
 		if err := k.Spawn(sim.ActorSpec{Name: c.APIServers[i], Node: n, Component: "kube-apiserver", Run: run}); err != nil {
 			return nil, err
 		}
 	}
-	for i, n := range cfg.ControlPlanes {
-		if i > 0 {
-			break // one active kube-controller-manager until leader election runs them all
+	// kube-controller-manager and kube-scheduler run on every control-plane
+	// node; leader election lets exactly one of each act.
+	for _, n := range cfg.ControlPlanes {
+		name := "kube-controller-manager-" + n
+		c.ControllerManagers = append(c.ControllerManagers, name)
+		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: controllers.Defaults()})
+		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
+			return nil, err
 		}
-		c.ControllerManagers = append(c.ControllerManagers, "kube-controller-manager-"+n)
-		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers,
-			Controllers: []func() controllers.Controller{controllers.NewServiceAccounts}})
-		if err := k.Spawn(sim.ActorSpec{Name: c.ControllerManagers[i], Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
+		name = "kube-scheduler-" + n
+		c.Schedulers = append(c.Schedulers, name)
+		run = scheduler.New(scheduler.Config{Token: SchedulerToken, APIServers: c.APIServers, Configure: cfg.Scheduler})
+		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-scheduler", Run: run}); err != nil {
+			return nil, err
+		}
+	}
+	// Cilium: the operator (one replica here; the real Deployment runs two,
+	// leader-elected) and an agent on every node.
+	op := agent.NewOperator(agent.OperatorConfig{Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium-operator"), APIServers: c.APIServers})
+	if err := k.Spawn(sim.ActorSpec{Name: "cilium-operator", Node: cfg.ControlPlanes[0], Component: "cilium-operator", Run: op}); err != nil {
+		return nil, err
+	}
+	for _, n := range append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...) {
+		run := agent.New(agent.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium"), APIServers: c.APIServers})
+		if err := k.Spawn(sim.ActorSpec{Name: cni.AgentName(n), Node: n, Component: "cilium", Run: run}); err != nil {
 			return nil, err
 		}
 	}
@@ -284,4 +310,15 @@ func dropNulls(v any) any {
 		}
 	}
 	return v
+}
+
+// addonAccounts are the ServiceAccounts the add-ons' manifests create in
+// kube-system (cilium, cilium-operator, coredns, kube-proxy); the apiserver
+// bootstrap ensures them here, since the add-ons run as built-in actors.
+func addonAccounts() []api.Object {
+	var out []api.Object
+	for _, name := range []string{"cilium", "cilium-operator", "coredns", "kube-proxy"} {
+		out = append(out, &api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: name, Namespace: "kube-system"}})
+	}
+	return out
 }

@@ -1,12 +1,11 @@
 package agent_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
-	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -21,16 +20,9 @@ func boot(t *testing.T) *cluster.Cluster {
 	c, err := cluster.New(cluster.Config{Seed: 1})
 	require.NoError(t, err)
 	t.Cleanup(c.Stop)
-	for _, sa := range []string{"cilium", "cilium-operator"} {
-		_, err := c.Admin.Create(&api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: sa, Namespace: "kube-system"}})
-		require.NoError(t, err)
-	}
-	require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: "cilium-operator", Node: "cp-1", Component: "cilium-operator",
-		Run: agent.NewOperator(agent.OperatorConfig{Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium-operator"), APIServers: c.APIServers})}))
-	for _, n := range []string{"worker-1", "worker-2"} {
-		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: cni.AgentName(n), Node: n, Component: "cilium",
-			Run: agent.New(agent.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium"), APIServers: c.APIServers})}))
-	}
+	// The cluster runs the operator (package agent) and an agent per node.
+	require.True(t, c.K.Running("cilium-operator"))
+	require.True(t, c.K.Running(cni.AgentName("worker-1")))
 	c.K.RunFor(5 * time.Second)
 	return c
 }
@@ -50,8 +42,16 @@ func TestOperatorCarvesNodeCIDRsAndAgentsHandOutAddresses(t *testing.T) {
 	require.NoError(t, err)
 	cn2, err := c.Admin.Get("ciliumnodes", "", "worker-2")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"10.0.0.0/24"}, cn1.(*api.CiliumNode).Spec.IPAM.PodCIDRs)
-	assert.Equal(t, []string{"10.0.1.0/24"}, cn2.(*api.CiliumNode).Spec.IPAM.PodCIDRs)
+	cp, err := c.Admin.Get("ciliumnodes", "", "cp-1")
+	require.NoError(t, err)
+	cidrs := map[string]bool{}
+	for _, cn := range []api.Object{cp, cn1, cn2} {
+		pc := cn.(*api.CiliumNode).Spec.IPAM.PodCIDRs
+		require.Len(t, pc, 1)
+		assert.Regexp(t, `^10\.0\.[0-2]\.0/24$`, pc[0], "per-node /24s from the 10.0.0.0/8 cluster pool")
+		cidrs[pc[0]] = true
+	}
+	assert.Len(t, cidrs, 3, "never the same CIDR twice")
 
 	web1, err := add(t, c, "worker-1", "web-1", map[string]string{"app": "web"})
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestOperatorCarvesNodeCIDRsAndAgentsHandOutAddresses(t *testing.T) {
 	assert.Equal(t, int64(256), web1.Identity, "the first allocated identity")
 	assert.Equal(t, web1.Identity, web2.Identity, "one identity per label set")
 	assert.Equal(t, int64(257), db.Identity, "identities are cluster-wide")
-	assert.Contains(t, db.IP, "10.0.1.")
+	assert.True(t, strings.HasPrefix(db.IP, strings.TrimSuffix(cn2.(*api.CiliumNode).Spec.IPAM.PodCIDRs[0], "0/24")), "worker-2's address comes from worker-2's CIDR")
 
 	cep, err := c.Admin.Get("ciliumendpoints", "default", "web-1")
 	require.NoError(t, err)
