@@ -9,10 +9,11 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/sim"
-	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,9 +42,59 @@ func (a *fakeAgent) run(c *sim.Ctx) {
 	}
 }
 
+// controlPlane is the smallest cluster the kubelet needs: one etcd member
+// and one kube-apiserver on cp-1, and kubectl. It is built here rather
+// than through sim/cluster so that these tests do not depend on what else
+// the cluster assembly spawns (a real Cilium agent, kubelets).
+type controlPlane struct {
+	K          *sim.Kernel
+	APIServers []string
+	Admin      *client.Client
+	kubectl    *sim.External
+}
+
+const adminToken = "admin-token"
+
+func newControlPlane(t *testing.T, seed uint64, opts ...sim.Option) *controlPlane {
+	t.Helper()
+	k := sim.New(seed, opts...)
+	t.Cleanup(k.Shutdown)
+	tokens := map[string]apiserver.UserInfo{adminToken: {Name: "kubernetes-admin", Groups: []string{apiserver.GroupKubeadmClusterAd}}}
+	for _, n := range []string{"cp-1", "worker-1", "worker-2"} {
+		tokens[TokenPrefix+n] = apiserver.UserInfo{Name: "system:node:" + n, Groups: []string{apiserver.GroupNodes}}
+	}
+	require.NoError(t, k.Spawn(sim.ActorSpec{Name: "etcd-cp-1", Node: "cp-1", Component: "etcd", Run: etcd.NewMember("etcd-cp-1", 0x8e9e05c52164694d, etcd.NewDisk()).Run}))
+	require.NoError(t, k.Spawn(sim.ActorSpec{Name: "kube-apiserver-cp-1", Node: "cp-1", Component: "kube-apiserver",
+		Run: apiserver.New(apiserver.Config{Etcd: []string{"etcd-cp-1"}, Tokens: tokens, Bootstrap: apiserver.DefaultBootstrap()})}))
+	cp := &controlPlane{K: k, APIServers: []string{"kube-apiserver-cp-1"}, kubectl: k.External("kubectl", "")}
+	cp.Admin = client.New(cp.kubectl, adminToken, cp.APIServers...)
+	cp.Admin.UserAgent = "kubectl"
+	sa := &api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "default", Namespace: "default"}}
+	require.True(t, cp.WaitFor(func() bool {
+		_, err := cp.Admin.Create(sa)
+		return err == nil || apierrors.IsAlreadyExists(err)
+	}, time.Minute), "kube-apiserver serves")
+	return cp
+}
+
+// WaitFor runs the simulation in steps of 100 ms until cond holds or limit
+// passes.
+func (cp *controlPlane) WaitFor(cond func() bool, limit time.Duration) bool {
+	deadline := cp.K.Now() + limit
+	for !cond() {
+		if cp.K.Now() >= deadline {
+			return false
+		}
+		cp.K.RunFor(min(100*time.Millisecond, deadline-cp.K.Now()))
+	}
+	return true
+}
+
+func (cp *controlPlane) Kubectl() *sim.External { return cp.kubectl }
+
 type env struct {
 	t      *testing.T
-	c      *cluster.Cluster
+	c      *controlPlane
 	kls    map[string]*Kubelet
 	agents map[string]*fakeAgent
 }
@@ -55,16 +106,14 @@ type envOpts struct {
 	options    []sim.Option
 }
 
-// newEnv boots a cluster (cp-1, worker-1, worker-2) with a kubelet on every
-// node and a fake network agent on every node but those excluded.
+// newEnv boots a control plane with a kubelet on cp-1, worker-1 and
+// worker-2, and a fake network agent on every node but those excluded.
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
 	if o.seed == 0 {
 		o.seed = 1
 	}
-	c, err := cluster.New(cluster.Config{Seed: o.seed, Options: o.options})
-	require.NoError(t, err)
-	t.Cleanup(c.Stop)
+	c := newControlPlane(t, o.seed, o.options...)
 	e := &env{t: t, c: c, kls: map[string]*Kubelet{}, agents: map[string]*fakeAgent{}}
 	for i, node := range []string{"cp-1", "worker-1", "worker-2"} {
 		if !o.noAgentOn[node] {
