@@ -204,7 +204,7 @@ func TestTables(t *testing.T) {
 		},
 		"endpointslices": {
 			&api.EndpointSlice{ObjectMeta: api.ObjectMeta{Name: "web-abcde", CreationTimestamp: ago(time.Hour)}, AddressType: api.AddressTypeIPv4,
-				Ports: []api.EndpointSlicePort{{Port: port(8080), Protocol: &tcp}},
+				Ports:     []api.EndpointSlicePort{{Port: port(8080), Protocol: &tcp}},
 				Endpoints: []api.Endpoint{{Addresses: []string{"10.0.1.5"}}, {Addresses: []string{"10.0.1.6"}}, {Addresses: []string{"10.0.2.7"}}, {Addresses: []string{"10.0.2.8"}}, {Addresses: []string{"10.0.2.9"}}}},
 			&api.EndpointSlice{ObjectMeta: api.ObjectMeta{Name: "empty-xyz12", CreationTimestamp: ago(time.Hour)}, AddressType: api.AddressTypeIPv4},
 		},
