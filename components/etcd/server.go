@@ -108,6 +108,11 @@ type Member struct {
 	// next incarnation cancels them.
 	storeWatches []mvcc.WatchID
 	watchStore   *mvcc.Store
+
+	// Test hooks: the running incarnation, and a function told about every
+	// entry the member applies.
+	srv     *server
+	onApply func(e *raftpb.Entry)
 }
 
 // New returns a member. A Disk that is not bootstrapped yet is bootstrapped
@@ -165,6 +170,7 @@ func (m *Member) Run(c *sim.Ctx) {
 	}
 	m.storeWatches, m.watchStore = nil, nil
 	s := newServer(m, c)
+	m.srv = s
 	s.serve()
 }
 
@@ -585,6 +591,9 @@ func (s *server) apply(ents []raftpb.Entry) {
 		}
 		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
 			s.applyEntry(e)
+		}
+		if s.m.onApply != nil {
+			s.m.onApply(e)
 		}
 		s.disk.Applied = e.Index
 	}
