@@ -169,6 +169,7 @@ func (m *Member) Run(c *sim.Ctx) {
 		}
 	}
 	m.storeWatches, m.watchStore = nil, nil
+	m.ID = m.Disk.MemberID // a restore may have given the member a new ID
 	s := newServer(m, c)
 	m.srv = s
 	s.serve()
@@ -940,7 +941,7 @@ func (s *server) keepAlive(msg *sim.Message, r LeaseKeepAliveRequest) {
 	// elected for up to the request timeout (etcd's waitLeader).
 	c.Go(func(tc *sim.Ctx) {
 		deadline := tc.Now() + s.cfg.RequestTimeout
-		for s.lead == raft.None || s.lead == s.disk.MemberID {
+		for s.lead == raft.None {
 			if tc.Now() >= deadline {
 				tc.ReplyErr(msg, msg.Kind, ErrNoLeader)
 				return
