@@ -126,6 +126,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		}
 		kl := New(cfg)
 		e.kls[node] = kl
+		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: RuntimeName(node), Node: node, Component: "containerd", Run: kl.RunRuntime}))
 		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: ActorName(node), Node: node, Component: "kubelet", Run: kl.Run}))
 	}
 	require.True(t, c.WaitFor(func() bool {

@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -31,32 +32,93 @@ const (
 	kindKillDeadline = "grace-period-over"
 )
 
-// Kubelet is one node's kubelet. Run is its actor body; everything it knows
-// lives in the incarnation that Run starts, so a restarted kubelet
-// registers again, relists its pods and takes up where the API says they
-// are (the container runtime's state is not modelled across restarts).
+// Kubelet is one node's kubelet. Run is its actor body. What the
+// container runtime holds — sandboxes, containers, images, logs — lives in
+// the Kubelet value and so survives a kubelet restart, as containers keep
+// running while the kubelet is down; the rest (informers, the Lease, the
+// pod workers' plans) is rebuilt by each incarnation. RunRuntime models the
+// runtime's own life: it loses everything when its node reboots.
 type Kubelet struct {
 	cfg Config
+	m   *machine
 	st  *state // the running incarnation, for Logs and tests
 }
 
-// New returns a node's kubelet. Spawn it on its node:
+// machine is the node's container runtime state (containerd's).
+type machine struct {
+	pods      map[string]*podWorker // "ns/name"
+	static    []*podWorker
+	images    map[string]*image // by normalized reference
+	pullsFree time.Duration     // when the serialized puller is free
+	logs      map[string]*containerLog
+	boots     int
+	bootID    string
+}
+
+// New returns a node's kubelet. Spawn it on its node, after the node's
+// runtime:
 //
 //	kl := kubelet.New(kubelet.Config{Node: "worker-1", APIServers: apiservers})
+//	k.Spawn(sim.ActorSpec{Name: kubelet.RuntimeName("worker-1"), Node: "worker-1", Component: "containerd", Run: kl.RunRuntime})
 //	k.Spawn(sim.ActorSpec{Name: kubelet.ActorName("worker-1"), Node: "worker-1", Component: "kubelet", Run: kl.Run})
 func New(cfg Config) *Kubelet {
 	if cfg.Node == "" {
 		panic("kubelet: Config.Node is required")
 	}
-	return &Kubelet{cfg: cfg.withDefaults()}
+	cfg = cfg.withDefaults()
+	m := &machine{pods: map[string]*podWorker{}, images: map[string]*image{}, logs: map[string]*containerLog{}}
+	m.bootID = uuidOf(fmt.Sprintf("boot/%s/%d", cfg.Node, m.boots))
+	return &Kubelet{cfg: cfg, m: m}
 }
 
 // Node is the node the kubelet runs.
 func (kl *Kubelet) Node() string { return kl.cfg.Node }
 
+// RuntimeName is the container runtime actor of a node.
+func RuntimeName(node string) string { return "containerd-" + node }
+
+// RunRuntime is the body of the node's container runtime actor
+// (RuntimeName). It answers nothing: it stands for the machine's boot. When
+// it starts again — its node was stopped and started — the runtime's state
+// is gone: running containers are reported exited (exit code 255, reason
+// Unknown), sandboxes are dead, and the kubelet recreates them, counting
+// restarts. Spawn it before the kubelet so that, at a node start, it runs
+// first. Without it a node restart keeps its containers running.
+func (kl *Kubelet) RunRuntime(c *sim.Ctx) {
+	m := kl.m
+	if m.boots > 0 {
+		m.reboot(c.Now(), c.WallTime())
+		c.Note("containerd", "machine rebooted: containers and sandboxes are gone")
+	}
+	m.boots++
+	m.bootID = uuidOf(fmt.Sprintf("boot/%s/%d", kl.cfg.Node, m.boots))
+	for {
+		c.Recv()
+	}
+}
+
+// reboot loses what lived in memory: running containers and sandboxes.
+func (m *machine) reboot(now time.Duration, wall time.Time) {
+	for _, pw := range m.pods {
+		if pw.terminal != "" {
+			continue
+		}
+		for _, c := range pw.all() {
+			c.op = ""
+			c.gen++
+			c.ready = false
+			if c.cur != nil && !c.cur.finished {
+				c.cur.finished, c.cur.finishedAt, c.cur.finishedV = true, wall, now
+				c.cur.exitCode, c.cur.reason = 255, "Unknown"
+			}
+		}
+		pw.sandboxReady, pw.creating, pw.tearingDown, pw.tornDown = false, false, false, false
+	}
+}
+
 // Run is the actor body.
 func (kl *Kubelet) Run(c *sim.Ctx) {
-	st := newState(kl.cfg, c)
+	st := newState(kl.cfg, c, kl.m)
 	kl.st = st
 	st.run()
 }
@@ -68,6 +130,7 @@ type state struct {
 	cl  *client.Client
 	log *zap.Logger
 	rec *recorder
+	*machine
 
 	// node
 	node          *api.Node // as last written
@@ -76,25 +139,17 @@ type state struct {
 	leaseFails    int
 	registerFails int
 	lastPosted    time.Duration
-	bootID        string
 
 	// pods
 	informer *client.Informer
-	pods     map[string]*podWorker // "ns/name"
-	static   []*podWorker
-
-	// runtime
-	images    map[string]*image // by normalized reference
-	pullsFree time.Duration     // when the serialized puller is free
-	logs      map[string]*containerLog
+	pruned   bool // pods deleted while the kubelet was down are forgotten
 }
 
-func newState(cfg Config, c *sim.Ctx) *state {
+func newState(cfg Config, c *sim.Ctx, m *machine) *state {
 	cl := client.New(c, cfg.Token, cfg.APIServers...)
 	cl.UserAgent = "kubelet"
-	st := &state{cfg: cfg, c: c, cl: cl, log: c.Log(), pods: map[string]*podWorker{}, images: map[string]*image{}, logs: map[string]*containerLog{}}
+	st := &state{cfg: cfg, c: c, cl: cl, log: c.Log(), machine: m}
 	st.rec = &recorder{st: st, seen: map[string]*recorded{}}
-	st.bootID = uuid(c)
 	st.preload(PauseImage)
 	for _, ref := range cfg.PreloadedImages {
 		st.preload(ref)
@@ -107,7 +162,70 @@ func newState(cfg Config, c *sim.Ctx) *state {
 			st.preload(ct.Image)
 		}
 	}
+	st.resume()
 	return st
+}
+
+// resume takes over the runtime's state from a previous incarnation: work
+// that incarnation had in flight (a pull, a sandbox) is started over, and
+// the timers of running containers are set again.
+func (st *state) resume() {
+	keys := make([]string, 0, len(st.pods))
+	for k := range st.pods {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	now := st.c.Now()
+	for _, k := range keys {
+		pw := st.pods[k]
+		if pw.creating {
+			pw.creating, pw.sandboxID = false, ""
+		}
+		pw.retrying, pw.tearingDown, pw.killStarted, pw.deleting = false, false, false, false
+		pw.lastStatus = ""
+		for _, c := range pw.all() {
+			if c.op != "" {
+				c.op = ""
+				c.gen++
+			}
+			if c.waitReason == "CrashLoopBackOff" {
+				c.waitReason, c.waitMsg = "", ""
+			}
+			if c.cur == nil || c.cur.finished {
+				continue
+			}
+			if c.cur.exitDue > 0 {
+				st.timer(pw, max(0, c.cur.exitDue-now), kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: c.beh.ExitCode})
+			}
+			if !c.ready && c.cur.readyDue > 0 {
+				st.timer(pw, max(0, c.cur.readyDue-now), kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
+			}
+		}
+	}
+}
+
+// prune forgets the pods that were deleted while the kubelet was down,
+// once the first list shows which pods still exist.
+func (st *state) prune() {
+	if st.pruned || !st.informer.HasSynced() {
+		return
+	}
+	st.pruned = true
+	keys := make([]string, 0, len(st.pods))
+	for k := range st.pods {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		pw := st.pods[k]
+		if pw.static {
+			continue
+		}
+		o, ok := st.informer.Get(k)
+		if !ok || o.GetObjectMeta().UID != pw.uid {
+			st.forget(pw)
+		}
+	}
 }
 
 func (st *state) run() {
@@ -163,7 +281,9 @@ func (st *state) startInformer() {
 	if err := st.informer.Run(); err != nil {
 		st.log.Warn("pod list failed; retrying", zap.Error(err))
 		st.c.After(time.Second, kindInformer, nil)
+		return
 	}
+	st.prune()
 }
 
 // uuid draws an RFC 4122 version 4 UUID from the actor's stream.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/stretchr/testify/assert"
@@ -89,6 +90,57 @@ func TestAdoptExistingNode(t *testing.T) {
 	assert.Equal(t, "worker-1", after.Labels[api.LabelHostname])
 }
 
+func TestKubeletRestartKeepsContainers(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.create(pod("web", "worker-1", "nginx:1.27", withBehavior(`main: {logs: [hello]}`)))
+	e.create(pod("late", "worker-1", "nginx:1.27", withBehavior(`main: {readyAfter: 30s}`)))
+	before := e.waitPod("web", time.Minute, ready)
+	require.NoError(t, e.c.K.Crash(ActorName("worker-1")))
+	e.c.K.RunFor(20 * time.Second)
+	// A pod deleted while the kubelet is down stays Terminating...
+	_, err := e.c.Admin.Delete("pods", "default", "late", client.DeleteOptions{})
+	require.NoError(t, err)
+	e.c.K.RunFor(5 * time.Second)
+	require.NotNil(t, e.get("late").DeletionTimestamp)
+
+	require.NoError(t, e.c.K.Restart(ActorName("worker-1")))
+	e.c.K.RunFor(time.Minute)
+	after := e.get("web")
+	assert.Equal(t, before.Status.ContainerStatuses[0].ContainerID, after.Status.ContainerStatuses[0].ContainerID, "the container kept running")
+	assert.Equal(t, int32(0), after.Status.ContainerStatuses[0].RestartCount)
+	assert.True(t, ready(after))
+	assert.Equal(t, []string{"Pulling", "Pulled", "Created", "Started"}, reasons(e.events("default", "web")), "nothing was started again")
+	lines, err := e.kls["worker-1"].Logs("default", "web", "main", false)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"hello"}, lines)
+	// ... and goes once the kubelet is back.
+	_, err = client.Get[*api.Pod](e.c.Admin, "default", "late")
+	assert.True(t, apierrors.IsNotFound(err), "got %v", err)
+}
+
+func TestNodeReboot(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.create(pod("web", "worker-1", "nginx:1.27"))
+	before := e.waitPod("web", time.Minute, ready)
+	n0, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
+	require.NoError(t, err)
+
+	require.NoError(t, e.c.K.StopNode("worker-1"))
+	e.c.K.RunFor(30 * time.Second)
+	require.NoError(t, e.c.K.StartNode("worker-1"))
+	after := e.waitPod("web", time.Minute, func(p *api.Pod) bool { return ready(p) && p.Status.ContainerStatuses[0].RestartCount == 1 })
+	cs := after.Status.ContainerStatuses[0]
+	assert.NotEqual(t, before.Status.ContainerStatuses[0].ContainerID, cs.ContainerID)
+	require.NotNil(t, cs.LastTerminationState.Terminated)
+	assert.Equal(t, int32(255), cs.LastTerminationState.Terminated.ExitCode)
+	assert.Equal(t, "Unknown", cs.LastTerminationState.Terminated.Reason)
+	assert.Equal(t, "10.0.1.2", after.Status.PodIP, "a new sandbox, a new address")
+	e.c.K.RunFor(11 * time.Second)
+	n1, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
+	require.NoError(t, err)
+	assert.NotEqual(t, n0.Status.NodeInfo.BootID, n1.Status.NodeInfo.BootID, "a new boot id")
+}
+
 func TestStaticPods(t *testing.T) {
 	e := newEnv(t, envOpts{staticPods: KubeadmStaticPods("172.18.0.2")})
 	var mirror *api.Pod
@@ -109,9 +161,10 @@ func TestStaticPods(t *testing.T) {
 	assert.Equal(t, "control-plane", mirror.Labels["tier"])
 
 	for _, name := range []string{"etcd", "kube-controller-manager", "kube-scheduler"} {
-		p, err := client.Get[*api.Pod](e.c.Admin, "kube-system", name+"-cp-1")
-		require.NoError(t, err, name)
-		assert.Equal(t, api.PodRunning, p.Status.Phase, name)
+		assert.True(t, e.c.WaitFor(func() bool {
+			p, err := client.Get[*api.Pod](e.c.Admin, "kube-system", name+"-cp-1")
+			return err == nil && p.Status.Phase == api.PodRunning
+		}, 10*time.Second), name)
 	}
 	evs := e.events("kube-system", "etcd-cp-1")
 	assert.Equal(t, []string{"Pulled", "Created", "Started"}, reasons(evs), "kubeadm pre-pulled the images")

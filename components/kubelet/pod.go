@@ -56,9 +56,13 @@ type instance struct {
 	finishedAt time.Time
 	finishedV  time.Duration // virtual time of the exit, for the back-off
 	finished   bool
-	exitCode   int32
-	reason     string
-	message    string
+	// readyDue and exitDue are the virtual times the behaviour makes it
+	// ready and exit (0: never), kept so that a restarted kubelet can
+	// watch for them again.
+	readyDue, exitDue time.Duration
+	exitCode          int32
+	reason            string
+	message           string
 }
 
 func (in *instance) terminated() *api.ContainerStateTerminated {
@@ -610,10 +614,12 @@ func (st *state) started(pw *podWorker, c *container) {
 		if delay == 0 {
 			c.ready = true
 		} else {
+			c.cur.readyDue = st.c.Now() + delay
 			st.timer(pw, delay, kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
 	}
 	if c.beh.Exits {
+		c.cur.exitDue = st.c.Now() + c.beh.ExitAfter
 		st.timer(pw, c.beh.ExitAfter, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: c.beh.ExitCode})
 	}
 }
