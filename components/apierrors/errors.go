@@ -194,6 +194,12 @@ func formatValue(v any) string {
 	switch x := v.(type) {
 	case string:
 		return fmt.Sprintf("%q", x)
+	case []string:
+		parts := make([]string, len(x))
+		for i, v := range x {
+			parts[i] = fmt.Sprintf("%q", v)
+		}
+		return "[]string{" + strings.Join(parts, ", ") + "}"
 	case map[string]string:
 		keys := make([]string, 0, len(x))
 		for k := range x {

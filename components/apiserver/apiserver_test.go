@@ -100,7 +100,7 @@ func TestErrorTexts(t *testing.T) {
 
 	svc := &api.Service{TypeMeta: api.TypeMeta{Kind: "Service", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "1web", Namespace: "default"}}
 	_, err = c.Admin.Create(svc)
-	assert.ErrorContains(t, err, `Service "1web" is invalid: metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`)
+	assert.ErrorContains(t, err, `metadata.name: Invalid value: "1web": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character`)
 
 	// Nothing of the rejected requests was stored.
 	items, _, err := c.Admin.List("pods", "default", client.ListOptions{})

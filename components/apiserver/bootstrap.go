@@ -15,6 +15,7 @@ func DefaultBootstrap() []api.Object {
 	for _, ns := range []string{"default", "kube-node-lease", "kube-public", "kube-system"} {
 		out = append(out, &api.Namespace{TypeMeta: api.TypeMeta{Kind: "Namespace", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: ns, Labels: map[string]string{"kubernetes.io/metadata.name": ns}}})
 	}
+	out = append(out, kubernetesService())
 	all := []api.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}
 	read := []string{"get", "list", "watch"}
 	write := []string{"create", "update", "patch", "delete"}

@@ -122,6 +122,9 @@ func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) 
 		return nil, err
 	}
 	h.c.Note("validation", fmt.Sprintf("%s %q is valid", info.Kind, m.Name))
+	if svc, ok := obj.(*api.Service); ok && !r.DryRun {
+		return h.createService(info, svc)
+	}
 	if r.DryRun {
 		return &Response{Code: 201, Object: obj}, nil
 	}
@@ -198,6 +201,11 @@ func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Re
 			nm.Generation = om.Generation + 1
 		}
 	}
+	if svc, ok := obj.(*api.Service); ok {
+		if errs := patchAllocatedValues(svc, old.(*api.Service)); len(errs) > 0 {
+			return nil, apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
+		}
+	}
 	setDefaults(obj)
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
@@ -244,11 +252,18 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 	return &Response{Code: 200, Object: obj}, nil
 }
 
-// remove deletes an object's key if nobody changed it since modRev.
+// remove deletes an object's key if nobody changed it since modRev (with a
+// Service, the addresses and ports it held).
 func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*Response, error) {
+	ops := []mvcc.Op{mvcc.OpDelete(key, "")}
+	if svc, ok := obj.(*api.Service); ok {
+		for _, k := range releaseKeys(svc) {
+			ops = append(ops, mvcc.OpDelete(k, ""))
+		}
+	}
 	res, err := h.etcd.Txn(mvcc.TxnRequest{
 		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, modRev)},
-		Success: []mvcc.Op{mvcc.OpDelete(key, "")},
+		Success: ops,
 	})
 	if err != nil {
 		return nil, storageError(err)

@@ -311,7 +311,14 @@ func (s *server) ensure(obj api.Object) {
 	obj = api.DeepCopyObject(obj)
 	setDefaults(obj)
 	s.stamp(obj)
-	if _, err := s.create(info, key, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+	var err error
+	if svc, ok := obj.(*api.Service); ok {
+		h := &handler{s: s, c: s.c, etcd: s.etcd}
+		_, err = h.createService(info, svc)
+	} else {
+		_, err = s.create(info, key, obj)
+	}
+	if err != nil && !apierrors.IsAlreadyExists(err) {
 		s.c.Log().Warn("bootstrap object not created", zap.String("key", key), zap.Error(err))
 	}
 }

@@ -137,6 +137,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		}
 	case *api.DaemonSet:
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
+	case *api.Service:
+		errs = append(errs, validateService(o)...)
 	}
 	return errs
 }

@@ -1,0 +1,512 @@
+package frontend
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
+	"go.yaml.in/yaml/v3"
+)
+
+// maxBodyBytes is the apiserver's request body limit (3 MiB).
+const maxBodyBytes = 3 << 20
+
+// target is a parsed resource path.
+type target struct {
+	info                 *api.ResourceInfo
+	namespace, name, sub string
+	resource             string // as written in the URL, for resources kubesim does not serve
+	group, version       string
+	unknown              bool
+}
+
+// parsePath parses /api/v1/... and /apis/<group>/<version>/...:
+//
+//	[namespaces/<ns>/]<resource>[/<name>[/<subresource>]]
+//
+// /api/v1/namespaces/<name>/status and .../finalize are subresources of
+// the namespace itself.
+func parsePath(parts []string) (target, bool) {
+	var t target
+	var rest []string
+	switch {
+	case parts[0] == "api" && len(parts) >= 2 && parts[1] == "v1":
+		t.version, rest = "v1", parts[2:]
+	case parts[0] == "apis" && len(parts) >= 3:
+		t.group, t.version, rest = parts[1], parts[2], parts[3:]
+	default:
+		return t, false
+	}
+	if len(rest) >= 3 && rest[0] == "namespaces" && !(len(rest) == 3 && (rest[2] == "status" || rest[2] == "finalize")) {
+		t.namespace, rest = rest[1], rest[2:]
+	}
+	if len(rest) == 0 || len(rest) > 3 {
+		return t, false
+	}
+	t.resource = rest[0]
+	if len(rest) > 1 {
+		t.name = rest[1]
+	}
+	if len(rest) > 2 {
+		t.sub = rest[2]
+	}
+	info, ok := api.ResourceForGVR(api.GroupVersionResource{Group: t.group, Version: t.version, Resource: t.resource})
+	t.info, t.unknown = info, !ok
+	return t, true
+}
+
+func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) < 4 && h.discovery(w, r, parts) {
+		return
+	}
+	t, ok := parsePath(parts)
+	if !ok || (t.unknown && (t.group != "" || t.version != "v1")) {
+		writeError(w, notFound())
+		return
+	}
+	q := r.URL.Query()
+	switch r.Method {
+	case http.MethodGet:
+		switch {
+		case t.name == "" && isTrue(q.Get("watch")):
+			h.watch(w, r, t)
+		case t.name == "":
+			h.list(w, r, t)
+		case t.sub == "log" && t.info != nil && t.info.Resource == "pods":
+			h.logs(w, r, t)
+		default:
+			h.get(w, r, t)
+		}
+	case http.MethodPost:
+		h.create(w, r, t)
+	case http.MethodPut:
+		h.update(w, r, t)
+	case http.MethodPatch:
+		h.patch(w, r, t)
+	case http.MethodDelete:
+		h.delete(w, r, t)
+	default:
+		writeError(w, methodNotAllowed(r.Method))
+	}
+}
+
+func isTrue(s string) bool { return s == "true" || s == "1" }
+
+// base is the request for a target, with the options every verb shares.
+func (h *Handler) base(verb string, t target, q url.Values) *apiserver.Request {
+	req := h.request(verb)
+	req.Resource, req.Namespace, req.Name, req.Subresource = t.resource, t.namespace, t.name, t.sub
+	req.DryRun = q.Get("dryRun") == "All"
+	req.FieldManager = q.Get("fieldManager")
+	return req
+}
+
+func listOptions(req *apiserver.Request, q url.Values) {
+	req.LabelSelector = q.Get("labelSelector")
+	req.FieldSelector = q.Get("fieldSelector")
+	req.ResourceVersion = q.Get("resourceVersion")
+	if n, err := strconv.ParseInt(q.Get("limit"), 10, 64); err == nil {
+		req.Limit = n
+	}
+	req.AllowWatchBookmarks = isTrue(q.Get("allowWatchBookmarks"))
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	req := h.base(apiserver.VerbList, t, q)
+	listOptions(req, q)
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	addWarnings(w, res.Warnings)
+	if wantsTable(r) {
+		writeJSON(w, http.StatusOK, h.table(r, t.info, res.Items, res.ResourceVersion, true))
+		return
+	}
+	list := t.info.NewList()
+	if err := api.SetListItems(list, res.Items); err != nil {
+		writeError(w, apierrors.NewInternalError(err))
+		return
+	}
+	list.GetListMeta().ResourceVersion = res.ResourceVersion
+	h.writeEncoded(w, http.StatusOK, list)
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	req := h.base(apiserver.VerbGet, t, q)
+	req.ResourceVersion = q.Get("resourceVersion")
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	h.writeObject(w, r, t, res)
+}
+
+// writeObject answers with the object of a response, or its one-row Table.
+func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, res *apiserver.Response) {
+	addWarnings(w, res.Warnings)
+	code := res.Code
+	if code == 0 {
+		code = http.StatusOK
+	}
+	if wantsTable(r) && t.info != nil && t.sub == "" {
+		writeJSON(w, code, h.table(r, t.info, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
+		return
+	}
+	h.writeEncoded(w, code, res.Object)
+}
+
+func (h *Handler) writeEncoded(w http.ResponseWriter, code int, obj any) {
+	b, err := api.ToJSON(obj)
+	if err != nil {
+		writeError(w, apierrors.NewInternalError(err))
+		return
+	}
+	writeBody(w, code, contentJSON, b)
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	req := h.base(apiserver.VerbCreate, t, q)
+	if t.info != nil {
+		kind := t.info
+		if t.sub != "" {
+			kind = nil // a subresource body (Binding) names its own kind
+		}
+		obj, warnings, err := decodeBody(r, kind, t.info, q.Get("fieldValidation"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		addWarnings(w, warnings)
+		req.Object = obj
+	}
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	h.writeObject(w, r, t, res)
+}
+
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	req := h.base(apiserver.VerbUpdate, t, q)
+	if t.info != nil {
+		obj, warnings, err := decodeBody(r, t.info, t.info, q.Get("fieldValidation"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		addWarnings(w, warnings)
+		req.Object = obj
+	}
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	h.writeObject(w, r, t, res)
+}
+
+// patchTypes are the patch media types kube-apiserver accepts for built-in
+// kinds, in the order its 415 message lists them.
+var patchTypes = []string{string(apiserver.JSONPatch), string(apiserver.MergePatch), string(apiserver.StrategicMergePatch), "application/apply-patch+yaml"}
+
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	req := h.base(apiserver.VerbPatch, t, q)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	known := false
+	for _, pt := range patchTypes {
+		known = known || pt == ct
+	}
+	if !known {
+		writeError(w, apierrors.NewUnsupportedMediaType(ct, patchTypes))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, tooLarge(err))
+		return
+	}
+	req.Patch, req.PatchType = body, apiserver.PatchType(ct)
+	if t.info != nil && (req.PatchType == apiserver.MergePatch || req.PatchType == apiserver.StrategicMergePatch) {
+		patch, warnings, err := checkPatchFields(body, t.info, q.Get("fieldValidation"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		addWarnings(w, warnings)
+		req.Patch = patch
+	}
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	h.writeObject(w, r, t, res)
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
+	q := r.URL.Query()
+	verb := apiserver.VerbDelete
+	if t.name == "" {
+		verb = apiserver.VerbDeleteCollection
+	}
+	req := h.base(verb, t, q)
+	listOptions(req, q)
+	req.ResourceVersion = ""
+	var opts api.DeleteOptions
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		writeError(w, tooLarge(err))
+		return
+	}
+	if len(strings.TrimSpace(string(body))) > 0 {
+		if err := api.DecodeJSONInto(body, &opts); err != nil {
+			writeError(w, apierrors.NewBadRequest(err.Error()))
+			return
+		}
+	}
+	if opts.PropagationPolicy != nil {
+		req.PropagationPolicy = *opts.PropagationPolicy
+	}
+	if p := q.Get("propagationPolicy"); p != "" {
+		req.PropagationPolicy = p
+	}
+	if isTrue(q.Get("orphanDependents")) && req.PropagationPolicy == "" {
+		req.PropagationPolicy = apiserver.PropagationOrphan
+	}
+	req.GracePeriodSeconds = opts.GracePeriodSeconds
+	if g := q.Get("gracePeriodSeconds"); g != "" {
+		n, err := strconv.ParseInt(g, 10, 64)
+		if err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid gracePeriodSeconds %q", g)))
+			return
+		}
+		req.GracePeriodSeconds = &n
+	}
+	for _, d := range opts.DryRun {
+		req.DryRun = req.DryRun || d == "All"
+	}
+	res, err := h.cfg.Backend.Do(r.Context(), req)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if verb == apiserver.VerbDeleteCollection {
+		list := t.info.NewList()
+		if err := api.SetListItems(list, res.Items); err != nil {
+			writeError(w, apierrors.NewInternalError(err))
+			return
+		}
+		h.writeEncoded(w, http.StatusOK, list)
+		return
+	}
+	m := res.Object.GetObjectMeta()
+	if t.info.Resource == "pods" || m.DeletionTimestamp != nil {
+		// Pods are deleted gracefully, and objects held by finalizers
+		// stay: the answer is the object as it now is.
+		h.writeObject(w, r, t, res)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Success",
+		"details": map[string]any{"name": m.Name, "group": t.info.Group, "kind": t.info.Resource, "uid": m.UID}})
+}
+
+func tooLarge(err error) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return &apierrors.StatusError{ErrStatus: apierrors.Status{Kind: "Status", APIVersion: "v1", Status: "Failure", Message: "Request entity too large: limit is 3145728", Reason: "RequestEntityTooLarge", Code: http.StatusRequestEntityTooLarge}}
+	}
+	return apierrors.NewBadRequest(err.Error())
+}
+
+// bodyTypes are the media types a create or update body may have, as the
+// apiserver's 415 message lists them.
+var bodyTypes = []string{"application/json", "application/yaml", "application/vnd.kubernetes.protobuf"}
+
+// decodeBody reads and decodes a create or update body as the apiserver's
+// handler does, with its error texts:
+//
+//   - unparseable JSON: `the object provided is unrecognized (Pod: {bad): couldn't get version/kind; json parse error: ...`
+//   - an unknown kind: `Foo in version "v1" cannot be handled as a Pod: no kind "Foo" is registered for version "v1" in scheme ...`
+//   - fieldValidation=Strict and an unknown field: `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"`
+//
+// With Warn (the default) unknown fields are dropped and returned as
+// warnings; with Ignore they are dropped silently. kind is the resource the
+// body must be (nil for subresource bodies); into names the URL's kind in
+// messages.
+func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string) (api.Object, []string, error) {
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if ct != "application/json" && ct != "application/yaml" {
+		return nil, nil, apierrors.NewUnsupportedMediaType(ct, bodyTypes)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, nil, apierrors.NewBadRequest(err.Error())
+	}
+	if len(body) > maxBodyBytes {
+		return nil, nil, tooLarge(&http.MaxBytesError{Limit: maxBodyBytes})
+	}
+	if ct == "application/yaml" {
+		var doc any
+		if err := yaml.Unmarshal(body, &doc); err != nil {
+			return nil, nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (%s: %s): couldn't get version/kind; yaml parse error: %v", into.Kind, summarize(body), err))
+		}
+		if body, err = json.Marshal(doc); err != nil {
+			return nil, nil, apierrors.NewBadRequest(err.Error())
+		}
+	}
+	var head struct {
+		Kind       string `json:"kind"`
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (%s: %s): couldn't get version/kind; json parse error: %v", into.Kind, summarize(body), err))
+	}
+	gv := api.ParseGroupVersion(head.APIVersion)
+	cannot := func(err error) error {
+		k, v := head.Kind, gv.Version
+		if k == "" {
+			k, v = into.Kind, into.Version
+		}
+		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", k, v, into.Kind, err))
+	}
+	if head.Kind != "" {
+		if _, ok := api.ResourceForAPIVersionKind(head.APIVersion, head.Kind); !ok && kind != nil {
+			return nil, nil, cannot(fmt.Errorf("no kind %q is registered for version %q in scheme \"pkg/api/legacyscheme/scheme.go:30\"", head.Kind, head.APIVersion))
+		}
+	}
+	strict := validation == "Strict"
+	obj, warnings, err := api.DecodeJSONWithOptions(body, api.DecodeOptions{Lenient: !strict, Default: kind})
+	if err != nil {
+		return nil, nil, cannot(err)
+	}
+	if validation == "Ignore" {
+		warnings = nil
+	}
+	return obj, warnings, nil
+}
+
+// summarize is the start of a body as the apiserver quotes it in errors.
+func summarize(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "<empty>"
+	case len(b) > 30:
+		return string(b[:30]) + " ..."
+	}
+	return string(b)
+}
+
+// checkPatchFields applies fieldValidation to a merge or strategic merge
+// patch: it decodes the patch (directives and nulls aside) as the kind, so
+// unknown fields fail with Strict, or are removed from the patch and
+// reported (Warn) or removed silently (Ignore).
+func checkPatchFields(patch []byte, info *api.ResourceInfo, validation string) ([]byte, []string, error) {
+	var doc any
+	if err := json.Unmarshal(patch, &doc); err != nil {
+		return patch, nil, nil // the apiserver reports it
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return patch, nil, nil
+	}
+	probe := withoutDirectives(m).(map[string]any)
+	probe["kind"], probe["apiVersion"] = info.Kind, info.APIVersion()
+	pb, _ := json.Marshal(probe)
+	_, unknown, err := api.DecodeJSONWithOptions(pb, api.DecodeOptions{Lenient: true, Default: info})
+	if err != nil || len(unknown) == 0 {
+		return patch, nil, nil // type errors surface when the apiserver applies it
+	}
+	if validation == "Strict" {
+		return nil, nil, apierrors.NewBadRequest("strict decoding error: " + strings.Join(unknown, ", "))
+	}
+	for _, u := range unknown {
+		if path, ok := strings.CutPrefix(u, `unknown field "`); ok {
+			removePath(m, strings.TrimSuffix(path, `"`))
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil, nil, apierrors.NewInternalError(err)
+	}
+	if validation == "Ignore" {
+		unknown = nil
+	}
+	return out, unknown, nil
+}
+
+// withoutDirectives copies a patch without strategic merge directives
+// ($patch, $setElementOrder/..., $retainKeys, $deleteFromPrimitiveList/...)
+// and without nulls (deletions), keeping list positions.
+func withoutDirectives(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			if strings.HasPrefix(k, "$") || e == nil {
+				continue
+			}
+			out[k] = withoutDirectives(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = withoutDirectives(e)
+		}
+		return out
+	}
+	return v
+}
+
+// removePath deletes a field named by a decoder path such as
+// "spec.containers[0].foo".
+func removePath(doc map[string]any, path string) {
+	var cur any = doc
+	segs := strings.Split(path, ".")
+	for i, seg := range segs {
+		name, idx := seg, -1
+		if j := strings.IndexByte(seg, '['); j >= 0 && strings.HasSuffix(seg, "]") {
+			name = seg[:j]
+			n, err := strconv.Atoi(seg[j+1 : len(seg)-1])
+			if err != nil {
+				return
+			}
+			idx = n
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return
+		}
+		if i == len(segs)-1 && idx < 0 {
+			delete(m, name)
+			return
+		}
+		cur = m[name]
+		if idx >= 0 {
+			l, ok := cur.([]any)
+			if !ok || idx >= len(l) {
+				return
+			}
+			cur = l[idx]
+		}
+	}
+}
