@@ -287,3 +287,25 @@ func TestKernelShutdownLeavesNoGoroutines(t *testing.T) {
 	k.RunFor(3 * time.Second)
 	k.Shutdown()
 }
+
+// A leader stopped gracefully hands over in a few milliseconds, where a
+// crash costs an election timeout.
+func TestGracefulStopTransfersLeadership(t *testing.T) {
+	tc := newTestCluster(t, 3, 8)
+	l, _ := tc.waitLeader(5 * time.Second)
+	_, err := tc.cl.Txn(put("/a", "1"))
+	require.NoError(t, err)
+	start := tc.k.Now()
+	require.NoError(t, GracefulStop(tc.ext, tc.names[l]))
+	assert.False(t, tc.k.Running(tc.names[l]))
+	nl, _ := tc.waitLeader(5 * time.Second)
+	assert.NotEqual(t, l, nl)
+	took := tc.k.Now() - start
+	assert.Less(t, took, 10*time.Millisecond, "handed over in %s", took)
+	t.Logf("graceful leader stop: new leader after %s", took)
+	_, err = tc.cl.Txn(put("/a", "2"))
+	require.NoError(t, err)
+	require.NoError(t, tc.k.Restart(tc.names[l]))
+	require.True(t, tc.k.RunUntil(tc.converged, 5*time.Second))
+	assert.Equal(t, "2", tc.value(l, "/a"))
+}

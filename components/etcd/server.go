@@ -219,6 +219,10 @@ type server struct {
 	leaseArmed  time.Duration
 
 	snapReports []uint64
+
+	// A graceful stop in progress, and whether the loop should end.
+	stopping *sim.Message
+	exit     bool
 }
 
 type pending struct {
@@ -322,12 +326,13 @@ func (s *server) serve() {
 		c.After(s.cfg.HeartbeatInterval, kindTick, tick{})
 	}
 	s.process()
-	for {
+	for !s.exit {
 		msg := c.Recv()
 		s.handle(msg)
 		s.process()
 		s.armFresh()
 	}
+	c.Log().Info("stopped", zap.String("member", s.m.Name))
 }
 
 // randomize draws the next election timeout in [election, 2×election)
@@ -382,6 +387,13 @@ func (s *server) handle(msg *sim.Message) {
 		}
 		_ = s.disk.Store.RequestProgress(w.storeID)
 		c.Reply(msg, msg.Kind, s.header())
+	case stopRequest:
+		s.stop(msg)
+	case stopTimeout:
+		if s.stopping != nil {
+			c.Log().Warn("leadership transfer timed out; stopping anyway")
+			s.finishStop()
+		}
 	case snapshotRequest:
 		c.Reply(msg, msg.Kind, &SnapshotResponse{Header: s.header(), Data: s.disk.Store.Snapshot()})
 	case statusRequest:
@@ -553,6 +565,53 @@ func (s *server) roleChange() {
 	} else if s.state != raft.StateLeader && was == raft.StateLeader {
 		s.demote()
 	}
+	if s.stopping != nil && s.lead != s.disk.MemberID && s.lead != raft.None {
+		s.finishStop()
+	}
+}
+
+type stopRequest struct{}
+type stopTimeout struct{}
+
+// StopRequest asks a member to stop gracefully, as SIGTERM does to etcd: a
+// leader first hands its leadership over (GracefulStop).
+var StopRequest = stopRequest{}
+
+// KindStop is the message kind of StopRequest.
+const KindStop = "Stop"
+
+// GracefulStop stops a member the way `systemctl stop etcd` does: a leader
+// transfers its leadership to its most up-to-date follower (which
+// campaigns at once, without waiting for an election timeout), waits for
+// the transfer up to an election timeout, and exits; a follower exits at
+// once. Start the member again with the kernel's Restart.
+func GracefulStop(c sim.Caller, member string) error {
+	_, err := c.Call(member, KindStop, StopRequest, DefaultRequestTimeout)
+	return err
+}
+
+func (s *server) stop(msg *sim.Message) {
+	s.stopping = msg
+	if s.state != raft.StateLeader || s.voters == 1 {
+		s.finishStop()
+		return
+	}
+	st := s.rn.Status()
+	var to, match uint64
+	for _, id := range s.cs.Voters {
+		if pr, ok := st.Progress[id]; ok && id != s.disk.MemberID && (to == 0 || pr.Match > match) {
+			to, match = id, pr.Match
+		}
+	}
+	s.c.Note("raft", fmt.Sprintf("transferring leadership to %s before stopping", s.names[to]))
+	s.rn.TransferLeader(to)
+	s.c.After(s.cfg.ElectionTimeout, "stop-timeout", stopTimeout{})
+}
+
+func (s *server) finishStop() {
+	s.c.Reply(s.stopping, s.stopping.Kind, s.header())
+	s.stopping = nil
+	s.exit = true
 }
 
 func (s *server) applySnapshot(snap raftpb.Snapshot) {
