@@ -40,11 +40,12 @@ func (st *state) register() {
 	}
 	want := st.initialNode()
 	created, err := st.cl.Create(want)
+	var old *api.NodeStatus // the adopted node's status, for its transitions
 	switch {
 	case err == nil:
 		st.node = created.(*api.Node)
 	case apierrors.IsAlreadyExists(err):
-		st.node, err = st.adoptNode(want)
+		st.node, old, err = st.adoptNode(want)
 	}
 	if err != nil {
 		st.registerFails++
@@ -60,15 +61,31 @@ func (st *state) register() {
 	st.lastPosted = st.c.Now()
 	st.c.Note("kubelet", "Successfully registered node "+st.cfg.Node)
 	st.log.Info("Successfully registered node", zap.String("node", st.cfg.Node))
+	// The status setters report each condition that changed.
+	changed := func(t api.NodeConditionType, s api.ConditionStatus) bool {
+		if old == nil {
+			return true
+		}
+		for _, c := range old.Conditions {
+			if c.Type == t {
+				return c.Status != s
+			}
+		}
+		return true
+	}
 	for _, c := range st.node.Status.Conditions {
 		switch c.Type {
 		case api.NodeMemoryPressure, api.NodeDiskPressure, api.NodePIDPressure:
-			reason := "Node" + strings.TrimPrefix(c.Reason, "Kubelet")
-			st.rec.nodeEvent(api.EventTypeNormal, reason, fmt.Sprintf("Node %s status is now: %s", st.cfg.Node, reason))
+			if changed(c.Type, c.Status) {
+				reason := "Node" + strings.TrimPrefix(c.Reason, "Kubelet")
+				st.rec.nodeEvent(api.EventTypeNormal, reason, fmt.Sprintf("Node %s status is now: %s", st.cfg.Node, reason))
+			}
 		}
 	}
 	st.rec.nodeEvent(api.EventTypeNormal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
-	st.rec.nodeEvent(api.EventTypeNormal, "NodeReady", fmt.Sprintf("Node %s status is now: NodeReady", st.cfg.Node))
+	if changed(api.NodeReady, api.ConditionTrue) {
+		st.rec.nodeEvent(api.EventTypeNormal, "NodeReady", fmt.Sprintf("Node %s status is now: NodeReady", st.cfg.Node))
+	}
 	st.renewLease()
 	st.c.After(st.nodeStatusInterval(), kindNodeStatus, nil)
 	st.startInformer()
@@ -85,12 +102,13 @@ func (st *state) nodeStatusInterval() time.Duration {
 // adoptNode takes over a Node that already exists (a kubelet restart, or a
 // node object created ahead of the kubelet): the kubelet's default labels
 // are reconciled and its status written.
-func (st *state) adoptNode(want *api.Node) (*api.Node, error) {
+func (st *state) adoptNode(want *api.Node) (*api.Node, *api.NodeStatus, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		obj, err := st.cl.Get("nodes", "", st.cfg.Node)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		old := obj.(*api.Node).Status
 		n := api.DeepCopy(obj.(*api.Node))
 		if n.Labels == nil {
 			n.Labels = map[string]string{}
@@ -109,21 +127,21 @@ func (st *state) adoptNode(want *api.Node) (*api.Node, error) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		n = api.DeepCopy(updated.(*api.Node))
-		n.Status = mergeNodeStatus(n.Status, want.Status)
+		n.Status = mergeNodeStatus(n.Status, st.nodeStatus(&n.Status))
 		updated, err = st.cl.UpdateStatus(n)
 		if apierrors.IsConflict(err) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		st.c.Note("kubelet", "node "+st.cfg.Node+" already exists: adopted it")
-		return updated.(*api.Node), nil
+		return updated.(*api.Node), &old, nil
 	}
-	return nil, apierrors.NewConflict("", "nodes", st.cfg.Node, apierrors.ErrModified)
+	return nil, nil, apierrors.NewConflict("", "nodes", st.cfg.Node, apierrors.ErrModified)
 }
 
 // initialNode is the Node the kubelet registers.

@@ -81,13 +81,22 @@ func TestAdoptExistingNode(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	before, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
 	require.NoError(t, err)
+	e.c.K.RunFor(20 * time.Second)
 	require.NoError(t, e.c.K.Restart(ActorName("worker-1")))
 	e.c.K.RunFor(15 * time.Second)
 	after, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
 	require.NoError(t, err)
 	assert.Equal(t, before.UID, after.UID, "the restarted kubelet adopts its Node")
-	assert.NotEqual(t, before.Status.NodeInfo.BootID, "", "boot id set")
 	assert.Equal(t, "worker-1", after.Labels[api.LabelHostname])
+	assert.Equal(t, before.Status.Conditions[3].LastTransitionTime, after.Status.Conditions[3].LastTransitionTime, "still Ready since registration")
+	assert.True(t, after.Status.Conditions[3].LastHeartbeatTime.After(before.Status.Conditions[3].LastHeartbeatTime.Time))
+	var ready int
+	for _, ev := range e.events("default", "worker-1") {
+		if strings.Contains(ev, "NodeReady") {
+			ready++
+		}
+	}
+	assert.Equal(t, 1, ready, "no new NodeReady event: the node did not change")
 }
 
 func TestKubeletRestartKeepsContainers(t *testing.T) {
