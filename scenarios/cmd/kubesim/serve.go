@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/serve"
+	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
+)
+
+// lockedWriter lets the kernel's trace printer and the prompt share stdout.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// cmdServe is `kubesim serve`: a simulated cluster the real kubectl can
+// talk to.
+func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c common
+	var listen, kubeconfig, drillFile, show string
+	var speed float64
+	var paused bool
+	fs := newFlags("serve", "serve [flags]", stderr, &c)
+	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one); only the loopback interface unless you say otherwise")
+	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl")
+	fs.StringVar(&drillFile, "drill", "", "boot the cluster of this drill (a built-in name or a drill .yaml file) instead of the default one")
+	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
+	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped; move it from the prompt (advance 30s, step)")
+	fs.StringVar(&show, "show", "kubectl", "trace records to print as they happen: kubectl (requests from kubectl and their answers), all, or none")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "kubesim: serve takes no arguments, got %q\n", fs.Args())
+		return 2
+	}
+	if c.lang != "en" && c.lang != "ko" {
+		fmt.Fprintf(stderr, "kubesim: unknown language %q: expected en or ko\n", c.lang)
+		return 2
+	}
+	if speed <= 0 {
+		fmt.Fprintf(stderr, "kubesim: --speed must be positive, got %v\n", speed)
+		return 2
+	}
+	switch show {
+	case "kubectl", "all", "none":
+	default:
+		fmt.Fprintf(stderr, "kubesim: --show must be kubectl, all or none, got %q\n", show)
+		return 2
+	}
+	out := &lockedWriter{w: stdout}
+	cfg := cluster.Config{Seed: c.seed}
+	if drillFile != "" {
+		d, _, err := loadDrill(drillFile)
+		if err == nil && d == nil {
+			d, err = drill.Load(drillFile)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 2
+		}
+		for _, n := range d.Cluster.ControlPlanes {
+			cfg.ControlPlanes = append(cfg.ControlPlanes, n.Name)
+		}
+		if len(d.Cluster.Workers) > 0 {
+			cfg.Workers = []string{}
+			for _, n := range d.Cluster.Workers {
+				cfg.Workers = append(cfg.Workers, n.Name)
+			}
+		}
+	}
+	var printing bool // set once the cluster has booted: the boot is not shown
+	if show != "none" {
+		cfg.Options = append(cfg.Options, sim.WithTraceSink(func(r sim.Record) {
+			if printing && (show == "all" || r.From == "kubectl" || r.To == "kubectl") {
+				fmt.Fprintln(out, r.Text())
+			}
+		}))
+	}
+	cl, err := cluster.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	srv, err := serve.New(serve.Config{Cluster: cl, Listen: listen, Speed: speed, Paused: paused})
+	if err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	if err := srv.Listen(); err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	path, _ := filepath.Abs(kubeconfig)
+	if err := srv.WriteKubeconfig(path, "kubernetes-admin"); err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	printing = true
+	fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	promptErr := srv.Prompt(ctx, stdin, out, c.lang)
+	stop()
+	if err := <-done; err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	if promptErr != nil {
+		fmt.Fprintln(stderr, "kubesim:", promptErr)
+		return 1
+	}
+	return 0
+}
+
+func serveIntro(lang, url, kubeconfig string, seed uint64, speed float64, paused bool, apiserver string) string {
+	var b strings.Builder
+	if lang == "ko" {
+		fmt.Fprintf(&b, "kubesim serve: 시뮬레이션 클러스터(시드 %d)가 %s 에서 요청을 기다립니다.\n", seed, url)
+		if paused {
+			b.WriteString("가상 시간은 멈춰 있습니다. 프롬프트에서 advance 30s 또는 step 으로 진행하세요.\n")
+		} else {
+			fmt.Fprintf(&b, "가상 시간은 실제 시간의 %g배 속도로 흐릅니다.\n", speed)
+		}
+		fmt.Fprintf(&b, `
+실제 kubectl 로 사용하세요:
+  export KUBECONFIG=%s
+  kubectl get nodes
+  kubectl get pods -A
+  kubectl --kubeconfig %s apply -f pod.yaml
+
+모든 요청은 kubernetes-admin 사용자로 처리되며, 트레이스에 kubectl -> %s 로 나타납니다.
+같은 포트로 다시 시작했다면 kubectl 의 디스커버리 캐시가 낡았을 수 있습니다: --cache-dir 를 바꾸세요.
+help 를 입력하면 프롬프트 명령을 볼 수 있습니다. Ctrl-C 또는 quit 으로 클러스터를 멈춥니다.
+`, kubeconfig, kubeconfig, apiserver)
+		return b.String()
+	}
+	fmt.Fprintf(&b, "kubesim serve: a simulated cluster (seed %d) is listening on %s\n", seed, url)
+	if paused {
+		b.WriteString("Virtual time is paused: move it from the prompt with advance 30s or step.\n")
+	} else {
+		fmt.Fprintf(&b, "Virtual time runs at %gx the wall clock.\n", speed)
+	}
+	fmt.Fprintf(&b, `
+Use it with the real kubectl:
+  export KUBECONFIG=%s
+  kubectl get nodes
+  kubectl get pods -A
+  kubectl --kubeconfig %s apply -f pod.yaml
+
+Every request acts as user kubernetes-admin and shows in the trace as kubectl -> %s.
+If you restart on the same port, kubectl's discovery cache may be stale: use another --cache-dir.
+Type help for the prompt's commands; Ctrl-C or quit stops the cluster.
+`, kubeconfig, kubeconfig, apiserver)
+	return b.String()
+}

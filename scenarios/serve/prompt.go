@@ -1,0 +1,181 @@
+package serve
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
+)
+
+// Messages of the prompt, in English and Korean.
+var messages = map[string]map[string]string{
+	"en": {
+		"help": `Commands:
+  advance <duration>   run the simulation for that much virtual time (advance 30s, advance 5m)
+  step [n]             deliver the next event (or n events) and print it
+  pause | resume       stop or restart virtual time (requests are still served)
+  speed <factor>       virtual seconds per wall-clock second (speed 10)
+  time                 show the virtual time
+  trace [n]            print the last n trace records (default 20)
+  quit                 stop the cluster and exit`,
+		"time":     "virtual time %s (%s), %s",
+		"paused":   "paused",
+		"running":  "running at %gx",
+		"advanced": "advanced to %s",
+		"nothing":  "no event is queued",
+		"unknown":  "unknown command %q; type help",
+		"baddur":   "cannot read %q as a duration (e.g. 30s, 5m, 1h)",
+		"badspeed": "cannot read %q as a positive factor",
+		"bye":      "stopping the cluster",
+	},
+	"ko": {
+		"help": `명령:
+  advance <기간>       가상 시간을 그만큼 진행합니다 (advance 30s, advance 5m)
+  step [n]             다음 이벤트 하나(또는 n개)를 전달하고 보여 줍니다
+  pause | resume       가상 시간을 멈추거나 다시 흐르게 합니다 (요청은 계속 처리됩니다)
+  speed <배율>         실제 1초당 가상 시간 초 (speed 10)
+  time                 현재 가상 시간을 보여 줍니다
+  trace [n]            마지막 n개의 트레이스 기록 (기본 20)
+  quit                 클러스터를 멈추고 종료합니다`,
+		"time":     "가상 시간 %s (%s), %s",
+		"paused":   "일시 정지됨",
+		"running":  "%g배 속도로 진행 중",
+		"advanced": "%s까지 진행했습니다",
+		"nothing":  "대기 중인 이벤트가 없습니다",
+		"unknown":  "알 수 없는 명령 %q; help를 입력하세요",
+		"baddur":   "%q을(를) 기간으로 읽을 수 없습니다 (예: 30s, 5m, 1h)",
+		"badspeed": "%q을(를) 양수 배율로 읽을 수 없습니다",
+		"bye":      "클러스터를 멈춥니다",
+	},
+}
+
+func msg(lang, key string) string {
+	if m, ok := messages[lang]; ok {
+		return m[key]
+	}
+	return messages["en"][key]
+}
+
+// Prompt reads commands from in until it ends, ctx ends or `quit`; it
+// reports on out. It returns nil at the end of input.
+func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang string) error {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				return nil
+			}
+			if quit := s.command(ctx, strings.Fields(line), out, lang); quit {
+				fmt.Fprintln(out, msg(lang, "bye"))
+				return nil
+			}
+		}
+	}
+}
+
+func (s *Server) command(ctx context.Context, f []string, out io.Writer, lang string) (quit bool) {
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "help", "?":
+		fmt.Fprintln(out, msg(lang, "help"))
+	case "quit", "exit", "q":
+		return true
+	case "advance", "a":
+		if len(f) != 2 {
+			fmt.Fprintf(out, msg(lang, "baddur")+"\n", strings.Join(f[1:], " "))
+			return false
+		}
+		d, err := time.ParseDuration(f[1])
+		if err != nil || d < 0 {
+			fmt.Fprintf(out, msg(lang, "baddur")+"\n", f[1])
+			return false
+		}
+		if s.Advance(ctx, d) == nil {
+			fmt.Fprintf(out, msg(lang, "advanced")+"\n", strings.TrimSpace(sim.FormatVirtual(s.virtualNow(ctx))))
+		}
+	case "step", "s":
+		n := 1
+		if len(f) > 1 {
+			if v, err := strconv.Atoi(f[1]); err == nil && v > 0 {
+				n = v
+			}
+		}
+		for i := 0; i < n; i++ {
+			line, err := s.Step(ctx)
+			if err != nil {
+				return false
+			}
+			if line == "" {
+				fmt.Fprintln(out, msg(lang, "nothing"))
+				break
+			}
+			fmt.Fprintln(out, line)
+		}
+	case "pause":
+		s.SetPaused(true)
+		s.printTime(ctx, out, lang)
+	case "resume", "run":
+		s.SetPaused(false)
+		s.printTime(ctx, out, lang)
+	case "speed":
+		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.Join(f[1:], ""), "x"), 64)
+		if err != nil || v <= 0 {
+			fmt.Fprintf(out, msg(lang, "badspeed")+"\n", strings.Join(f[1:], " "))
+			return false
+		}
+		s.SetSpeed(v)
+		s.printTime(ctx, out, lang)
+	case "time", "t":
+		s.printTime(ctx, out, lang)
+	case "trace":
+		n := 20
+		if len(f) > 1 {
+			if v, err := strconv.Atoi(f[1]); err == nil && v > 0 {
+				n = v
+			}
+		}
+		var recs []sim.Record
+		if s.Do(ctx, func(c *cluster.Cluster) { recs = c.K.Trace().Tail(n) }) == nil {
+			sim.WriteText(out, recs)
+		}
+	default:
+		fmt.Fprintf(out, msg(lang, "unknown")+"\n", f[0])
+	}
+	return false
+}
+
+func (s *Server) virtualNow(ctx context.Context) time.Duration {
+	var d time.Duration
+	s.Do(ctx, func(c *cluster.Cluster) { d = c.K.Now() })
+	return d
+}
+
+func (s *Server) printTime(ctx context.Context, out io.Writer, lang string) {
+	state := msg(lang, "paused")
+	if !s.Paused() {
+		state = fmt.Sprintf(msg(lang, "running"), s.Speed())
+	}
+	fmt.Fprintf(out, msg(lang, "time")+"\n", strings.TrimSpace(sim.FormatVirtual(s.virtualNow(ctx))), s.Now().Format(time.RFC3339), state)
+}

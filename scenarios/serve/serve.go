@@ -1,0 +1,434 @@
+// Package serve runs a simulated cluster behind an HTTP listener, so the
+// real kubectl can drive it: `kubesim serve`, then
+// `kubectl --kubeconfig kubesim.kubeconfig get pods`.
+//
+// One goroutine — the one that calls Run — owns the kernel. It paces
+// virtual time to the wall clock (Speed virtual seconds per wall second; or
+// Paused, where time moves only when the prompt says so) and, between
+// steps, serves the requests the HTTP handlers hand it over a channel, one
+// at a time and in the order they arrived. A request is sent to
+// kube-apiserver from the "kubectl" endpoint and the kernel steps until
+// the answer comes back, so it shows in the trace like any other client's:
+//
+//	kubectl -> kube-apiserver-cp-1 GET /api/v1/namespaces/default/pods
+//
+// Watch events pushed to that endpoint are routed to the HTTP streams that
+// opened them. Given the same requests in the same order, in paused mode,
+// the trace is the same on every run.
+//
+// This is the only place of kubesim where the wall clock is read: the
+// pacing loop lives here, outside the simulation.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiserver/frontend"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Cluster is the cluster to serve; the Server takes it over and stops
+	// it when Run returns.
+	Cluster *cluster.Cluster
+	// Listen is the address to listen on (default 127.0.0.1:0, a free
+	// port on the loopback interface only).
+	Listen string
+	// Speed is how many virtual seconds pass per wall-clock second
+	// (default 1).
+	Speed float64
+	// Paused starts with virtual time stopped: it moves only through
+	// Advance and Step (the prompt's `advance 30s` and `step`), and while
+	// requests are served.
+	Paused bool
+	// Token is the bearer token every HTTP request carries into the
+	// simulation (default: kubernetes-admin's).
+	Token string
+	// RequestTimeout bounds one request in virtual time (default 60 s).
+	RequestTimeout time.Duration
+}
+
+// Server is a cluster served over HTTP.
+type Server struct {
+	cfg     Config
+	c       *cluster.Cluster
+	ext     *sim.External
+	cl      *client.Client
+	handler *frontend.Handler
+
+	jobs chan func()
+	done chan struct{}
+
+	now    atomic.Int64 // virtual wall time, unix nanoseconds, for Backend.Now
+	paused atomic.Bool
+	speed  atomic.Uint64 // math.Float64bits
+
+	// Owned by the driver goroutine.
+	watches map[watchKey]*watchState
+
+	mu       sync.Mutex
+	listener net.Listener
+	httpSrv  *http.Server
+}
+
+// watchKey names a watch: watch IDs are per apiserver.
+type watchKey struct {
+	server string
+	id     int64
+}
+
+type watchState struct {
+	ch     chan *apiserver.WatchEvent
+	closed bool
+}
+
+// watchBuffer is how many events a watch stream may fall behind before
+// the server gives up on it, as the apiserver's watch cache drops a
+// watcher that does not keep up (the client lists again).
+const watchBuffer = 4096
+
+// New prepares a server for a booted cluster.
+func New(cfg Config) (*Server, error) {
+	if cfg.Cluster == nil {
+		return nil, errors.New("serve: Config.Cluster is required")
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
+	if cfg.Speed == 0 {
+		cfg.Speed = 1
+	}
+	if cfg.Speed < 0 {
+		return nil, fmt.Errorf("serve: speed must be positive, got %v", cfg.Speed)
+	}
+	if cfg.Token == "" {
+		cfg.Token = cluster.AdminToken
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = client.DefaultTimeout
+	}
+	s := &Server{cfg: cfg, c: cfg.Cluster, jobs: make(chan func()), done: make(chan struct{}), watches: map[watchKey]*watchState{}}
+	s.ext = s.c.Kubectl()
+	s.cl = client.New(s.ext, cfg.Token, s.c.APIServers...)
+	s.cl.UserAgent = "kubectl"
+	s.cl.Timeout = cfg.RequestTimeout
+	s.handler = frontend.New(frontend.Config{Backend: (*backend)(s), Token: cfg.Token, UserAgent: "kubectl"})
+	s.paused.Store(cfg.Paused)
+	s.SetSpeed(cfg.Speed)
+	s.publishNow()
+	return s, nil
+}
+
+// Handler is the HTTP front end (for tests that serve it themselves).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen opens the listener; Addr reports it afterwards.
+func (s *Server) Listen() error {
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.listener = l
+	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Unlock()
+	return nil
+}
+
+// Addr is the address the server listens on ("127.0.0.1:41234").
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return s.listener.Addr().String()
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Cluster is the served cluster. Use it only from functions passed to Do.
+func (s *Server) Cluster() *cluster.Cluster { return s.c }
+
+// Run serves until ctx ends: it listens (if Listen was not called), drives
+// the kernel and answers requests. It stops the HTTP server, closes the
+// watch streams and shuts the kernel down before returning.
+func (s *Server) Run(ctx context.Context) error {
+	if s.Addr() == "" {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	s.mu.Lock()
+	srv, l := s.httpSrv, s.listener
+	s.mu.Unlock()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(l) }()
+
+	err := s.drive(ctx)
+
+	close(s.done)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for key := range s.watches {
+		s.closeWatch(key)
+	}
+	if e := srv.Shutdown(shutdownCtx); e != nil {
+		srv.Close()
+	}
+	if e := <-serveErr; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	s.c.Stop()
+	return err
+}
+
+// tick is how often the pacing loop moves virtual time forward.
+const tick = 10 * time.Millisecond
+
+func (s *Server) drive(ctx context.Context) error {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	wallStart, virtStart := time.Now(), s.c.K.Now()
+	wasPaused, lastSpeed := s.paused.Load(), s.Speed()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case job := <-s.jobs:
+			job()
+			s.route()
+		case <-t.C:
+			paused := s.paused.Load()
+			if speed := s.Speed(); paused != wasPaused || speed != lastSpeed {
+				wallStart, virtStart, wasPaused, lastSpeed = time.Now(), s.c.K.Now(), paused, speed
+			}
+			if paused {
+				continue
+			}
+			target := virtStart + time.Duration(float64(time.Since(wallStart))*s.Speed())
+			if d := target - s.c.K.Now(); d > 0 {
+				// Catch up at most a second of virtual time per tick, so
+				// requests are not starved when the simulation is slow.
+				if d > time.Second {
+					d = time.Second
+				}
+				s.c.K.RunFor(d)
+				s.route()
+			}
+		}
+		s.publishNow()
+	}
+}
+
+func (s *Server) publishNow() { s.now.Store(s.c.K.WallTime().UnixNano()) }
+
+// Do runs fn on the driver goroutine, between kernel steps, and waits for
+// it. fn may use the cluster freely.
+func (s *Server) Do(ctx context.Context, fn func(c *cluster.Cluster)) error {
+	done := make(chan struct{})
+	job := func() {
+		defer close(done)
+		fn(s.c)
+	}
+	select {
+	case s.jobs <- job:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.done:
+		return errStopped
+	}
+	select {
+	case <-done:
+		return nil
+	case <-s.done:
+		return errStopped
+	}
+}
+
+var errStopped = errors.New("serve: the server is shutting down")
+
+// Advance moves virtual time forward by d (the prompt's `advance 30s`).
+func (s *Server) Advance(ctx context.Context, d time.Duration) error {
+	return s.Do(ctx, func(c *cluster.Cluster) { c.K.RunFor(d) })
+}
+
+// Step delivers the next event and returns its trace line (the prompt's
+// `step`); "" when nothing is queued.
+func (s *Server) Step(ctx context.Context) (string, error) {
+	var line string
+	err := s.Do(ctx, func(c *cluster.Cluster) {
+		mark := c.K.Trace().Total()
+		if !c.K.Step() {
+			return
+		}
+		for _, r := range c.K.Trace().Since(mark) {
+			if line != "" {
+				line += "\n"
+			}
+			line += r.Text()
+		}
+	})
+	return line, err
+}
+
+// SetPaused stops or restarts virtual time.
+func (s *Server) SetPaused(p bool) { s.paused.Store(p) }
+
+// Paused reports whether virtual time is stopped.
+func (s *Server) Paused() bool { return s.paused.Load() }
+
+// SetSpeed sets how many virtual seconds pass per wall second.
+func (s *Server) SetSpeed(f float64) {
+	if f > 0 {
+		s.speed.Store(floatBits(f))
+	}
+}
+
+// Speed is the pacing factor.
+func (s *Server) Speed() float64 { return floatFrom(s.speed.Load()) }
+
+// Now is the simulation's current time as the cluster's clocks show it.
+func (s *Server) Now() time.Time { return time.Unix(0, s.now.Load()).UTC() }
+
+// route hands the watch events that reached the kubectl endpoint to their
+// streams.
+func (s *Server) route() {
+	for {
+		m, ok := s.ext.Recv()
+		if !ok {
+			return
+		}
+		ev, ok := m.Body.(*apiserver.WatchEvent)
+		if !ok {
+			continue
+		}
+		key := watchKey{server: m.From, id: ev.WatchID}
+		w := s.watches[key]
+		if w == nil || w.closed {
+			continue
+		}
+		select {
+		case w.ch <- ev:
+			if ev.Type == apiserver.Error {
+				s.closeWatch(key)
+			}
+		default:
+			s.closeWatch(key) // too slow: end the stream; the client relists
+			s.cancelWatch(key)
+		}
+	}
+}
+
+func (s *Server) closeWatch(key watchKey) {
+	if w := s.watches[key]; w != nil {
+		if !w.closed {
+			w.closed = true
+			close(w.ch)
+		}
+		delete(s.watches, key)
+	}
+}
+
+// cancelWatch tells the apiserver the client hung up, as a closed HTTP
+// connection tells the real one.
+func (s *Server) cancelWatch(key watchKey) {
+	s.ext.Call(key.server, apiserver.KindRequest, apiserver.CancelWatch{WatchID: key.id}, time.Second)
+}
+
+// backend is the Server as the front end sees it.
+type backend Server
+
+var _ frontend.Backend = (*backend)(nil)
+
+func (b *backend) Do(ctx context.Context, r *apiserver.Request) (*apiserver.Response, error) {
+	s := (*Server)(b)
+	var res *apiserver.Response
+	var err error
+	if e := s.Do(ctx, func(*cluster.Cluster) { res, err = s.cl.Do(r) }); e != nil {
+		return nil, e
+	}
+	return res, err
+}
+
+func (b *backend) Watch(ctx context.Context, r *apiserver.Request) (*frontend.Watch, error) {
+	s := (*Server)(b)
+	var key watchKey
+	var ch chan *apiserver.WatchEvent
+	var err error
+	e := s.Do(ctx, func(c *cluster.Cluster) {
+		// Like client.Client, try the apiservers in order; remember which
+		// one holds the watch.
+		for _, a := range c.APIServers {
+			var m *sim.Message
+			m, err = s.ext.Call(a, apiserver.KindRequest, r, s.cfg.RequestTimeout)
+			if errors.Is(err, sim.ErrTimeout) || errors.Is(err, sim.ErrRefused) {
+				continue
+			}
+			if err != nil {
+				return
+			}
+			key = watchKey{server: a, id: m.Body.(*apiserver.Response).WatchID}
+			ch = make(chan *apiserver.WatchEvent, watchBuffer)
+			s.watches[key] = &watchState{ch: ch}
+			return
+		}
+	})
+	if e != nil {
+		return nil, e
+	}
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = s.Do(context.Background(), func(*cluster.Cluster) {
+				if _, open := s.watches[key]; open {
+					s.closeWatch(key)
+					s.cancelWatch(key)
+				}
+			})
+		})
+	}
+	return &frontend.Watch{Events: ch, Stop: stop}, nil
+}
+
+func (b *backend) Logs(ctx context.Context, r frontend.LogsRequest) ([]string, error) {
+	s := (*Server)(b)
+	var lines []string
+	var err error
+	e := s.Do(ctx, func(c *cluster.Cluster) {
+		name := kubelet.ActorName(r.Node)
+		if !c.K.Running(name) {
+			return // no kubelet runs there: an empty log
+		}
+		var m *sim.Message
+		m, err = s.ext.Call(name, kubelet.KindLogs, kubelet.LogsRequest{Namespace: r.Namespace, Pod: r.Pod, Container: r.Container, Previous: r.Previous, Timestamps: r.Timestamps}, 10*time.Second)
+		if err != nil {
+			return
+		}
+		if res, ok := m.Body.(*kubelet.LogsResponse); ok {
+			lines = res.Lines
+		}
+	})
+	if e != nil {
+		return nil, e
+	}
+	return lines, err
+}
+
+func (b *backend) Now() time.Time { return (*Server)(b).Now() }
