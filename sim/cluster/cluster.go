@@ -18,6 +18,7 @@ import (
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/sim"
@@ -45,6 +46,21 @@ type Config struct {
 	// Scheduler, if set, changes kube-scheduler's framework configuration
 	// (a learner's own plugin, other weights).
 	Scheduler func(*framework.Config)
+	// Nodes shapes nodes by name: capacity, zone, labels, taints. A node
+	// without an entry gets the defaults: 4 CPUs, 8Gi of memory, 110 pods,
+	// and workers spread over zone-a, zone-b and zone-c.
+	Nodes []NodeSpec
+}
+
+// NodeSpec is the shape of one node, as its kubelet registers it.
+type NodeSpec struct {
+	Name   string
+	CPU    string
+	Memory string
+	Pods   int
+	Zone   string
+	Labels map[string]string
+	Taints []api.Taint
 }
 
 func (c Config) withDefaults() Config {
@@ -69,7 +85,9 @@ type Cluster struct {
 	// kube-scheduler actors, one per control-plane node.
 	ControllerManagers []string
 	Schedulers         []string
-	disks              map[string]*etcd.Disk
+	// Kubelets run the nodes, control planes first.
+	Kubelets []*kubelet.Kubelet
+	disks    map[string]*etcd.Disk
 
 	kubectl *sim.External
 	// Admin is kubectl with the cluster-admin credentials of admin.conf.
@@ -124,6 +142,39 @@ func New(cfg Config) (*Cluster, error) {
 		c.Schedulers = append(c.Schedulers, name)
 		run = scheduler.New(scheduler.Config{Token: SchedulerToken, APIServers: c.APIServers, Configure: cfg.Scheduler})
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-scheduler", Run: run}); err != nil {
+			return nil, err
+		}
+	}
+	// A kubelet (and its container runtime) on every node; control-plane
+	// kubelets also run the kubeadm static pods, whose mirror pods show the
+	// control plane in kube-system.
+	specs := map[string]NodeSpec{}
+	for _, ns := range cfg.Nodes {
+		specs[ns.Name] = ns
+	}
+	all := append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...)
+	for i, n := range all {
+		spec := specs[n]
+		cp := i < len(cfg.ControlPlanes)
+		zone := spec.Zone
+		if zone == "" {
+			zone = "zone-a"
+			if !cp {
+				zone = fmt.Sprintf("zone-%c", 'a'+(i-len(cfg.ControlPlanes))%3)
+			}
+		}
+		kc := kubelet.Config{Node: n, Token: KubeletTokenPrefix + n, APIServers: c.APIServers, ControlPlane: cp, Zone: zone,
+			Labels: spec.Labels, Taints: spec.Taints, CPU: orDefault(spec.CPU, "4"), Memory: orDefault(spec.Memory, "8Gi"), MaxPods: spec.Pods,
+			InternalIP: nodeIP(i)}
+		if cp {
+			kc.StaticPods = kubelet.KubeadmStaticPods(nodeIP(i))
+		}
+		kl := kubelet.New(kc)
+		c.Kubelets = append(c.Kubelets, kl)
+		if err := k.Spawn(sim.ActorSpec{Name: kubelet.RuntimeName(n), Node: n, Component: "containerd", Run: kl.RunRuntime}); err != nil {
+			return nil, err
+		}
+		if err := k.Spawn(sim.ActorSpec{Name: kubelet.ActorName(n), Node: n, Component: "kubelet", Run: kl.Run}); err != nil {
 			return nil, err
 		}
 	}
@@ -321,4 +372,35 @@ func addonAccounts() []api.Object {
 		out = append(out, &api.ServiceAccount{TypeMeta: api.TypeMeta{Kind: "ServiceAccount", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: name, Namespace: "kube-system"}})
 	}
 	return out
+}
+
+// nodeIP is the InternalIP of the i-th node (control planes first), in the
+// 172.18.0.0/16 network a kind cluster's nodes get.
+func nodeIP(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// NodesReady reports whether every node registered and is Ready.
+func (c *Cluster) NodesReady() bool {
+	items, _, err := c.Admin.List("nodes", "", client.ListOptions{ResourceVersion: "0"})
+	if err != nil || len(items) != len(c.cfg.ControlPlanes)+len(c.cfg.Workers) {
+		return false
+	}
+	for _, o := range items {
+		ready := false
+		for _, cond := range o.(*api.Node).Status.Conditions {
+			if cond.Type == api.NodeReady && cond.Status == api.ConditionTrue {
+				ready = true
+			}
+		}
+		if !ready {
+			return false
+		}
+	}
+	return true
 }
