@@ -28,7 +28,7 @@ func boot(t *testing.T) *cluster.Cluster {
 }
 
 func add(t *testing.T, c *cluster.Cluster, node, name string, labels map[string]string) (*cni.AddResult, error) {
-	kubelet := c.K.External("kubelet-"+node, node)
+	kubelet := c.K.External("cni-plugin-"+node, node)
 	m, err := kubelet.Call(cni.AgentName(node), cni.KindAdd, cni.AddRequest{Namespace: "default", Name: name, UID: api.UID("uid-" + name), Node: node, Labels: labels, ServiceAccount: "default"}, 10*time.Second)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func TestOperatorCarvesNodeCIDRsAndAgentsHandOutAddresses(t *testing.T) {
 	assert.Equal(t, web1.IP, cep.(*api.CiliumEndpoint).Status.Networking.Addressing[0].IPv4)
 
 	// DEL frees the address and the endpoint; a new pod may get the address.
-	kubelet := c.K.External("kubelet-worker-1", "worker-1")
+	kubelet := c.K.External("cni-plugin-worker-1", "worker-1")
 	_, err = kubelet.Call(cni.AgentName("worker-1"), cni.KindDel, cni.DelRequest{Namespace: "default", Name: "web-1"}, 10*time.Second)
 	require.NoError(t, err)
 	_, err = c.Admin.Get("ciliumendpoints", "default", "web-1")
