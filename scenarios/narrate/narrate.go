@@ -72,6 +72,14 @@ func Line(r sim.Record, lang Lang) string {
 			return pick("Deletion: "+s+".", "삭제: "+s+".")
 		case "ready":
 			return pick("kube-apiserver is ready: "+s+".", "kube-apiserver 준비 완료: "+s+".")
+		case "schedule":
+			return pick("kube-scheduler runs a scheduling cycle — filter the nodes that can run the pod, score them, pick the best: "+s+".",
+				"kube-scheduler가 스케줄링 사이클을 돌립니다 — 파드를 실행할 수 있는 노드를 거르고, 점수를 매기고, 가장 좋은 노드를 고릅니다: "+s+".")
+		case "endpoint":
+			return pick("The Cilium agent creates the pod's endpoint: an IP from the node's pod CIDR and a security identity from its labels — "+s+".",
+				"Cilium 에이전트가 파드의 엔드포인트를 만듭니다: 노드의 파드 CIDR에서 IP를, 레이블에서 보안 아이덴티티를 — "+s+".")
+		case "kubelet":
+			return pick("The kubelet: "+s+".", "kubelet: "+s+".")
 		}
 		return fmt.Sprintf("%s: %s", r.From, s)
 	case sim.EventDeliver:
@@ -79,9 +87,15 @@ func Line(r sim.Record, lang Lang) string {
 		case r.Kind == "request" && to == "kube-apiserver":
 			return pick(fmt.Sprintf("%s sends %s to kube-apiserver — the only way into the cluster's state.", r.From, s),
 				fmt.Sprintf("%s이(가) %s 요청을 kube-apiserver로 보냅니다 — 클러스터 상태로 들어가는 유일한 관문입니다.", r.From, s))
-		case r.Kind == "Txn" && to == "etcd":
+		case r.Kind == "Txn" && to == "etcd" && strings.Contains(s, "= 0 then"):
 			return pick("kube-apiserver writes to etcd in one transaction: "+s+". The create only succeeds if the key does not exist yet.",
 				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 키가 아직 없을 때만 생성이 성공합니다.")
+		case r.Kind == "Txn" && to == "etcd":
+			return pick("kube-apiserver writes to etcd in one transaction: "+s+". It only succeeds if nobody changed the object since the revision it read (optimistic concurrency; otherwise 409 Conflict).",
+				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 읽은 revision 이후 아무도 객체를 바꾸지 않았을 때만 성공합니다 (낙관적 동시성, 아니면 409 Conflict).")
+		case r.Kind == "CNI ADD":
+			return pick(fmt.Sprintf("The kubelet asks the node's Cilium agent for the pod's network (CNI ADD): %s.", s),
+				fmt.Sprintf("kubelet이 노드의 Cilium 에이전트에게 파드 네트워크를 요청합니다 (CNI ADD): %s.", s))
 		case r.Kind == "Range" && to == "etcd":
 			return pick(from+" reads from etcd: "+s+".", from+"이(가) etcd에서 읽습니다: "+s+".")
 		case r.Kind == "WatchResponse" && from == "etcd":
@@ -99,6 +113,9 @@ func Line(r sim.Record, lang Lang) string {
 		case r.Kind == "request" && from == "kube-apiserver":
 			return pick(fmt.Sprintf("kube-apiserver answers %s: %s.", r.To, s),
 				fmt.Sprintf("kube-apiserver가 %s에게 응답합니다: %s.", r.To, s))
+		case r.Kind == "CNI ADD":
+			return pick("Cilium answers: "+s+". The pod has its address; the kubelet can start its containers.",
+				"Cilium이 응답합니다: "+s+". 파드가 주소를 받았으니 kubelet이 컨테이너를 시작할 수 있습니다.")
 		}
 	case sim.EventTimer:
 		return ""

@@ -45,20 +45,46 @@ func Find(name string) (Walkthrough, bool) {
 // kube-apiserver's pipeline, is stored in etcd at a new revision, and the
 // change reaches every watcher.
 func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
-	p.Say("Booting a cluster: etcd and kube-apiserver on control-plane node cp-1, kube-controller-manager beside them.",
-		"클러스터를 부팅합니다: 컨트롤 플레인 노드 cp-1에서 etcd와 kube-apiserver, kube-controller-manager가 실행됩니다.")
+	p.Say("Booting a cluster: etcd, kube-apiserver, kube-controller-manager and kube-scheduler on control-plane node cp-1;\na kubelet and a Cilium agent on every node (cp-1, worker-1, worker-2).",
+		"클러스터를 부팅합니다: 컨트롤 플레인 노드 cp-1에서 etcd, kube-apiserver, kube-controller-manager, kube-scheduler가,\n모든 노드(cp-1, worker-1, worker-2)에서 kubelet과 Cilium 에이전트가 실행됩니다.")
 	c, err := cluster.New(cluster.Config{Seed: seed, Options: append(opts, sim.WithTraceSink(p.Sink))})
 	if err != nil {
 		return err
 	}
 	defer c.Stop()
+	if !c.WaitFor(c.NodesReady, 2*time.Minute) {
+		return fmt.Errorf("the nodes did not become Ready")
+	}
+	c.K.RunFor(20 * time.Second) // let the leader elections settle
 	p.Discard()
+	p.Focus = func(r sim.Record) bool {
+		if r.From == "kubectl" || r.To == "kubectl" || r.From == "kubectl-watch" || r.To == "kubectl-watch" {
+			return true
+		}
+		s := r.Summary()
+		for _, mark := range []string{"pods/default/web", "default/web", "pods/web", "(web)", " web "} {
+			if strings.Contains(s, mark) {
+				return true
+			}
+		}
+		return false
+	}
 	p.Say(fmt.Sprintf("The cluster is up at virtual time %s. Its state lives in etcd under /registry/.", strings.TrimSpace(sim.FormatVirtual(c.K.Now()))),
 		fmt.Sprintf("가상 시간 %s에 클러스터가 준비되었습니다. 클러스터 상태는 etcd의 /registry/ 아래에 저장됩니다.", strings.TrimSpace(sim.FormatVirtual(c.K.Now()))))
 
 	p.Checkpoint("Step 1: a watcher opens a watch on pods (kubectl get pods --watch)",
 		"1단계: watcher가 파드에 watch를 엽니다 (kubectl get pods --watch)")
 	watcher := c.K.External("kubectl-watch", "")
+	// The walkthrough follows the pod through kubectl --watch's events, so
+	// watching it adds no traffic of its own.
+	var latest *api.Pod
+	watcher.OnMessage(func(m *sim.Message) {
+		if ev, ok := m.Body.(*apiserver.WatchEvent); ok {
+			if p, ok := ev.Object.(*api.Pod); ok && p.Name == "web" {
+				latest = p
+			}
+		}
+	})
 	pw, err := watcher.Begin(c.APIServers[0], apiserver.KindRequest, &apiserver.Request{Verb: apiserver.VerbWatch, Resource: "pods", Namespace: "default", Token: cluster.AdminToken, UserAgent: "kubectl"}, time.Minute)
 	if err != nil {
 		return err
@@ -94,14 +120,43 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	// Let the watch event reach the watcher.
 	p.Drive(c.K, func() bool { return watcher.Pending() > 0 })
 
-	p.Checkpoint("What happened", "정리")
 	rv := created.GetObjectMeta().ResourceVersion
-	p.Say(fmt.Sprintf(`kubectl printed "pod/web created". The Pod is stored at /registry/pods/default/web with resourceVersion %s,
-the etcd revision of the write. It is Pending: nothing has scheduled it yet (the scheduler is the next component to join
-this cluster). Every watcher — controllers, the scheduler, kubelets, kubectl --watch — learns of it through the same watch
-fan-out you just saw.`, rv),
-		fmt.Sprintf(`kubectl이 "pod/web created"를 출력했습니다. 파드는 /registry/pods/default/web에 resourceVersion %s
-(쓰기의 etcd revision)로 저장되었습니다. 아직 아무도 스케줄하지 않았으므로 Pending 상태입니다. 컨트롤러, 스케줄러,
-kubelet, kubectl --watch 등 모든 watcher는 방금 본 것과 같은 watch 전달로 이 변경을 알게 됩니다.`, rv))
+	p.Checkpoint("Step 3: kube-scheduler notices the Pending pod and binds it to a node",
+		"3단계: kube-scheduler가 Pending 파드를 발견하고 노드에 바인딩합니다")
+	pod = nil
+	node := ""
+	p.Drive(c.K, func() bool {
+		if latest != nil && latest.Spec.NodeName != "" {
+			node = latest.Spec.NodeName
+			return true
+		}
+		return false
+	})
+	if p.Quit() {
+		return nil
+	}
+	p.Checkpoint("Step 4: the kubelet on "+node+" runs it; Cilium gives it an IP", "4단계: "+node+"의 kubelet이 파드를 실행하고 Cilium이 IP를 줍니다")
+	var running *api.Pod
+	p.Drive(c.K, func() bool {
+		if latest != nil && latest.Status.Phase == api.PodRunning {
+			running = latest
+			return true
+		}
+		return false
+	})
+	if p.Quit() || running == nil {
+		return nil
+	}
+	p.Checkpoint("What happened", "정리")
+	p.Say(fmt.Sprintf(`kubectl printed "pod/web created" as soon as kube-apiserver stored the Pod in etcd (resourceVersion %s, the etcd
+revision of the write). Nobody told the other components: kube-scheduler, the kubelet and kubectl --watch each learned of it
+through their watches. The scheduler bound it to %s through pods/binding; that node's kubelet saw a pod for its node,
+asked Cilium for a network (IP %s), pulled the image, started the container, and reported it Running at virtual time %s.`,
+		rv, node, running.Status.PodIP, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))),
+		fmt.Sprintf(`kube-apiserver가 파드를 etcd에 저장하자마자(resourceVersion %s, 쓰기의 etcd revision) kubectl은 "pod/web created"를
+출력했습니다. 아무도 다른 컴포넌트에 직접 알리지 않았습니다: kube-scheduler, kubelet, kubectl --watch는 각자의 watch로
+알게 되었습니다. 스케줄러가 pods/binding으로 %s에 바인딩했고, 그 노드의 kubelet이 자기 노드의 파드를 보고 Cilium에
+네트워크를 요청(IP %s)하고, 이미지를 받고, 컨테이너를 시작해 가상 시간 %s에 Running으로 보고했습니다.`,
+			rv, node, running.Status.PodIP, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))))
 	return nil
 }

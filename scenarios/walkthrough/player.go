@@ -23,7 +23,12 @@ type Player struct {
 	Step bool
 	In   *bufio.Reader
 
+	// Focus, if set, picks the records that belong to the flow; the others
+	// (heartbeats, controllers' own traffic) are counted, not shown.
+	Focus func(sim.Record) bool
+
 	pending  []sim.Record
+	hidden   int
 	quit     bool
 	skipping bool
 	// Shown collects what was printed, for the trace exports.
@@ -48,6 +53,7 @@ func (p *Player) Say(en, ko string) {
 // Checkpoint ends a stretch of the flow: in step mode, "c" runs to here.
 func (p *Player) Checkpoint(en, ko string) {
 	p.flush()
+	p.reportHidden()
 	p.skipping = false
 	fmt.Fprintln(p.Out)
 	p.Say("== "+en, "== "+ko)
@@ -79,6 +85,10 @@ func (p *Player) flush() {
 		if line == "" {
 			continue
 		}
+		if p.Focus != nil && !p.Focus(r) {
+			p.hidden++
+			continue
+		}
 		p.Shown = append(p.Shown, r)
 		fmt.Fprintln(p.Out, r.Text())
 		fmt.Fprintln(p.Out, "    "+line)
@@ -105,4 +115,14 @@ func (p *Player) prompt() {
 	case "c":
 		p.skipping = true
 	}
+}
+
+// reportHidden says how many messages the focus left out.
+func (p *Player) reportHidden() {
+	if p.hidden == 0 {
+		return
+	}
+	p.Say(fmt.Sprintf("    (%d other messages meanwhile: heartbeats, leases and other components' own work)", p.hidden),
+		fmt.Sprintf("    (그 사이 다른 메시지 %d개: 하트비트, 리스 갱신, 다른 컴포넌트의 작업)", p.hidden))
+	p.hidden = 0
 }
