@@ -90,6 +90,11 @@ type Config struct {
 	// without the apiserver and publishes each as a mirror pod
 	// "<name>-<node>" (see KubeadmStaticPods).
 	StaticPods []*api.Pod
+	// ImageExists says whether the registry has an image (its normalized
+	// reference, "docker.io/library/nginx:1.27"); a pull of one it does
+	// not have fails with containerd's "not found" error and the pod goes
+	// ErrImagePull / ImagePullBackOff. Nil: every image exists.
+	ImageExists func(ref string) bool
 	// PreloadedImages are already in the node's image store (the static
 	// pods' images are added automatically, as kubeadm pre-pulls them).
 	PreloadedImages []string

@@ -51,6 +51,7 @@ func (r *recorder) emit(ref api.ObjectReference, ns, typ, reason, msg string) {
 	st := r.st
 	now := api.NewTime(st.wall())
 	key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s", ref.UID, ref.FieldPath, ref.Name, typ, reason, msg)
+	st.c.Note("event", fmt.Sprintf("%s %s %s/%s: %s", typ, reason, ref.Kind, ref.Name, msg))
 	if prev, ok := r.seen[key]; ok {
 		prev.count++
 		patch, _ := json.Marshal(map[string]any{"count": prev.count, "lastTimestamp": now})
@@ -76,7 +77,6 @@ func (r *recorder) emit(ref api.ObjectReference, ns, typ, reason, msg string) {
 		ReportingController: "kubelet",
 		ReportingInstance:   st.cfg.Node,
 	}
-	st.c.Note("event", fmt.Sprintf("%s %s %s/%s: %s", typ, reason, ref.Kind, ref.Name, msg))
 	if _, err := st.cl.Create(ev); err != nil {
 		st.log.Info("Server rejected event (will not retry!)", zap.String("reason", reason), zap.Error(err))
 		return

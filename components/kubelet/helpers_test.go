@@ -104,6 +104,8 @@ type envOpts struct {
 	noAgentOn  map[string]bool
 	staticPods []*api.Pod
 	options    []sim.Option
+	// images the registry has (nil: all)
+	imageExists func(string) bool
 }
 
 // newEnv boots a control plane with a kubelet on cp-1, worker-1 and
@@ -119,7 +121,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		if !o.noAgentOn[node] {
 			e.startAgent(node, i)
 		}
-		cfg := Config{Node: node, APIServers: c.APIServers, InternalIP: fmt.Sprintf("172.18.0.%d", i+2), Zone: "zone-a"}
+		cfg := Config{Node: node, APIServers: c.APIServers, InternalIP: fmt.Sprintf("172.18.0.%d", i+2), Zone: "zone-a", ImageExists: o.imageExists}
 		if node == "cp-1" {
 			cfg.ControlPlane = true
 			cfg.StaticPods = o.staticPods

@@ -34,11 +34,16 @@ type podWorker struct {
 
 	inits, ctrs []*container
 
-	terminating bool // deletion seen: containers are being stopped
-	killStarted bool
-	terminal    api.PodPhase // Succeeded or Failed, once reached
-	deleting    bool         // the final delete was sent
-	gone        bool
+	terminating bool // deletion seen, or the deadline passed: containers are being stopped
+	deleted     bool // terminating because the pod is being deleted
+	// failReason and failMessage explain a pod the kubelet failed itself
+	// (DeadlineExceeded, OutOfcpu, ...), shown in status.reason/message.
+	failReason, failMessage string
+	rejected                bool // refused at admission: never ran
+	killStarted             bool
+	terminal                api.PodPhase // Succeeded or Failed, once reached
+	deleting                bool         // the final delete was sent
+	gone                    bool
 
 	conds      map[api.PodConditionType]condTime
 	lastStatus string
@@ -82,10 +87,12 @@ type container struct {
 	// of the current instance (CrashLoopBackOff, ErrImageNeverPull).
 	waitReason, waitMsg string
 
-	gen    int    // bumped on every start and stop: stale timers are ignored
-	op     string // "pull", "create", "start" while the runtime works on it
-	nextID string // the id of the container being created
-	bo     backOff
+	pullBo  backOff // image pull back-off
+	pullMsg string  // the last pull error
+	gen     int     // bumped on every start and stop: stale timers are ignored
+	op      string  // "pull", "create", "start" while the runtime works on it
+	nextID  string  // the id of the container being created
+	bo      backOff
 }
 
 func (pw *podWorker) container(name string) *container {
@@ -131,8 +138,9 @@ type podTimer struct {
 	code int32 // kindExited: the exit code
 	what string
 	// kindPullDone: how long the pull took, alone and with the wait for
-	// the serialized puller.
+	// the serialized puller, or why it failed.
 	dur, took time.Duration
+	pullErr   string
 }
 
 // Summary implements sim.Summarizer.
@@ -220,11 +228,19 @@ func (st *state) podUpdated(pod *api.Pod) {
 			return
 		}
 		pw = st.newWorker(pod, false)
+		pw.api = pod
+		if pod.DeletionTimestamp == nil {
+			st.admit(pw)
+		}
+		if ads := pod.Spec.ActiveDeadlineSeconds; ads != nil && pw.terminal == "" {
+			st.timer(pw, time.Duration(*ads)*time.Second, kindPodSync, podTimer{what: "active deadline"})
+		}
 	}
 	pw.api = pod
 	pw.pod = pod
-	if pod.DeletionTimestamp != nil {
-		pw.terminating = true
+	if pod.DeletionTimestamp != nil && !pw.deleted {
+		pw.terminating, pw.deleted = true, true
+		pw.killStarted = false // a deletion during a deadline kill restarts it with the deletion's grace
 	}
 	st.sync(pw)
 }
@@ -285,8 +301,16 @@ func (st *state) handlePodTimer(m *sim.Message) {
 	}
 	switch m.Kind {
 	case kindPodSync:
-		if t.what == "sandbox-retry" {
+		switch t.what {
+		case "sandbox-retry":
 			pw.retrying = false
+		case "active deadline":
+			if pw.terminal == "" && !pw.terminating {
+				msg := "Pod was active on the node longer than the specified deadline"
+				st.rec.podEvent(pw, nil, api.EventTypeWarning, "DeadlineExceeded", msg)
+				pw.failReason, pw.failMessage = "DeadlineExceeded", msg
+				pw.terminating = true
+			}
 		}
 		st.sync(pw)
 	case kindTeardownDone:
@@ -447,7 +471,7 @@ func (st *state) syncInit(pw *podWorker) bool {
 		case c.op != "":
 			return false
 		case c.cur == nil:
-			if c.waitReason == "" {
+			if c.waitReason != "ErrImageNeverPull" {
 				st.startContainer(pw, c)
 			}
 			return false
@@ -475,9 +499,11 @@ func (st *state) syncContainers(pw *podWorker) {
 	for _, c := range pw.ctrs {
 		switch {
 		case c.cur == nil:
-			if c.waitReason == "" {
+			if c.waitReason != "ErrImageNeverPull" {
 				st.startContainer(pw, c)
-				return
+				if c.op != "" {
+					return
+				}
 			}
 		case !c.cur.finished:
 		case !shouldRestart(pw.pod.Spec.RestartPolicy, c.cur.exitCode):
@@ -505,6 +531,10 @@ func shouldRestart(p api.RestartPolicy, exitCode int32) bool {
 func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
 	now := st.c.Now()
 	exit := c.cur.finishedV
+	if c.waitReason == "ErrImagePull" || c.waitReason == "ImagePullBackOff" {
+		st.startContainer(pw, c) // the restart is under way; its image is not
+		return c.op != ""
+	}
 	if c.bo.inBackOffSince(exit, now, st.cfg.MaxContainerBackOff) {
 		msg := fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", c.bo.delay, c.spec.Name, pw.name, pw.ns, pw.uid)
 		if c.waitReason != "CrashLoopBackOff" || c.waitMsg != msg {
@@ -536,7 +566,27 @@ func (st *state) startContainer(pw *podWorker, c *container) {
 		c.waitReason, c.waitMsg = "ErrImageNeverPull", msg
 		st.rec.podEvent(pw, c, api.EventTypeWarning, "ErrImageNeverPull", msg)
 	case policy == api.PullAlways || !present:
+		now := st.c.Now()
+		if c.pullBo.has && now-c.pullBo.lastUpdate < c.pullBo.delay {
+			msg := fmt.Sprintf("Back-off pulling image %q", ref)
+			full := msg + ": ErrImagePull: " + c.pullMsg
+			if c.waitReason != "ImagePullBackOff" || c.waitMsg != full {
+				st.rec.podEvent(pw, c, api.EventTypeNormal, "BackOff", msg)
+				st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: ImagePullBackOff")
+				c.waitReason, c.waitMsg = "ImagePullBackOff", full
+				st.timer(pw, c.pullBo.lastUpdate+c.pullBo.delay-now, kindPodSync, podTimer{what: "image back-off over"})
+			}
+			return
+		}
+		c.waitReason, c.waitMsg = "", ""
 		st.rec.podEvent(pw, c, api.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", ref))
+		if err := st.pullError(ref); err != "" {
+			// The registry answers at once: the reference does not resolve.
+			d := 200*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(500*time.Millisecond)))
+			c.op = "pull"
+			st.timer(pw, d, kindPullDone, podTimer{ctr: c.spec.Name, gen: c.gen, pullErr: err})
+			return
+		}
 		done, took, dur := st.pull(ref)
 		c.op = "pull"
 		st.timer(pw, done-st.c.Now(), kindPullDone, podTimer{ctr: c.spec.Name, gen: c.gen, dur: dur, took: took})
@@ -556,6 +606,15 @@ func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podT
 	switch kind {
 	case kindPullDone:
 		if c.op != "pull" {
+			return
+		}
+		if t.pullErr != "" {
+			st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", fmt.Sprintf("Failed to pull image %q: %s", c.spec.Image, t.pullErr))
+			st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: ErrImagePull")
+			c.op = ""
+			c.pullBo.next(st.c.Now(), st.cfg.BackOffPeriod, st.cfg.MaxContainerBackOff)
+			c.waitReason, c.waitMsg, c.pullMsg = "ErrImagePull", t.pullErr, t.pullErr
+			st.sync(pw)
 			return
 		}
 		dur, took := t.dur, t.took
@@ -706,13 +765,13 @@ func (st *state) syncTerminating(pw *podWorker) {
 		}
 		pw.terminal = api.PodSucceeded
 		for _, c := range pw.ctrs {
-			if c.cur.exitCode != 0 {
+			if c.cur.exitCode != 0 || pw.failReason != "" {
 				pw.terminal = api.PodFailed
 			}
 		}
 	}
 	st.writeStatus(pw)
-	if pw.static || pw.deleting {
+	if pw.static || pw.deleting || !pw.deleted {
 		return
 	}
 	pw.deleting = true

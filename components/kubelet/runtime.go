@@ -93,6 +93,16 @@ func (st *state) pull(ref string) (done time.Duration, took time.Duration, pulle
 	return start + d, start + d - st.c.Now(), d
 }
 
+// pullError is the error a pull of ref ends with, or "" when the registry
+// has the image.
+func (st *state) pullError(ref string) string {
+	full, _ := normalizeImage(ref)
+	if st.cfg.ImageExists == nil || st.cfg.ImageExists(full) {
+		return ""
+	}
+	return fmt.Sprintf("rpc error: code = NotFound desc = failed to pull and unpack image %q: failed to resolve reference %q: %s: not found", full, full, full)
+}
+
 func (st *state) imageInfo(ref string) *image {
 	full, _ := normalizeImage(ref)
 	if im, ok := st.images[full]; ok {

@@ -23,7 +23,17 @@ const (
 // (PodReadyToStartContainers, Initialized, Ready, ContainersReady,
 // PodScheduled) after the conditions other components own.
 func (st *state) status(pw *podWorker) api.PodStatus {
+	if pw.rejected {
+		s := api.PodStatus{Phase: api.PodFailed, Reason: pw.failReason, Message: pw.failMessage}
+		if pw.api != nil {
+			s.QOSClass = pw.api.Status.QOSClass
+			s.Conditions = pw.api.Status.Conditions
+		}
+		return s
+	}
 	s := api.PodStatus{
+		Reason:    pw.failReason,
+		Message:   pw.failMessage,
 		HostIP:    st.cfg.InternalIP,
 		HostIPs:   []api.HostIP{{IP: st.cfg.InternalIP}},
 		StartTime: pw.startTime,
@@ -199,6 +209,11 @@ func (st *state) conditions(pw *podWorker, s *api.PodStatus) []api.PodCondition 
 		ready = api.PodCondition{Status: api.ConditionTrue}
 	}
 	podReady, ctrsReady := ready, ready
+	if ready.Status == api.ConditionTrue {
+		if msg := readinessGates(pw); msg != "" {
+			podReady = api.PodCondition{Status: api.ConditionFalse, Reason: "ReadinessGatesNotReady", Message: msg}
+		}
+	}
 	podReady.Type, ctrsReady.Type = api.PodReady, api.ContainersReady
 	mine = append(mine, podReady, ctrsReady)
 
@@ -227,6 +242,29 @@ func (st *state) conditions(pw *podWorker, s *api.PodStatus) []api.PodCondition 
 		}
 	}
 	return append(out, mine...)
+}
+
+// readinessGates explains which of the pod's readiness gates (conditions
+// that other controllers set) hold it back, or returns "".
+func readinessGates(pw *podWorker) string {
+	var msgs []string
+	for _, g := range pw.pod.Spec.ReadinessGates {
+		found := false
+		if pw.api != nil {
+			for _, c := range pw.api.Status.Conditions {
+				if c.Type == g.ConditionType {
+					found = true
+					if c.Status != api.ConditionTrue {
+						msgs = append(msgs, fmt.Sprintf("the status of pod readiness gate %q is not \"True\", but %s", g.ConditionType, c.Status))
+					}
+				}
+			}
+		}
+		if !found {
+			msgs = append(msgs, fmt.Sprintf("corresponding condition of pod readiness gate %q does not exist.", g.ConditionType))
+		}
+	}
+	return strings.Join(msgs, ", ")
 }
 
 func statusKey(s api.PodStatus) string {
