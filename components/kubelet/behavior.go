@@ -83,6 +83,30 @@ func ParseBehavior(annotations map[string]string) (map[string]Behavior, error) {
 	return out, nil
 }
 
+// CheckBehavior parses a pod's behaviour annotation and also rejects
+// behaviours for containers the pod does not have.
+func CheckBehavior(annotations map[string]string, containers []string) error {
+	b, err := ParseBehavior(annotations)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(containers))
+	for _, c := range containers {
+		known[c] = true
+	}
+	names := make([]string, 0, len(b))
+	for name := range b {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !known[name] {
+			return fmt.Errorf("annotation %s: container %q: no such container in the pod (containers: %s)", AnnotationBehavior, name, strings.Join(containers, ", "))
+		}
+	}
+	return nil
+}
+
 func parseOne(fields map[string]any) (Behavior, error) {
 	var b Behavior
 	keys := make([]string, 0, len(fields))

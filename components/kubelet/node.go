@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
 	"go.uber.org/zap"
 )
 
@@ -277,25 +278,35 @@ func mergeNodeStatus(cur, want api.NodeStatus) api.NodeStatus {
 	return out
 }
 
-// syncNodeStatus posts the node's status when it changed, or when
-// nodeStatusReportFrequency passed since the last post.
+// syncNodeStatus posts the node's status when it differs from what the
+// apiserver has (read from its cache, as the kubelet reads it with
+// resourceVersion=0), or when nodeStatusReportFrequency passed since the
+// last post. Reading first means a condition somebody else changed — the
+// node lifecycle controller's Ready=Unknown after a partition — is put
+// right at the next sync.
 func (st *state) syncNodeStatus() {
 	st.c.After(st.nodeStatusInterval(), kindNodeStatus, nil)
 	if !st.registered {
 		return
 	}
-	want := st.nodeStatus(&st.node.Status)
-	if sameIgnoringHeartbeats(st.node.Status, want) && st.c.Now()-st.lastPosted < st.cfg.NodeStatusReportFrequency {
-		return
-	}
 	for attempt := 0; attempt < 5; attempt++ { // nodeStatusUpdateRetry
-		obj, err := st.cl.Get("nodes", "", st.cfg.Node)
+		rv := "0"
+		if attempt > 0 {
+			rv = "" // after a conflict, a quorum read
+		}
+		res, err := st.cl.Do(&apiserver.Request{Verb: apiserver.VerbGet, Resource: "nodes", Name: st.cfg.Node, ResourceVersion: rv})
 		if err != nil {
 			st.log.Warn("Error updating node status, will retry", zap.Error(err))
 			continue
 		}
-		n := api.DeepCopy(obj.(*api.Node))
-		n.Status = mergeNodeStatus(n.Status, st.nodeStatus(&n.Status))
+		cur := res.Object.(*api.Node)
+		want := mergeNodeStatus(cur.Status, st.nodeStatus(&cur.Status))
+		if sameIgnoringHeartbeats(cur.Status, want) && st.c.Now()-st.lastPosted < st.cfg.NodeStatusReportFrequency {
+			st.node = cur
+			return
+		}
+		n := api.DeepCopy(cur)
+		n.Status = want
 		updated, err := st.cl.UpdateStatus(n)
 		if err != nil {
 			st.log.Warn("Error updating node status, will retry", zap.Error(err))

@@ -77,6 +77,22 @@ func TestNodeStatusReportFrequency(t *testing.T) {
 	assert.Contains(t, strings.Join(names, " "), "docker.io/library/nginx:1.27")
 }
 
+func TestNodeStatusRepairsOthersChanges(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	n, err := client.Get[*api.Node](e.c.Admin, "", "worker-2")
+	require.NoError(t, err)
+	n = api.DeepCopy(n)
+	n.Status.Conditions[3].Status = api.ConditionUnknown
+	n.Status.Conditions[3].Reason = "NodeStatusUnknown"
+	_, err = e.c.Admin.UpdateStatus(n)
+	require.NoError(t, err)
+	e.c.K.RunFor(11 * time.Second)
+	n, err = client.Get[*api.Node](e.c.Admin, "", "worker-2")
+	require.NoError(t, err)
+	assert.Equal(t, api.ConditionTrue, n.Status.Conditions[3].Status, "the kubelet puts Ready back at its next 10 s sync")
+	assert.Equal(t, "KubeletReady", n.Status.Conditions[3].Reason)
+}
+
 func TestAdoptExistingNode(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	before, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
@@ -269,6 +285,8 @@ func TestParseBehavior(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+	err := CheckBehavior(map[string]string{AnnotationBehavior: `{web: {}, db: {}}`}, []string{"web", "init"})
+	assert.EqualError(t, err, `annotation kubesim.io/behavior: container "db": no such container in the pod (containers: web, init)`)
 	got, err := ParseBehavior(map[string]string{"other": "x"})
 	assert.NoError(t, err)
 	assert.Nil(t, got)
