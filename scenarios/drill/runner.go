@@ -103,9 +103,27 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 			cfg.Workers = append(cfg.Workers, n.Name)
 		}
 	}
+	for _, n := range append(append([]NodeSpec(nil), dr.Cluster.ControlPlanes...), dr.Cluster.Workers...) {
+		spec := cluster.NodeSpec{Name: n.Name, CPU: n.CPU, Memory: n.Memory, Pods: n.Pods, Zone: n.Zone, Labels: n.Labels}
+		for _, t := range n.Taints {
+			taint, _ := parseTaint(t) // checked by Parse
+			spec.Taints = append(spec.Taints, taint)
+		}
+		cfg.Nodes = append(cfg.Nodes, spec)
+	}
+	if m := dr.Cluster.EtcdMembers; m > 1 {
+		return nil, fmt.Errorf("%s: cluster.etcdMembers: %d: this kubesim runs one etcd member per cluster; quorum clusters of 3 and 5 are not available yet", dr.File, m)
+	}
+	if mode := dr.Cluster.KubeProxyMode; mode != "" {
+		return nil, fmt.Errorf("%s: cluster.kubeProxyMode: %q: kube-proxy is not part of this kubesim's cluster yet", dr.File, mode)
+	}
 	c, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if !c.WaitFor(c.NodesReady, 2*time.Minute) {
+		c.Stop()
+		return nil, fmt.Errorf("%s: the cluster's nodes did not become Ready", dr.File)
 	}
 	defer c.Stop()
 	r := &runner{dr: dr, opts: opts, c: c, res: &Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}, t0: c.K.Now()}

@@ -222,7 +222,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		req, err := http.NewRequest(method, url, strings.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", contentType)
-		res, err := http.DefaultClient.Do(req)
+		res, err := httpClient.Do(req)
 		require.NoError(t, err)
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
@@ -232,7 +232,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 	code, body := send("POST", base, "application/json", `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"app"},"spec":{"containers":[{"name":"main","image":"nginx"}]}}`)
 	require.Equal(t, 201, code, body)
 	state := func() string {
-		res, err := http.Get(base)
+		res, err := httpClient.Get(base)
 		require.NoError(t, err)
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
