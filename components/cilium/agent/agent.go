@@ -11,6 +11,15 @@
 // endpoints from the CiliumEndpoints of its node, as the real agent restores
 // them from its state directory.
 //
+// The agent also enforces network policy and keeps Hubble's flow log: it
+// watches NetworkPolicies, CiliumNetworkPolicies, CiliumEndpoints (its
+// ipcache: address -> identity), CiliumNodes (address -> node) and the pods
+// of its node, and answers KindVerdict for the first packet of a
+// connection — egress at the source's agent, ingress at the destination's —
+// recording each verdict in its Hubble ring, which KindObserve queries as
+// "hubble observe" does. The ring lives in the agent's process: a restart
+// empties it, as restarting a real agent empties Hubble's buffer.
+//
 // The operator (`cilium-operator`) carves per-node pod CIDRs out of the
 // cluster pool (10.0.0.0/8 in /24s) into CiliumNode.spec.ipam.podCIDRs.
 package agent
@@ -58,6 +67,7 @@ type agent struct {
 	endpoints  map[string]*endpoint // by pod key
 	nextID     int64
 	ready      bool
+	policy     policyState
 }
 
 const (
@@ -79,6 +89,7 @@ func New(cfg Config) func(*sim.Ctx) {
 		a.identities = client.NewInformer(cl, "ciliumidentities", "", client.ListOptions{})
 		a.namespaces = client.NewInformer(cl, "namespaces", "", client.ListOptions{})
 		a.nodes.AddHandler(client.Handler{OnAdd: a.onNode, OnUpdate: func(_, o api.Object) { a.onNode(o) }})
+		a.setupPolicy(cl)
 		a.run()
 	}
 }
@@ -102,8 +113,12 @@ func (a *agent) run() {
 		case cni.KindDel:
 			a.del(m.Body.(cni.DelRequest))
 			c.Reply(m, m.Kind, nil)
+		case KindVerdict:
+			c.Reply(m, m.Kind, a.verdict(m.Body.(VerdictRequest)))
+		case KindObserve:
+			c.Reply(m, m.Kind, a.observe(m.Body.(ObserveRequest)))
 		default:
-			for _, in := range []*client.Informer{a.nodes, a.identities, a.namespaces} {
+			for _, in := range append([]*client.Informer{a.nodes, a.identities, a.namespaces}, a.policy.informers()...) {
 				if in.Dispatch(m) {
 					break
 				}
@@ -124,7 +139,7 @@ func (a *agent) sync() {
 		}
 		a.ready = true
 	}
-	for _, in := range []*client.Informer{a.namespaces, a.identities, a.nodes} {
+	for _, in := range append([]*client.Informer{a.namespaces, a.identities, a.nodes}, a.policy.informers()...) {
 		if in.HasSynced() {
 			continue
 		}
