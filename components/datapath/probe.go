@@ -1,0 +1,377 @@
+package datapath
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/cilium"
+	"github.com/kubesim/kubesim/components/cilium/agent"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/dns"
+	"github.com/kubesim/kubesim/components/dns/coredns"
+	"github.com/kubesim/kubesim/components/proxy"
+	"github.com/kubesim/kubesim/sim"
+)
+
+// Defaults of the probes.
+var (
+	// DefaultDNSServiceIP is the kube-dns Service's cluster IP, the 10th
+	// address of the service CIDR.
+	DefaultDNSServiceIP = netip.MustParseAddr("10.96.0.10")
+)
+
+const (
+	// DefaultConnectTimeout is curl's connect timeout in probes, as
+	// "curl --connect-timeout 10".
+	DefaultConnectTimeout = 10 * time.Second
+	// DNSTimeout is glibc's per-query timeout (resolv.conf "timeout:5").
+	DNSTimeout = 5 * time.Second
+	// hopTimeout bounds a call to a node component that is up.
+	hopTimeout = time.Second
+)
+
+// Prober runs commands in pods, as "kubectl exec <pod> -- <command>" does,
+// and sends their packets hop by hop through the cluster's actors. It is
+// used from the driver goroutine.
+type Prober struct {
+	k  *sim.Kernel
+	cl *client.Client
+	// Servers maps a pod to the actor running its server process. The
+	// default (DefaultServers) knows CoreDNS pods.
+	Servers func(pod *api.Pod) (actor string, ok bool)
+	// DNSServiceIP is the nameserver of pods' resolv.conf.
+	DNSServiceIP netip.Addr
+	// ClusterDomain is the cluster's DNS domain (cluster.local).
+	ClusterDomain string
+	// ConnectTimeout is curl's connect timeout.
+	ConnectTimeout time.Duration
+	rngs           map[string]*rand.Rand
+}
+
+// DefaultServers knows the CoreDNS pods (kube-system, k8s-app=kube-dns):
+// their CoreDNS actor carries the pod's name.
+func DefaultServers(pod *api.Pod) (string, bool) {
+	if pod.Namespace == "kube-system" && pod.Labels["k8s-app"] == "kube-dns" {
+		return pod.Name, true
+	}
+	return "", false
+}
+
+// NewProber returns a prober over a kernel; cl reads pods as kubectl exec
+// does (the admin client of the cluster).
+func NewProber(k *sim.Kernel, cl *client.Client) *Prober {
+	return &Prober{k: k, cl: cl, Servers: DefaultServers, DNSServiceIP: DefaultDNSServiceIP,
+		ClusterDomain: "cluster.local", ConnectTimeout: DefaultConnectTimeout, rngs: map[string]*rand.Rand{}}
+}
+
+// Hop is one traced step of a probe.
+type Hop struct {
+	// At is the virtual time the step ended.
+	At time.Duration
+	// Actor is who handled the packet ("datapath-worker-1",
+	// "cilium-agent-worker-2", "coredns-1").
+	Actor string
+	// What the step was ("DNS A web.default.svc.cluster.local.",
+	// "netfilter", "egress policy") and what came of it.
+	What, Result string
+}
+
+func (h Hop) String() string {
+	return fmt.Sprintf("[%10s] %-26s %-40s %s", h.At, h.Actor, h.What, h.Result)
+}
+
+// Result is what a probe did: every hop, the verdicts, and what the
+// command printed and returned.
+type Result struct {
+	Command  string
+	Pod      string // ns/name
+	Node     string
+	Hops     []Hop
+	Lookup   *dns.Result   // the name resolution, if any
+	Walks    []proxy.Trace // the kube-proxy walks, in order
+	Verdicts []agent.VerdictReply
+	// Endpoint is the address the connection reached (after DNAT).
+	Endpoint netip.AddrPort
+	// Server is the pod that answered ("ns/name").
+	Server   string
+	Output   string
+	ExitCode int
+	Elapsed  time.Duration
+}
+
+// String prints the command, its hops, its output and, as kubectl exec
+// does, "command terminated with exit code N" when it failed.
+func (r Result) String() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "$ kubectl exec %s -- %s\n", strings.TrimPrefix(r.Pod, "default/"), r.Command)
+	for _, h := range r.Hops {
+		sb.WriteString("  " + h.String() + "\n")
+	}
+	sb.WriteString(r.Output)
+	if r.ExitCode != 0 {
+		fmt.Fprintf(&sb, "command terminated with exit code %d\n", r.ExitCode)
+	}
+	return sb.String()
+}
+
+// session is one command in one pod.
+type session struct {
+	p     *Prober
+	ext   *sim.External
+	pod   *api.Pod
+	ip    netip.Addr
+	node  string
+	res   *Result
+	start time.Duration
+	rng   *rand.Rand
+}
+
+func (p *Prober) open(podRef, command string) (*session, error) {
+	ns, name := "default", podRef
+	if i := strings.IndexByte(podRef, '/'); i >= 0 {
+		ns, name = podRef[:i], podRef[i+1:]
+	}
+	s := &session{p: p, res: &Result{Command: command, Pod: ns + "/" + name}, start: p.k.Now()}
+	pod, err := client.Get[*api.Pod](p.cl, ns, name)
+	if err != nil {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("Error from server (NotFound): pods %q not found\n", name), 1
+		return s, err
+	}
+	if pod.Status.Phase != api.PodRunning || pod.Status.PodIP == "" {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("error: unable to upgrade connection: pod %s is not running (phase %s)\n", name, pod.Status.Phase), 1
+		return s, errors.New("pod not running")
+	}
+	s.pod, s.node = pod, pod.Spec.NodeName
+	s.ip, _ = netip.ParseAddr(pod.Status.PodIP)
+	s.res.Node = s.node
+	s.ext = p.k.External("exec-"+ns+"-"+name, s.node)
+	key := ns + "/" + name
+	if p.rngs[key] == nil {
+		p.rngs[key] = p.k.Rand("exec/" + key)
+	}
+	s.rng = p.rngs[key]
+	return s, nil
+}
+
+func (s *session) hop(actor, what, result string) {
+	s.res.Hops = append(s.res.Hops, Hop{At: s.p.k.Now() - s.start, Actor: actor, What: what, Result: result})
+}
+
+// waitUntil lets virtual time run to the deadline: a packet that got no
+// answer, a client that waits for its timeout.
+func (s *session) waitUntil(deadline time.Duration) {
+	if d := deadline - s.p.k.Now(); d > 0 {
+		s.p.k.RunFor(d)
+	}
+}
+
+func (s *session) finish() Result {
+	s.res.Elapsed = s.p.k.Now() - s.start
+	return *s.res
+}
+
+// ephemeralPort is a source port from Linux's default
+// ip_local_port_range (32768-60999).
+func (s *session) ephemeralPort() uint16 { return uint16(32768 + s.rng.IntN(60999-32768+1)) }
+
+// outcome of sending a packet through the datapath.
+type outcome int
+
+const (
+	delivered outcome = iota // to a listening socket
+	refused                  // REJECT, or a reset from the pod
+	lost                     // dropped, or nobody there
+)
+
+// send carries the first packet of a connection from the session's pod to
+// dst: the node's service rules, egress policy at the source's agent,
+// ingress policy at the destination's agent, the pod's socket. It
+// returns the pod that answered.
+func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, netip.AddrPort) {
+	srcPort := s.ephemeralPort()
+	pkt := proxy.Packet{Src: s.ip, Dst: dst, Protocol: api.Protocol(protocol)}
+	m, err := s.ext.Call(NodeName(s.node), KindWalk, pkt, hopTimeout)
+	if err != nil {
+		s.hop(NodeName(s.node), "netfilter "+pkt.String(), "no answer: "+err.Error())
+		return lost, nil, dst
+	}
+	tr := m.Body.(WalkReply).Trace
+	s.res.Walks = append(s.res.Walks, tr)
+	s.hop(NodeName(s.node), "netfilter "+pkt.String(), verdictText(tr))
+	switch tr.Verdict {
+	case proxy.VerdictReject:
+		return refused, nil, dst
+	case proxy.VerdictDrop:
+		return lost, nil, dst
+	case proxy.VerdictDNAT:
+		dst = tr.Endpoint
+	}
+	s.res.Endpoint = dst
+	req := agent.VerdictRequest{Direction: cilium.Egress, Src: s.ip, Dst: dst.Addr(), SrcPort: srcPort, DstPort: dst.Port(), Protocol: protocol}
+	src := cni.AgentName(s.node)
+	m, err = s.ext.Call(src, agent.KindVerdict, req, hopTimeout)
+	if err != nil {
+		s.hop(src, "egress policy", "no answer: "+err.Error())
+		return lost, nil, dst
+	}
+	eg := m.Body.(agent.VerdictReply)
+	s.res.Verdicts = append(s.res.Verdicts, eg)
+	s.hop(src, "egress policy", eg.Summary())
+	if !eg.Allowed || eg.DstNode == "" {
+		return lost, nil, dst
+	}
+	req.Direction = cilium.Ingress
+	to := cni.AgentName(eg.DstNode)
+	m, err = s.ext.Call(to, agent.KindVerdict, req, hopTimeout)
+	if err != nil {
+		s.hop(to, "ingress policy", "no answer: "+err.Error())
+		return lost, nil, dst
+	}
+	in := m.Body.(agent.VerdictReply)
+	s.res.Verdicts = append(s.res.Verdicts, in)
+	s.hop(to, "ingress policy", in.Summary())
+	if !in.Allowed || in.Pod == "" {
+		return lost, nil, dst
+	}
+	ns, name, _ := strings.Cut(in.Pod, "/")
+	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name}}
+	if !in.Listening {
+		s.hop(in.Pod, fmt.Sprintf("%s port %d", strings.ToLower(protocol), dst.Port()), "nothing listens: reset")
+		return refused, pod, dst
+	}
+	return delivered, pod, dst
+}
+
+// ---------------------------------------------------------------- DNS
+
+// transport carries a resolver's query as a UDP packet to the nameserver
+// address, through the same hops as any connection, to the CoreDNS pod
+// behind it.
+func (s *session) transport(_ context.Context, server netip.Addr, q *dns.Msg) (*dns.Msg, error) {
+	deadline := s.p.k.Now() + DNSTimeout
+	what := fmt.Sprintf("DNS %s %s", q.Q().Type, q.Q().Name)
+	out, pod, dst := s.send(netip.AddrPortFrom(server, 53), "UDP")
+	switch out {
+	case refused:
+		return nil, fmt.Errorf("read udp %s->%s:53: recvfrom: connection refused", s.ip, server)
+	case lost:
+		s.waitUntil(deadline)
+		s.hop(s.res.Pod, what, "no reply within 5s")
+		return nil, fmt.Errorf("read udp %s->%s:53: %w", s.ip, server, dns.ErrTimeout)
+	}
+	actor, ok := "", false
+	if s.p.Servers != nil {
+		full, err := client.Get[*api.Pod](s.p.cl, pod.Namespace, pod.Name)
+		if err == nil {
+			actor, ok = s.p.Servers(full)
+		}
+	}
+	if !ok {
+		s.waitUntil(deadline)
+		s.hop(pod.Namespace+"/"+pod.Name, what, "no DNS server in the pod")
+		return nil, fmt.Errorf("read udp %s->%s:53: %w", s.ip, server, dns.ErrTimeout)
+	}
+	m, err := s.ext.Call(actor, coredns.KindQuery, coredns.Query{Client: netip.AddrPortFrom(s.ip, s.ephemeralPort()), Msg: q}, deadline-s.p.k.Now())
+	if err != nil {
+		s.waitUntil(deadline)
+		s.hop(actor, what, "no reply: "+err.Error())
+		return nil, fmt.Errorf("read udp %s->%s: %w", s.ip, dst, dns.ErrTimeout)
+	}
+	reply := m.Body.(coredns.Reply)
+	s.hop(actor, what, reply.Result())
+	return reply.Msg, nil
+}
+
+func (s *session) resolver() *dns.Resolver {
+	conf := dns.PodResolvConf(s.pod.Namespace, s.p.ClusterDomain, s.p.DNSServiceIP)
+	return dns.NewResolver(conf, s.transport)
+}
+
+// Nslookup runs "nslookup <name>" in a pod ("ns/name", or a name in the
+// default namespace) and returns what it printed; nslookup exits 1 when
+// it found no address.
+func (p *Prober) Nslookup(podRef, name string) Result {
+	s, err := p.open(podRef, "nslookup "+name)
+	if err != nil {
+		return s.finish()
+	}
+	out, res := s.resolver().Nslookup(context.Background(), name)
+	s.res.Lookup = &res
+	s.res.Output = out
+	if res.Answer == nil {
+		s.res.ExitCode = 1
+	}
+	return s.finish()
+}
+
+// ---------------------------------------------------------------- curl
+
+// Curl runs "curl <target>" in a pod: target is "host[:port][/path]" with
+// an optional "http://", host a name (resolved through the pod's
+// resolv.conf) or an address, port 80 by default. The server answers an
+// HTTP GET with its pod name, as the "hostname" demo images do. Failures
+// print curl's messages and exit codes: 6 (could not resolve host), 7
+// (refused: REJECT for a Service without endpoints, or nothing listening)
+// and 28 (connect timeout: a policy drop, a dead node, stale rules to an
+// address that is gone).
+func (p *Prober) Curl(podRef, target string) Result {
+	s, err := p.open(podRef, "curl "+target)
+	if err != nil {
+		return s.finish()
+	}
+	host, port := parseTarget(target)
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
+		s.res.Lookup = &res
+		addrs := res.Addrs()
+		if len(addrs) == 0 {
+			s.res.Output, s.res.ExitCode = fmt.Sprintf("curl: (6) Could not resolve host: %s\n", host), 6
+			return s.finish()
+		}
+		addr = addrs[0]
+	}
+	connectStart := p.k.Now()
+	deadline := connectStart + p.ConnectTimeout
+	out, pod, _ := s.send(netip.AddrPortFrom(addr, port), "TCP")
+	switch out {
+	case refused:
+		s.res.Output = fmt.Sprintf("curl: (7) Failed to connect to %s port %d after %d ms: Couldn't connect to server\n", host, port, (p.k.Now() - connectStart).Milliseconds())
+		s.res.ExitCode = 7
+	case lost:
+		s.waitUntil(deadline)
+		s.hop(s.res.Pod, "TCP SYN", "no SYN-ACK: connect timeout")
+		s.res.Output = fmt.Sprintf("curl: (28) Connection timed out after %d milliseconds\n", (p.k.Now() - connectStart).Milliseconds())
+		s.res.ExitCode = 28
+	default:
+		s.res.Server = pod.Namespace + "/" + pod.Name
+		s.hop(s.res.Server, fmt.Sprintf("GET / port %d", s.res.Endpoint.Port()), "HTTP/1.1 200 OK")
+		s.res.Output = pod.Name + "\n"
+	}
+	return s.finish()
+}
+
+func parseTarget(target string) (string, uint16) {
+	t := strings.TrimPrefix(strings.TrimPrefix(target, "http://"), "https://")
+	if i := strings.IndexByte(t, '/'); i >= 0 {
+		t = t[:i]
+	}
+	host, portText, err := net.SplitHostPort(t)
+	if err != nil {
+		return t, 80
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port <= 0 || port > 65535 {
+		return host, 80
+	}
+	return host, uint16(port)
+}
