@@ -45,7 +45,9 @@
 // grants a vote and when its term or role changes; when it passes a
 // timeout drawn in [election, 2 × election) ticks from the actor's seeded
 // stream (Ctx.Rand), the member calls RawNode.Campaign (a pre-vote first).
-// Every decision thus follows from the kernel's seed and event order, and
+// (TickQuiesced is marked deprecated in raft v3.6; if it goes, the same
+// effect needs raft's election timeout made injectable.) Every decision
+// thus follows from the kernel's seed and event order, and
 // a run's trace is byte-identical whatever GOMAXPROCS is. As etcd's
 // --initial-election-tick-advance does, a starting member's clock begins
 // one tick short of the minimum timeout, so a new cluster elects its first

@@ -551,7 +551,12 @@ func (s *server) roleChange() {
 				c.Note("raft", fmt.Sprintf("elected leader at term %d", s.term))
 			}
 		}
-		if wasLead != raft.None && s.batch != nil {
+		if wasLead == raft.None && s.batch != nil {
+			// The read index request was dropped for want of a leader:
+			// ask the new one now rather than at the next retry.
+			s.batch.sent = c.Now()
+			s.rn.ReadIndex(readCtx(s.batch.id))
+		} else if wasLead != raft.None && s.batch != nil {
 			// etcd answers the reads waiting for a read index with a
 			// retryable error when the leader changes under them.
 			for _, p := range s.batch.reads {
