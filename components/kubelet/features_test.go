@@ -128,3 +128,40 @@ func TestGracefulDeletionMultiContainer(t *testing.T) {
 	_, at := e.waitGone("two", time.Minute)
 	assert.InDelta(t, 20, (at - from).Seconds(), 0.5, fmt.Sprintf("gone after %s", at-from))
 }
+
+func TestSidecarContainers(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	always := api.ContainerRestartPolicyAlways
+	withSidecar := func(p *api.Pod) {
+		p.Spec.InitContainers = []api.Container{
+			{Name: "proxy", Image: "envoyproxy/envoy:v1.32.1", RestartPolicy: &always},
+			{Name: "setup", Image: "busybox:1.36"},
+		}
+	}
+	e.create(pod("mesh", "worker-1", "nginx:1.27", withSidecar, withBehavior(`proxy: {readyAfter: 2s}`)))
+	p := e.waitPod("mesh", time.Minute, ready)
+	assert.Equal(t, api.PodRunning, p.Status.Phase)
+	proxy := p.Status.InitContainerStatuses[0]
+	require.NotNil(t, proxy.State.Running, "the sidecar keeps running")
+	assert.True(t, proxy.Ready)
+	assert.True(t, *proxy.Started)
+	assert.Equal(t, "Completed", p.Status.InitContainerStatuses[1].State.Terminated.Reason)
+	assert.Equal(t, api.ConditionTrue, condition(p, api.PodInitialized).Status)
+	var order []string
+	for _, ev := range e.events("default", "mesh") {
+		if strings.Contains(ev, " Started ") {
+			order = append(order, ev[strings.Index(ev, "{")+1:strings.Index(ev, "}")])
+		}
+	}
+	assert.Equal(t, []string{"proxy", "setup", "main"}, order)
+
+	// A job with a sidecar finishes once its main container has: the
+	// kubelet stops the sidecar.
+	e.create(pod("job", "worker-2", "busybox:1.36", withSidecar, withRestartPolicy(api.RestartPolicyNever),
+		withBehavior(`{main: {exitAfter: 3s}, proxy: {stopDelay: 1s}}`)))
+	p = e.waitPod("job", time.Minute, func(p *api.Pod) bool { return p.Status.Phase == api.PodSucceeded })
+	proxy = p.Status.InitContainerStatuses[0]
+	require.NotNil(t, proxy.State.Terminated)
+	assert.Equal(t, int32(0), proxy.State.Terminated.ExitCode)
+	assert.Contains(t, e.events("default", "job"), "Normal Killing [spec.initContainers{proxy}] Stopping container proxy")
+}

@@ -40,6 +40,8 @@ type podWorker struct {
 	// (DeadlineExceeded, OutOfcpu, ...), shown in status.reason/message.
 	failReason, failMessage string
 	rejected                bool // refused at admission: never ran
+	initDone                bool // the init containers completed (sidecars started)
+	sidecarsStopping        bool
 	killStarted             bool
 	terminal                api.PodPhase // Succeeded or Failed, once reached
 	deleting                bool         // the final delete was sent
@@ -76,9 +78,10 @@ func (in *instance) terminated() *api.ContainerStateTerminated {
 }
 
 type container struct {
-	spec api.Container
-	init bool
-	beh  Behavior
+	spec    api.Container
+	init    bool
+	sidecar bool // an init container with restartPolicy Always
+	beh     Behavior
 
 	cur, prev *instance
 	restarts  int32
@@ -189,6 +192,10 @@ func (st *state) newWorker(pod *api.Pod, static bool) *podWorker {
 	}
 	for _, c := range pod.Spec.InitContainers {
 		b, ok := beh[c.Name]
+		if c.RestartPolicy != nil && *c.RestartPolicy == api.ContainerRestartPolicyAlways {
+			pw.inits = append(pw.inits, &container{spec: c, init: true, sidecar: true, beh: b})
+			continue
+		}
 		if !ok {
 			// An init container without a behaviour completes after a
 			// second, as a typical setup step would.
@@ -350,8 +357,11 @@ func (st *state) sync(pw *podWorker) {
 	default:
 		if st.syncInit(pw) {
 			st.syncContainers(pw)
+			if pw.mainDone() {
+				st.stopSidecars(pw)
+			}
 		}
-		if phase := st.status(pw).Phase; phase == api.PodSucceeded || phase == api.PodFailed {
+		if phase := st.status(pw).Phase; (phase == api.PodSucceeded || phase == api.PodFailed) && !pw.sidecarRunning() {
 			pw.terminal = phase
 			st.log.Info("pod finished", zap.String("pod", pw.key), zap.String("phase", string(phase)))
 			if !pw.hostNetwork {
@@ -467,6 +477,29 @@ func (st *state) teardown(pw *podWorker) {
 // whether all of them completed.
 func (st *state) syncInit(pw *podWorker) bool {
 	for _, c := range pw.inits {
+		if c.sidecar {
+			// A sidecar (an init container with restartPolicy Always)
+			// lets the next init container start once it has started,
+			// and keeps running beside the pod's containers.
+			switch {
+			case c.op != "":
+				return false
+			case c.cur == nil:
+				if c.waitReason != "ErrImageNeverPull" {
+					st.startContainer(pw, c)
+				}
+				return false
+			case !c.cur.finished:
+				continue
+			case pw.sidecarsStopping:
+				continue
+			default:
+				if st.restartWithBackOff(pw, c) || !pw.initDone {
+					return false
+				}
+				continue
+			}
+		}
 		switch {
 		case c.op != "":
 			return false
@@ -486,7 +519,60 @@ func (st *state) syncInit(pw *podWorker) bool {
 			return false
 		}
 	}
+	pw.initDone = true
 	return true
+}
+
+// stopSidecars ends the sidecars once the pod's containers are done for
+// good (restartPolicy Never or OnFailure): SIGTERM, then SIGKILL at the end
+// of the grace period, as the kubelet does before the pod can finish.
+func (st *state) stopSidecars(pw *podWorker) {
+	if pw.sidecarsStopping {
+		return
+	}
+	var running []*container
+	for _, c := range pw.inits {
+		if c.sidecar && c.cur != nil && !c.cur.finished {
+			running = append(running, c)
+		}
+	}
+	if len(running) == 0 {
+		return
+	}
+	pw.sidecarsStopping = true
+	grace := time.Duration(api.DefaultTerminationGrace) * time.Second
+	if g := pw.pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = max(time.Duration(*g)*time.Second, minimumGracePeriod)
+	}
+	for i := len(running) - 1; i >= 0; i-- { // in reverse order of start
+		c := running[i]
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", "Stopping container "+c.spec.Name)
+		c.gen++
+		if c.beh.StopDelay < grace {
+			st.timer(pw, c.beh.StopDelay, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 0, what: "SIGTERM"})
+		} else {
+			st.timer(pw, grace, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 137, what: "SIGKILL"})
+		}
+	}
+}
+
+// mainDone reports whether every regular container has exited for good.
+func (pw *podWorker) mainDone() bool {
+	for _, c := range pw.ctrs {
+		if c.cur == nil || !c.cur.finished || shouldRestart(pw.pod.Spec.RestartPolicy, c.cur.exitCode) {
+			return false
+		}
+	}
+	return true
+}
+
+func (pw *podWorker) sidecarRunning() bool {
+	for _, c := range pw.inits {
+		if c.sidecar && c.cur != nil && !c.cur.finished {
+			return true
+		}
+	}
+	return false
 }
 
 // syncContainers starts the containers that should run, one at a time as
@@ -665,7 +751,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	if len(c.beh.Logs) > 0 {
 		st.appendLog(pw, c, c.beh.Logs...)
 	}
-	if !c.init && !c.beh.NeverReady {
+	if (!c.init || c.sidecar) && !c.beh.NeverReady {
 		delay := c.beh.ReadyAfter
 		if delay == 0 && c.spec.ReadinessProbe != nil {
 			delay = time.Duration(c.spec.ReadinessProbe.InitialDelaySeconds) * time.Second
@@ -699,7 +785,7 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 			in.reason = "Completed"
 		}
 	}
-	if c.init && code == 0 {
+	if c.init && !c.sidecar && code == 0 {
 		c.ready = true // a completed init container reports ready
 	}
 	st.c.Note("kubelet", fmt.Sprintf("%s: container %s exited with code %d (%s)", pw.key, c.spec.Name, code, in.reason))

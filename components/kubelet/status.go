@@ -57,7 +57,7 @@ func (st *state) status(pw *podWorker) api.PodStatus {
 	}
 	s.Phase = pw.terminal
 	if s.Phase == "" {
-		s.Phase = podPhase(pw.pod.Spec.RestartPolicy, s.InitContainerStatuses, s.ContainerStatuses)
+		s.Phase = podPhase(pw.pod.Spec.RestartPolicy, pw.sidecars(), s.InitContainerStatuses, s.ContainerStatuses)
 	}
 	s.Conditions = st.conditions(pw, &s)
 	return s
@@ -105,9 +105,19 @@ func (st *state) containerStatus(c *container, defaultWaiting string) api.Contai
 // pod Pending; running containers make it Running; when all have stopped,
 // the restart policy decides between Running (they will restart),
 // Succeeded and Failed.
-func podPhase(policy api.RestartPolicy, inits, ctrs []api.ContainerStatus) api.PodPhase {
-	pendingInit, failedInit := 0, 0
+func podPhase(policy api.RestartPolicy, sidecars map[string]bool, inits, ctrs []api.ContainerStatus) api.PodPhase {
+	pendingInit, failedInit, sidecarsRunning := 0, 0, 0
 	for _, cs := range inits {
+		if sidecars[cs.Name] {
+			if cs.State.Running != nil {
+				sidecarsRunning++ // the pod runs as long as they do
+			}
+			// A sidecar holds the pod Pending only until it first runs.
+			if cs.State.Running == nil && cs.LastTerminationState.Terminated == nil && cs.State.Terminated == nil {
+				pendingInit++
+			}
+			continue
+		}
 		switch {
 		case cs.State.Running != nil:
 			pendingInit++
@@ -120,7 +130,7 @@ func podPhase(policy api.RestartPolicy, inits, ctrs []api.ContainerStatus) api.P
 			pendingInit++
 		}
 	}
-	running, waiting, stopped, succeeded := 0, 0, 0, 0
+	running, waiting, stopped, succeeded := sidecarsRunning, 0, 0, 0
 	for _, cs := range ctrs {
 		switch {
 		case cs.State.Running != nil:
@@ -178,7 +188,16 @@ func (st *state) conditions(pw *podWorker, s *api.PodStatus) []api.PodCondition 
 	mine := []api.PodCondition{{Type: api.PodReadyToStartContainers, Status: sandbox}}
 
 	var incomplete []string
+	sidecars := pw.sidecars()
 	for _, cs := range s.InitContainerStatuses {
+		if sidecars[cs.Name] {
+			if cs.Started == nil || !*cs.Started {
+				if !pw.initDone {
+					incomplete = append(incomplete, cs.Name)
+				}
+			}
+			continue
+		}
 		if t := cs.State.Terminated; t == nil || t.ExitCode != 0 {
 			incomplete = append(incomplete, cs.Name)
 		}
@@ -194,6 +213,11 @@ func (st *state) conditions(pw *podWorker, s *api.PodStatus) []api.PodCondition 
 	}
 
 	var unready []string
+	for _, cs := range s.InitContainerStatuses {
+		if sidecars[cs.Name] && !cs.Ready {
+			unready = append(unready, cs.Name)
+		}
+	}
 	for _, cs := range s.ContainerStatuses {
 		if !cs.Ready {
 			unready = append(unready, cs.Name)
@@ -242,6 +266,19 @@ func (st *state) conditions(pw *podWorker, s *api.PodStatus) []api.PodCondition 
 		}
 	}
 	return append(out, mine...)
+}
+
+func (pw *podWorker) sidecars() map[string]bool {
+	var out map[string]bool
+	for _, c := range pw.inits {
+		if c.sidecar {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[c.spec.Name] = true
+		}
+	}
+	return out
 }
 
 // readinessGates explains which of the pod's readiness gates (conditions
