@@ -34,22 +34,48 @@
 //	  -> per container, in order: image (Pulling/Pulled, honouring
 //	     imagePullPolicy; pulls are serialized and cached per node),
 //	     Created, Started; running with containerd://<id>
-//	  -> Ready when every container is ready -> Running
+//	  -> Running once every container runs; Ready (and ContainersReady)
+//	     when every container is ready and the readiness gates hold
 //	  -> exits: restarted per restartPolicy with the crash-loop back-off
 //	     (immediately, then 10 s, 20 s, ... 5 min; reset after 10 minutes
 //	     without a crash), or Succeeded / Failed
 //
 // Deleting a pod gives its containers SIGTERM (event Killing) and its grace
-// period; containers still running at its end get SIGKILL (exit code 137).
-// Then the sandbox goes (CNI DEL), the final status is written and the
-// kubelet deletes the pod with grace period 0. Without a network (the agent
-// refuses or does not answer for 30 s) the pod stays ContainerCreating with
-// a FailedCreatePodSandBox warning and the sandbox is retried after the pod
-// workers' 10-15 s back-off.
+// period (at least 2 s); containers still running at its end get SIGKILL
+// (exit code 137). Then the sandbox goes (CNI DEL), the final status is
+// written (Succeeded if every container exited 0, else Failed) and the
+// kubelet deletes the pod with grace period 0. A pod past its
+// activeDeadlineSeconds is killed the same way and left Failed with reason
+// DeadlineExceeded.
 //
-// Static pods (Config.StaticPods) run without the apiserver and appear as
-// mirror pods "<name>-<node>" with the kubernetes.io/config.mirror
-// annotation.
+// Failures, with the real texts: without a network (the agent refuses or
+// does not answer for 30 s) the pod stays ContainerCreating with a
+// FailedCreatePodSandBox warning and the sandbox is retried after the pod
+// workers' 10-15 s back-off; an image the registry lacks
+// (Config.ImageExists) goes ErrImagePull then ImagePullBackOff, retried
+// after 10 s, 20 s, ... 5 min; a pod that does not fit the node's
+// allocatable resources next to the pods already there is rejected at the
+// kubelet's admission (Failed, reason OutOfcpu / OutOfmemory / OutOfpods).
+//
+// Init containers run one after the other, each to completion; an init
+// container with restartPolicy Always is a sidecar: the next one starts
+// once it has started, it runs beside the pod's containers, restarts with
+// the back-off, counts towards readiness, and is stopped when the
+// containers of a Never or OnFailure pod have finished.
+//
+// Static pods (Config.StaticPods; KubeadmStaticPods gives kubeadm's four)
+// run without the apiserver and appear as mirror pods "<name>-<node>" in
+// their namespace with the kubernetes.io/config.mirror annotation, owned by
+// the Node; a deleted mirror pod is created again.
+//
+// The container runtime's state (sandboxes, containers, images, logs) is
+// kept in the Kubelet value, outside the actor's incarnation: a crashed and
+// restarted kubelet finds its containers still running, as with containerd,
+// re-lists its pods, finishes those deleted meanwhile and carries on. The
+// runtime actor (RunRuntime, "containerd-<node>") stands for the machine:
+// when its node is stopped and started, running containers are reported
+// exited with code 255 (reason Unknown), sandboxes are recreated and
+// restarts counted.
 //
 // # The behaviour annotation (a simulator extension)
 //
@@ -77,12 +103,16 @@
 // they start. Real Kubernetes ignores the annotation; ParseBehavior lets
 // kube-apiserver validate it at admission.
 //
-// Logs: Kubelet.Logs and the KindLogs message serve a container's stdout
-// (and --previous), for kubectl logs.
+// Logs: Kubelet.Logs and the KindLogs message (LogsRequest ->
+// *LogsResponse) serve what a container printed, and --previous, with
+// kubectl's error texts, for kubectl logs.
 //
-// Simplifications: one kubelet incarnation holds the runtime's state, so a
-// restarted kubelet starts the pods it finds afresh; exits are seen at once
-// (no 1 s PLEG relist); probes are not run (readiness comes from the
-// behaviour); sidecar init containers, volumes, resource enforcement and
+// Simplifications: exits are seen at once (no 1 s PLEG relist) and a
+// container leaves its back-off exactly when it expires (the real kubelet
+// restarts it at its next pod sync); probes are not run (readiness comes
+// from the behaviour or the readiness probe's initialDelaySeconds, started
+// is true at once); the node is Ready from registration (the real kubelet
+// waits for the CNI configuration); a kill restarts its grace period when
+// a kubelet restart interrupts it; volumes, resource enforcement and
 // eviction are not modelled.
 package kubelet

@@ -843,6 +843,9 @@ func (st *state) syncTerminating(pw *podWorker) {
 	}
 	if pw.terminal == "" {
 		for _, c := range pw.all() {
+			if c.cur != nil {
+				c.waitReason, c.waitMsg = "", "" // no more restarts: show how it ended
+			}
 			if c.cur == nil {
 				// Never ran: the status manager reports it terminated.
 				c.cur = &instance{finished: true, exitCode: 137, reason: "ContainerStatusUnknown", message: "The container could not be located when the pod was terminated", finishedV: st.c.Now()}
