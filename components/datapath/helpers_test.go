@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/dns"
@@ -160,3 +161,21 @@ func sortedKeys(m map[string]string) []string {
 	}
 	return out
 }
+
+// deletePod removes a pod; without a kubelet the test tears its network
+// down (CNI DEL) as the kubelet would.
+func (e *env) deletePod(ns, name, node string) {
+	e.t.Helper()
+	_, err := e.c.Admin.Delete("pods", ns, name, client.DeleteOptions{GracePeriodSeconds: ptr(int64(0))})
+	require.NoError(e.t, err)
+	if !e.c.K.Running(kubelet.ActorName(node)) {
+		kl := e.c.K.External("kubelet-"+node, node)
+		_, err := kl.Call(cni.AgentName(node), cni.KindDel, cni.DelRequest{Namespace: ns, Name: name}, 10*time.Second)
+		require.NoError(e.t, err)
+	}
+	e.settle()
+}
+
+var clientListAll = client.ListOptions{}
+
+func mustAddr(s string) netip.Addr { return netip.MustParseAddr(s) }
