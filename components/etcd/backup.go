@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
+	"github.com/kubesim/kubesim/sim"
 )
 
 // RecommendedBumpRevision is the --bump-revision the Kubernetes and etcd
@@ -107,6 +108,26 @@ func Statuses(cl *Client, members []string) []EndpointStatus {
 		out = append(out, EndpointStatus{Endpoint: m, Status: st, Err: err})
 	}
 	return out
+}
+
+// healthCommandTimeout is etcdctl's --command-timeout default.
+const healthCommandTimeout = 5 * time.Second
+
+// EndpointHealth is `etcdctl endpoint health` for one member: a
+// linearizable read of the key "health" (which needs the member's leader
+// and quorum), within etcdctl's 5 s command timeout. It returns etcdctl's
+// line and whether the member is healthy.
+func EndpointHealth(c sim.Caller, member string) (string, bool) {
+	start := c.Now()
+	_, err := c.Call(member, KindRange, RangeRequest{Key: "health"}, healthCommandTimeout)
+	took := c.Now() - start
+	if err != nil {
+		if errors.Is(err, sim.ErrTimeout) {
+			err = errors.New("context deadline exceeded")
+		}
+		return fmt.Sprintf("%s is unhealthy: failed to commit proposal: %v", member, err), false
+	}
+	return fmt.Sprintf("%s is healthy: successfully committed proposal: took = %s", member, took), true
 }
 
 // FormatStatusTable prints statuses as `etcdctl endpoint status -w table`

@@ -47,6 +47,12 @@ type Client struct {
 	c       sim.Caller
 	ep      *endpoints
 	Timeout time.Duration
+	// RequireLeader sends reads and writes with
+	// clientv3.WithRequireLeader: a member without a leader refuses them
+	// at once with `etcdserver: no leader`, and the client tries the next
+	// member, instead of waiting for the request timeout. Watches always
+	// require a leader.
+	RequireLeader bool
 }
 
 // endpoints is the client's balancer state, shared by the clients derived
@@ -86,7 +92,7 @@ func (ep *endpoints) order(now time.Duration) []int {
 // For returns a client that calls through another caller (a task of the
 // same actor) and shares this client's endpoint choice.
 func (cl *Client) For(c sim.Caller) *Client {
-	return &Client{c: c, ep: cl.ep, Timeout: cl.Timeout}
+	return &Client{c: c, ep: cl.ep, Timeout: cl.Timeout, RequireLeader: cl.RequireLeader}
 }
 
 // Endpoint is the member the client currently talks to.
@@ -135,7 +141,7 @@ func (cl *Client) call(kind string, body any, read bool) (*sim.Message, error) {
 
 // Range reads keys (linearizable unless serializable is set).
 func (cl *Client) Range(key, end string, opt mvcc.RangeOptions, serializable bool) (*RangeResponse, error) {
-	m, err := cl.call(KindRange, RangeRequest{Key: key, End: end, Options: opt, Serializable: serializable}, true)
+	m, err := cl.call(KindRange, RangeRequest{Key: key, End: end, Options: opt, Serializable: serializable, RequireLeader: cl.RequireLeader}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +150,7 @@ func (cl *Client) Range(key, end string, opt mvcc.RangeOptions, serializable boo
 
 // Txn runs a transaction.
 func (cl *Client) Txn(req mvcc.TxnRequest) (*TxnResponse, error) {
-	m, err := cl.call(KindTxn, TxnRequest{req}, false)
+	m, err := cl.call(KindTxn, TxnRequest{TxnRequest: req, RequireLeader: cl.RequireLeader}, false)
 	if err != nil {
 		return nil, err
 	}

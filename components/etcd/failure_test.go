@@ -64,6 +64,17 @@ func TestQuorumLoss(t *testing.T) {
 	assert.Equal(t, ErrNoLeader, err, "a watch that requires a leader fails at once")
 	assert.Less(t, tc.k.Now()-start, 2*time.Millisecond)
 
+	strict := NewClient(tc.ext, tc.names[survivor])
+	strict.RequireLeader = true
+	start = tc.k.Now()
+	_, err = strict.Txn(put("/a", "refused"))
+	assert.Equal(t, ErrNoLeader, err, "a request that requires a leader fails at once")
+	assert.Less(t, tc.k.Now()-start, 2*time.Millisecond)
+
+	line, healthy := EndpointHealth(tc.ext, tc.names[survivor])
+	assert.False(t, healthy)
+	assert.Equal(t, tc.names[survivor]+" is unhealthy: failed to commit proposal: context deadline exceeded", line)
+
 	st, err := cl.MemberStatus(tc.names[survivor])
 	require.NoError(t, err, "status needs no leader")
 	assert.Zero(t, st.Leader)
@@ -80,6 +91,9 @@ func TestQuorumLoss(t *testing.T) {
 	assert.Equal(t, "committed", string(res.KVs[0].Value))
 	_, err = cl.Txn(put("/b", "after"))
 	require.NoError(t, err)
+	line, healthy = EndpointHealth(tc.ext, tc.names[survivor])
+	assert.True(t, healthy, line)
+	assert.Regexp(t, `^etcd-cp-\d is healthy: successfully committed proposal: took = \d`, line)
 }
 
 // After a leader crash the others elect a new one within 1–2 election

@@ -358,8 +358,16 @@ func (s *server) handle(msg *sim.Message) {
 		s.leaseArmed = 0
 		s.expireLeases()
 	case RangeRequest:
+		if b.RequireLeader && s.lead == raft.None {
+			c.ReplyErr(msg, msg.Kind, ErrNoLeader)
+			return
+		}
 		s.rangeRequest(msg, b)
 	case TxnRequest:
+		if b.RequireLeader && s.lead == raft.None {
+			c.ReplyErr(msg, msg.Kind, ErrNoLeader)
+			return
+		}
 		s.propose(msg, &request{kind: entryTxn, txn: b.TxnRequest})
 	case CompactRequest:
 		s.propose(msg, &request{kind: entryCompact, compact: b.Revision})

@@ -37,6 +37,9 @@ type RangeRequest struct {
 	Key, End     string
 	Options      mvcc.RangeOptions
 	Serializable bool
+	// RequireLeader fails the request at once with `etcdserver: no
+	// leader` on a member without one (clientv3.WithRequireLeader).
+	RequireLeader bool
 }
 
 // Summary implements sim.Summarizer.
@@ -71,7 +74,11 @@ func (r *RangeResponse) Summary() string {
 }
 
 // TxnRequest is a transaction.
-type TxnRequest struct{ mvcc.TxnRequest }
+type TxnRequest struct {
+	mvcc.TxnRequest
+	// RequireLeader: see RangeRequest.
+	RequireLeader bool
+}
 
 // Summary implements sim.Summarizer: "if mod(/registry/pods/default/web) = 0
 // then put /registry/pods/default/web".
