@@ -55,7 +55,7 @@ type controlPlane struct {
 
 const adminToken = "admin-token"
 
-func newControlPlane(t *testing.T, seed uint64, opts ...sim.Option) *controlPlane {
+func newControlPlane(t testing.TB, seed uint64, opts ...sim.Option) *controlPlane {
 	t.Helper()
 	k := sim.New(seed, opts...)
 	t.Cleanup(k.Shutdown)
@@ -93,7 +93,7 @@ func (cp *controlPlane) WaitFor(cond func() bool, limit time.Duration) bool {
 func (cp *controlPlane) Kubectl() *sim.External { return cp.kubectl }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	c      *controlPlane
 	kls    map[string]*Kubelet
 	agents map[string]*fakeAgent
@@ -110,7 +110,7 @@ type envOpts struct {
 
 // newEnv boots a control plane with a kubelet on cp-1, worker-1 and
 // worker-2, and a fake network agent on every node but those excluded.
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	if o.seed == 0 {
 		o.seed = 1
