@@ -112,6 +112,9 @@ func (m *machine) reboot(now time.Duration, wall time.Time) {
 				c.cur.exitCode, c.cur.reason = 255, "Unknown"
 			}
 		}
+		if pw.sandboxReady || pw.creating {
+			pw.sandboxChanged = true
+		}
 		pw.sandboxReady, pw.creating, pw.tearingDown, pw.tornDown = false, false, false, false
 	}
 }

@@ -160,6 +160,7 @@ func TestNodeReboot(t *testing.T) {
 	assert.Equal(t, int32(255), cs.LastTerminationState.Terminated.ExitCode)
 	assert.Equal(t, "Unknown", cs.LastTerminationState.Terminated.Reason)
 	assert.Equal(t, "10.0.1.2", after.Status.PodIP, "a new sandbox, a new address")
+	assert.Contains(t, e.events("default", "web"), "Normal SandboxChanged Pod sandbox changed, it will be killed and re-created.")
 	e.c.K.RunFor(11 * time.Second)
 	n1, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
 	require.NoError(t, err)

@@ -27,10 +27,13 @@ type podWorker struct {
 	sandboxReady bool
 	creating     bool // RunPodSandbox (and CNI ADD) in flight
 	retrying     bool // waiting for the sync back-off after a failure
-	tornDown     bool
-	tearingDown  bool
-	podIP        string
-	startTime    *api.Time
+	// sandboxChanged: the sandbox died under the pod (a reboot) and is
+	// to be made again.
+	sandboxChanged bool
+	tornDown       bool
+	tearingDown    bool
+	podIP          string
+	startTime      *api.Time
 
 	inits, ctrs []*container
 
@@ -352,6 +355,10 @@ func (st *state) sync(pw *podWorker) {
 	case pw.terminal != "":
 	case !pw.sandboxReady:
 		if !pw.creating && !pw.retrying && !pw.tornDown {
+			if pw.sandboxChanged {
+				pw.sandboxChanged = false
+				st.rec.podEvent(pw, nil, api.EventTypeNormal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")
+			}
 			st.createSandbox(pw)
 		}
 	default:
