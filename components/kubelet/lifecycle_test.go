@@ -290,6 +290,10 @@ func TestImages(t *testing.T) {
 			}
 		})
 	}
+	// Once another pod brought the image to the node, the Never pod starts.
+	e.create(pod("puller", "worker-2", "memcached:1.6"))
+	e.waitPod("never", time.Minute, ready)
+
 	n, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
 	require.NoError(t, err)
 	var names []string

@@ -93,11 +93,12 @@ type container struct {
 	// of the current instance (CrashLoopBackOff, ErrImageNeverPull).
 	waitReason, waitMsg string
 
-	pullBo  backOff // image pull back-off
-	pullMsg string  // the last pull error
-	gen     int     // bumped on every start and stop: stale timers are ignored
-	op      string  // "pull", "create", "start" while the runtime works on it
-	nextID  string  // the id of the container being created
+	pullBo  backOff       // image pull back-off
+	pullMsg string        // the last pull error
+	retryAt time.Duration // a retry of a failed start is set for then
+	gen     int           // bumped on every start and stop: stale timers are ignored
+	op      string        // "pull", "create", "start" while the runtime works on it
+	nextID  string        // the id of the container being created
 	bo      backOff
 }
 
@@ -492,9 +493,7 @@ func (st *state) syncInit(pw *podWorker) bool {
 			case c.op != "":
 				return false
 			case c.cur == nil:
-				if c.waitReason != "ErrImageNeverPull" {
-					st.startContainer(pw, c)
-				}
+				st.startContainer(pw, c)
 				return false
 			case !c.cur.finished:
 				continue
@@ -511,9 +510,7 @@ func (st *state) syncInit(pw *podWorker) bool {
 		case c.op != "":
 			return false
 		case c.cur == nil:
-			if c.waitReason != "ErrImageNeverPull" {
-				st.startContainer(pw, c)
-			}
+			st.startContainer(pw, c)
 			return false
 		case !c.cur.finished:
 			return false
@@ -592,11 +589,9 @@ func (st *state) syncContainers(pw *podWorker) {
 	for _, c := range pw.ctrs {
 		switch {
 		case c.cur == nil:
-			if c.waitReason != "ErrImageNeverPull" {
-				st.startContainer(pw, c)
-				if c.op != "" {
-					return
-				}
+			st.startContainer(pw, c)
+			if c.op != "" {
+				return
 			}
 		case !c.cur.finished:
 		case !shouldRestart(pw.pod.Spec.RestartPolicy, c.cur.exitCode):
@@ -647,6 +642,8 @@ func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
 // create and start, each as a timer of virtual time.
 func (st *state) startContainer(pw *podWorker, c *container) {
 	c.gen++
+	prevReason, prevMsg := c.waitReason, c.waitMsg
+	c.waitReason, c.waitMsg = "", ""
 	ref := c.spec.Image
 	policy := c.spec.ImagePullPolicy
 	if policy == "" {
@@ -657,21 +654,29 @@ func (st *state) startContainer(pw *podWorker, c *container) {
 	case policy == api.PullNever && !present:
 		msg := fmt.Sprintf("Container image %q is not present with pull policy of Never", ref)
 		c.waitReason, c.waitMsg = "ErrImageNeverPull", msg
-		st.rec.podEvent(pw, c, api.EventTypeWarning, "ErrImageNeverPull", msg)
+		if prevReason != c.waitReason {
+			st.rec.podEvent(pw, c, api.EventTypeWarning, "ErrImageNeverPull", msg)
+		}
+		// The pod worker retries a failed sync after its back-off: the
+		// image may have arrived meanwhile.
+		if now := st.c.Now(); now >= c.retryAt {
+			d := st.cfg.SyncBackOff + time.Duration(st.c.Rand().Float64()*0.5*float64(st.cfg.SyncBackOff))
+			c.retryAt = now + d
+			st.timer(pw, d, kindPodSync, podTimer{what: "image never pulled"})
+		}
 	case policy == api.PullAlways || !present:
 		now := st.c.Now()
 		if c.pullBo.has && now-c.pullBo.lastUpdate < c.pullBo.delay {
 			msg := fmt.Sprintf("Back-off pulling image %q", ref)
 			full := msg + ": ErrImagePull: " + c.pullMsg
-			if c.waitReason != "ImagePullBackOff" || c.waitMsg != full {
+			c.waitReason, c.waitMsg = "ImagePullBackOff", full
+			if prevReason != "ImagePullBackOff" || prevMsg != full {
 				st.rec.podEvent(pw, c, api.EventTypeNormal, "BackOff", msg)
 				st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: ImagePullBackOff")
-				c.waitReason, c.waitMsg = "ImagePullBackOff", full
 				st.timer(pw, c.pullBo.lastUpdate+c.pullBo.delay-now, kindPodSync, podTimer{what: "image back-off over"})
 			}
 			return
 		}
-		c.waitReason, c.waitMsg = "", ""
 		st.rec.podEvent(pw, c, api.EventTypeNormal, "Pulling", fmt.Sprintf("Pulling image %q", ref))
 		if err := st.pullError(ref); err != "" {
 			// The registry answers at once: the reference does not resolve.
