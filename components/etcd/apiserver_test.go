@@ -240,3 +240,51 @@ func TestAPIServerRestoreDrill(t *testing.T) {
 	_, err = cp.admin.Watch("configmaps", "default", client.ListOptions{ResourceVersion: lost.GetObjectMeta().ResourceVersion})
 	assert.True(t, apierrors.IsGone(err), "a watch from before the restore must relist: %v", err)
 }
+
+// A restore under a running kube-apiserver: its etcd watch is gone with
+// the old members; reopening it from the cache's revision hits the bumped,
+// compacted revision, so the cache relists and its watchers get 410 Gone.
+func TestAPIServerRelistsAfterRestoreUnderIt(t *testing.T) {
+	cp := bootControlPlane(t, 3, 5)
+	_, err := cp.admin.Create(configMap("kept"))
+	require.NoError(t, err)
+	snap, err := etcd.SaveSnapshot(etcd.NewClient(cp.k.External("etcdctl", ""), cp.etcds...))
+	require.NoError(t, err)
+	_, err = cp.admin.Create(configMap("lost"))
+	require.NoError(t, err)
+	ext := cp.k.External("watcher", "")
+	watcher := client.New(ext, adminToken, cp.apiservers[0])
+	id, err := watcher.Watch("configmaps", "default", client.ListOptions{ResourceVersion: "0"})
+	require.NoError(t, err)
+
+	for _, m := range cp.etcds {
+		require.NoError(t, cp.k.Crash(m))
+	}
+	disks := make([]*etcd.Disk, len(cp.members))
+	for i, m := range cp.members {
+		disks[i] = m.Disk
+	}
+	require.NoError(t, etcd.RestoreCluster(snap, disks, etcd.RestoreOptions{Names: cp.etcds, Token: "restored",
+		BumpRevision: etcd.RecommendedBumpRevision, MarkCompacted: true, Now: cp.k.Now()}))
+	for _, m := range cp.etcds {
+		require.NoError(t, cp.k.Restart(m))
+	}
+	var gone error
+	require.True(t, cp.waitFor(func() bool {
+		for {
+			m, ok := ext.Recv()
+			if !ok {
+				break
+			}
+			if ev, isEv := m.Body.(*apiserver.WatchEvent); isEv && ev.WatchID == id && ev.Type == apiserver.Error {
+				gone = ev.Err
+			}
+		}
+		return gone != nil
+	}, time.Minute), "the watcher is told to relist")
+	assert.True(t, apierrors.IsGone(gone), "%v", gone)
+	_, err = getCached(cp.via(0), "lost")
+	assert.True(t, apierrors.IsNotFound(err), "the cache no longer holds what the restore removed: %v", err)
+	_, err = getCached(cp.via(0), "kept")
+	assert.NoError(t, err)
+}
