@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/stretchr/testify/assert"
@@ -30,7 +31,28 @@ func (n *notes) option() sim.Option {
 
 func TestCrashLoopBackOff(t *testing.T) {
 	starts := &notes{from: "kubelet-worker-1", phrase: "default/crash: container main started"}
-	e := newEnv(t, envOpts{options: []sim.Option{starts.option()}})
+	var shown []string // the container's state as each status write left it
+	record := sim.WithTraceSink(func(r sim.Record) {
+		if r.Event != sim.EventDeliver || r.To != "kube-apiserver-cp-1" || r.From != "kubelet-worker-1" {
+			return
+		}
+		req, ok := r.Body().(*apiserver.Request)
+		if !ok || req.Subresource != "status" || req.Name != "crash" {
+			return
+		}
+		cs := req.Object.(*api.Pod).Status.ContainerStatuses[0]
+		state := "Running"
+		switch {
+		case cs.State.Waiting != nil:
+			state = cs.State.Waiting.Reason
+		case cs.State.Terminated != nil:
+			state = cs.State.Terminated.Reason
+		}
+		if len(shown) == 0 || shown[len(shown)-1] != state {
+			shown = append(shown, state)
+		}
+	})
+	e := newEnv(t, envOpts{options: []sim.Option{starts.option(), record}})
 	p := e.create(pod("crash", "worker-1", "busybox:1.36", withBehavior(`{"main": {"exitAfter": "1s", "exitCode": 1, "logs": ["boom"]}}`)))
 
 	// Crashes at +1 s after each start. The first restart is immediate,
@@ -70,6 +92,11 @@ func TestCrashLoopBackOff(t *testing.T) {
 	}
 	require.Len(t, backoffs, 1, "repeats are counted on one event")
 	assert.Equal(t, fmt.Sprintf("Warning BackOff [spec.containers{main}] Back-off restarting failed container main in pod crash_default(%s)", p.UID), backoffs[0])
+
+	// kubectl get pods -w: ContainerCreating, Running, Error, Running,
+	// Error, CrashLoopBackOff, Running, Error, CrashLoopBackOff, ...
+	require.GreaterOrEqual(t, len(shown), 9)
+	assert.Equal(t, []string{"ContainerCreating", "Running", "Error", "Running", "Error", "CrashLoopBackOff", "Running", "Error", "CrashLoopBackOff"}, shown[:9])
 
 	lines, err := e.kls["worker-1"].Logs("default", "crash", "main", true)
 	require.NoError(t, err)

@@ -626,6 +626,12 @@ func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
 	if c.bo.inBackOffSince(exit, now, st.cfg.MaxContainerBackOff) {
 		msg := fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", c.bo.delay, c.spec.Name, pw.name, pw.ns, pw.uid)
 		if c.waitReason != "CrashLoopBackOff" || c.waitMsg != msg {
+			if c.waitReason == "" {
+				// The sync that sees the exit reports it (kubectl shows
+				// Error); the back-off shows from the next one, as the
+				// kubelet's reason cache has it.
+				st.writeStatus(pw)
+			}
 			c.waitReason, c.waitMsg = "CrashLoopBackOff", msg
 			st.rec.podEvent(pw, c, api.EventTypeWarning, "BackOff", fmt.Sprintf("Back-off restarting failed container %s in pod %s_%s(%s)", c.spec.Name, pw.name, pw.ns, pw.uid))
 			st.timer(pw, exit+c.bo.delay-now, kindPodSync, podTimer{what: "back-off over"})
@@ -633,7 +639,6 @@ func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
 		return false
 	}
 	c.bo.next(exit, st.cfg.BackOffPeriod, st.cfg.MaxContainerBackOff)
-	c.waitReason, c.waitMsg = "", ""
 	st.startContainer(pw, c)
 	return true
 }
@@ -643,7 +648,11 @@ func (st *state) restartWithBackOff(pw *podWorker, c *container) bool {
 func (st *state) startContainer(pw *podWorker, c *container) {
 	c.gen++
 	prevReason, prevMsg := c.waitReason, c.waitMsg
-	c.waitReason, c.waitMsg = "", ""
+	if c.waitReason != "CrashLoopBackOff" {
+		// (CrashLoopBackOff shows until the new instance starts, as the
+		// kubelet's reason cache keeps it until a start succeeds.)
+		c.waitReason, c.waitMsg = "", ""
+	}
 	ref := c.spec.Image
 	policy := c.spec.ImagePullPolicy
 	if policy == "" {
@@ -758,6 +767,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	}
 	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
 	c.ready = false
+	c.waitReason, c.waitMsg = "", ""
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
 	st.c.Note("kubelet", fmt.Sprintf("%s: container %s started (containerd://%s)", pw.key, c.spec.Name, c.cur.id[:12]))
 	if len(c.beh.Logs) > 0 {
