@@ -128,8 +128,7 @@ func newEnv(t testing.TB, o envOpts) *env {
 		}
 		kl := New(cfg)
 		e.kls[node] = kl
-		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: RuntimeName(node), Node: node, Component: "containerd", Run: kl.RunRuntime}))
-		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: ActorName(node), Node: node, Component: "kubelet", Run: kl.Run}))
+		require.NoError(t, kl.Spawn(c.K))
 	}
 	require.True(t, c.WaitFor(func() bool {
 		nodes, _, err := c.Admin.List("nodes", "", client.ListOptions{})

@@ -71,6 +71,16 @@ func New(cfg Config) *Kubelet {
 	return &Kubelet{cfg: cfg, m: m}
 }
 
+// Spawn places the node's runtime actor and then its kubelet on the node,
+// in the order a node start needs.
+func (kl *Kubelet) Spawn(k *sim.Kernel) error {
+	node := kl.cfg.Node
+	if err := k.Spawn(sim.ActorSpec{Name: RuntimeName(node), Node: node, Component: "containerd", Run: kl.RunRuntime}); err != nil {
+		return err
+	}
+	return k.Spawn(sim.ActorSpec{Name: ActorName(node), Node: node, Component: "kubelet", Run: kl.Run})
+}
+
 // Node is the node the kubelet runs.
 func (kl *Kubelet) Node() string { return kl.cfg.Node }
 
