@@ -3,6 +3,7 @@ package kubelet
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -219,10 +220,20 @@ func (st *state) podUpdated(pod *api.Pod) {
 	key := pod.Namespace + "/" + pod.Name
 	pw := st.pods[key]
 	if _, mirror := pod.Annotations[annotationConfigMirror]; mirror {
-		if pw != nil && pw.static {
-			pw.api = pod
-			st.sync(pw)
+		if pw == nil || !pw.static {
+			return
 		}
+		pw.api = pod
+		if pod.DeletionTimestamp != nil {
+			// A mirror pod cannot be stopped through the API: the kubelet
+			// removes it at once and publishes the static pod again.
+			zero := int64(0)
+			if _, err := st.cl.Delete("pods", pw.ns, pw.name, client.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
+				st.log.Warn("failed to delete mirror pod", zap.String("pod", pw.key), zap.Error(err))
+			}
+			return
+		}
+		st.sync(pw)
 		return
 	}
 	if pw != nil && pw.uid != pod.UID {
@@ -299,7 +310,13 @@ func (st *state) forget(pw *podWorker) {
 func (st *state) handlePodTimer(m *sim.Message) {
 	if r, ok := m.Body.(sandboxResult); ok {
 		pw := st.pods[r.key]
-		if pw == nil || pw.uid != r.uid {
+		if pw == nil || pw.uid != r.uid || pw.gone {
+			if r.err == "" && r.ip != st.cfg.InternalIP {
+				// The pod went while its sandbox was being made: release
+				// the network it got.
+				ns, name, _ := strings.Cut(r.key, "/")
+				st.c.Send(cni.AgentName(st.cfg.Node), cni.KindDel, cni.DelRequest{Namespace: ns, Name: name, UID: r.uid, ContainerID: r.sandboxID})
+			}
 			return
 		}
 		st.sandboxDone(pw, r)
