@@ -292,3 +292,21 @@ func (h *Handler) openAPIGroupVersion(w http.ResponseWriter, r *http.Request) {
 	}
 	writeError(w, notFound())
 }
+
+// openAPIV2 is a Swagger 2.0 document with no definitions, in the
+// protobuf encoding kubectl asks for (gnostic's openapi_v2.Document:
+// swagger = 1, info = 2 with title = 1 and version = 2). kubectl falls back
+// to it for kinds the OpenAPI v3 documents do not name; finding none there
+// either, it reports the kind as unknown, as it does against a real
+// cluster.
+func openAPIV2() []byte {
+	str := func(field byte, s string) []byte { return append([]byte{field<<3 | 2, byte(len(s))}, s...) }
+	info := append(str(1, "Kubernetes"), str(2, Version["gitVersion"])...)
+	doc := str(1, "2.0")
+	doc = append(doc, 2<<3|2, byte(len(info)))
+	return append(doc, info...)
+}
+
+func (h *Handler) openAPIV2(w http.ResponseWriter, r *http.Request) {
+	writeBody(w, http.StatusOK, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf", openAPIV2())
+}

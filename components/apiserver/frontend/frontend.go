@@ -95,6 +95,7 @@ func New(cfg Config) *Handler {
 	}
 	h.mux.HandleFunc("GET /api", h.coreGroup)
 	h.mux.HandleFunc("GET /apis", h.groups)
+	h.mux.HandleFunc("GET /openapi/v2", h.openAPIV2)
 	h.mux.HandleFunc("GET /openapi/v3", h.openAPIRoot)
 	h.mux.HandleFunc("GET /openapi/v3/", h.openAPIGroupVersion)
 	h.mux.HandleFunc("/api/", h.resource)
