@@ -25,7 +25,7 @@ import (
 // kube-dns. Without kubelets, the test plays their part: CNI ADD to the
 // node's agent, then the pod's status.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	c     *cluster.Cluster
 	nodes []string
 	p     *datapath.Prober
@@ -37,7 +37,7 @@ type envOpts struct {
 	upstreams []dns.Upstream
 }
 
-func newEnv(t *testing.T, o envOpts) *env {
+func newEnv(t testing.TB, o envOpts) *env {
 	t.Helper()
 	if o.seed == 0 {
 		o.seed = 1
