@@ -36,17 +36,17 @@ func TestServiceClusterIPAllocation(t *testing.T) {
 	assert.Equal(t, api.FromInt32(80), web.Spec.Ports[0].TargetPort, "targetPort defaults to port")
 	assert.Equal(t, []api.IPFamily{api.IPv4Protocol}, web.Spec.IPFamilies)
 
-	_, err = c.Admin.Create(svc("dns", "", "10.96.0.10", port("dns", 53)))
+	_, err = c.Admin.Create(svc("dns", "", "10.96.0.20", port("dns", 53)))
 	require.NoError(t, err)
-	_, err = c.Admin.Create(svc("dns2", "", "10.96.0.10", port("dns", 53)))
-	assert.EqualError(t, err, `Service "dns2" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.10"}: failed to allocate IP 10.96.0.10: provided IP is already allocated`)
+	_, err = c.Admin.Create(svc("dns2", "", "10.96.0.20", port("dns", 53)))
+	assert.EqualError(t, err, `Service "dns2" is invalid: spec.clusterIPs: Invalid value: []string{"10.96.0.20"}: failed to allocate IP 10.96.0.20: provided IP is already allocated`)
 	_, err = c.Admin.Create(svc("far", "", "10.0.0.1", port("http", 80)))
 	assert.EqualError(t, err, `Service "far" is invalid: spec.clusterIPs: Invalid value: []string{"10.0.0.1"}: failed to allocate IP 10.0.0.1: the provided IP (10.0.0.1) is not in the valid range. The range of valid IPs is 10.96.0.0/12`)
 
 	// Deleting frees the address.
 	_, err = c.Admin.Delete("services", "default", "dns", client.DeleteOptions{})
 	require.NoError(t, err)
-	_, err = c.Admin.Create(svc("dns2", "", "10.96.0.10", port("dns", 53)))
+	_, err = c.Admin.Create(svc("dns2", "", "10.96.0.20", port("dns", 53)))
 	assert.NoError(t, err)
 
 	// An update that leaves clusterIP out keeps it; changing it is refused.

@@ -93,7 +93,7 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 	if opts.Seed != nil {
 		seed = *opts.Seed
 	}
-	cfg := cluster.Config{Seed: seed, Options: opts.KernelOptions}
+	cfg := cluster.Config{Seed: seed, Addons: true, Options: opts.KernelOptions}
 	for _, n := range dr.Cluster.ControlPlanes {
 		cfg.ControlPlanes = append(cfg.ControlPlanes, n.Name)
 	}

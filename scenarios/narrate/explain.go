@@ -121,6 +121,7 @@ var roles = map[string][2]string{
 	"cilium":                  {"CNI: pod IPs, identities, network policy, Hubble", "CNI: 파드 IP, 아이덴티티, 네트워크 정책, Hubble"},
 	"cilium-operator":         {"Cilium IPAM: per-node pod CIDRs; identity GC", "Cilium IPAM: 노드별 파드 CIDR, 아이덴티티 정리"},
 	"kubelet":                 {"node agent: registers the node, runs pods, reports status", "노드 에이전트: 노드 등록, 파드 실행, 상태 보고"},
+	"containerd":              {"container runtime under the kubelet: sandboxes, images, containers", "kubelet 아래의 컨테이너 런타임: 샌드박스, 이미지, 컨테이너"},
 }
 
 // Role is a component's one-line role.

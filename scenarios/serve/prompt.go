@@ -65,6 +65,8 @@ func msg(lang, key string) string {
 // Prompt reads commands from in until it ends, ctx ends or `quit`; it
 // reports on out. It returns nil at the end of input.
 func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // lets the reader go once it has read its line
 	lines := make(chan string)
 	go func() {
 		defer close(lines)

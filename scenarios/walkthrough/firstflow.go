@@ -47,7 +47,7 @@ func Find(name string) (Walkthrough, bool) {
 func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	p.Say("Booting a cluster: etcd, kube-apiserver, kube-controller-manager and kube-scheduler on control-plane node cp-1;\na kubelet and a Cilium agent on every node (cp-1, worker-1, worker-2).",
 		"클러스터를 부팅합니다: 컨트롤 플레인 노드 cp-1에서 etcd, kube-apiserver, kube-controller-manager, kube-scheduler가,\n모든 노드(cp-1, worker-1, worker-2)에서 kubelet과 Cilium 에이전트가 실행됩니다.")
-	c, err := cluster.New(cluster.Config{Seed: seed, Options: append(opts, sim.WithTraceSink(p.Sink))})
+	c, err := cluster.New(cluster.Config{Seed: seed, Addons: true, Options: append(opts, sim.WithTraceSink(p.Sink))})
 	if err != nil {
 		return err
 	}

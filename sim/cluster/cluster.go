@@ -5,9 +5,11 @@
 package cluster
 
 import (
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -46,6 +48,12 @@ type Config struct {
 	// Scheduler, if set, changes kube-scheduler's framework configuration
 	// (a learner's own plugin, other weights).
 	Scheduler func(*framework.Config)
+	// Addons installs the add-on manifests that kubeadm and Cilium's chart
+	// install: the CoreDNS Deployment and kube-dns Service, the kube-proxy
+	// and cilium DaemonSets, the cilium-operator Deployment. Walkthroughs,
+	// drills and `kubesim components` boot with them; tests that want a
+	// quiet cluster leave them out.
+	Addons bool
 	// Nodes shapes nodes by name: capacity, zone, labels, taints. A node
 	// without an entry gets the defaults: 4 CPUs, 8Gi of memory, 110 pods,
 	// and workers spread over zone-a, zone-b and zone-c.
@@ -196,6 +204,12 @@ func New(cfg Config) (*Cluster, error) {
 	if !c.WaitFor(func() bool { return c.serving() }, time.Minute) {
 		c.Stop()
 		return nil, errors.New("cluster: kube-apiserver did not become ready within a minute of virtual time")
+	}
+	if cfg.Addons {
+		if err := c.installAddons(); err != nil {
+			c.Stop()
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -403,4 +417,26 @@ func (c *Cluster) NodesReady() bool {
 		}
 	}
 	return true
+}
+
+//go:embed addons/*.yaml
+var addons embed.FS
+
+// installAddons applies the add-on manifests, as `kubeadm init` and
+// `helm install cilium` do after the control plane is up.
+func (c *Cluster) installAddons() error {
+	entries, err := fs.ReadDir(addons, "addons")
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		data, err := addons.ReadFile("addons/" + e.Name())
+		if err != nil {
+			return err
+		}
+		if _, err := c.Apply("addons/"+e.Name(), data); err != nil {
+			return fmt.Errorf("cluster: installing add-on %s: %w", e.Name(), err)
+		}
+	}
+	return nil
 }

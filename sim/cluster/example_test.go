@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"fmt"
+	"regexp"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/client"
@@ -39,21 +40,27 @@ func ExampleCluster_Apply_strict() {
 	// web.yaml:8:5: Pod "web": unknown field "spec.containers[0].imagee"
 }
 
-// Step the kernel and read the trace: every delivery, in order.
+var revision = regexp.MustCompile(`(revision |resourceVersion=)\d+`)
+
+// Step the kernel and read the trace: every delivery between kubectl's
+// request and its reply that involves kubectl, kube-apiserver or etcd.
 func ExampleCluster_trace() {
 	c, _ := cluster.New(cluster.Config{Seed: 1})
 	defer c.Stop()
 	from := c.K.Trace().Total()
 	c.Admin.Create(&api.ConfigMap{TypeMeta: api.TypeMeta{Kind: "ConfigMap", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: "cfg", Namespace: "default"}})
+	involved := map[string]bool{"kubectl": true, "kube-apiserver-cp-1": true, "etcd-cp-1": true}
 	for _, r := range c.K.Trace().Since(from) {
-		if r.Event == sim.EventDeliver || r.Event == sim.EventReply {
-			fmt.Printf("%s %s -> %s %s\n", r.Event, r.From, r.To, r.Kind)
+		if (r.Event == sim.EventDeliver || r.Event == sim.EventReply) && involved[r.From] && involved[r.To] {
+			// Revision numbers depend on everything the cluster wrote before.
+			summary := revision.ReplaceAllString(r.Summary(), "${1}N")
+			fmt.Printf("%s %s -> %s %s: %s\n", r.Event, r.From, r.To, r.Kind, summary)
 		}
 	}
 	// Output:
-	// deliver kubectl -> kube-apiserver-cp-1 request
-	// deliver kube-apiserver-cp-1 -> etcd-cp-1 Txn
-	// deliver etcd-cp-1 -> kube-apiserver-cp-1 WatchResponse
-	// reply etcd-cp-1 -> kube-apiserver-cp-1 Txn
-	// reply kube-apiserver-cp-1 -> kubectl request
+	// deliver kubectl -> kube-apiserver-cp-1 request: POST /api/v1/namespaces/default/configmaps (cfg)
+	// deliver kube-apiserver-cp-1 -> etcd-cp-1 Txn: if mod_revision(/registry/configmaps/default/cfg) = 0 then put /registry/configmaps/default/cfg
+	// deliver etcd-cp-1 -> kube-apiserver-cp-1 WatchResponse: PUT /registry/configmaps/default/cfg (revision N)
+	// reply etcd-cp-1 -> kube-apiserver-cp-1 Txn: succeeded, revision N
+	// reply kube-apiserver-cp-1 -> kubectl request: 201 Created default/cfg resourceVersion=N
 }

@@ -25,7 +25,7 @@ func cmdComponents(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	cl, err := cluster.New(cluster.Config{Seed: c.seed})
+	cl, err := cluster.New(cluster.Config{Seed: c.seed, Addons: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
