@@ -37,6 +37,12 @@ type Behavior struct {
 	Exits     bool
 	ExitAfter time.Duration
 	ExitCode  int32
+	// UnhealthyAfter makes the container stop answering its liveness
+	// probe this long after its start: the kubelet's probes fail
+	// (events Unhealthy), and after failureThreshold of them it kills and
+	// restarts the container. Without a livenessProbe nothing notices.
+	Unhealthy      bool
+	UnhealthyAfter time.Duration
 	// StopDelay is how long the process takes to exit after SIGTERM. When
 	// it exceeds the grace period the kubelet sends SIGKILL (exit code 137).
 	StopDelay time.Duration
@@ -45,7 +51,7 @@ type Behavior struct {
 }
 
 // behaviorFields are the keys a container's behaviour may have.
-var behaviorFields = []string{"exitAfter", "exitCode", "logs", "neverReady", "readyAfter", "startDelay", "stopDelay"}
+var behaviorFields = []string{"exitAfter", "exitCode", "logs", "neverReady", "readyAfter", "startDelay", "stopDelay", "unhealthyAfter"}
 
 // ParseBehavior reads the kubesim.io/behavior annotation of a pod: a JSON or
 // YAML mapping from container name to that container's behaviour, e.g.
@@ -139,6 +145,9 @@ func parseOne(fields map[string]any) (Behavior, error) {
 			b.Exits = true
 		case "stopDelay":
 			b.StopDelay, err = durationOf(v)
+		case "unhealthyAfter":
+			b.UnhealthyAfter, err = durationOf(v)
+			b.Unhealthy = true
 		case "logs":
 			b.Logs, err = linesOf(v)
 		default:

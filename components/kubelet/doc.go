@@ -89,6 +89,8 @@
 //	exitAfter   the process ends this long after its start (default: runs until stopped)
 //	exitCode    ... with this code (0 completes, else crashes; default 0)
 //	stopDelay   time it takes to exit after SIGTERM        (default 0)
+//	unhealthyAfter  stops answering its livenessProbe this long after its start:
+//	            Unhealthy events, then killed and restarted after failureThreshold probes
 //	logs        lines printed to stdout at start
 //
 // for example
@@ -107,11 +109,12 @@
 // *LogsResponse) serve what a container printed, and --previous, with
 // kubectl's error texts, for kubectl logs.
 //
-// Simplifications: exits are seen at once (no 1 s PLEG relist) and a
+// Simplifications: readiness probes are not run (a not-ready container
+// raises no Unhealthy events); exits are seen at once (no 1 s PLEG relist) and a
 // container leaves its back-off exactly when it expires (the real kubelet
-// restarts it at its next pod sync); probes are not run (readiness comes
-// from the behaviour or the readiness probe's initialDelaySeconds, started
-// is true at once); the node is Ready from registration (the real kubelet
+// restarts it at its next pod sync); readiness comes from the behaviour or
+// the readiness probe's initialDelaySeconds, and started is true at once
+// (startup probes are not run); the node is Ready from registration (the real kubelet
 // waits for the CNI configuration); a kill restarts its grace period when
 // a kubelet restart interrupts it; volumes, resource enforcement and
 // eviction are not modelled.

@@ -165,3 +165,23 @@ func TestSidecarContainers(t *testing.T) {
 	assert.Equal(t, int32(0), proxy.State.Terminated.ExitCode)
 	assert.Contains(t, e.events("default", "job"), "Normal Killing [spec.initContainers{proxy}] Stopping container proxy")
 }
+
+func TestLivenessProbeRestarts(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.create(pod("sick", "worker-1", "nginx:1.27", withBehavior(`main: {unhealthyAfter: 25s}`), func(p *api.Pod) {
+		p.Spec.Containers[0].LivenessProbe = &api.Probe{ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{Path: "/healthz", Port: api.FromInt32(8080)}},
+			InitialDelaySeconds: 5, PeriodSeconds: 10, FailureThreshold: 3}
+	}))
+	first := e.waitPod("sick", time.Minute, ready)
+	started := first.Status.ContainerStatuses[0].State.Running.StartedAt.Time
+
+	// Probes at 5, 15, 25, 35, 45 s: the ones at 25, 35 and 45 s fail; the
+	// third failure kills the container, which restarts at once.
+	p := e.waitPod("sick", 2*time.Minute, func(p *api.Pod) bool { return p.Status.ContainerStatuses[0].RestartCount == 1 })
+	cs := p.Status.ContainerStatuses[0]
+	require.NotNil(t, cs.LastTerminationState.Terminated)
+	assert.InDelta(t, 45, cs.LastTerminationState.Terminated.FinishedAt.Sub(started).Seconds(), 1)
+	evs := e.events("default", "sick")
+	assert.Contains(t, evs, "Warning Unhealthy [spec.containers{main}] Liveness probe failed: HTTP probe failed with statuscode: 500")
+	assert.Contains(t, evs, "Normal Killing [spec.containers{main}] Container main failed liveness probe, will be restarted")
+}

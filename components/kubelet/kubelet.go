@@ -30,6 +30,7 @@ const (
 	kindExited       = "container-exited"
 	kindReady        = "container-ready"
 	kindKillDeadline = "grace-period-over"
+	kindLiveness     = "liveness-probe"
 )
 
 // Kubelet is one node's kubelet. Run is its actor body. What the
@@ -272,7 +273,7 @@ func (st *state) handle(m *sim.Message) {
 			return
 		}
 		st.c.Reply(m, m.Kind, res)
-	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline:
+	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline, kindLiveness:
 		st.handlePodTimer(m)
 	default:
 		if st.informer != nil && st.informer.Dispatch(m) {

@@ -265,7 +265,7 @@ func TestParseBehavior(t *testing.T) {
 		{name: "bad duration", value: `web: {readyAfter: 5x}`,
 			wantErr: `annotation kubesim.io/behavior: container "web": field "readyAfter": invalid duration "5x" (want e.g. "5s", "1m30s" or a number of seconds)`},
 		{name: "unknown field", value: `web: {readyAftr: 5s}`,
-			wantErr: `annotation kubesim.io/behavior: container "web": unknown field "readyAftr" (known fields: exitAfter, exitCode, logs, neverReady, readyAfter, startDelay, stopDelay)`},
+			wantErr: `annotation kubesim.io/behavior: container "web": unknown field "readyAftr" (known fields: exitAfter, exitCode, logs, neverReady, readyAfter, startDelay, stopDelay, unhealthyAfter)`},
 		{name: "exit code range", value: `web: {exitCode: 300}`,
 			wantErr: `annotation kubesim.io/behavior: container "web": field "exitCode": must be between 0 and 255, got 300`},
 		{name: "negative", value: `web: {stopDelay: -1s}`,

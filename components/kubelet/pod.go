@@ -97,10 +97,12 @@ type container struct {
 	pullBo  backOff       // image pull back-off
 	pullMsg string        // the last pull error
 	retryAt time.Duration // a retry of a failed start is set for then
-	gen     int           // bumped on every start and stop: stale timers are ignored
-	op      string        // "pull", "create", "start" while the runtime works on it
-	nextID  string        // the id of the container being created
-	bo      backOff
+	// probeFailures counts consecutive failed liveness probes.
+	probeFailures int
+	gen           int    // bumped on every start and stop: stale timers are ignored
+	op            string // "pull", "create", "start" while the runtime works on it
+	nextID        string // the id of the container being created
+	bo            backOff
 }
 
 func (pw *podWorker) container(name string) *container {
@@ -771,7 +773,68 @@ func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podT
 			st.finish(pw, c, t.code, "")
 			st.sync(pw)
 		}
+	case kindLiveness:
+		if c.cur == nil || c.cur.finished || pw.terminating {
+			return
+		}
+		st.livenessFailed(pw, c)
 	}
+}
+
+// probeTiming is a probe's initial delay and period, with the defaults.
+func probeTiming(p *api.Probe) (initial, period time.Duration) {
+	period = 10 * time.Second
+	if p.PeriodSeconds > 0 {
+		period = time.Duration(p.PeriodSeconds) * time.Second
+	}
+	return time.Duration(p.InitialDelaySeconds) * time.Second, period
+}
+
+// livenessFailed records one failed liveness probe; at failureThreshold
+// (3 by default) the kubelet kills the container so that it restarts.
+func (st *state) livenessFailed(pw *podWorker, c *container) {
+	p := c.spec.LivenessProbe
+	c.probeFailures++
+	st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Liveness probe failed: "+probeFailure(p, pw.podIP, 500))
+	threshold := p.FailureThreshold
+	if threshold <= 0 {
+		threshold = 3
+	}
+	if c.probeFailures < int(threshold) {
+		_, period := probeTiming(p)
+		st.timer(pw, period, kindLiveness, podTimer{ctr: c.spec.Name, gen: c.gen})
+		return
+	}
+	c.probeFailures = 0
+	st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", fmt.Sprintf("Container %s failed liveness probe, will be restarted", c.spec.Name))
+	grace := time.Duration(api.DefaultTerminationGrace) * time.Second
+	if g := p.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	} else if g := pw.pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	grace = max(grace, minimumGracePeriod)
+	c.gen++
+	c.ready = false
+	if c.beh.StopDelay < grace {
+		st.timer(pw, c.beh.StopDelay, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 0, what: "SIGTERM"})
+	} else {
+		st.timer(pw, grace, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 137, what: "SIGKILL"})
+	}
+	st.writeStatus(pw)
+}
+
+// probeFailure is the prober's message for a failing handler.
+func probeFailure(p *api.Probe, podIP string, code int) string {
+	switch {
+	case p.HTTPGet != nil:
+		return fmt.Sprintf("HTTP probe failed with statuscode: %d", code)
+	case p.TCPSocket != nil:
+		return fmt.Sprintf("dial tcp %s:%s: connect: connection refused", podIP, p.TCPSocket.Port.String())
+	case p.GRPC != nil:
+		return `service unhealthy (responded with "NOT_SERVING")`
+	}
+	return "command failed: exit status 1"
 }
 
 // started makes the created container run.
@@ -784,6 +847,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	}
 	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
 	c.ready = false
+	c.probeFailures = 0
 	c.waitReason, c.waitMsg = "", ""
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
 	st.c.Note("kubelet", fmt.Sprintf("%s: container %s started (containerd://%s)", pw.key, c.spec.Name, c.cur.id[:12]))
@@ -801,6 +865,17 @@ func (st *state) started(pw *podWorker, c *container) {
 			c.cur.readyDue = st.c.Now() + delay
 			st.timer(pw, delay, kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
+	}
+	if p := c.spec.LivenessProbe; p != nil && c.beh.Unhealthy {
+		// Probes run initialDelaySeconds after the start, then every
+		// periodSeconds; the first that comes after the process stopped
+		// answering fails.
+		initial, period := probeTiming(p)
+		first := initial
+		if c.beh.UnhealthyAfter > initial {
+			first = initial + (c.beh.UnhealthyAfter-initial+period-1)/period*period
+		}
+		st.timer(pw, first, kindLiveness, podTimer{ctr: c.spec.Name, gen: c.gen})
 	}
 	if c.beh.Exits {
 		c.cur.exitDue = st.c.Now() + c.beh.ExitAfter
