@@ -25,7 +25,7 @@ func TestStaleRulesWhileKubeProxyIsDown(t *testing.T) {
 	e.settle()
 
 	require.NoError(t, e.c.K.Crash(kubeproxy.ActorName("worker-1")))
-	e.deletePod("default", "web-2", "worker-2")
+	e.deletePod("default", "web-2")
 	ip1 := ""
 	for _, o := range mustList(t, e, "pods", "default") {
 		if o.GetObjectMeta().Name == "web-1" {

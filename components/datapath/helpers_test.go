@@ -9,11 +9,9 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
-	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/dns"
 	"github.com/kubesim/kubesim/components/dns/coredns"
-	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -22,8 +20,8 @@ import (
 
 // env is a cluster with the service data path wired as sim/cluster will
 // wire it: a kernel and kube-proxy on every node, CoreDNS pods behind
-// kube-dns. Without kubelets, the test plays their part: CNI ADD to the
-// node's agent, then the pod's status.
+// kube-dns. Pods run through the kubelets; Services are created without
+// selectors and the test writes their EndpointSlices.
 type env struct {
 	t     testing.TB
 	c     *cluster.Cluster
@@ -83,38 +81,25 @@ func ptr[T any](v T) *T { return &v }
 // settle runs long enough for informers and kube-proxy's minSyncPeriod.
 func (e *env) settle() { e.c.K.RunFor(3 * time.Second) }
 
-// pod runs a pod on a node: through its kubelet when the cluster has
-// one, else playing the kubelet (CNI ADD, then the pod Running with its
-// IP). It returns the pod's IP.
+// pod runs a pod on a node through its kubelet and returns its IP once it
+// is Running.
 func (e *env) pod(ns, name, node string, labels map[string]string, ports ...api.ContainerPort) string {
 	e.t.Helper()
 	pod := &api.Pod{TypeMeta: api.TypeMeta{Kind: "Pod", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
 		Spec: api.PodSpec{NodeName: node, Containers: []api.Container{{Name: "app", Image: "registry.k8s.io/e2e-test-images/agnhost:2.52", Ports: ports}}}}
-	created, err := e.c.Admin.Create(pod)
+	_, err := e.c.Admin.Create(pod)
 	require.NoError(e.t, err)
-	if e.c.K.Running(kubelet.ActorName(node)) {
-		var ip string
-		ok := e.c.WaitFor(func() bool {
-			o, err := e.c.Admin.Get("pods", ns, name)
-			if err != nil {
-				return false
-			}
-			p := o.(*api.Pod)
-			ip = p.Status.PodIP
-			return p.Status.Phase == api.PodRunning && ip != ""
-		}, 2*time.Minute)
-		require.True(e.t, ok, "pod %s/%s did not start", ns, name)
-		return ip
-	}
-	kl := e.c.K.External("kubelet-"+node, node)
-	m, err := kl.Call(cni.AgentName(node), cni.KindAdd, cni.AddRequest{Namespace: ns, Name: name, UID: created.GetObjectMeta().UID, Node: node, Labels: labels, ServiceAccount: "default"}, 10*time.Second)
-	require.NoError(e.t, err)
-	ip := m.Body.(*cni.AddResult).IP
-	p := created.(*api.Pod)
-	p.Status = api.PodStatus{Phase: api.PodRunning, PodIP: ip, PodIPs: []api.PodIP{{IP: ip}},
-		ContainerStatuses: []api.ContainerStatus{{Name: "app", Ready: true, State: api.ContainerState{Running: &api.ContainerStateRunning{}}}}}
-	_, err = e.c.Admin.UpdateStatus(p)
-	require.NoError(e.t, err)
+	var ip string
+	ok := e.c.WaitFor(func() bool {
+		o, err := e.c.Admin.Get("pods", ns, name)
+		if err != nil {
+			return false
+		}
+		p := o.(*api.Pod)
+		ip = p.Status.PodIP
+		return p.Status.Phase == api.PodRunning && ip != ""
+	}, 2*time.Minute)
+	require.True(e.t, ok, "pod %s/%s did not start", ns, name)
 	return ip
 }
 
@@ -162,17 +147,12 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// deletePod removes a pod; without a kubelet the test tears its network
-// down (CNI DEL) as the kubelet would.
-func (e *env) deletePod(ns, name, node string) {
+// deletePod removes a pod at once; its kubelet tears the sandbox down
+// (CNI DEL).
+func (e *env) deletePod(ns, name string) {
 	e.t.Helper()
 	_, err := e.c.Admin.Delete("pods", ns, name, client.DeleteOptions{GracePeriodSeconds: ptr(int64(0))})
 	require.NoError(e.t, err)
-	if !e.c.K.Running(kubelet.ActorName(node)) {
-		kl := e.c.K.External("kubelet-"+node, node)
-		_, err := kl.Call(cni.AgentName(node), cni.KindDel, cni.DelRequest{Namespace: ns, Name: name}, 10*time.Second)
-		require.NoError(e.t, err)
-	}
 	e.settle()
 }
 
