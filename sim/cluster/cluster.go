@@ -120,11 +120,15 @@ func New(cfg Config) (*Cluster, error) {
 	for _, n := range append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...) {
 		tokens[KubeletTokenPrefix+n] = apiserver.UserInfo{Name: "system:node:" + n, Groups: []string{apiserver.GroupNodes}}
 	}
+	// Stacked etcd, as kubeadm lays it out: one member per control-plane
+	// node, all in one raft cluster.
+	disks := make([]*etcd.Disk, len(cfg.ControlPlanes))
 	for i, n := range cfg.ControlPlanes {
-		disk := etcd.NewDisk()
-		c.disks[n] = disk
-		member := etcd.NewMember(c.EtcdMembers[i], uint64(i+1)*0x8e9e05c52164694d, disk)
-		if err := k.Spawn(sim.ActorSpec{Name: c.EtcdMembers[i], Node: n, Component: "etcd", Run: member.Run}); err != nil {
+		disks[i] = etcd.NewDisk()
+		c.disks[n] = disks[i]
+	}
+	for i, m := range etcd.NewCluster(c.EtcdMembers, disks) {
+		if err := k.Spawn(sim.ActorSpec{Name: c.EtcdMembers[i], Node: cfg.ControlPlanes[i], Component: "etcd", Run: m.Run}); err != nil {
 			return nil, err
 		}
 	}

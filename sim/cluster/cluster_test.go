@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"testing"
+	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -41,4 +43,29 @@ spec:
 	sa, err := c.Admin.Get("serviceaccounts", "kube-system", "default")
 	require.NoError(t, err)
 	assert.Equal(t, "default", sa.(*api.ServiceAccount).Name, "the ServiceAccount controller ran")
+}
+
+func TestThreeControlPlanesShareOneEtcdAndSurviveANodeLoss(t *testing.T) {
+	c, err := New(Config{Seed: 3, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.Equal(t, []string{"etcd-cp-1", "etcd-cp-2", "etcd-cp-3"}, c.EtcdMembers)
+	_, err = c.Apply("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: before\n"))
+	require.NoError(t, err)
+
+	// Every apiserver reads the same etcd cluster.
+	for _, srv := range c.APIServers {
+		cl := client.New(c.Kubectl(), AdminToken, srv)
+		_, err := cl.Get("configmaps", "default", "before")
+		assert.NoError(t, err, "read through %s", srv)
+	}
+
+	// Losing a control-plane node keeps the cluster serving: kubectl's
+	// endpoint list moves on and etcd keeps a quorum of two.
+	require.NoError(t, c.K.StopNode("cp-1"))
+	c.K.RunFor(5 * time.Second)
+	_, err = c.Apply("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after\n"))
+	require.NoError(t, err)
+	_, err = c.Admin.Get("configmaps", "default", "after")
+	assert.NoError(t, err)
 }
