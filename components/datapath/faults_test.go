@@ -154,3 +154,22 @@ func TestDeterminism(t *testing.T) {
 	assert.Equal(t, out1, out2)
 	assert.Equal(t, tr1, tr2)
 }
+
+// TestNodeDownAndNothingListening: a backend on a stopped node times out
+// (its endpoint stays in the rules until the EndpointSlice changes); a
+// port nobody listens on is reset at once.
+func TestNodeDownAndNothingListening(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	ip1, ip2 := e.web()
+
+	r := e.p.Curl("client", ip1+":9999")
+	assert.Equal(t, 7, r.ExitCode)
+	assert.Regexp(t, `^curl: \(7\) Failed to connect to `+strings.ReplaceAll(ip1, ".", `\.`)+` port 9999 after \d+ ms: Couldn't connect to server\n$`, r.Output)
+
+	require.NoError(t, e.c.K.StopNode("worker-2"))
+	r = e.p.Curl("client", ip2+":8080")
+	assert.Equal(t, 28, r.ExitCode, r.String())
+	assert.Equal(t, "curl: (28) Connection timed out after 10000 milliseconds\n", r.Output)
+	r = e.p.Curl("client", ip1+":8080")
+	assert.Equal(t, "web-1\n", r.Output)
+}
