@@ -411,9 +411,8 @@ func (s *server) handle(msg *sim.Message) {
 }
 
 func (s *server) status() *StatusResponse {
-	last, _ := s.disk.Log.LastIndex()
 	st := &StatusResponse{Header: s.header(), Status: s.disk.Store.Status(), Name: s.m.Name, Leader: s.lead,
-		RaftIndex: last, RaftAppliedIndex: s.disk.Applied, Version: Version}
+		RaftIndex: s.rn.BasicStatus().Commit, RaftAppliedIndex: s.disk.Applied, Version: Version}
 	if s.lead == raft.None {
 		st.Errors = append(st.Errors, ErrNoLeader.Error())
 	}

@@ -276,9 +276,9 @@ type StatusResponse struct {
 	// Leader is the member ID of the leader this member follows, 0 if it
 	// knows none.
 	Leader uint64
-	// RaftIndex is the last index of the member's raft log,
-	// RaftAppliedIndex the last one applied to its store; RaftTerm is in
-	// Header.
+	// RaftIndex is the member's committed raft index (as etcd reports
+	// it), RaftAppliedIndex the last one applied to its store; the term is
+	// Header.RaftTerm.
 	RaftIndex        uint64
 	RaftAppliedIndex uint64
 	IsLearner        bool
