@@ -250,6 +250,8 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 	}
 	if m := dr.Cluster.EtcdMembers; m != 0 && m != 1 && m != 3 && m != 5 {
 		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "expected 1, 3 or 5, got %d", m)
+	} else if cps := len(dr.Cluster.ControlPlanes); m != 0 && cps != 0 && cps != m {
+		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "etcd is stacked on the control-plane nodes: %d members need %d control-plane nodes, the drill declares %d", m, m, cps)
 	}
 	switch dr.Cluster.KubeProxyMode {
 	case "", "iptables", "ebpf":

@@ -111,8 +111,11 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		}
 		cfg.Nodes = append(cfg.Nodes, spec)
 	}
-	if m := dr.Cluster.EtcdMembers; m > 1 {
-		return nil, fmt.Errorf("%s: cluster.etcdMembers: %d: this kubesim runs one etcd member per cluster; quorum clusters of 3 and 5 are not available yet", dr.File, m)
+	if m := dr.Cluster.EtcdMembers; m > 1 && len(cfg.ControlPlanes) == 0 {
+		// Stacked etcd: one member per control-plane node.
+		for i := 1; i <= m; i++ {
+			cfg.ControlPlanes = append(cfg.ControlPlanes, fmt.Sprintf("cp-%d", i))
+		}
 	}
 	if mode := dr.Cluster.KubeProxyMode; mode != "" {
 		return nil, fmt.Errorf("%s: cluster.kubeProxyMode: %q: kube-proxy is not part of this kubesim's cluster yet", dr.File, mode)
