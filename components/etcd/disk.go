@@ -131,11 +131,12 @@ type RaftMessage struct {
 	Msg       raftpb.Message
 }
 
-// Summary implements sim.Summarizer: "MsgApp term=3 index=42 entries=1 commit=41".
+// Summary implements sim.Summarizer: "term=3 index=42 logterm=3 entries=1
+// commit=41" (the trace shows the type, MsgApp, as the message kind).
 func (r *RaftMessage) Summary() string {
 	m := &r.Msg
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s term=%d", m.Type, m.Term)
+	fmt.Fprintf(&b, "term=%d", m.Term)
 	switch m.Type {
 	case raftpb.MsgApp:
 		fmt.Fprintf(&b, " index=%d logterm=%d entries=%d commit=%d", m.Index, m.LogTerm, len(m.Entries), m.Commit)

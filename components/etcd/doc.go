@@ -8,7 +8,7 @@
 // from its actor: messages in (RawNode.Step), Ready out. Raft messages
 // travel between member actors as kernel messages named after their type
 // ("MsgApp", "MsgHeartbeat", "MsgVote", ...) with a one-line summary
-// ("MsgApp term=3 index=42 logterm=3 entries=1 commit=41"), so link cuts,
+// ("MsgApp: term=3 index=42 logterm=3 entries=1 commit=41"), so link cuts,
 // node stops and message rules partition and delay them like a network.
 // Each Ready is handled in one kernel step, in etcd's order: persist the
 // snapshot, HardState and entries; send the messages; apply the committed

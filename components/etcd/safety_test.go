@@ -73,7 +73,7 @@ func checkSafety(t *testing.T, n int, seed uint64) {
 	for at := time.Second; at < chaos; at += time.Duration(300+rng.IntN(2000)) * time.Millisecond {
 		i, j := rng.IntN(n), rng.IntN(n)
 		heal := at + time.Duration(200+rng.IntN(4000))*time.Millisecond
-		switch rng.IntN(3) {
+		switch rng.IntN(5) {
 		case 0:
 			name := tc.names[i]
 			k.At(at, "crash "+name, func() { _ = k.Crash(name) })
@@ -93,6 +93,22 @@ func checkSafety(t *testing.T, n int, seed uint64) {
 			a, b := tc.names[i], tc.names[j]
 			k.At(at, "cut", func() { k.CutLink(a, b) })
 			k.At(heal, "heal", func() { k.HealLink(a, b) })
+		case 3:
+			// A lossy link: raft messages to one member dropped at random.
+			to := tc.names[i]
+			var id sim.RuleID
+			k.At(at, "lossy "+to, func() { id, _ = k.AddRule(sim.Rule{To: to, Kind: "Msg*", Drop: true, Probability: 0.3}) })
+			k.At(heal, "lossless "+to, func() { k.RemoveRule(id) })
+		case 4:
+			// A slow link: messages from one member delayed, so they
+			// arrive out of order with newer ones.
+			from := tc.names[i]
+			var id sim.RuleID
+			delay := time.Duration(1+rng.IntN(300)) * time.Millisecond
+			k.At(at, "slow "+from, func() {
+				id, _ = k.AddRule(sim.Rule{From: from, Kind: "Msg*", Delay: delay, Probability: 0.5})
+			})
+			k.At(heal, "fast "+from, func() { k.RemoveRule(id) })
 		}
 	}
 	k.RunFor(chaos + 5*time.Second)
