@@ -45,7 +45,8 @@ const (
 type Prober struct {
 	k  *sim.Kernel
 	cl *client.Client
-	// Servers maps a pod to the actor running its server process. The
+	// Servers maps a pod (namespace, name and labels, as the destination's
+	// agent knows them) to the actor running its server process. The
 	// default (DefaultServers) knows CoreDNS pods.
 	Servers func(pod *api.Pod) (actor string, ok bool)
 	// DNSServiceIP is the nameserver of pods' resolv.conf.
@@ -243,7 +244,7 @@ func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, 
 		return lost, nil, dst
 	}
 	ns, name, _ := strings.Cut(in.Pod, "/")
-	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name}}
+	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name, Labels: in.PodLabels}}
 	if !in.Listening {
 		s.hop(in.Pod, fmt.Sprintf("%s port %d", strings.ToLower(protocol), dst.Port()), "nothing listens: reset")
 		return refused, pod, dst
@@ -270,10 +271,7 @@ func (s *session) transport(_ context.Context, server netip.Addr, q *dns.Msg) (*
 	}
 	actor, ok := "", false
 	if s.p.Servers != nil {
-		full, err := client.Get[*api.Pod](s.p.cl, pod.Namespace, pod.Name)
-		if err == nil {
-			actor, ok = s.p.Servers(full)
-		}
+		actor, ok = s.p.Servers(pod)
 	}
 	if !ok {
 		s.waitUntil(deadline)

@@ -54,9 +54,11 @@ type VerdictReply struct {
 	// agent's ipcache ("" outside the cluster): where the packet is
 	// tunnelled to.
 	DstNode string
-	// Pod is the local endpoint at this end ("ns/name"), "" if none.
-	Pod  string
-	node string
+	// Pod is the local endpoint at this end ("ns/name"), "" if none, and
+	// PodLabels its labels.
+	Pod       string
+	PodLabels map[string]string
+	node      string
 	// Listening (ingress only) reports that a running container of the
 	// destination pod declares the port: the pod's stack answers SYN-ACK
 	// (or the UDP socket exists); otherwise it answers with a reset.
@@ -286,6 +288,11 @@ func (a *agent) verdict(req VerdictRequest) VerdictReply {
 	reply := VerdictReply{Direction: req.Direction, Allowed: d.Allowed, Decision: d, DstNode: dstNode, node: a.cfg.Node}
 	if local.Endpoint {
 		reply.Pod = local.Namespace + "/" + local.Name
+		if pod, ok := a.policy.podByIP[local.IP]; ok {
+			reply.PodLabels = pod.Labels
+		} else if cep, ok := a.policy.ipcache[local.IP]; ok {
+			reply.PodLabels = cep.Labels
+		}
 	}
 	for _, f := range flows {
 		atDst := f.ObservationPoint == cilium.ToEndpoint || (f.Event == cilium.EventDrop && d.DroppedAt == cilium.Ingress)
