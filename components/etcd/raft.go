@@ -25,7 +25,7 @@ func (s *server) stepRaft(b *RaftMessage) {
 	}
 	switch m.Type {
 	case raftpb.MsgApp, raftpb.MsgHeartbeat, raftpb.MsgSnap:
-		if m.Term == s.rn.BasicStatus().Term && s.rn.BasicStatus().Lead == m.From {
+		if st := s.rn.BasicStatus(); m.Term == st.Term && st.Lead == m.From {
 			s.electionElapsed = 0
 		}
 	}
