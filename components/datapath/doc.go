@@ -23,7 +23,8 @@
 //
 //	datapath-<client node>   KindWalk: KUBE-SERVICES -> KUBE-SVC -> KUBE-SEP DNAT (or REJECT)
 //	cilium-agent-<client>    KindVerdict egress: policy at the source; the ipcache names the destination's node
-//	cilium-agent-<dst node>  KindVerdict ingress: policy at the destination; is a container listening?
+//	cilium-agent-<dst node>  KindVerdict ingress: policy at the destination
+//	cilium-agent-<dst node>  KindDeliver: the endpoint's stack: SYN-ACK if a container listens, else RST
 //	the server               CoreDNS's actor for DNS (KindQuery); an HTTP answer with the pod's name otherwise
 //
 // Names resolve through the pod's resolv.conf (nameserver 10.96.0.10,

@@ -243,10 +243,19 @@ func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, 
 	if !in.Allowed || in.Pod == "" {
 		return lost, nil, dst
 	}
-	ns, name, _ := strings.Cut(in.Pod, "/")
+	m, err = s.ext.Call(to, agent.KindDeliver, agent.DeliverRequest{Dst: dst, Protocol: protocol}, hopTimeout)
+	if err != nil {
+		s.hop(to, "deliver", "no answer: "+err.Error())
+		return lost, nil, dst
+	}
+	dr := m.Body.(agent.DeliverReply)
+	s.hop(to, agent.DeliverRequest{Dst: dst, Protocol: protocol}.Summary(), dr.Summary())
+	if dr.Pod == "" {
+		return lost, nil, dst
+	}
+	ns, name, _ := strings.Cut(dr.Pod, "/")
 	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name, Labels: in.PodLabels}}
-	if !in.Listening {
-		s.hop(in.Pod, fmt.Sprintf("%s port %d", strings.ToLower(protocol), dst.Port()), "nothing listens: reset")
+	if dr.Container == "" {
 		return refused, pod, dst
 	}
 	return delivered, pod, dst

@@ -16,7 +16,8 @@
 // ipcache: address -> identity), CiliumNodes (address -> node) and the pods
 // of its node, and answers KindVerdict for the first packet of a
 // connection — egress at the source's agent, ingress at the destination's —
-// recording each verdict in its Hubble ring, which KindObserve queries as
+// and KindDeliver (the endpoint's stack: does a running container declare
+// the port?), recording each verdict in its Hubble ring, which KindObserve queries as
 // "hubble observe" does. The ring lives in the agent's process: a restart
 // empties it, as restarting a real agent empties Hubble's buffer.
 //
@@ -115,6 +116,8 @@ func (a *agent) run() {
 			c.Reply(m, m.Kind, nil)
 		case KindVerdict:
 			c.Reply(m, m.Kind, a.verdict(m.Body.(VerdictRequest)))
+		case KindDeliver:
+			c.Reply(m, m.Kind, a.deliver(m.Body.(DeliverRequest)))
 		case KindObserve:
 			c.Reply(m, m.Kind, a.observe(m.Body.(ObserveRequest)))
 		default:

@@ -18,6 +18,9 @@ const (
 	// a connection: body a VerdictRequest, reply a VerdictReply. The
 	// source's agent decides egress, the destination's agent ingress.
 	KindVerdict = "policy verdict"
+	// KindDeliver hands an allowed packet to the local endpoint: body a
+	// DeliverRequest, reply a DeliverReply (does a socket answer?).
+	KindDeliver = "deliver"
 	// KindObserve queries the agent's Hubble ring: body an
 	// ObserveRequest, reply the "hubble observe" text.
 	KindObserve = "hubble observe"
@@ -59,10 +62,6 @@ type VerdictReply struct {
 	Pod       string
 	PodLabels map[string]string
 	node      string
-	// Listening (ingress only) reports that a running container of the
-	// destination pod declares the port: the pod's stack answers SYN-ACK
-	// (or the UDP socket exists); otherwise it answers with a reset.
-	Listening bool
 }
 
 // Summary implements sim.Summarizer.
@@ -87,6 +86,47 @@ func (r VerdictReply) Summary() string {
 		return "ALLOWED"
 	}
 	return "ALLOWED, to endpoint " + r.Pod
+}
+
+// DeliverRequest is a packet for a local endpoint, past ingress policy.
+type DeliverRequest struct {
+	Dst      netip.AddrPort
+	Protocol string
+}
+
+// Summary implements sim.Summarizer.
+func (r DeliverRequest) Summary() string {
+	if proto(r.Protocol) == "TCP" {
+		return fmt.Sprintf("TCP SYN to %s", r.Dst)
+	}
+	return fmt.Sprintf("%s to %s", proto(r.Protocol), r.Dst)
+}
+
+// DeliverReply is what the endpoint's network stack does with it.
+type DeliverReply struct {
+	// Pod is the endpoint ("ns/name"), "" if no pod has the address.
+	Pod string
+	// Container listens on the port: a running container of the pod
+	// that declares it. Empty: nothing listens, TCP answers with a reset.
+	Container string
+	Protocol  string
+	Port      uint16
+}
+
+// Summary implements sim.Summarizer.
+func (r DeliverReply) Summary() string {
+	switch {
+	case r.Pod == "":
+		return "no such endpoint"
+	case r.Container == "":
+		if proto(r.Protocol) == "TCP" {
+			return fmt.Sprintf("RST from %s: nothing listens on %d/TCP", r.Pod, r.Port)
+		}
+		return fmt.Sprintf("ICMP port unreachable from %s: nothing listens on %d/%s", r.Pod, r.Port, proto(r.Protocol))
+	case proto(r.Protocol) == "TCP":
+		return fmt.Sprintf("SYN-ACK from %s: container %s listens on %d/TCP", r.Pod, r.Container, r.Port)
+	}
+	return fmt.Sprintf("delivered to %s: container %s listens on %d/%s", r.Pod, r.Container, r.Port, proto(r.Protocol))
 }
 
 // ObserveRequest filters the Hubble ring as "hubble observe" flags do.
@@ -304,19 +344,28 @@ func (a *agent) verdict(req VerdictRequest) VerdictReply {
 		}
 		reply.Flows = append(reply.Flows, f)
 	}
-	if req.Direction == cilium.Ingress && d.Allowed {
-		reply.Listening = a.listening(req.Dst, req.DstPort, protocol)
+	return reply
+}
+
+// deliver hands a packet to a local endpoint's stack.
+func (a *agent) deliver(req DeliverRequest) DeliverReply {
+	reply := DeliverReply{Protocol: proto(req.Protocol), Port: req.Dst.Port()}
+	if cep, ok := a.policy.ipcache[req.Dst.Addr()]; ok && a.ipam != nil && a.ipam.CIDR().Contains(req.Dst.Addr()) {
+		reply.Pod = cep.Key()
+	}
+	if pod, ok := a.policy.podByIP[req.Dst.Addr()]; ok {
+		reply.Pod = pod.Key()
+		reply.Container = listener(pod, req.Dst.Port(), reply.Protocol)
 	}
 	return reply
 }
 
-// listening reports whether a running container of the local pod at ip
-// declares the port. No process runs in a simulated container; its
+// listener names the running container of a Running pod that declares
+// the port, "" if none. No process runs in a simulated container; its
 // declared ports stand for the sockets it listens on.
-func (a *agent) listening(ip netip.Addr, port uint16, protocol string) bool {
-	pod, ok := a.policy.podByIP[ip]
-	if !ok || pod.Status.Phase != api.PodRunning {
-		return false
+func listener(pod *api.Pod, port uint16, protocol string) string {
+	if pod.Status.Phase != api.PodRunning {
+		return ""
 	}
 	running := map[string]bool{}
 	for _, cs := range pod.Status.ContainerStatuses {
@@ -328,11 +377,11 @@ func (a *agent) listening(ip netip.Addr, port uint16, protocol string) bool {
 		}
 		for _, cp := range c.Ports {
 			if uint16(cp.ContainerPort) == port && proto(string(cp.Protocol)) == protocol {
-				return true
+				return c.Name
 			}
 		}
 	}
-	return false
+	return ""
 }
 
 // observe renders the matching flows of the ring, oldest first.
