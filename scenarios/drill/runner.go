@@ -14,6 +14,7 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -31,6 +32,9 @@ type Options struct {
 	Out io.Writer
 	// Kernel options (trace sinks).
 	KernelOptions []sim.Option
+	// Show lists view commands (package views: "get pods -o wide") printed
+	// to Out when the drill ends.
+	Show []string
 }
 
 // Result is the graded outcome of a drill.
@@ -143,6 +147,15 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 	for i := range dr.Expect {
 		g := r.grade(&dr.Expect[i], fmt.Sprintf("expect[%d]", i))
 		r.res.Expectations = append(r.res.Expectations, g)
+	}
+	for _, cmd := range opts.Show {
+		if opts.Out == nil {
+			break
+		}
+		fmt.Fprintf(opts.Out, "\n$ kubectl %s\n", cmd)
+		if err := views.Exec(c, cmd, opts.Out); err != nil {
+			fmt.Fprintln(opts.Out, err)
+		}
 	}
 	r.res.Trace = c.K.Trace().Tail(20)
 	if r.res.Passed {

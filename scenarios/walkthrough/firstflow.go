@@ -52,6 +52,13 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 		return err
 	}
 	defer c.Stop()
+	p.Cluster = c
+	defer func() {
+		if !p.Quit() {
+			p.ShowViews()
+		}
+		p.Cluster = nil
+	}()
 	if !c.WaitFor(c.NodesReady, 2*time.Minute) {
 		return fmt.Errorf("the nodes did not become Ready")
 	}

@@ -6,12 +6,15 @@ package walkthrough
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
 )
 
 // Player prints a flow as it runs.
@@ -22,6 +25,13 @@ type Player struct {
 	// event, "c" to run to the next checkpoint, "q" to quit.
 	Step bool
 	In   *bufio.Reader
+
+	// Show lists view commands to run when the walkthrough ends.
+	Show []string
+
+	// Cluster, once set, answers view commands typed at the prompt
+	// (get pods, describe pod web, events, logs, trace).
+	Cluster *cluster.Cluster
 
 	// Focus, if set, picks the records that belong to the flow; the others
 	// (heartbeats, controllers' own traffic) are counted, not shown.
@@ -99,21 +109,41 @@ func (p *Player) flush() {
 }
 
 func (p *Player) prompt() {
-	if p.Lang == narrate.Korean {
-		fmt.Fprint(p.Out, "  [Enter: 다음 이벤트, c: 다음 체크포인트까지, q: 종료] ")
-	} else {
-		fmt.Fprint(p.Out, "  [Enter: next event, c: run to the next checkpoint, q: quit] ")
-	}
-	line, err := p.In.ReadString('\n')
-	if err != nil && line == "" {
-		p.quit = true
-		return
-	}
-	switch strings.TrimSpace(line) {
-	case "q":
-		p.quit = true
-	case "c":
-		p.skipping = true
+	for {
+		if p.Lang == narrate.Korean {
+			fmt.Fprint(p.Out, "  [Enter: 다음 이벤트, c: 다음 체크포인트까지, q: 종료, help: 조회 명령] ")
+		} else {
+			fmt.Fprint(p.Out, "  [Enter: next event, c: run to the next checkpoint, q: quit, help: views] ")
+		}
+		line, err := p.In.ReadString('\n')
+		if err != nil && line == "" {
+			p.quit = true
+			return
+		}
+		switch cmd := strings.TrimSpace(line); cmd {
+		case "":
+			return
+		case "q":
+			p.quit = true
+			return
+		case "c":
+			p.skipping = true
+			return
+		case "help", "?":
+			fmt.Fprintln(p.Out, views.Help)
+		default:
+			if p.Cluster == nil {
+				fmt.Fprintln(p.Out, "  (the cluster is not up yet)")
+				continue
+			}
+			if err := views.Exec(p.Cluster, cmd, p.Out); err != nil {
+				if errors.Is(err, views.ErrUnknown) {
+					fmt.Fprintf(p.Out, "  unknown command %q; type help\n", cmd)
+				} else {
+					fmt.Fprintln(p.Out, "  "+err.Error())
+				}
+			}
+		}
 	}
 }
 
@@ -125,4 +155,17 @@ func (p *Player) reportHidden() {
 	p.Say(fmt.Sprintf("    (%d other messages meanwhile: heartbeats, leases and other components' own work)", p.hidden),
 		fmt.Sprintf("    (그 사이 다른 메시지 %d개: 하트비트, 리스 갱신, 다른 컴포넌트의 작업)", p.hidden))
 	p.hidden = 0
+}
+
+// ShowViews runs the Show commands against the cluster.
+func (p *Player) ShowViews() {
+	for _, cmd := range p.Show {
+		fmt.Fprintf(p.Out, "\n$ kubectl %s\n", cmd)
+		if p.Cluster == nil {
+			return
+		}
+		if err := views.Exec(p.Cluster, cmd, p.Out); err != nil {
+			fmt.Fprintln(p.Out, err)
+		}
+	}
 }

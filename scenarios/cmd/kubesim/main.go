@@ -139,6 +139,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&traceOut, "trace-out", "", "also write the walkthrough's trace to this file")
 	fs.StringVar(&format, "format", "text", "format of --trace-out: text, jsonl or mermaid")
 	var report, reportJSON string
+	var show multiFlag
+	fs.Var(&show, "show", "a view to print when the run ends, e.g. --show \"get pods -o wide\" (repeatable; get, describe, events, logs, trace, actors)")
 	fs.StringVar(&report, "report", "", "drills: write the graded report as text to this file")
 	fs.StringVar(&reportJSON, "report-json", "", "drills: write the graded report as JSON to this file")
 	seedSet := false
@@ -160,7 +162,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if seedSet {
 				seed = &c.seed
 			}
-			return playDrill(d, c.lang, seed, report, reportJSON, stdout, stderr)
+			return playDrill(d, c.lang, seed, report, reportJSON, show, stdout, stderr)
 		}
 	}
 	lang, err := narrate.ParseLang(c.lang)
@@ -176,7 +178,7 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	p := &walkthrough.Player{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin)}
+	p := &walkthrough.Player{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin), Show: show}
 	title := w.TitleEn
 	if lang == narrate.Korean {
 		title = w.TitleKo
@@ -280,12 +282,12 @@ func loadDrill(arg string) (*drill.Drill, bool, error) {
 	return nil, false, nil
 }
 
-func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, stdout, stderr io.Writer) int {
+func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, show []string, stdout, stderr io.Writer) int {
 	if _, err := narrate.ParseLang(lang); err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout})
+	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout, Show: show})
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
@@ -336,3 +338,9 @@ func cmdExplain(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, text)
 	return 0
 }
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, "; ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

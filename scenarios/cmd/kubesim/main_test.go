@@ -143,3 +143,21 @@ func TestComponentsTableComesFromTheLiveCluster(t *testing.T) {
 	assert.Regexp(t, `^kube-apiserver\s+the only entry point.*\s+cp-1$`, lines[1])
 	assert.Contains(t, out, "etcd ")
 }
+
+func TestViewsAtThePromptAndAfterTheRun(t *testing.T) {
+	out, _, code := kubesim(t, "c\nc\nget nodes\nq\n", "run", "--step")
+	require.Equal(t, 0, code)
+	assert.Regexp(t, `NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION`, out)
+	assert.Contains(t, out, "worker-1   Ready")
+
+	out, _, code = kubesim(t, "", "run", "--show", "get pods -o wide", "--show", "describe pod web")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "$ kubectl get pods -o wide")
+	assert.Regexp(t, `web\s+1/1\s+Running`, out)
+	assert.Contains(t, out, "Successfully assigned default/web to")
+
+	out, _, code = kubesim(t, "", "run", "scheduler-down", "--show", "get pods", "--show", "bogus")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "$ kubectl get pods")
+	assert.Contains(t, out, "not a view command")
+}
