@@ -208,24 +208,12 @@ func TestAPIServerRestoreDrill(t *testing.T) {
 	lost, err := cp.admin.Create(configMap("lost"))
 	require.NoError(t, err)
 
-	for _, a := range cp.apiservers {
-		require.NoError(t, cp.k.Crash(a))
-	}
-	for _, m := range cp.etcds {
-		require.NoError(t, cp.k.Crash(m))
-	}
 	disks := make([]*etcd.Disk, len(cp.members))
 	for i, m := range cp.members {
 		disks[i] = m.Disk
 	}
-	require.NoError(t, etcd.RestoreCluster(snap, disks, etcd.RestoreOptions{Names: cp.etcds, Token: "restored",
+	require.NoError(t, etcd.RestoreControlPlane(cp.k, cp.etcds, disks, cp.apiservers, snap, etcd.RestoreOptions{Token: "restored",
 		BumpRevision: etcd.RecommendedBumpRevision, MarkCompacted: true, Now: cp.k.Now()}))
-	for _, m := range cp.etcds {
-		require.NoError(t, cp.k.Restart(m))
-	}
-	for _, a := range cp.apiservers {
-		require.NoError(t, cp.k.Restart(a))
-	}
 	require.True(t, cp.waitFor(func() bool { return cp.serving(cp.admin) }, time.Minute))
 
 	_, err = cp.admin.Get("configmaps", "default", "kept")

@@ -91,6 +91,41 @@ func RestoreCluster(snapshot []byte, disks []*Disk, opt RestoreOptions) error {
 	return nil
 }
 
+// RestoreControlPlane runs the restore procedure of RestoreCluster's doc
+// on a simulated control plane, at the kernel's current instant: it stops
+// the kube-apiservers and the etcd members (actor names), restores every
+// member's disk (opt.Names defaults to the member names), and starts the
+// members and then the apiservers again. The apiservers list afresh once
+// the new cluster has a leader. Call it from the driver, between steps.
+func RestoreControlPlane(k *sim.Kernel, members []string, disks []*Disk, apiservers []string, snapshot []byte, opt RestoreOptions) error {
+	if len(opt.Names) == 0 {
+		opt.Names = members
+	}
+	for _, a := range apiservers {
+		if k.Running(a) {
+			if err := k.Crash(a); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range members {
+		if k.Running(m) {
+			if err := k.Crash(m); err != nil {
+				return err
+			}
+		}
+	}
+	if err := RestoreCluster(snapshot, disks, opt); err != nil {
+		return err
+	}
+	for _, name := range append(append([]string(nil), members...), apiservers...) {
+		if err := k.Restart(name); err != nil {
+			return fmt.Errorf("starting %s after the restore: %w", name, err)
+		}
+	}
+	return nil
+}
+
 // EndpointStatus is one row of `etcdctl endpoint status`.
 type EndpointStatus struct {
 	Endpoint string
