@@ -28,7 +28,8 @@ func copyField(dst, src api.Object, name string) {
 
 // mergeKeys are the patchMergeKey of the lists strategic merge patch merges
 // by key rather than replacing, per field name (the subset of the real
-// schema that manifests change).
+// schema that manifests change). "ports" depends on where it is: see
+// mergeKeyFor.
 var mergeKeys = map[string]string{
 	"containers":                "name",
 	"initContainers":            "name",
@@ -36,12 +37,37 @@ var mergeKeys = map[string]string{
 	"env":                       "name",
 	"volumes":                   "name",
 	"volumeMounts":              "mountPath",
-	"ports":                     "containerPort",
 	"imagePullSecrets":          "name",
 	"conditions":                "type",
 	"ownerReferences":           "uid",
 	"hostAliases":               "ip",
 	"topologySpreadConstraints": "topologyKey",
+}
+
+// mergeKeyFor returns the merge key of the list at a field path such as
+// "spec.template.spec.containers[].ports": a container's ports merge by
+// containerPort, a Service's spec.ports by port, and other ports lists
+// (EndpointSlice, NetworkPolicy) are atomic and replaced.
+func mergeKeyFor(path string) (string, bool) {
+	name := path[strings.LastIndexByte(path, '.')+1:]
+	if name != "ports" {
+		key, ok := mergeKeys[name]
+		return key, ok
+	}
+	switch parent := strings.TrimSuffix(path, ".ports"); {
+	case path == "spec.ports":
+		return "port", true
+	case strings.HasSuffix(parent, "ontainers[]"):
+		return "containerPort", true
+	}
+	return "", false
+}
+
+func joinPath(path, field string) string {
+	if path == "" {
+		return field
+	}
+	return path + "." + field
 }
 
 // applyPatch applies a JSON merge patch (RFC 7386) or a strategic merge
@@ -83,18 +109,19 @@ func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchTy
 	return obj, nil
 }
 
-// mergePatch merges patch into doc: objects merge key by key, null deletes,
-// anything else replaces. With strategic set, lists named in mergeKeys merge
-// element by element and the $patch / $setElementOrder / $retainKeys /
+// mergePatch merges patch into doc at a field path: objects merge key by
+// key, null deletes, anything else replaces. With strategic set, lists with
+// a merge key (mergeKeyFor) merge element by element, $retainKeys clears
+// the keys it does not list, and the $patch / $setElementOrder /
 // $deleteFromPrimitiveList directives are honoured or stripped.
-func mergePatch(doc, patch any, strategic bool, field string) any {
+func mergePatch(doc, patch any, strategic bool, path string) any {
 	pm, ok := patch.(map[string]any)
 	if !ok {
 		if strategic {
 			if pl, ok := patch.([]any); ok {
 				if dl, ok := doc.([]any); ok {
-					if key, ok := mergeKeys[field]; ok {
-						return mergeList(dl, pl, key)
+					if key, ok := mergeKeyFor(path); ok {
+						return mergeList(dl, pl, key, path)
 					}
 				}
 				return stripDirectives(pl)
@@ -133,12 +160,25 @@ func mergePatch(doc, patch any, strategic bool, field string) any {
 			delete(dm, k)
 			continue
 		}
-		dm[k] = mergePatch(dm[k], v, strategic, k)
+		dm[k] = mergePatch(dm[k], v, strategic, joinPath(path, k))
+	}
+	if retain, ok := pm["$retainKeys"].([]any); ok && strategic {
+		keep := map[string]bool{}
+		for _, r := range retain {
+			if name, ok := r.(string); ok {
+				keep[name] = true
+			}
+		}
+		for k := range dm {
+			if !keep[k] {
+				delete(dm, k)
+			}
+		}
 	}
 	return dm
 }
 
-func mergeList(doc, patch []any, key string) any {
+func mergeList(doc, patch []any, key, path string) any {
 	out := append([]any(nil), doc...)
 	for _, pe := range patch {
 		pm, ok := pe.(map[string]any)
@@ -161,7 +201,7 @@ func mergeList(doc, patch []any, key string) any {
 			continue
 		}
 		if idx >= 0 {
-			out[idx] = mergePatch(out[idx], pm, true, "")
+			out[idx] = mergePatch(out[idx], pm, true, path+"[]")
 		} else {
 			out = append(out, stripDirectives(pm))
 		}

@@ -122,6 +122,17 @@ func TestRealKubectl(t *testing.T) {
 		assert.Equal(t, "pod/app configured\n", e.must("apply", "-f", p))
 		assert.Equal(t, `{"app":"demo","tier":"api"}`, e.must("get", "pod", "app", "-o", "jsonpath={.metadata.labels}"))
 	})
+	t.Run("apply merges lists by their keys", func(t *testing.T) {
+		svc := "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - {name: http, port: 80, targetPort: 8080}\n  - {name: https, port: 443, targetPort: 8443}\n"
+		assert.Equal(t, "service/web created\n", e.must("apply", "-f", e.file("svc.yaml", svc)))
+		changed := strings.Replace(svc, "8443", "9443", 1)
+		assert.Equal(t, "service/web configured\n", e.must("apply", "-f", e.file("svc2.yaml", changed)))
+		assert.Equal(t, "http:80->8080 https:443->9443 ", e.must("get", "svc", "web", "-o", `jsonpath={range .spec.ports[*]}{.name}:{.port}->{.targetPort} {end}`),
+			"a Service's ports merge by port")
+		out := e.must("get", "svc", "web")
+		assert.Regexp(t, `\nweb +ClusterIP +10\.\d+\.\d+\.\d+ +<none> +80/TCP,443/TCP +\S+\n`, out)
+		assert.Equal(t, "service \"web\" deleted\n", e.must("delete", "svc", "web"))
+	})
 	t.Run("apply --dry-run=server", func(t *testing.T) {
 		p := e.file("dry.yaml", strings.Replace(podManifest, "name: app", "name: dry", 1))
 		assert.Equal(t, "pod/dry created (server dry run)\n", e.must("apply", "--dry-run=server", "-f", p))
