@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,6 +33,11 @@ type Options struct {
 	Out io.Writer
 	// Kernel options (trace sinks).
 	KernelOptions []sim.Option
+	// Step pauses before every step and reads a command from In: Enter
+	// runs the step, c runs the rest, q stops, and view commands (get pods,
+	// describe pod web, events, logs, trace) are answered.
+	Step bool
+	In   *bufio.Reader
 	// Show lists view commands (package views: "get pods -o wide") printed
 	// to Out when the drill ends.
 	Show []string
@@ -139,6 +145,11 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		r.say("%s", d)
 	}
 	for i := range dr.Steps {
+		if r.opts.Step && !r.prompt(i) {
+			r.res.Passed = false
+			r.say("\n%s", pick(opts.Lang, "stopped before the end: not graded as passed", "끝나기 전에 멈춤: 통과로 채점하지 않습니다"))
+			return r.res, nil
+		}
 		r.step(i, &dr.Steps[i])
 	}
 	if len(dr.Expect) > 0 {
@@ -164,6 +175,39 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		r.say("\n%s", pick(opts.Lang, "FAILED", "실패"))
 	}
 	return r.res, nil
+}
+
+// prompt waits for the trainee before step i; false means quit.
+func (r *runner) prompt(i int) bool {
+	for {
+		if r.opts.Out != nil {
+			fmt.Fprintf(r.opts.Out, "\n  %s ", pick(r.opts.Lang,
+				fmt.Sprintf("[step %d of %d — Enter: run it, c: run the rest, q: quit, help: views]", i+1, len(r.dr.Steps)),
+				fmt.Sprintf("[%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, q: 종료, help: 조회 명령]", i+1, len(r.dr.Steps))))
+		}
+		if r.opts.In == nil {
+			return true
+		}
+		line, err := r.opts.In.ReadString('\n')
+		if err != nil && line == "" {
+			return false
+		}
+		switch cmd := strings.TrimSpace(line); cmd {
+		case "":
+			return true
+		case "c":
+			r.opts.Step = false
+			return true
+		case "q":
+			return false
+		case "help", "?":
+			r.say("%s", views.Help)
+		default:
+			if err := views.Exec(r.c, cmd, r.opts.Out); err != nil {
+				r.say("  %v", err)
+			}
+		}
+	}
 }
 
 func pick(lang, en, ko string) string {

@@ -162,7 +162,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if seedSet {
 				seed = &c.seed
 			}
-			return playDrill(d, c.lang, seed, report, reportJSON, show, stdout, stderr)
+			var in *bufio.Reader
+			if step {
+				in = bufio.NewReader(stdin)
+			}
+			return playDrill(d, c.lang, seed, report, reportJSON, show, in, stdout, stderr)
 		}
 	}
 	lang, err := narrate.ParseLang(c.lang)
@@ -282,12 +286,12 @@ func loadDrill(arg string) (*drill.Drill, bool, error) {
 	return nil, false, nil
 }
 
-func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, show []string, stdout, stderr io.Writer) int {
+func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, show []string, in *bufio.Reader, stdout, stderr io.Writer) int {
 	if _, err := narrate.ParseLang(lang); err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout, Show: show})
+	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout, Show: show, Step: in != nil, In: in})
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1

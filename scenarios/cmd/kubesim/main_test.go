@@ -161,3 +161,16 @@ func TestViewsAtThePromptAndAfterTheRun(t *testing.T) {
 	assert.Contains(t, out, "$ kubectl get pods")
 	assert.Contains(t, out, "not a view command")
 }
+
+func TestDrillStepMode(t *testing.T) {
+	// Run steps 1 and 2, look at the pods, then run the rest.
+	out, _, code := kubesim(t, "\n\nget pods\nc\n", "run", "scheduler-down", "--step")
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, out, "[step 1 of 3")
+	assert.Regexp(t, `web\s+0/1\s+Pending`, out, "the trainee looked at the pods before the scheduler came back")
+	assert.Contains(t, out, "PASSED")
+
+	out, _, code = kubesim(t, "q\n", "run", "scheduler-down", "--step")
+	assert.Equal(t, 1, code, "a drill stopped early is not a pass")
+	assert.Contains(t, out, "stopped before the end")
+}
