@@ -18,14 +18,11 @@ func lease(t *testing.T, e *env) *api.Lease {
 	return o.(*api.Lease)
 }
 
-// haCluster runs a kube-controller-manager on each of three control-plane
-// nodes: the cluster's own on cp-1 and two more.
+// haCluster boots three control-plane nodes; sim/cluster runs a
+// kube-controller-manager on each.
 func haCluster(t *testing.T, seed uint64) *env {
 	e := boot(t, cluster.Config{Seed: seed, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}})
-	for _, n := range []string{"cp-2", "cp-3"} {
-		e.spawnManager("kube-controller-manager-"+n, n, controllers.Config{Token: cluster.ControllerToken, APIServers: e.APIServers,
-			Controllers: []func() controllers.Controller{controllers.NewServiceAccounts}, Identity: n + "_fixed"})
-	}
+	require.Equal(t, []string{"kube-controller-manager-cp-1", "kube-controller-manager-cp-2", "kube-controller-manager-cp-3"}, e.ControllerManagers)
 	e.run(30 * time.Second)
 	return e
 }
@@ -48,20 +45,25 @@ func TestLeaderElectionFailover(t *testing.T) {
 	l := lease(t, e)
 	require.NotNil(t, l.Spec.HolderIdentity)
 	holder := *l.Spec.HolderIdentity
-	assert.Regexp(t, `^cp-1_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, holder, "the first manager up took the lease")
+	assert.Regexp(t, `^cp-[123]_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`, holder, "<hostname>_<uuid>")
+	leader := holder[:4]
+	var standbys []string
+	for _, n := range []string{"cp-1", "cp-2", "cp-3"} {
+		assert.True(t, e.logsContain("kube-controller-manager-"+n, "attempting to acquire leader lease kube-system/kube-controller-manager..."))
+		if n != leader {
+			standbys = append(standbys, n)
+		}
+	}
 	assert.Equal(t, int32(15), *l.Spec.LeaseDurationSeconds)
 	assert.Equal(t, int32(0), *l.Spec.LeaseTransitions)
-	assert.Equal(t, []string{"cp-1"}, winners(e, "cp-1", "cp-2", "cp-3"))
-	for _, n := range []string{"cp-2", "cp-3"} {
-		assert.True(t, e.logsContain("kube-controller-manager-"+n, "attempting to acquire leader lease kube-system/kube-controller-manager..."))
-	}
+	assert.Equal(t, []string{leader}, winners(e, "cp-1", "cp-2", "cp-3"), "exactly one manager leads")
 	assert.Contains(t, e.events("kube-system"), "kube-controller-manager LeaderElection: "+holder+" became leader")
 	renewed := l.Spec.RenewTime.Time
 	e.run(5 * time.Second)
 	assert.True(t, lease(t, e).Spec.RenewTime.After(renewed), "the leader renews every retry period")
 
 	crashedAt := e.K.Now()
-	require.NoError(t, e.K.Crash("kube-controller-manager-cp-1"))
+	require.NoError(t, e.K.Crash("kube-controller-manager-"+leader))
 	var newHolder string
 	e.waitFor("a new leader", func() bool {
 		newHolder = *lease(t, e).Spec.HolderIdentity
@@ -73,7 +75,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 	l = lease(t, e)
 	assert.Equal(t, int32(1), *l.Spec.LeaseTransitions)
 	assert.True(t, l.Spec.AcquireTime.Equal(*l.Spec.RenewTime))
-	assert.Len(t, winners(e, "cp-2", "cp-3"), 1, "exactly one standby took over")
+	assert.Len(t, winners(e, standbys...), 1, "exactly one standby took over")
 
 	// The new leader's controllers work.
 	e.create(&api.Namespace{ObjectMeta: api.ObjectMeta{Name: "after-failover"}})
@@ -82,7 +84,7 @@ func TestLeaderElectionFailover(t *testing.T) {
 		return err == nil
 	}, 10*time.Second)
 	e.run(time.Minute)
-	assert.Len(t, winners(e, "cp-2", "cp-3"), 1, "the new leader keeps the lease")
+	assert.Len(t, winners(e, standbys...), 1, "the new leader keeps the lease")
 }
 
 // A leader cut off from every apiserver gives up at the renew deadline
@@ -90,23 +92,30 @@ func TestLeaderElectionFailover(t *testing.T) {
 // renewal): there is no moment with two active managers.
 func TestLeaderElectionPartitionedLeaderStepsDown(t *testing.T) {
 	e := haCluster(t, 4)
+	leader := (*lease(t, e).Spec.HolderIdentity)[:4]
+	var standbys []string
+	for _, n := range []string{"cp-1", "cp-2", "cp-3"} {
+		if n != leader {
+			standbys = append(standbys, n)
+		}
+	}
 	for _, a := range e.APIServers {
-		e.K.CutLink("kube-controller-manager-cp-1", a)
+		e.K.CutLink("kube-controller-manager-"+leader, a)
 	}
 	cutAt := e.K.Now()
 	e.waitFor("the leader to step down", func() bool {
-		return e.logsContain("kube-controller-manager-cp-1", "leaderelection lost")
+		return e.logsContain("kube-controller-manager-"+leader, "leaderelection lost")
 	}, time.Minute)
 	steppedDown := e.K.Now() - cutAt
-	assert.True(t, e.logsContain("kube-controller-manager-cp-1", "failed to renew lease kube-system/kube-controller-manager"))
-	assert.Empty(t, winners(e, "cp-2", "cp-3"), "nobody took over before the old leader stopped")
-	e.waitFor("a new leader", func() bool { return len(winners(e, "cp-2", "cp-3")) == 1 }, time.Minute)
+	assert.True(t, e.logsContain("kube-controller-manager-"+leader, "failed to renew lease kube-system/kube-controller-manager"))
+	assert.Empty(t, winners(e, standbys...), "nobody took over before the old leader stopped")
+	e.waitFor("a new leader", func() bool { return len(winners(e, standbys...)) == 1 }, time.Minute)
 	assert.Less(t, steppedDown, 15*time.Second)
 
 	// Healed, the old leader stays a candidate.
 	for _, a := range e.APIServers {
-		e.K.HealLink("kube-controller-manager-cp-1", a)
+		e.K.HealLink("kube-controller-manager-"+leader, a)
 	}
 	e.run(time.Minute)
-	assert.NotContains(t, *lease(t, e).Spec.HolderIdentity, "cp-1_")
+	assert.NotContains(t, *lease(t, e).Spec.HolderIdentity, leader+"_")
 }

@@ -39,6 +39,10 @@ func boot(t *testing.T, cfg cluster.Config, ctrls ...func() controllers.Controll
 	require.NoError(t, err)
 	t.Cleanup(c.Stop)
 	e := &env{t: t, Cluster: c}
+	// Tests play the scheduler (Bind) and the kubelet themselves.
+	for _, name := range c.Schedulers {
+		require.NoError(t, c.K.Crash(name))
+	}
 	if len(ctrls) > 0 {
 		// Replace the cluster's manager with one running the controllers
 		// under test (the lease moves to it once the old one is gone).

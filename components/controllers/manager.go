@@ -59,6 +59,8 @@ func Defaults() []func() Controller {
 		NewServiceAccounts,
 		NewReplicaSets,
 		NewDeployments,
+		NewNodeLifecycle,
+		NewTaintEviction,
 	}
 }
 
