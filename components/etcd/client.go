@@ -69,8 +69,8 @@ type endpoints struct {
 const endpointBackoff = 10 * time.Second
 
 // NewClient returns a client for the given member names.
-func NewClient(c sim.Caller, endpoints_ ...string) *Client {
-	return &Client{c: c, ep: &endpoints{list: endpoints_, down: map[string]time.Duration{}}, Timeout: DefaultTimeout}
+func NewClient(c sim.Caller, members ...string) *Client {
+	return &Client{c: c, ep: &endpoints{list: members, down: map[string]time.Duration{}}, Timeout: DefaultTimeout}
 }
 
 // order lists the endpoint indexes to try: from the current one on, the

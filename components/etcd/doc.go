@@ -88,7 +88,15 @@
 // fail at once with `etcdserver: no leader`; an open watch of that kind is
 // cancelled with that error after three election timeouts without a
 // leader. Nothing committed is lost, and when members return the cluster
-// elects a leader and carries on by itself. `etcdctl endpoint status` is
+// elects a leader and carries on by itself.
+//
+// A watcher that must outlive its member (kube-apiserver's watch cache)
+// learns which member serves its watch from Client.Watch, notices the
+// member is gone from a cancelled response (`etcdserver: no leader`) or a
+// failed Client.WatchProgress (the member restarted or cannot be reached;
+// a refused call when its process is down), and watches again from the
+// revision after the last one it saw on whichever member answers; if that
+// revision was compacted, it relists. `etcdctl endpoint status` is
 // Statuses and FormatStatusTable; `etcdctl snapshot save` is SaveSnapshot
 // and `etcdutl snapshot restore` is RestoreCluster, whose doc gives the
 // operator's restore procedure.
