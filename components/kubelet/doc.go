@@ -109,8 +109,11 @@
 // *LogsResponse) serve what a container printed, and --previous, with
 // kubectl's error texts, for kubectl logs.
 //
-// Simplifications: readiness probes are not run (a not-ready container
-// raises no Unhealthy events); exits are seen at once (no 1 s PLEG relist) and a
+// Probes follow the behaviour: a readiness probe fails (event Unhealthy,
+// "Readiness probe failed: ...") at each period until readyAfter, or
+// forever with neverReady; a liveness probe fails from unhealthyAfter on.
+//
+// Simplifications: exits are seen at once (no 1 s PLEG relist) and a
 // container leaves its back-off exactly when it expires (the real kubelet
 // restarts it at its next pod sync); readiness comes from the behaviour or
 // the readiness probe's initialDelaySeconds, and started is true at once

@@ -31,6 +31,7 @@ const (
 	kindReady        = "container-ready"
 	kindKillDeadline = "grace-period-over"
 	kindLiveness     = "liveness-probe"
+	kindReadiness    = "readiness-probe"
 )
 
 // Kubelet is one node's kubelet. Run is its actor body. What the
@@ -273,7 +274,7 @@ func (st *state) handle(m *sim.Message) {
 			return
 		}
 		st.c.Reply(m, m.Kind, res)
-	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline, kindLiveness:
+	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline, kindLiveness, kindReadiness:
 		st.handlePodTimer(m)
 	default:
 		if st.informer != nil && st.informer.Dispatch(m) {

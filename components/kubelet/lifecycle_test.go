@@ -143,6 +143,7 @@ func TestReadiness(t *testing.T) {
 		{name: "never-ready", behavior: `never-ready: {neverReady: true}`, wantAt: -1},
 		{name: "slow", behavior: `main: {readyAfter: 5s}`, wantAt: 5 * time.Second},
 		{name: "probe", probe: &api.Probe{InitialDelaySeconds: 3}, wantAt: 3 * time.Second},
+		{name: "failing-probe", behavior: `main: {readyAfter: 25s}`, probe: &api.Probe{ProbeHandler: api.ProbeHandler{HTTPGet: &api.HTTPGetAction{Path: "/ready", Port: api.FromInt32(80)}}, PeriodSeconds: 10}, wantAt: 25 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,6 +167,19 @@ func TestReadiness(t *testing.T) {
 			got = e.waitPod(tt.name, time.Minute, ready)
 			readyAt := condition(got, api.PodReady).LastTransitionTime.Time
 			assert.InDelta(t, tt.wantAt.Seconds(), readyAt.Sub(startedAt).Seconds(), 1, "ready after the delay (second precision)")
+			if tt.name == "failing-probe" {
+				// Probes at 0, 10 and 20 s fail; one event counts them.
+				items, _, err := e.c.Admin.List("events", "default", client.ListOptions{})
+				require.NoError(t, err)
+				var count int32
+				for _, o := range items {
+					if ev := o.(*api.Event); ev.InvolvedObject.Name == tt.name && ev.Reason == "Unhealthy" {
+						assert.Equal(t, "Readiness probe failed: HTTP probe failed with statuscode: 503", ev.Message)
+						count = ev.Count
+					}
+				}
+				assert.Equal(t, int32(3), count)
+			}
 		})
 	}
 }

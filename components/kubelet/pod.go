@@ -778,6 +778,18 @@ func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podT
 			return
 		}
 		st.livenessFailed(pw, c)
+	case kindReadiness:
+		if c.cur == nil || c.cur.finished || c.ready || pw.terminating {
+			return
+		}
+		_, period := probeTiming(c.spec.ReadinessProbe)
+		if c.cur.readyDue != 0 && st.c.Now() >= c.cur.readyDue {
+			return // this probe is the one that succeeds
+		}
+		st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Readiness probe failed: "+probeFailure(c.spec.ReadinessProbe, pw.podIP, 503))
+		if c.beh.NeverReady || c.cur.readyDue-st.c.Now() > period {
+			st.timer(pw, period, kindReadiness, podTimer{ctr: c.spec.Name, gen: c.gen})
+		}
 	}
 }
 
@@ -864,6 +876,14 @@ func (st *state) started(pw *podWorker, c *container) {
 		} else {
 			c.cur.readyDue = st.c.Now() + delay
 			st.timer(pw, delay, kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
+		}
+	}
+	if p := c.spec.ReadinessProbe; p != nil && !c.ready && (!c.init || c.sidecar) {
+		// Readiness probes before the container is ready fail, each with
+		// an Unhealthy event.
+		initial, _ := probeTiming(p)
+		if c.beh.NeverReady || c.cur.readyDue-st.c.Now() > initial {
+			st.timer(pw, initial, kindReadiness, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
 	}
 	if p := c.spec.LivenessProbe; p != nil && c.beh.Unhealthy {
