@@ -208,6 +208,11 @@ func TestRealKubectl(t *testing.T) {
 		}
 		t.Fatal("kubectl get pods -w never showed the Deployment's pod")
 	})
+	t.Run("scale", func(t *testing.T) {
+		assert.Equal(t, "deployment.apps/web scaled\n", e.must("scale", "deploy", "web", "--replicas=2"))
+		e.eventually(" 2/2 ", "get", "deploy")
+		assert.Equal(t, "deployment.apps \"web\" deleted\n", e.must("delete", "deploy", "web"))
+	})
 	t.Run("delete", func(t *testing.T) {
 		assert.Equal(t, "pod \"other\" deleted\n", e.must("delete", "pod", "other"))
 		_, errOut, _ := e.run("", "get", "pod", "other")

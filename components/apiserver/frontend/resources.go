@@ -163,6 +163,12 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 	if code == 0 {
 		code = http.StatusOK
 	}
+	if t.sub == "scale" {
+		if s, ok := scaleOf(res.Object); ok {
+			h.writeEncoded(w, code, s)
+			return
+		}
+	}
 	if wantsTable(r) && t.info != nil && t.sub == "" {
 		writeJSON(w, code, h.table(r, t.info, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
 		return

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/scenarios/serve"
@@ -35,13 +36,14 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c common
 	var listen, kubeconfig, drillFile, show string
 	var speed float64
-	var paused bool
+	var paused, fixedEpoch bool
 	fs := newFlags("serve", "serve [flags]", stderr, &c)
 	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one); only the loopback interface unless you say otherwise")
 	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl")
 	fs.StringVar(&drillFile, "drill", "", "boot the cluster of this drill (a built-in name or a drill .yaml file) instead of the default one")
 	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
 	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped; move it from the prompt (advance 30s, step)")
+	fs.BoolVar(&fixedEpoch, "fixed-epoch", false, "start the cluster's clock at kubesim's fixed epoch instead of now: reproducible timestamps, but kubectl's own ages (describe, events) are then off")
 	fs.StringVar(&show, "show", "kubectl", "trace records to print as they happen: kubectl (requests from kubectl and their answers), all, or none")
 	if code, ok := parse(fs, args); !ok {
 		return code
@@ -66,6 +68,13 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	out := &lockedWriter{w: stdout}
 	cfg := cluster.Config{Seed: c.seed}
+	if !fixedEpoch {
+		// kubectl computes some ages itself (describe's events, describe
+		// node) from its own clock: start the cluster's clock a little
+		// before now, so that paced at speed 1 they read right once it has
+		// booted.
+		cfg.Options = append(cfg.Options, sim.WithEpoch(time.Now().Add(-5*time.Second).Truncate(time.Second)))
+	}
 	if drillFile != "" {
 		d, _, err := loadDrill(drillFile)
 		if err == nil && d == nil {
