@@ -185,3 +185,22 @@ func TestLivenessProbeRestarts(t *testing.T) {
 	assert.Contains(t, evs, "Warning Unhealthy [spec.containers{main}] Liveness probe failed: HTTP probe failed with statuscode: 500")
 	assert.Contains(t, evs, "Normal Killing [spec.containers{main}] Container main failed liveness probe, will be restarted")
 }
+
+func TestImageUpdateRestartsContainer(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	e.create(pod("web", "worker-1", "nginx:1.27", withRestartPolicy(api.RestartPolicyNever)))
+	before := e.waitPod("web", time.Minute, ready)
+	p := api.DeepCopy(before)
+	p.Spec.Containers[0].Image = "nginx:1.28"
+	_, err := e.c.Admin.Update(p)
+	require.NoError(t, err)
+	after := e.waitPod("web", time.Minute, func(p *api.Pod) bool {
+		return ready(p) && p.Status.ContainerStatuses[0].Image == "docker.io/library/nginx:1.28"
+	})
+	cs := after.Status.ContainerStatuses[0]
+	assert.Equal(t, int32(1), cs.RestartCount, "restarted even with restartPolicy Never")
+	assert.NotEqual(t, before.Status.ContainerStatuses[0].ContainerID, cs.ContainerID)
+	evs := e.events("default", "web")
+	assert.Contains(t, evs, "Normal Killing [spec.containers{main}] Container main definition changed, will be restarted")
+	assert.Contains(t, evs, `Normal Pulling [spec.containers{main}] Pulling image "nginx:1.28"`)
+}

@@ -99,10 +99,13 @@ type container struct {
 	retryAt time.Duration // a retry of a failed start is set for then
 	// probeFailures counts consecutive failed liveness probes.
 	probeFailures int
-	gen           int    // bumped on every start and stop: stale timers are ignored
-	op            string // "pull", "create", "start" while the runtime works on it
-	nextID        string // the id of the container being created
-	bo            backOff
+	// changed: killed because its definition (image) changed; it starts
+	// again whatever the restart policy.
+	changed bool
+	gen     int    // bumped on every start and stop: stale timers are ignored
+	op      string // "pull", "create", "start" while the runtime works on it
+	nextID  string // the id of the container being created
+	bo      backOff
 }
 
 func (pw *podWorker) container(name string) *container {
@@ -261,12 +264,53 @@ func (st *state) podUpdated(pod *api.Pod) {
 		}
 	}
 	pw.api = pod
+	if pw.pod != pod {
+		st.specChanged(pw, pod)
+	}
 	pw.pod = pod
 	if pod.DeletionTimestamp != nil && !pw.deleted {
 		pw.terminating, pw.deleted = true, true
 		pw.killStarted = false // a deletion during a deadline kill restarts it with the deletion's grace
 	}
 	st.sync(pw)
+}
+
+// specChanged applies what may change in a running pod's spec: container
+// images. A running container whose image changed is killed and started
+// again with the new one, whatever the restart policy, as the kubelet does
+// when a container's definition (its hash) changes.
+func (st *state) specChanged(pw *podWorker, pod *api.Pod) {
+	for i := range pod.Spec.Containers {
+		if i >= len(pw.ctrs) {
+			break
+		}
+		c, spec := pw.ctrs[i], pod.Spec.Containers[i]
+		if spec.Image == c.spec.Image {
+			continue
+		}
+		c.spec.Image = spec.Image
+		c.pullBo = backOff{}
+		switch c.waitReason {
+		case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull":
+			c.waitReason, c.waitMsg = "", ""
+		}
+		if c.cur == nil || c.cur.finished || pw.terminating {
+			continue
+		}
+		st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", fmt.Sprintf("Container %s definition changed, will be restarted", c.spec.Name))
+		grace := time.Duration(api.DefaultTerminationGrace) * time.Second
+		if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+			grace = max(time.Duration(*g)*time.Second, minimumGracePeriod)
+		}
+		c.gen++
+		c.op = ""
+		c.changed = true
+		if c.beh.StopDelay < grace {
+			st.timer(pw, c.beh.StopDelay, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 0, what: "SIGTERM"})
+		} else {
+			st.timer(pw, grace, kindExited, podTimer{ctr: c.spec.Name, gen: c.gen, code: 137, what: "SIGKILL"})
+		}
+	}
 }
 
 // podDeleted handles a DELETED pod from the watch: the pod is gone from the
@@ -613,6 +657,12 @@ func (st *state) syncContainers(pw *podWorker) {
 				return
 			}
 		case !c.cur.finished:
+		case c.changed:
+			c.changed = false
+			st.startContainer(pw, c)
+			if c.op != "" {
+				return
+			}
 		case !shouldRestart(pw.pod.Spec.RestartPolicy, c.cur.exitCode):
 		default:
 			if st.restartWithBackOff(pw, c) {

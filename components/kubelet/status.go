@@ -58,6 +58,9 @@ func (st *state) status(pw *podWorker) api.PodStatus {
 	s.Phase = pw.terminal
 	if s.Phase == "" {
 		s.Phase = podPhase(pw.pod.Spec.RestartPolicy, pw.sidecars(), s.InitContainerStatuses, s.ContainerStatuses)
+		if (s.Phase == api.PodSucceeded || s.Phase == api.PodFailed) && pw.busy() {
+			s.Phase = api.PodRunning // a container is being started again (its image changed)
+		}
 	}
 	s.Conditions = st.conditions(pw, &s)
 	return s
