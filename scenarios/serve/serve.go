@@ -58,6 +58,9 @@ type Config struct {
 	Token string
 	// RequestTimeout bounds one request in virtual time (default 60 s).
 	RequestTimeout time.Duration
+	// DNSListen, if set, is the address of the DNS front end (UDP and
+	// TCP), which answers through the simulated CoreDNS.
+	DNSListen string
 }
 
 // Server is a cluster served over HTTP.
@@ -81,6 +84,7 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	httpSrv  *http.Server
+	dns      *dnsServers
 }
 
 // watchKey names a watch: watch IDs are per apiserver.
@@ -140,6 +144,12 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.DNSListen != "" {
+		if err := s.listenDNS(s.cfg.DNSListen); err != nil {
+			l.Close()
+			return err
+		}
+	}
 	s.mu.Lock()
 	s.listener = l
 	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
@@ -177,6 +187,9 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(l) }()
+	if s.dns != nil {
+		s.dns.start()
+	}
 
 	err := s.drive(ctx)
 
@@ -188,6 +201,9 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	if e := srv.Shutdown(shutdownCtx); e != nil {
 		srv.Close()
+	}
+	if s.dns != nil {
+		s.dns.stop(shutdownCtx)
 	}
 	if e := <-serveErr; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e

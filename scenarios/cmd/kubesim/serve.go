@@ -34,11 +34,12 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // talk to.
 func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c common
-	var listen, kubeconfig, drillFile, show string
+	var listen, dnsListen, kubeconfig, drillFile, show string
 	var speed float64
 	var paused, fixedEpoch bool
 	fs := newFlags("serve", "serve [flags]", stderr, &c)
 	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one); only the loopback interface unless you say otherwise")
+	fs.StringVar(&dnsListen, "dns-listen", "", "also answer DNS (UDP and TCP) on this address through the simulated CoreDNS, e.g. 127.0.0.1:5353")
 	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl")
 	fs.StringVar(&drillFile, "drill", "", "boot the cluster of this drill (a built-in name or a drill .yaml file) instead of the default one")
 	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
@@ -107,7 +108,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	srv, err := serve.New(serve.Config{Cluster: cl, Listen: listen, Speed: speed, Paused: paused})
+	srv, err := serve.New(serve.Config{Cluster: cl, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused})
 	if err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
@@ -128,6 +129,14 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	printing = true
 	fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
+	if a := srv.DNSAddr(); a != "" {
+		host, port, _ := strings.Cut(a, ":")
+		if c.lang == "ko" {
+			fmt.Fprintf(out, "DNS: dig @%s -p %s kubernetes.default.svc.cluster.local (시뮬레이션된 CoreDNS 가 답합니다)\n", host, port)
+		} else {
+			fmt.Fprintf(out, "DNS: dig @%s -p %s kubernetes.default.svc.cluster.local (answered by the simulated CoreDNS)\n", host, port)
+		}
+	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
 	promptErr := srv.Prompt(ctx, stdin, out, c.lang)
