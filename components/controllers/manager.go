@@ -59,6 +59,7 @@ func Defaults() []func() Controller {
 		NewServiceAccounts,
 		NewReplicaSets,
 		NewDeployments,
+		NewNamespaces,
 		NewGarbageCollector,
 		NewNodeLifecycle,
 		NewTaintEviction,
