@@ -20,7 +20,21 @@ var (
 	ErrLeaderChanged = errors.New("etcdserver: leader changed")
 	// ErrNotLeader: a request only the leader serves reached a follower.
 	ErrNotLeader = errors.New("etcdserver: not leader")
+	// ErrTimeoutDueToLeaderFail: a write timed out, and it had started
+	// within two election timeouts before a new leader was elected: it
+	// was most likely forwarded to the leader that failed.
+	// errors.Is(err, ErrRequestTimeout) holds for it.
+	ErrTimeoutDueToLeaderFail error = &timeoutError{"etcdserver: request timed out, possibly due to previous leader failure"}
 )
+
+// timeoutError is a variant of ErrRequestTimeout with etcd's more precise
+// text.
+type timeoutError struct{ msg string }
+
+func (e *timeoutError) Error() string { return e.msg }
+
+// Is makes the variant match ErrRequestTimeout.
+func (e *timeoutError) Is(target error) bool { return target == ErrRequestTimeout }
 
 // DefaultTimeout bounds one call to one member at the transport: a little
 // longer than the members' own request timeout, so that a member that is

@@ -107,7 +107,7 @@
 // add/remove, no learners). Raft entries carry a compact binary encoding
 // of the requests rather than protobuf. Read-only txns go through the log.
 // Member and cluster IDs are derived from the member names and the
-// cluster token (etcd hashes the peer URLs and the token). Timeouts that
-// etcd reports as "request timed out, possibly due to previous leader
-// failure" are reported as `etcdserver: request timed out`.
+// cluster token (etcd hashes the peer URLs and the token). Of etcd's
+// timeout variants, "possibly due to previous leader failure" is reported;
+// "possibly due to connection lost" is reported as the plain timeout.
 package etcd

@@ -21,9 +21,11 @@ func TestErrorTexts(t *testing.T) {
 		{"no leader", ErrNoLeader, "etcdserver: no leader"},
 		{"leader changed", ErrLeaderChanged, "etcdserver: leader changed"},
 		{"not leader", ErrNotLeader, "etcdserver: not leader"},
+		{"timeout after a leader failure", ErrTimeoutDueToLeaderFail, "etcdserver: request timed out, possibly due to previous leader failure"},
 	} {
 		t.Run(tt.name, func(t *testing.T) { assert.EqualError(t, tt.err, tt.want) })
 	}
+	assert.True(t, errors.Is(ErrTimeoutDueToLeaderFail, ErrRequestTimeout), "the variant is a request timeout")
 	assert.Equal(t, 7*time.Second, DefaultRequestTimeout, "5 s + 2 × the 1 s election timeout, as etcd's ReqTimeout")
 }
 
@@ -322,4 +324,23 @@ func TestGracefulStopTransfersLeadership(t *testing.T) {
 	require.NoError(t, tc.k.Restart(tc.names[l]))
 	require.True(t, tc.k.RunUntil(tc.converged, 5*time.Second))
 	assert.Equal(t, "2", tc.value(l, "/a"))
+}
+
+// A write that a follower forwarded to a leader that had just crashed is
+// lost with it; it times out, and etcd says why.
+func TestWriteLostWithTheLeaderTimesOut(t *testing.T) {
+	tc := newTestCluster(t, 3, 9)
+	l, _ := tc.waitLeader(5 * time.Second)
+	f := (l + 1) % 3
+	cl := NewClient(tc.ext, tc.names[f])
+	_, err := cl.Txn(put("/a", "1"))
+	require.NoError(t, err)
+	require.NoError(t, tc.k.Crash(tc.names[l]))
+	start := tc.k.Now()
+	_, err = cl.Txn(put("/a", "2"))
+	assert.Equal(t, ErrTimeoutDueToLeaderFail, err)
+	assert.True(t, errors.Is(err, ErrRequestTimeout))
+	assert.InDelta(t, float64(7*time.Second), float64(tc.k.Now()-start), float64(10*time.Millisecond))
+	_, err = cl.Txn(put("/a", "3"))
+	require.NoError(t, err, "the new leader takes writes")
 }

@@ -67,7 +67,13 @@ func (s *server) timeout(p *pending) {
 		return
 	}
 	s.c.Log().Warn("request timed out", zap.String("request", p.msg.Kind), zap.Duration("took", s.c.Now()-p.start))
-	s.fail(p, ErrRequestTimeout)
+	err := ErrRequestTimeout
+	// etcd's parseProposeCtxErr: a write that started shortly before a new
+	// leader took over was most likely lost with the old one.
+	if p.req != nil && s.leaderElectedAt > 0 && p.start > s.leaderElectedAt-2*s.cfg.ElectionTimeout && p.start < s.leaderElectedAt {
+		err = ErrTimeoutDueToLeaderFail
+	}
+	s.fail(p, err)
 }
 
 func (s *server) fail(p *pending, err error) {

@@ -136,6 +136,8 @@ func (s *server) roleChange() {
 	if s.lead != wasLead {
 		if s.lead == raft.None {
 			s.leaderlessSince = c.Now()
+		} else {
+			s.leaderElectedAt = c.Now()
 		}
 		if s.voters > 1 {
 			if s.lead == raft.None {

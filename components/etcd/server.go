@@ -194,6 +194,7 @@ type server struct {
 	electionElapsed   int
 	randomizedTimeout int
 	leaderlessSince   time.Duration
+	leaderElectedAt   time.Duration // when the member last saw a new leader
 	snapIndex         uint64
 
 	seq       uint64
