@@ -3,12 +3,14 @@ package serve
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -23,7 +25,9 @@ var messages = map[string]map[string]string{
   speed <factor>       virtual seconds per wall-clock second (speed 10)
   time                 show the virtual time
   trace [n]            print the last n trace records (default 20)
-  quit                 stop the cluster and exit`,
+  quit                 stop the cluster and exit
+Views of the cluster (they read through kube-apiserver, even while paused):
+` + views.Help,
 		"time":     "virtual time %s (%s), %s",
 		"paused":   "paused",
 		"running":  "running at %gx",
@@ -42,7 +46,9 @@ var messages = map[string]map[string]string{
   speed <배율>         실제 1초당 가상 시간 초 (speed 10)
   time                 현재 가상 시간을 보여 줍니다
   trace [n]            마지막 n개의 트레이스 기록 (기본 20)
-  quit                 클러스터를 멈추고 종료합니다`,
+  quit                 클러스터를 멈추고 종료합니다
+클러스터 보기 (일시 정지 중에도 kube-apiserver 를 거쳐 읽습니다):
+` + views.Help,
 		"time":     "가상 시간 %s (%s), %s",
 		"paused":   "일시 정지됨",
 		"running":  "%g배 속도로 진행 중",
@@ -163,7 +169,16 @@ func (s *Server) command(ctx context.Context, f []string, out io.Writer, lang st
 			sim.WriteText(out, recs)
 		}
 	default:
-		fmt.Fprintf(out, msg(lang, "unknown")+"\n", f[0])
+		var err error
+		if e := s.Do(ctx, func(c *cluster.Cluster) { err = views.Exec(c, strings.Join(f, " "), out) }); e != nil {
+			return false
+		}
+		switch {
+		case errors.Is(err, views.ErrUnknown):
+			fmt.Fprintf(out, msg(lang, "unknown")+"\n", f[0])
+		case err != nil:
+			fmt.Fprintln(out, err)
+		}
 	}
 	return false
 }

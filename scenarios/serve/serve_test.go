@@ -140,7 +140,7 @@ func TestPrompt(t *testing.T) {
 	defer stop()
 	var out bytes.Buffer
 	before := srv.Now()
-	in := strings.NewReader("time\nadvance 30s\nstep 2\nspeed 5\nbogus\nadvance soon\nhelp\ntrace 1\nquit\ntime\n")
+	in := strings.NewReader("time\nadvance 30s\nstep 2\nspeed 5\nbogus\nadvance soon\nhelp\ntrace 1\nget nodes\nquit\ntime\n")
 	require.NoError(t, srv.Prompt(context.Background(), in, &out, "en"))
 	text := out.String()
 	assert.Contains(t, text, ", paused\n")
@@ -148,6 +148,7 @@ func TestPrompt(t *testing.T) {
 	assert.Contains(t, text, `unknown command "bogus"; type help`)
 	assert.Contains(t, text, `cannot read "soon" as a duration`)
 	assert.Contains(t, text, "advance <duration>")
+	assert.Regexp(t, `\nNAME +STATUS +ROLES +AGE +VERSION\ncp-1 +Ready +control-plane `, text, "views answer at the prompt")
 	assert.True(t, strings.HasSuffix(text, "stopping the cluster\n"), text)
 	assert.Equal(t, 5.0, srv.Speed())
 	assert.GreaterOrEqual(t, srv.Now().Sub(before), 30*time.Second)
