@@ -301,18 +301,6 @@ func (st *state) startInformer() {
 	st.prune()
 }
 
-// uuid draws an RFC 4122 version 4 UUID from the actor's stream.
-func uuid(c *sim.Ctx) string {
-	var u [16]byte
-	r := c.Rand()
-	for i := range u {
-		u[i] = byte(r.UintN(256))
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
-
 // hexID draws n random bytes as lower-case hex (container and sandbox ids
 // are 64 hex digits).
 func hexID(c *sim.Ctx, n int) string {

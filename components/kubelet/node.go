@@ -27,8 +27,8 @@ const (
 	labelBetaOS            = "beta.kubernetes.io/os"
 )
 
-// registerBackoff bounds the retry interval of registration, as the kubelet
-// does (100 ms doubling to 7 s).
+// registerBackoffMax bounds the retry interval of registration, as the
+// kubelet does (100 ms doubling to 7 s).
 const registerBackoffMax = 7 * time.Second
 
 func (st *state) register() {
