@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,10 @@ func TestSameRequestsSameTrace(t *testing.T) {
 	assert.Contains(t, first, "kubectl -> kube-apiserver-cp-1 request: DELETE /api/v1/namespaces/default/pods/web-1\n")
 	assert.Contains(t, first, "kube-apiserver-cp-1 (authz): RBAC: allowed by")
 	assert.Equal(t, first, sessionTrace(t))
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	assert.Equal(t, first, sessionTrace(t), "GOMAXPROCS=1")
+	runtime.GOMAXPROCS(4)
+	assert.Equal(t, first, sessionTrace(t), "GOMAXPROCS=4")
 }
 
 func TestWatchStreamsTableRows(t *testing.T) {
