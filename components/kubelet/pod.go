@@ -450,6 +450,7 @@ func (st *state) sync(pw *podWorker) {
 func (st *state) createSandbox(pw *podWorker) {
 	pw.creating = true
 	pw.sandboxID = hexID(st.c, 32)
+	st.c.Note("kubelet", fmt.Sprintf("%s: RunPodSandbox %s", pw.key, pw.sandboxID[:12]))
 	setup := 80*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(120*time.Millisecond)))
 	res := sandboxResult{key: pw.key, uid: pw.uid, sandboxID: pw.sandboxID}
 	self := st.c.Name()
@@ -519,6 +520,7 @@ func (st *state) sandboxDone(pw *podWorker, r sandboxResult) {
 	}
 	pw.sandboxReady = true
 	pw.podIP = r.ip
+	st.c.Note("kubelet", fmt.Sprintf("%s: sandbox %s ready, pod IP %s", pw.key, r.sandboxID[:12], r.ip))
 	st.sync(pw)
 }
 
@@ -1048,6 +1050,7 @@ func (st *state) syncTerminating(pw *podWorker) {
 		return
 	}
 	pw.deleting = true
+	st.c.Note("kubelet", fmt.Sprintf("%s: containers stopped and sandbox gone: deleting the pod with grace period 0", pw.key))
 	zero := int64(0)
 	if _, err := st.cl.Delete("pods", pw.ns, pw.name, client.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
 		st.log.Warn("failed to delete pod", zap.String("pod", pw.key), zap.Error(err))
