@@ -57,8 +57,10 @@ type Controller interface {
 func Defaults() []func() Controller {
 	return []func() Controller{
 		NewServiceAccounts,
+		NewEndpointSlices,
 		NewReplicaSets,
 		NewDeployments,
+		NewDaemonSets,
 		NewNamespaces,
 		NewGarbageCollector,
 		NewNodeLifecycle,
