@@ -400,3 +400,30 @@ func (b *mailbox) pop() (*Message, bool) {
 }
 
 func (a *actor) String() string { return fmt.Sprintf("%s@%s", a.name, a.node) }
+
+// Spawn starts a persistent actor from inside the simulation — a node's
+// container runtime starting a program when its pod's container starts. The
+// new actor is scheduled like any other, at the current virtual time.
+func (c *Ctx) Spawn(spec ActorSpec) error { return c.a.k.Spawn(spec) }
+
+// Stop ends a persistent actor from inside the simulation (its program's
+// container stopped). It takes effect at the current virtual instant, once
+// the caller parks: only the kernel's own goroutine may unwind another
+// actor. Stopping one that is not running is a no-op.
+func (c *Ctx) Stop(name string) {
+	k := c.a.k
+	by := c.a.name
+	k.post(event{at: k.now, kind: evFunc, label: "stop " + name, fn: func() {
+		a := k.actors[name]
+		if a == nil || a.ext || (!a.alive() && a.state != stNew) {
+			return
+		}
+		k.kill(a, "stopped by "+by, true)
+	}})
+}
+
+// Exists reports whether an actor of that name was ever spawned.
+func (c *Ctx) Exists(name string) bool { return c.a.k.actors[name] != nil }
+
+// Running reports whether the named actor is alive.
+func (c *Ctx) Running(name string) bool { return c.a.k.Running(name) }

@@ -410,3 +410,24 @@ func TestLogsCarryVirtualTime(t *testing.T) {
 	require.Len(t, logs, 1)
 	assert.Equal(t, "2025-01-01T00:01:30.000000Z\tINFO\tkubelet/n1\tnode status posted\t{\"node\": \"n1\"}", logs[0])
 }
+
+func TestActorsCanStartAndStopPrograms(t *testing.T) {
+	k := newKernel(t, 1)
+	started := 0
+	program := func(c *Ctx) {
+		started++
+		echo(c)
+	}
+	require.NoError(t, k.Spawn(ActorSpec{Name: "runtime", Node: "n1", Run: func(c *Ctx) {
+		require.NoError(t, c.Spawn(ActorSpec{Name: "prog", Node: "n1", Run: program}))
+		c.Sleep(time.Second)
+		assert.True(t, c.Running("prog"))
+		c.Stop("prog")
+		c.Sleep(time.Millisecond)
+		assert.False(t, c.Running("prog"))
+		assert.True(t, c.Exists("prog"))
+	}}))
+	k.RunFor(2 * time.Second)
+	assert.Equal(t, 1, started)
+	assert.False(t, k.Running("prog"))
+}

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
-	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -29,6 +27,11 @@ func BenchmarkProgramRules(b *testing.B) {
 		}
 		c, err := cluster.New(cluster.Config{Seed: 1, Workers: workers, Options: []sim.Option{sim.WithTraceCapacity(1 << 12)}})
 		require.NoError(b, err)
+		// The cluster runs kube-proxy on every node; stop the workers' so
+		// the measurement starts from a kube-proxy start.
+		for _, n := range workers {
+			require.NoError(b, c.K.Crash(kubeproxy.ActorName(n)))
+		}
 		for s := range services {
 			name := fmt.Sprintf("svc-%d", s)
 			ip := fmt.Sprintf("10.96.%d.%d", 10+s/250, 1+s%250)
@@ -53,9 +56,7 @@ func BenchmarkProgramRules(b *testing.B) {
 		b.StartTimer()
 		wall, cpu := time.Now(), cpuTime()
 		for _, n := range workers {
-			require.NoError(b, c.K.Spawn(sim.ActorSpec{Name: datapath.NodeName(n), Node: n, Component: "kernel", Run: datapath.NewNode()}))
-			run := kubeproxy.New(kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers})
-			require.NoError(b, c.K.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(n), Node: n, Component: "kube-proxy", Run: run}))
+			require.NoError(b, c.K.Restart(kubeproxy.ActorName(n)))
 		}
 		synced := map[string]bool{}
 		c.K.Trace().AddSink(func(r sim.Record) {

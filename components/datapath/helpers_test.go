@@ -9,6 +9,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/dns"
 	"github.com/kubesim/kubesim/components/dns/coredns"
@@ -40,15 +41,19 @@ func newEnv(t testing.TB, o envOpts) *env {
 	if o.seed == 0 {
 		o.seed = 1
 	}
-	c, err := cluster.New(cluster.Config{Seed: o.seed})
+	// The cluster runs each node's kernel rules and kube-proxy (in the
+	// requested mode); the tests add their own CoreDNS pods below and write
+	// EndpointSlices by hand, so the EndpointSlice controller stays out.
+	var ctrls []func() controllers.Controller
+	for _, mk := range controllers.Defaults() {
+		if mk().Name() != "endpointslice" {
+			ctrls = append(ctrls, mk)
+		}
+	}
+	c, err := cluster.New(cluster.Config{Seed: o.seed, ProxyMode: o.mode, Controllers: ctrls})
 	require.NoError(t, err)
 	t.Cleanup(c.Stop)
 	e := &env{t: t, c: c, nodes: []string{"cp-1", "worker-1", "worker-2"}}
-	for _, n := range e.nodes {
-		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: datapath.NodeName(n), Node: n, Component: "kernel", Run: datapath.NewNode()}))
-		run := kubeproxy.New(kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: o.mode})
-		require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(n), Node: n, Component: "kube-proxy", Run: run}))
-	}
 	c.K.RunFor(5 * time.Second)
 	e.p = datapath.NewProber(c.K, c.Admin)
 	e.coreDNS(o.upstreams)

@@ -19,8 +19,10 @@ import (
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/controllers"
+	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/sim"
@@ -54,6 +56,12 @@ type Config struct {
 	// drills and `kubesim components` boot with them; tests that want a
 	// quiet cluster leave them out.
 	Addons bool
+	// Controllers replaces kube-controller-manager's default controllers
+	// (a test that writes EndpointSlices by hand leaves that controller out).
+	Controllers []func() controllers.Controller
+	// ProxyMode is kube-proxy's mode: iptables (the default) or Cilium's
+	// eBPF kube-proxy replacement.
+	ProxyMode kubeproxy.Mode
 	// Nodes shapes nodes by name: capacity, zone, labels, taints. A node
 	// without an entry gets the defaults: 4 CPUs, 8Gi of memory, 110 pods,
 	// and workers spread over zone-a, zone-b and zone-c.
@@ -146,7 +154,11 @@ func New(cfg Config) (*Cluster, error) {
 	for _, n := range cfg.ControlPlanes {
 		name := "kube-controller-manager-" + n
 		c.ControllerManagers = append(c.ControllerManagers, name)
-		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: controllers.Defaults()})
+		ctrls := cfg.Controllers
+		if ctrls == nil {
+			ctrls = defaultControllers()
+		}
+		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: ctrls})
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
 			return nil, err
 		}
@@ -190,6 +202,17 @@ func New(cfg Config) (*Cluster, error) {
 			return nil, err
 		}
 	}
+	// The data path: each node's kernel rules (datapath-<node>, which
+	// outlive kube-proxy as netfilter does) and its kube-proxy.
+	for _, n := range all {
+		if err := k.Spawn(sim.ActorSpec{Name: datapath.NodeName(n), Node: n, Component: "kernel", Run: datapath.NewNode()}); err != nil {
+			return nil, err
+		}
+		run := kubeproxy.New(kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: cfg.ProxyMode})
+		if err := k.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(n), Node: n, Component: "kube-proxy", Run: run}); err != nil {
+			return nil, err
+		}
+	}
 	// Cilium: the operator (one replica here; the real Deployment runs two,
 	// leader-elected) and an agent on every node.
 	op := agent.NewOperator(agent.OperatorConfig{Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium-operator"), APIServers: c.APIServers})
@@ -211,6 +234,10 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	if cfg.Addons {
 		if err := c.installAddons(); err != nil {
+			c.Stop()
+			return nil, err
+		}
+		if err := k.Spawn(sim.ActorSpec{Name: ProgramsActor, Node: cfg.ControlPlanes[0], Component: "kubesim", Run: newPrograms(c)}); err != nil {
 			c.Stop()
 			return nil, err
 		}
@@ -443,4 +470,21 @@ func (c *Cluster) installAddons() error {
 		}
 	}
 	return nil
+}
+
+// Prober runs curl and nslookup from pods, every hop a traced message.
+func (c *Cluster) Prober() *datapath.Prober { return datapath.NewProber(c.K, c.Admin) }
+
+// defaultControllers is the controller manager's default set, with the
+// EndpointSlice controller the data path needs.
+func defaultControllers() []func() controllers.Controller {
+	out := controllers.Defaults()
+	have := map[string]bool{}
+	for _, mk := range out {
+		have[mk().Name()] = true
+	}
+	if !have["endpointslice"] {
+		out = append(out, controllers.NewEndpointSlices)
+	}
+	return out
 }
