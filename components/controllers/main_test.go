@@ -206,3 +206,10 @@ func (e *env) settle(ns, what string, cond func() bool, limit time.Duration) {
 		e.run(500 * time.Millisecond)
 	}
 }
+
+func clientHandler(q *controllers.Queue) client.Handler {
+	return client.Handler{
+		OnAdd:    func(o api.Object) { q.Add(o.GetObjectMeta().Key()) },
+		OnUpdate: func(_, o api.Object) { q.Add(o.GetObjectMeta().Key()) },
+	}
+}
