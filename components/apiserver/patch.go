@@ -70,8 +70,9 @@ func joinPath(path, field string) string {
 	return path + "." + field
 }
 
-// applyPatch applies a JSON merge patch (RFC 7386) or a strategic merge
-// patch, as kubectl apply sends it, and decodes the result.
+// applyPatch applies a JSON patch (RFC 6902, kubectl patch --type json), a
+// JSON merge patch (RFC 7386) or a strategic merge patch, as kubectl apply
+// sends it, and decodes the result.
 func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchType) (api.Object, error) {
 	orig, err := json.Marshal(old)
 	if err != nil {
@@ -80,6 +81,12 @@ func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchTy
 	var doc, p any
 	if err := json.Unmarshal(orig, &doc); err != nil {
 		return nil, apierrors.NewInternalError(err)
+	}
+	if pt == JSONPatch {
+		if doc, err = applyJSONPatch(doc, patch); err != nil {
+			return nil, err
+		}
+		return decodePatched(info, doc)
 	}
 	if err := json.Unmarshal(patch, &p); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: %v", err))
@@ -93,8 +100,13 @@ func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchTy
 		}
 		doc = mergePatch(doc, p, true, "")
 	default:
-		return nil, apierrors.NewUnsupportedMediaType(string(pt), []string{string(MergePatch), string(StrategicMergePatch)})
+		return nil, apierrors.NewUnsupportedMediaType(string(pt), []string{string(JSONPatch), string(MergePatch), string(StrategicMergePatch)})
 	}
+	return decodePatched(info, doc)
+}
+
+// decodePatched decodes a patched document as the resource's kind.
+func decodePatched(info *api.ResourceInfo, doc any) (api.Object, error) {
 	out, err := json.Marshal(doc)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)

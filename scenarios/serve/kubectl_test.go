@@ -211,6 +211,11 @@ func TestRealKubectl(t *testing.T) {
 	t.Run("scale", func(t *testing.T) {
 		assert.Equal(t, "deployment.apps/web scaled\n", e.must("scale", "deploy", "web", "--replicas=2"))
 		e.eventually(" 2/2 ", "get", "deploy")
+		assert.Equal(t, "deployment.apps/web patched\n", e.must("patch", "deploy", "web", "--type", "json", "-p", `[{"op":"replace","path":"/spec/replicas","value":1}]`))
+		assert.Equal(t, "1", e.must("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"))
+		_, errOut, code := e.run("", "patch", "deploy", "web", "--type", "json", "-p", `[{"op":"replace","path":"/spec/nope","value":1}]`)
+		assert.Equal(t, 1, code)
+		assert.Equal(t, "The request is invalid: : replace operation does not apply: doc is missing key: /spec/nope\n", errOut)
 		assert.Equal(t, "deployment.apps \"web\" deleted\n", e.must("delete", "deploy", "web"))
 	})
 	t.Run("delete", func(t *testing.T) {
