@@ -50,8 +50,9 @@ type Kubelet struct {
 type machine struct {
 	pods      map[string]*podWorker // "ns/name"
 	static    []*podWorker
-	images    map[string]*image // by normalized reference
-	pullsFree time.Duration     // when the serialized puller is free
+	images    map[string]*image        // by normalized reference
+	pullsFree time.Duration            // when the serialized puller is free
+	pulling   map[string]time.Duration // image -> when its queued pull ends
 	logs      map[string]*containerLog
 	boots     int
 	bootID    string

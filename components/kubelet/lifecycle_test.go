@@ -2,6 +2,7 @@ package kubelet
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -225,24 +226,30 @@ func TestInitContainers(t *testing.T) {
 func TestRestartPolicies(t *testing.T) {
 	e := newEnv(t, envOpts{})
 	tests := []struct {
-		name       string
-		policy     api.RestartPolicy
-		code       int
-		wantPhase  api.PodPhase
-		wantReason string
+		name        string
+		policy      api.RestartPolicy
+		code        int
+		wantPhase   api.PodPhase
+		wantReason  string
+		wantMessage string // terminationMessagePolicy FallbackToLogsOnError
 	}{
 		{name: "never-ok", policy: api.RestartPolicyNever, code: 0, wantPhase: api.PodSucceeded, wantReason: "Completed"},
-		{name: "never-fail", policy: api.RestartPolicyNever, code: 2, wantPhase: api.PodFailed, wantReason: "Error"},
+		{name: "never-fail", policy: api.RestartPolicyNever, code: 2, wantPhase: api.PodFailed, wantReason: "Error", wantMessage: "connecting to db:5432\nfatal: connection refused\n"},
 		{name: "onfailure-ok", policy: api.RestartPolicyOnFailure, code: 0, wantPhase: api.PodSucceeded, wantReason: "Completed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e.create(pod(tt.name, "worker-2", "busybox:1.36", withRestartPolicy(tt.policy), withBehavior(fmt.Sprintf(`main: {exitAfter: 2s, exitCode: %d}`, tt.code))))
+			e.create(pod(tt.name, "worker-2", "busybox:1.36", withRestartPolicy(tt.policy),
+				withBehavior(fmt.Sprintf(`main: {exitAfter: 2s, exitCode: %d, logs: ["connecting to db:5432", "fatal: connection refused"]}`, tt.code)),
+				func(p *api.Pod) {
+					p.Spec.Containers[0].TerminationMessagePolicy = api.TerminationMessageFallbackToLogsOnError
+				}))
 			p := e.waitPod(tt.name, time.Minute, func(p *api.Pod) bool { return p.Status.Phase == tt.wantPhase })
 			cs := p.Status.ContainerStatuses[0]
 			require.NotNil(t, cs.State.Terminated)
 			assert.Equal(t, int32(tt.code), cs.State.Terminated.ExitCode)
 			assert.Equal(t, tt.wantReason, cs.State.Terminated.Reason)
+			assert.Equal(t, tt.wantMessage, cs.State.Terminated.Message)
 			assert.Equal(t, int32(0), cs.RestartCount)
 			e.c.K.RunFor(time.Second)
 			p = e.get(tt.name)
@@ -334,6 +341,30 @@ func TestImages(t *testing.T) {
 	// Once another pod brought the image to the node, the Never pod starts.
 	e.create(pod("puller", "worker-2", "memcached:1.6"))
 	e.waitPod("never", time.Minute, ready)
+
+	// Two pods pulling the same image together: the second waits for the
+	// first and then only fetches the manifest.
+	e.create(pod("twin-a", "worker-1", "postgres:17"))
+	e.create(pod("twin-b", "worker-1", "postgres:17"))
+	e.waitPod("twin-a", time.Minute, ready)
+	e.waitPod("twin-b", time.Minute, ready)
+	pullRe := regexp.MustCompile(`in (\S+) \((\S+) including waiting\)`)
+	var waited int
+	for _, name := range []string{"twin-a", "twin-b"} {
+		for _, ev := range e.events("default", name) {
+			if m := pullRe.FindStringSubmatch(ev); m != nil {
+				dur, err1 := time.ParseDuration(m[1])
+				took, err2 := time.ParseDuration(m[2])
+				require.NoError(t, err1)
+				require.NoError(t, err2)
+				if took > dur {
+					waited++
+					assert.Less(t, dur, time.Second, "only the manifest: %s", ev)
+				}
+			}
+		}
+	}
+	assert.Equal(t, 1, waited, "the second pull waited for the first")
 
 	n, err := client.Get[*api.Node](e.c.Admin, "", "worker-1")
 	require.NoError(t, err)

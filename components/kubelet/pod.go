@@ -974,6 +974,9 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 	if c.init && !c.sidecar && code == 0 {
 		c.ready = true // a completed init container reports ready
 	}
+	if code != 0 && c.spec.TerminationMessagePolicy == api.TerminationMessageFallbackToLogsOnError {
+		in.message = st.logTail(pw, c)
+	}
 	st.c.Note("kubelet", fmt.Sprintf("%s: container %s exited with code %d (%s)", pw.key, c.spec.Name, code, in.reason))
 }
 

@@ -83,13 +83,19 @@ func (st *state) pull(ref string) (done time.Duration, took time.Duration, pulle
 	im := newImage(ref)
 	r := st.c.Rand()
 	d := 300*time.Millisecond + time.Duration(r.Int64N(int64(600*time.Millisecond)))
-	if !st.hasImage(ref) {
+	// A pull queued behind one of the same image finds the layers there:
+	// only the manifest is fetched.
+	if !st.hasImage(ref) && st.pulling[im.ref] <= st.c.Now() {
 		mbps := 20 + r.Float64()*40
 		d += time.Duration(float64(im.size) / (mbps * 1e6) * float64(time.Second))
 	}
 	d = d.Truncate(time.Millisecond)
 	start := max(st.c.Now(), st.pullsFree)
 	st.pullsFree = start + d
+	if st.pulling == nil {
+		st.pulling = map[string]time.Duration{}
+	}
+	st.pulling[im.ref] = max(st.pulling[im.ref], start+d)
 	return start + d, start + d - st.c.Now(), d
 }
 
@@ -219,6 +225,29 @@ func (st *state) rotateLog(pw *podWorker, ct *container) {
 	if l := st.logs[k]; l != nil {
 		l.previous, l.current = l.current, nil
 	}
+}
+
+// logTail is what FallbackToLogsOnError puts in a failed container's
+// termination message: the end of its log, at most 80 lines and 2048 bytes.
+func (st *state) logTail(pw *podWorker, c *container) string {
+	l := st.logs[logKey(pw.ns, pw.name, c.spec.Name)]
+	if l == nil {
+		return ""
+	}
+	lines := l.current
+	if len(lines) > 80 {
+		lines = lines[len(lines)-80:]
+	}
+	var b strings.Builder
+	for _, ln := range lines {
+		b.WriteString(ln.Text)
+		b.WriteByte('\n')
+	}
+	out := b.String()
+	if len(out) > 2048 {
+		out = out[len(out)-2048:]
+	}
+	return out
 }
 
 // logsFor answers a logs request with kubectl's error texts.
