@@ -59,7 +59,7 @@ type machine struct {
 }
 
 // New returns a node's kubelet. Spawn it on its node, after the node's
-// runtime:
+// runtime (kl.Spawn(k) does both):
 //
 //	kl := kubelet.New(kubelet.Config{Node: "worker-1", APIServers: apiservers})
 //	k.Spawn(sim.ActorSpec{Name: kubelet.RuntimeName("worker-1"), Node: "worker-1", Component: "containerd", Run: kl.RunRuntime})
