@@ -227,3 +227,30 @@ func TestComputeHash(t *testing.T) {
 	assert.NotEqual(t, h, controllers.ComputeHash(&other, nil))
 	assert.False(t, strings.ContainsAny(h, "aeiou013"))
 }
+
+// Pods that never become ready: after progressDeadlineSeconds the
+// deployment reports ProgressDeadlineExceeded, found by a delayed requeue
+// rather than by an event.
+func TestDeploymentProgressDeadline(t *testing.T) {
+	e := boot(t, cluster.Config{}, controllers.NewReplicaSets, controllers.NewDeployments)
+	d := deployment("stuck", 2)
+	d.Spec.ProgressDeadlineSeconds = ptr(int32(30))
+	e.create(d)
+	e.run(10 * time.Second)
+	msg, done, err := controllers.RolloutStatus(getDeploy(t, e, "stuck"))
+	require.NoError(t, err)
+	assert.False(t, done)
+	assert.Equal(t, "Waiting for deployment \"stuck\" rollout to finish: 0 of 2 updated replicas are available...\n", msg)
+	e.run(30 * time.Second)
+	_, _, err = controllers.RolloutStatus(getDeploy(t, e, "stuck"))
+	assert.EqualError(t, err, "deployment \"stuck\" exceeded its progress deadline")
+	for _, c := range getDeploy(t, e, "stuck").Status.Conditions {
+		if c.Type == api.DeploymentProgressing {
+			assert.Equal(t, api.ConditionFalse, c.Status)
+			assert.Regexp(t, `^ReplicaSet "stuck-[a-z0-9]+" has timed out progressing\.$`, c.Message)
+		}
+		if c.Type == api.DeploymentAvailable {
+			assert.Equal(t, "Deployment does not have minimum availability.", c.Message)
+		}
+	}
+}
