@@ -219,8 +219,10 @@ func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Re
 	if same(obj, old) {
 		return &Response{Code: 200, Object: old}, nil // nothing changed: no write
 	}
-	if nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 && !namespaceHoldsOn(obj) {
-		// The last finalizer is gone: the object can finally go.
+	if nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 && !namespaceHoldsOn(obj) && graceOver(nm) {
+		// The last finalizer is gone and no grace period runs: the object
+		// can finally go. (A pod in its grace period stays until its kubelet
+		// deletes it with grace 0.)
 		return h.remove(info, key, obj, modRev)
 	}
 	return h.put(info, key, obj, modRev)
@@ -453,4 +455,10 @@ func same(a, b api.Object) bool {
 	ea, err1 := encode(a)
 	eb, err2 := encode(b)
 	return err1 == nil && err2 == nil && string(ea) == string(eb)
+}
+
+// graceOver reports whether an object marked for deletion has no grace
+// period left to wait for.
+func graceOver(m *api.ObjectMeta) bool {
+	return m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds == 0
 }

@@ -80,6 +80,9 @@ func Line(r sim.Record, lang Lang) string {
 				"Cilium 에이전트가 파드의 엔드포인트를 만듭니다: 노드의 파드 CIDR에서 IP를, 레이블에서 보안 아이덴티티를 — "+s+".")
 		case "kubelet":
 			return pick("The kubelet: "+s+".", "kubelet: "+s+".")
+		case "sync":
+			return pick("kube-proxy programs its node's rules from the Services and EndpointSlices it watches: "+s+".",
+				"kube-proxy가 watch한 Service와 EndpointSlice로 노드의 규칙을 만듭니다: "+s+".")
 		}
 		return fmt.Sprintf("%s: %s", r.From, s)
 	case sim.EventDeliver:
@@ -93,6 +96,18 @@ func Line(r sim.Record, lang Lang) string {
 		case r.Kind == "Txn" && to == "etcd":
 			return pick("kube-apiserver writes to etcd in one transaction: "+s+". It only succeeds if nobody changed the object since the revision it read (optimistic concurrency; otherwise 409 Conflict).",
 				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 읽은 revision 이후 아무도 객체를 바꾸지 않았을 때만 성공합니다 (낙관적 동시성, 아니면 409 Conflict).")
+		case r.Kind == "netfilter":
+			return pick("A packet leaves the pod; its node walks the netfilter rules kube-proxy programmed: "+s+".",
+				"패킷이 파드를 떠나고, 노드가 kube-proxy가 만든 netfilter 규칙을 따라갑니다: "+s+".")
+		case r.Kind == "policy verdict":
+			return pick("Cilium on the node decides whether policy allows it ("+s+"): an endpoint allows everything until a policy selects it.",
+				"노드의 Cilium이 정책상 허용되는지 판단합니다 ("+s+"): 정책이 선택하기 전까지 엔드포인트는 모두 허용합니다.")
+		case r.Kind == "deliver":
+			return pick("Cilium hands the packet to the destination pod's interface: "+s+".",
+				"Cilium이 패킷을 목적지 파드의 인터페이스로 넘깁니다: "+s+".")
+		case r.Kind == "DNS query":
+			return pick("The pod's resolver asks CoreDNS (its resolv.conf points at kube-dns, 10.96.0.10): "+s+".",
+				"파드의 리졸버가 CoreDNS에 묻습니다 (resolv.conf가 kube-dns, 10.96.0.10을 가리킵니다): "+s+".")
 		case r.Kind == "CNI ADD":
 			return pick(fmt.Sprintf("The kubelet asks the node's Cilium agent for the pod's network (CNI ADD): %s.", s),
 				fmt.Sprintf("kubelet이 노드의 Cilium 에이전트에게 파드 네트워크를 요청합니다 (CNI ADD): %s.", s))
@@ -113,6 +128,16 @@ func Line(r sim.Record, lang Lang) string {
 		case r.Kind == "request" && from == "kube-apiserver":
 			return pick(fmt.Sprintf("kube-apiserver answers %s: %s.", r.To, s),
 				fmt.Sprintf("kube-apiserver가 %s에게 응답합니다: %s.", r.To, s))
+		case r.Kind == "netfilter":
+			return pick("The rules' verdict: "+s+". A ClusterIP exists only in these rules — no process listens on it.",
+				"규칙의 결과: "+s+". ClusterIP는 이 규칙 안에만 있습니다 — 그 주소에서 듣는 프로세스는 없습니다.")
+		case r.Kind == "policy verdict":
+			return pick("Verdict: "+s+".", "판정: "+s+".")
+		case r.Kind == "deliver":
+			return pick("The destination answers: "+s+".", "목적지가 응답합니다: "+s+".")
+		case r.Kind == "DNS query":
+			return pick("CoreDNS answers from its watch of Services and EndpointSlices: "+s+".",
+				"CoreDNS가 Service와 EndpointSlice를 watch한 내용으로 응답합니다: "+s+".")
 		case r.Kind == "CNI ADD":
 			return pick("Cilium answers: "+s+". The pod has its address; the kubelet can start its containers.",
 				"Cilium이 응답합니다: "+s+". 파드가 주소를 받았으니 kubelet이 컨테이너를 시작할 수 있습니다.")

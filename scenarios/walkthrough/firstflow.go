@@ -15,6 +15,9 @@ import (
 //go:embed manifests/web-pod.yaml
 var webPod []byte
 
+//go:embed manifests/web-service.yaml
+var webService []byte
+
 // Walkthrough is one narrated flow.
 type Walkthrough struct {
 	Name      string
@@ -27,7 +30,7 @@ type Walkthrough struct {
 // All lists the built-in walkthroughs.
 func All() []Walkthrough {
 	return []Walkthrough{
-		{Name: "first-flow", Component: "kube-apiserver", TitleEn: "kubectl apply -> kube-apiserver -> etcd -> watchers", TitleKo: "kubectl apply -> kube-apiserver -> etcd -> watcher", Run: FirstFlow},
+		{Name: "first-flow", Component: "all seven", TitleEn: "pod create -> kube-apiserver -> etcd -> kube-scheduler -> kubelet and Cilium -> Running -> Service -> CoreDNS and kube-proxy -> curl", TitleKo: "파드 생성 -> kube-apiserver -> etcd -> kube-scheduler -> kubelet과 Cilium -> Running -> Service -> CoreDNS와 kube-proxy -> curl", Run: FirstFlow},
 	}
 }
 
@@ -84,11 +87,13 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	watcher := c.K.External("kubectl-watch", "")
 	// The walkthrough follows the pod through kubectl --watch's events, so
 	// watching it adds no traffic of its own.
-	var latest *api.Pod
+	var latest, client *api.Pod
 	watcher.OnMessage(func(m *sim.Message) {
 		if ev, ok := m.Body.(*apiserver.WatchEvent); ok {
 			if p, ok := ev.Object.(*api.Pod); ok && p.Name == "web" {
 				latest = p
+			} else if ok && p.Name == "client" {
+				client = p
 			}
 		}
 	})
@@ -154,16 +159,75 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	if p.Quit() || running == nil {
 		return nil
 	}
+	if p.Quit() {
+		return nil
+	}
+
+	p.Checkpoint("Step 5: a Service in front of the pod, and a client pod", "5단계: 파드 앞의 Service와 클라이언트 파드")
+	objs, err = api.DecodeManifests("web-service.yaml", webService)
+	if err != nil {
+		return err
+	}
+	applied, err := c.ApplyObjects(objs...)
+	if err != nil {
+		return err
+	}
+	svcIP := applied[0].Object.(*api.Service).Spec.ClusterIP
+	// Wait (quietly) until the client runs and the Service has an endpoint
+	// on every node's rules.
+	prober := c.Prober()
+	p.Focus = func(r sim.Record) bool {
+		s := r.Summary()
+		return strings.Contains(s, "services/web") || strings.Contains(s, "(web)") || strings.Contains(s, "endpointslices") && strings.Contains(s, "web-") ||
+			r.Kind == "sync" && strings.HasPrefix(r.From, "kube-proxy")
+	}
+	p.Drive(c.K, func() bool { return client != nil && client.Status.Phase == api.PodRunning })
+	if p.Quit() {
+		return nil
+	}
+	deadline := c.K.Now() + 3*time.Second // kube-proxy's minSyncPeriod, CoreDNS's watch
+	p.Drive(c.K, func() bool { return c.K.Now() >= deadline })
+	p.Say(fmt.Sprintf("Service default/web got ClusterIP %s from 10.96.0.0/12; the EndpointSlice controller listed the pod's IP %s:80;\nkube-proxy on every node turned both into rules (KUBE-SVC-..., KUBE-SEP-...).", svcIP, running.Status.PodIP),
+		fmt.Sprintf("Service default/web는 10.96.0.0/12에서 ClusterIP %s를 받았고, EndpointSlice 컨트롤러가 파드 IP %s:80을 기록했으며,\n모든 노드의 kube-proxy가 이를 규칙(KUBE-SVC-..., KUBE-SEP-...)으로 바꿨습니다.", svcIP, running.Status.PodIP))
+	if p.Quit() {
+		return nil
+	}
+
+	p.Checkpoint("Step 6: kubectl exec client -- curl web — CoreDNS, kube-proxy's rules, Cilium, the pod", "6단계: kubectl exec client -- curl web — CoreDNS, kube-proxy 규칙, Cilium, 파드")
+	p.Focus = func(r sim.Record) bool {
+		for _, who := range []string{r.From, r.To} {
+			for _, prefix := range []string{"exec-", "datapath-", "coredns-"} {
+				if strings.HasPrefix(who, prefix) {
+					return true
+				}
+			}
+		}
+		return r.Kind == "verdict" || r.Kind == "deliver"
+	}
+	res := prober.Curl("default/client", "web")
+	p.flush()
+	if p.Quit() {
+		return nil
+	}
+	fmt.Fprintln(p.Out)
+	fmt.Fprint(p.Out, res.String())
+
 	p.Checkpoint("What happened", "정리")
 	p.Say(fmt.Sprintf(`kubectl printed "pod/web created" as soon as kube-apiserver stored the Pod in etcd (resourceVersion %s, the etcd
 revision of the write). Nobody told the other components: kube-scheduler, the kubelet and kubectl --watch each learned of it
 through their watches. The scheduler bound it to %s through pods/binding; that node's kubelet saw a pod for its node,
-asked Cilium for a network (IP %s), pulled the image, started the container, and reported it Running at virtual time %s.`,
-		rv, node, running.Status.PodIP, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))),
+asked Cilium for a network (IP %s), pulled the image and started the container.
+Then curl in the client pod resolved "web" through its resolv.conf search list and CoreDNS (behind kube-dns, 10.96.0.10),
+connected to the ClusterIP %s, and its node's kube-proxy rules DNATed the packet to %s; Cilium allowed it at both
+ends; the pod answered. Virtual time: %s.`,
+		rv, node, running.Status.PodIP, svcIP, res.Endpoint, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))),
 		fmt.Sprintf(`kube-apiserver가 파드를 etcd에 저장하자마자(resourceVersion %s, 쓰기의 etcd revision) kubectl은 "pod/web created"를
 출력했습니다. 아무도 다른 컴포넌트에 직접 알리지 않았습니다: kube-scheduler, kubelet, kubectl --watch는 각자의 watch로
-알게 되었습니다. 스케줄러가 pods/binding으로 %s에 바인딩했고, 그 노드의 kubelet이 자기 노드의 파드를 보고 Cilium에
-네트워크를 요청(IP %s)하고, 이미지를 받고, 컨테이너를 시작해 가상 시간 %s에 Running으로 보고했습니다.`,
-			rv, node, running.Status.PodIP, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))))
+알게 되었습니다. 스케줄러가 pods/binding으로 %s에 바인딩했고, 그 노드의 kubelet이 Cilium에 네트워크를 요청(IP %s)하고
+이미지를 받아 컨테이너를 시작했습니다.
+이어서 클라이언트 파드의 curl이 resolv.conf의 search 목록과 CoreDNS(kube-dns, 10.96.0.10 뒤)로 "web"을 풀고,
+ClusterIP %s로 연결했으며, 그 노드의 kube-proxy 규칙이 패킷을 %s로 DNAT했고, Cilium이 양쪽에서 허용했고,
+파드가 응답했습니다. 가상 시간: %s.`,
+			rv, node, running.Status.PodIP, svcIP, res.Endpoint, strings.TrimSpace(sim.FormatVirtual(c.K.Now()))))
 	return nil
 }
