@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // controller; tests add managers of their own (on the same control-plane
 // nodes) and the Lease decides which one runs.
 type env struct {
-	t *testing.T
+	t testing.TB
 	*cluster.Cluster
 	managers []string
 }
