@@ -48,9 +48,9 @@ func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 		seen := map[string]bool{}
 		for _, o := range objs {
 			p := o.(*api.Pod)
-			for _, so := range m.Informer("services").List() {
+			for _, so := range m.ByIndex("services", IndexNamespace, p.Namespace) {
 				svc := so.(*api.Service)
-				if svc.Namespace != p.Namespace || len(svc.Spec.Selector) == 0 || seen[svc.Name] {
+				if len(svc.Spec.Selector) == 0 || seen[svc.Name] {
 					continue
 				}
 				if api.SelectorFromSet(svc.Spec.Selector).Matches(p.Labels) {
@@ -119,7 +119,7 @@ func (e *EndpointSlices) Reconcile(key string) (Result, error) {
 // slicesOf lists the controller's slices of a Service, by name.
 func (e *EndpointSlices) slicesOf(ns, svc string) []*api.EndpointSlice {
 	var out []*api.EndpointSlice
-	for _, o := range e.m.Informer("endpointslices").List() {
+	for _, o := range e.m.ByIndex("endpointslices", IndexNamespace, ns) {
 		s := o.(*api.EndpointSlice)
 		if s.Namespace == ns && s.Labels[api.LabelServiceName] == svc && s.Labels[api.LabelManagedBy] == api.EndpointSliceControllerName {
 			out = append(out, s)
@@ -135,9 +135,9 @@ func (e *EndpointSlices) desired(svc *api.Service) []*api.EndpointSlice {
 	groups := map[string][]api.EndpointSlicePort{}
 	members := map[string][]api.Endpoint{}
 	var order []string
-	for _, o := range e.m.Informer("pods").List() {
+	for _, o := range e.m.ByIndex("pods", IndexNamespace, svc.Namespace) {
 		p := o.(*api.Pod)
-		if p.Namespace != svc.Namespace || !sel.Matches(p.Labels) || p.Status.PodIP == "" {
+		if !sel.Matches(p.Labels) || p.Status.PodIP == "" {
 			continue
 		}
 		if p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
