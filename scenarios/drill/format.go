@@ -80,6 +80,7 @@ type Step struct {
 	Heal      *Link        `yaml:"heal"`
 	Advance   *Duration    `yaml:"advance"`
 	Wait      *Expectation `yaml:"wait"`
+	Exec      *Exec        `yaml:"exec"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
@@ -90,6 +91,18 @@ type Step struct {
 	Expect []Expectation `yaml:"expect"`
 
 	Line int `yaml:"-"`
+}
+
+// Exec runs a probe in a pod, as `kubectl exec <pod> -- <command>`:
+// "curl <name or ip>[:port]" or "nslookup <name>".
+type Exec struct {
+	Pod     string `yaml:"pod"`
+	Command string `yaml:"command"`
+	// ExitCode, if set, is the exit code the command must end with.
+	ExitCode *int `yaml:"exitCode"`
+	// Output, if set, must appear in the command's output.
+	Output string `yaml:"output"`
+	Line   int    `yaml:"-"`
 }
 
 // Scale sets a Deployment's or ReplicaSet's replicas.
@@ -161,7 +174,7 @@ type EventExpect struct {
 	Line int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -309,6 +322,13 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 			}
 		case "wait":
 			dr.checkExpectation(d, s.Wait, path+".wait")
+		case "exec":
+			if s.Exec.Pod == "" {
+				d.fail(at, path+".exec.pod", "required: the pod to run the command in (name, or namespace/name)")
+			}
+			if f := strings.Fields(s.Exec.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
+				d.fail(at, path+".exec.command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", s.Exec.Command)
+			}
 		}
 		for j := range s.Expect {
 			dr.checkExpectation(d, &s.Expect[j], fmt.Sprintf("%s.expect[%d]", path, j))
@@ -384,7 +404,8 @@ func shiftLines(text string, first, indent int) []byte {
 	pad := strings.Repeat(" ", indent)
 	lines := strings.Split(text, "\n")
 	for i, l := range lines {
-		if l != "" {
+		// Document markers must stay in column 1 to separate documents.
+		if l != "" && l != "---" && !strings.HasPrefix(l, "--- ") {
 			lines[i] = pad + l
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -358,6 +359,27 @@ func (r *runner) do(s *Step, action string) (string, error) {
 	case "advance":
 		c.K.RunFor(time.Duration(*s.Advance))
 		return "virtual time is now " + r.elapsed(), nil
+	case "exec":
+		pod := s.Exec.Pod
+		if !strings.Contains(pod, "/") {
+			pod = ns + "/" + pod
+		}
+		f := strings.Fields(s.Exec.Command)
+		prober := c.Prober()
+		var res datapath.Result
+		if f[0] == "curl" {
+			res = prober.Curl(pod, f[1])
+		} else {
+			res = prober.Nslookup(pod, f[1])
+		}
+		out := strings.TrimRight(res.String(), "\n")
+		if s.Exec.ExitCode != nil && res.ExitCode != *s.Exec.ExitCode {
+			return out, fmt.Errorf("expected exit code %d, got %d", *s.Exec.ExitCode, res.ExitCode)
+		}
+		if s.Exec.Output != "" && !strings.Contains(res.Output, s.Exec.Output) {
+			return out, fmt.Errorf("expected the output to contain %q, got %q", s.Exec.Output, strings.TrimSpace(res.Output))
+		}
+		return out, nil
 	case "wait":
 		g := r.grade(s.Wait, "wait")
 		if !g.Passed {

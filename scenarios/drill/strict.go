@@ -25,6 +25,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	if e.File == "" {
+		return e.Message // already located (a manifest's own error)
+	}
 	loc := e.File
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)

@@ -32,6 +32,7 @@ Commands:
   trace [walkthrough] print a walkthrough's trace (--format text|jsonl|mermaid)
   explain <component> say what a component does and where it runs
   components          boot the default cluster and show which component runs where
+  serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
   help [command]      show help
 
 Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
@@ -58,6 +59,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdExplain(rest, stdout, stderr)
 	case "components":
 		return cmdComponents(rest, stdout, stderr)
+	case "serve":
+		return cmdServe(rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
