@@ -240,3 +240,21 @@ func TestTaintEvictionUntoleratedTaint(t *testing.T) {
 	assert.NotNil(t, getPod(t, e, "web-1").DeletionTimestamp)
 	assert.Nil(t, getPod(t, e, "tolerant").DeletionTimestamp)
 }
+
+// With the cluster's own kubelets and its leader-elected managers: a
+// worker whose kubelet dies is NotReady and tainted unreachable within
+// 50-60 s.
+func TestNodeLifecycleWithRealKubelet(t *testing.T) {
+	e := boot(t, cluster.Config{Workers: []string{"worker-1"}})
+	e.waitFor("worker-1 Ready", func() bool {
+		o, err := e.Admin.Get("nodes", "", "worker-1")
+		return err == nil && readyOf(o.(*api.Node)).Status == api.ConditionTrue
+	}, time.Minute)
+	e.run(20 * time.Second)
+	require.NoError(t, e.K.Crash(kubelet.ActorName("worker-1")))
+	died := e.K.Now()
+	e.waitFor("NotReady", func() bool { return readyOf(getNode(t, e, "worker-1")).Status == api.ConditionUnknown }, 2*time.Minute)
+	assert.InDelta(t, 55, (e.K.Now() - died).Seconds(), 6)
+	e.run(3 * time.Second)
+	assert.Subset(t, taintStrings(getNode(t, e, "worker-1")), []string{"node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"})
+}
