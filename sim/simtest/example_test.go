@@ -2,6 +2,7 @@ package simtest_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -31,13 +32,15 @@ spec:
       - name: main
         image: nginx:1.27
 `)
+		var nodes []string
 		for _, p := range k.WaitForPodsRunning("app=web", 2, 2*time.Minute) {
-			fmt.Println(p.Status.Phase, p.Spec.NodeName)
+			nodes = append(nodes, p.Spec.NodeName)
 		}
+		slices.Sort(nodes)
+		fmt.Println("Running on", nodes)
 	})
 	// Output:
-	// Running worker-1
-	// Running worker-2
+	// Running on [worker-1 worker-2]
 }
 
 // Apply a manifest and read the part of the trace it caused: kubectl's

@@ -81,10 +81,11 @@ func (l *callLog) ours(r sim.Record, pos uint64) bool {
 	return l.during(pos) && strings.Contains(r.Summary(), "kubeadm:cluster-admins")
 }
 
-// table prints objects as kubectl get -o wide does.
+// table prints objects as kubectl get -o wide does (events without
+// -o wide: their wide columns repeat what the others say).
 func table(resource string, objs []api.Object, now time.Time) string {
 	var b strings.Builder
-	printers.WriteText(&b, printers.TableFor(resource, objs, now), printers.TextOptions{Wide: true})
+	printers.WriteText(&b, printers.TableFor(resource, objs, now), printers.TextOptions{Wide: resource != "events"})
 	return b.String()
 }
 
