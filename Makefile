@@ -22,6 +22,7 @@ fmt-check:
 
 test: fmt-check vet
 	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -tags solution ./examples/...
 
 fmt:
 	gofmt -w sim components scenarios examples
