@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Begin).
+// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
 const stubSHA256 = "77af37bc3b3baeaf610960c59216b2d69d7ed7a0a950a84246384ae74bb39f6a"
 
 var (

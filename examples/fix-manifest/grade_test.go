@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Begin).
+// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
 const stubSHA256 = "a416709dcebedb25f7e6a919418cffddac7a10e20f16d097c8060b8c16416138"
 
 func TestManifestAppliesAndRuns(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Begin).
+// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
 const stubSHA256 = "491a6c853363977f28f512c3c1143059b2a5dabec250213f6cb85a385b153f98"
 
 // render programs a real kube-proxy (package proxy's Proxier) with the

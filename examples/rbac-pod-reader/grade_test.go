@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Begin).
+// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
 const stubSHA256 = "f68f954031b13d19b240c94a011062d05b3bc2705e01415efb3f94afa1c62ed9"
 
 const setup = `apiVersion: v1

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Begin).
+// stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
 const stubSHA256 = "9f768ad0be12435ac401d5549a89c35d4df3310d29858eeff3690129fe542ff9"
 
 // The cluster of the exercise: zone-a has two big nodes, zone-b and
