@@ -81,6 +81,8 @@ type Step struct {
 	Advance   *Duration    `yaml:"advance"`
 	Wait      *Expectation `yaml:"wait"`
 	Exec      *Exec        `yaml:"exec"`
+	Snapshot  string       `yaml:"snapshot"`
+	Restore   string       `yaml:"restore"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
@@ -174,7 +176,7 @@ type EventExpect struct {
 	Line int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -271,9 +273,16 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 	default:
 		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.kubeProxyMode", "expected iptables or ebpf, got %q", dr.Cluster.KubeProxyMode)
 	}
+	snapshots := map[string]bool{}
 	for i := range dr.Steps {
 		s := &dr.Steps[i]
 		at := &yaml.Node{Line: s.Line, Column: 5}
+		if s.Snapshot != "" {
+			snapshots[s.Snapshot] = true
+		}
+		if s.Restore != "" && !snapshots[s.Restore] {
+			d.fail(at, fmt.Sprintf("steps[%d].restore", i), "no earlier snapshot step is named %q", s.Restore)
+		}
 		path := fmt.Sprintf("steps[%d]", i)
 		name, n := s.action()
 		switch {

@@ -80,11 +80,12 @@ type Grade struct {
 }
 
 type runner struct {
-	dr   *Drill
-	opts Options
-	c    *cluster.Cluster
-	res  *Result
-	t0   time.Duration
+	snapshots map[string][]byte
+	dr        *Drill
+	opts      Options
+	c         *cluster.Cluster
+	res       *Result
+	t0        time.Duration
 }
 
 func (r *runner) say(format string, args ...any) {
@@ -140,7 +141,7 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		return nil, fmt.Errorf("%s: the cluster's nodes did not become Ready", dr.File)
 	}
 	defer c.Stop()
-	r := &runner{dr: dr, opts: opts, c: c, res: &Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}, t0: c.K.Now()}
+	r := &runner{snapshots: map[string][]byte{}, dr: dr, opts: opts, c: c, res: &Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}, t0: c.K.Now()}
 	r.say("drill %s — %s (seed %d)", dr.Name, dr.Title.In(opts.Lang), seed)
 	if d := dr.Description.In(opts.Lang); d != "" {
 		r.say("%s", d)
@@ -380,6 +381,18 @@ func (r *runner) do(s *Step, action string) (string, error) {
 			return out, fmt.Errorf("expected the output to contain %q, got %q", s.Exec.Output, strings.TrimSpace(res.Output))
 		}
 		return out, nil
+	case "snapshot":
+		data, err := c.SaveSnapshot()
+		if err != nil {
+			return "", fmt.Errorf("etcdctl snapshot save: %w", err)
+		}
+		r.snapshots[s.Snapshot] = data
+		return fmt.Sprintf("Snapshot saved at %s (%d bytes)", s.Snapshot, len(data)), nil
+	case "restore":
+		if err := c.RestoreSnapshot(r.snapshots[s.Restore]); err != nil {
+			return "", fmt.Errorf("etcdutl snapshot restore: %w", err)
+		}
+		return fmt.Sprintf("restored %s: apiservers and etcd members stopped, data directories restored (revision bumped, marked compacted), members and apiservers started", s.Restore), nil
 	case "wait":
 		g := r.grade(s.Wait, "wait")
 		if !g.Passed {

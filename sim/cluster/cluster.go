@@ -488,3 +488,21 @@ func defaultControllers() []func() controllers.Controller {
 	}
 	return out
 }
+
+// SaveSnapshot is `etcdctl snapshot save` against the cluster's etcd.
+func (c *Cluster) SaveSnapshot() ([]byte, error) {
+	return etcd.SaveSnapshot(etcd.NewClient(c.kubectl, c.EtcdMembers...))
+}
+
+// RestoreSnapshot is the operator's restore procedure: stop the
+// apiservers and the etcd members, `etcdutl snapshot restore` onto every
+// member's data directory (bumping the revision and marking it compacted so
+// every watcher relists), start the members, start the apiservers.
+func (c *Cluster) RestoreSnapshot(snapshot []byte) error {
+	disks := make([]*etcd.Disk, len(c.cfg.ControlPlanes))
+	for i, n := range c.cfg.ControlPlanes {
+		disks[i] = c.disks[n]
+	}
+	return etcd.RestoreControlPlane(c.K, c.EtcdMembers, disks, c.APIServers, snapshot,
+		etcd.RestoreOptions{BumpRevision: etcd.RecommendedBumpRevision, MarkCompacted: true, Now: c.K.Now()})
+}
