@@ -258,3 +258,23 @@ func TestNodeLifecycleWithRealKubelet(t *testing.T) {
 	e.run(3 * time.Second)
 	assert.Subset(t, taintStrings(getNode(t, e, "worker-1")), []string{"node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"})
 }
+
+// A node whose kubelet never posted status gets the startup grace period
+// (60 s), then conditions "Kubelet never posted node status."
+func TestNodeLifecycleNeverPostedStatus(t *testing.T) {
+	e := boot(t, cluster.Config{}, controllers.NewNodeLifecycle)
+	e.create(&api.Node{ObjectMeta: api.ObjectMeta{Name: "ghost"}})
+	created := e.K.Now()
+	e.waitFor("a Ready condition", func() bool { return readyOf(getNode(t, e, "ghost")).Type == api.NodeReady }, 2*time.Minute)
+	assert.InDelta(t, 62, (e.K.Now() - created).Seconds(), 4, "node-startup-grace-period 60 s, seen at a 5 s monitor pass")
+	n := getNode(t, e, "ghost")
+	r := readyOf(n)
+	assert.Equal(t, api.ConditionUnknown, r.Status)
+	assert.Equal(t, "NodeStatusNeverUpdated", r.Reason)
+	assert.Equal(t, "Kubelet never posted node status.", r.Message)
+	var types []string
+	for _, c := range n.Status.Conditions {
+		types = append(types, string(c.Type))
+	}
+	assert.Equal(t, []string{"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"}, types)
+}
