@@ -119,3 +119,18 @@ func TestLeaderElectionPartitionedLeaderStepsDown(t *testing.T) {
 	e.run(time.Minute)
 	assert.NotContains(t, *lease(t, e).Spec.HolderIdentity, leader+"_")
 }
+
+// The leader's whole control-plane node powers off (its etcd member and
+// kube-apiserver with it): the other two nodes keep quorum and one of
+// their managers takes the lease.
+func TestLeaderElectionNodeLoss(t *testing.T) {
+	e := haCluster(t, 5)
+	holder := *lease(t, e).Spec.HolderIdentity
+	leader := holder[:4]
+	require.NoError(t, e.K.StopNode(leader))
+	e.waitFor("a new leader", func() bool {
+		o, err := e.Admin.Get("leases", "kube-system", controllers.LeaseName)
+		return err == nil && *o.(*api.Lease).Spec.HolderIdentity != holder
+	}, 2*time.Minute)
+	assert.NotContains(t, *lease(t, e).Spec.HolderIdentity, leader+"_")
+}
