@@ -59,6 +59,9 @@ type Config struct {
 	// Controllers replaces kube-controller-manager's default controllers
 	// (a test that writes EndpointSlices by hand leaves that controller out).
 	Controllers []func() controllers.Controller
+	// KubeProxy, if set, adjusts every node's kube-proxy configuration
+	// (sync periods, cluster CIDR) before it starts.
+	KubeProxy func(*kubeproxy.Config)
 	// ProxyMode is kube-proxy's mode: iptables (the default) or Cilium's
 	// eBPF kube-proxy replacement.
 	ProxyMode kubeproxy.Mode
@@ -208,7 +211,11 @@ func New(cfg Config) (*Cluster, error) {
 		if err := k.Spawn(sim.ActorSpec{Name: datapath.NodeName(n), Node: n, Component: "kernel", Run: datapath.NewNode()}); err != nil {
 			return nil, err
 		}
-		run := kubeproxy.New(kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: cfg.ProxyMode})
+		kc := kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: cfg.ProxyMode}
+		if cfg.KubeProxy != nil {
+			cfg.KubeProxy(&kc)
+		}
+		run := kubeproxy.New(kc)
 		if err := k.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(n), Node: n, Component: "kube-proxy", Run: run}); err != nil {
 			return nil, err
 		}

@@ -7,11 +7,9 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/proxy"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
-	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,14 +22,15 @@ const node = "worker-1"
 
 func boot(t *testing.T, cfg kubeproxy.Config) *cluster.Cluster {
 	t.Helper()
-	c, err := cluster.New(cluster.Config{Seed: 1})
+	// The cluster runs kube-proxy (and the node's kernel rules) on every
+	// node; the test's settings go into each kube-proxy's configuration.
+	c, err := cluster.New(cluster.Config{Seed: 1, KubeProxy: func(kc *kubeproxy.Config) {
+		node, token, servers := kc.Node, kc.Token, kc.APIServers
+		*kc = cfg
+		kc.Node, kc.Token, kc.APIServers = node, token, servers
+	}})
 	require.NoError(t, err)
 	t.Cleanup(c.Stop)
-	cfg.Node = node
-	cfg.Token = apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy")
-	cfg.APIServers = c.APIServers
-	require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: datapath.NodeName(node), Node: node, Component: "kernel", Run: datapath.NewNode()}))
-	require.NoError(t, c.K.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(node), Node: node, Component: "kube-proxy", Run: kubeproxy.New(cfg)}))
 	c.K.RunFor(3 * time.Second)
 	return c
 }
