@@ -15,8 +15,11 @@ import (
 func ptr[T any](v T) *T { return &v }
 
 // setDefaults applies the defaults the real API types' defaulting functions
-// apply on decode, and reports what it set.
-func setDefaults(obj api.Object) []string {
+// apply on decode, and reports what it set. Some defaults are the create
+// strategy's, not the decoder's: a new Namespace gets the "kubernetes"
+// finalizer, an updated one keeps what it has (so namespaces/finalize can
+// remove it).
+func setDefaults(obj api.Object, create bool) []string {
 	var notes []string
 	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
 	switch o := obj.(type) {
@@ -72,7 +75,7 @@ func setDefaults(obj api.Object) []string {
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive
 		}
-		if len(o.Spec.Finalizers) == 0 {
+		if create && len(o.Spec.Finalizers) == 0 {
 			o.Spec.Finalizers = []api.FinalizerName{api.FinalizerKubernetes}
 		}
 	case *api.Service:

@@ -99,7 +99,7 @@ func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) 
 			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 		}
 	}
-	if notes := setDefaults(obj); len(notes) > 0 {
+	if notes := setDefaults(obj, true); len(notes) > 0 {
 		h.c.Note("defaults", strings.Join(notes, ", "))
 	}
 	h.s.stamp(obj)
@@ -184,8 +184,10 @@ func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Re
 	nm.Generation = om.Generation
 	switch r.Subresource {
 	case "status":
+		// A status update cannot change the spec or the labels (as the
+		// real status strategies reset them); annotations may change.
 		keepSpec(obj, old)
-		nm.Labels, nm.Annotations, nm.Finalizers, nm.OwnerReferences = om.Labels, om.Annotations, om.Finalizers, om.OwnerReferences
+		nm.Labels, nm.Finalizers, nm.OwnerReferences = om.Labels, om.Finalizers, om.OwnerReferences
 	case "finalize":
 		if ns, ok := obj.(*api.Namespace); ok {
 			fin := ns.Spec.Finalizers
@@ -206,7 +208,7 @@ func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Re
 			return nil, apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		}
 	}
-	setDefaults(obj)
+	setDefaults(obj, false)
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		h.c.Note("validation", "rejected: "+err.Error())
@@ -341,6 +343,15 @@ func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) 
 		}
 	}
 
+	if _, ok := obj.(*api.Pod); ok && m.DeletionTimestamp != nil && len(m.Finalizers) == 0 {
+		// Deleting a pod that is already terminating: only a grace period
+		// of 0 (the kubelet's final delete, or --force) ends it now;
+		// otherwise the running grace period stands.
+		if r.GracePeriodSeconds == nil || *r.GracePeriodSeconds != 0 {
+			return &Response{Code: 200, Object: old}, nil
+		}
+		return h.remove(info, key, obj, modRev)
+	}
 	if pod, ok := obj.(*api.Pod); ok && m.DeletionTimestamp == nil {
 		grace := int64(30)
 		if pod.Spec.TerminationGracePeriodSeconds != nil {

@@ -309,7 +309,7 @@ func (s *server) ensure(obj api.Object) {
 		return
 	}
 	obj = api.DeepCopyObject(obj)
-	setDefaults(obj)
+	setDefaults(obj, true)
 	s.stamp(obj)
 	var err error
 	if svc, ok := obj.(*api.Service); ok {

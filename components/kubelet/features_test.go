@@ -115,7 +115,6 @@ func TestReadinessGates(t *testing.T) {
 // period 0: today any status update of such a pod removes it (handler.go,
 // update: "The last finalizer is gone").
 func TestGracefulDeletionMultiContainer(t *testing.T) {
-	t.Skip("kube-apiserver removes a gracefully deleted pod on its first status update; enable when it waits for deletionGracePeriodSeconds=0")
 	e := newEnv(t, envOpts{})
 	e.create(pod("two", "worker-1", "nginx:1.27", withBehavior(`{main: {stopDelay: 1s}, slow: {stopDelay: 20s}}`), func(p *api.Pod) {
 		p.Spec.Containers = append(p.Spec.Containers, api.Container{Name: "slow", Image: "nginx:1.27"})

@@ -240,8 +240,12 @@ func (s *scheduler) podUpdated(old, o api.Object) {
 	case p.Spec.NodeName != "":
 		s.cache.UpdatePod(op, p)
 		s.queue.AssignedPodUpdated(op, p, now)
-	case s.responsible(p):
+	case s.responsible(p) && !onlyStatusChanged(op, p):
 		s.queue.Update(op, p, now)
+	case s.responsible(p):
+		// Only the status moved (often the scheduler's own
+		// PodScheduled=False): nothing that could change the decision, so
+		// the pod keeps its place, as the real queue skips such updates.
 	default:
 		s.queue.Delete(op)
 	}
@@ -334,7 +338,13 @@ func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
 	if !errors.As(err, &fe) && !errors.Is(err, framework.ErrNoNodesAvailable) {
 		reason = "SchedulerError"
 	}
-	// PodScheduled=False with the reason, as the scheduler's status update.
+	// PodScheduled=False with the reason, as the scheduler's status update —
+	// written only when it changes.
+	for _, cur := range pod.Status.Conditions {
+		if cur.Type == api.PodScheduled && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
+			return
+		}
+	}
 	cond, _ := jsonCondition(reason, msg, c.WallTime())
 	patch := fmt.Sprintf(`{"status":{"conditions":[%s]}}`, cond)
 	if _, err := s.cl.Patch("pods", pod.Namespace, pod.Name, apiserver.StrategicMergePatch, []byte(patch), "status"); err != nil && !apierrors.IsNotFound(err) {
@@ -347,4 +357,12 @@ func jsonCondition(reason, message string, now time.Time) (string, error) {
 	b, err := json.Marshal(api.PodCondition{Type: api.PodScheduled, Status: api.ConditionFalse, Reason: reason, Message: message,
 		LastTransitionTime: api.NewTime(now.Truncate(time.Second))})
 	return string(b), err
+}
+
+// onlyStatusChanged reports whether an update touched nothing but the
+// pod's status and bookkeeping metadata.
+func onlyStatusChanged(old, cur *api.Pod) bool {
+	a, _ := json.Marshal([]any{old.Spec, old.Labels, old.Annotations, old.DeletionTimestamp})
+	b, _ := json.Marshal([]any{cur.Spec, cur.Labels, cur.Annotations, cur.DeletionTimestamp})
+	return string(a) == string(b)
 }

@@ -159,7 +159,7 @@ func New(cfg Config) (*Cluster, error) {
 		c.ControllerManagers = append(c.ControllerManagers, name)
 		ctrls := cfg.Controllers
 		if ctrls == nil {
-			ctrls = defaultControllers()
+			ctrls = controllers.Defaults()
 		}
 		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: ctrls})
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
@@ -481,20 +481,6 @@ func (c *Cluster) installAddons() error {
 
 // Prober runs curl and nslookup from pods, every hop a traced message.
 func (c *Cluster) Prober() *datapath.Prober { return datapath.NewProber(c.K, c.Admin) }
-
-// defaultControllers is the controller manager's default set, with the
-// EndpointSlice controller the data path needs.
-func defaultControllers() []func() controllers.Controller {
-	out := controllers.Defaults()
-	have := map[string]bool{}
-	for _, mk := range out {
-		have[mk().Name()] = true
-	}
-	if !have["endpointslice"] {
-		out = append(out, controllers.NewEndpointSlices)
-	}
-	return out
-}
 
 // SaveSnapshot is `etcdctl snapshot save` against the cluster's etcd.
 func (c *Cluster) SaveSnapshot() ([]byte, error) {
