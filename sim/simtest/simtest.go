@@ -27,7 +27,23 @@
 //
 // The kit is built on testify: failures go through assert.Fail, so they
 // print like any other testify failure, and the methods that must stop
-// the test call FailNow afterwards.
+// the test call FailNow afterwards. A failed wait reads like this:
+//
+//	expected: 1 pod(s) matching "app=huge" Running in namespace default (within 20s of virtual time)
+//	seen (at 22.435100s of virtual time):
+//	    0 of 1 matching pod(s) Running
+//	    NAME   READY   STATUS    RESTARTS   AGE   IP       NODE     NOMINATED NODE   READINESS GATES
+//	    huge   0/1     Pending   0          20s   <none>   <none>   <none>           <none>
+//	    events:
+//	        LAST SEEN   TYPE      REASON             OBJECT     MESSAGE
+//	        20s         Warning   FailedScheduling   pod/huge   0/2 nodes are available: 1 Insufficient cpu, ...
+//	last 20 trace records:
+//	    [    22.102981s] #3713 kube-scheduler-cp-1 -> kube-apiserver-cp-1 request: PUT ...
+//
+// Capture runs a function with a Recorder, a testing.TB that keeps
+// failures instead of reporting them: to test what a grader says when it
+// fails (examples/ does, for every exercise), and to run the kit in
+// Example functions.
 package simtest
 
 import (
@@ -188,7 +204,10 @@ func Start(t testing.TB, opts ...Option) *Kit {
 
 // leaders says which of kube-scheduler and kube-controller-manager holds
 // no Lease yet ("" once both lead), as kubeadm waits for the control
-// plane before it reports the cluster up.
+// plane before it reports the cluster up. It matters: a pod that already
+// exists when kube-scheduler starts leading is queued by its first list
+// but only scheduled at the next pod event or the 30 s flush of
+// unschedulable pods.
 func (k *Kit) leaders() string {
 	var missing []string
 	objs, _, _ := k.cl.List("leases", "kube-system", client.ListOptions{ResourceVersion: "0"})
