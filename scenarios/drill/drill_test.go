@@ -36,7 +36,7 @@ func TestWrongExpectationFailsWithWhatItSaw(t *testing.T) {
 	res, err := Run(dr, Options{Out: &out})
 	require.NoError(t, err)
 	assert.False(t, res.Passed)
-	g := res.Expectations[0]
+	g := res.Steps[1].Expect[0]
 	assert.False(t, g.Passed)
 	assert.Equal(t, `"Terminating"`, g.Saw)
 	assert.Equal(t, `namespace/team-a status.phase = "Gone"`, g.Want)

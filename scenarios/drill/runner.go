@@ -165,7 +165,7 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		if opts.Out == nil {
 			break
 		}
-		fmt.Fprintf(opts.Out, "\n$ kubectl %s\n", cmd)
+		fmt.Fprintf(opts.Out, "\n%s\n", views.Prompt(cmd))
 		if err := views.Exec(c, cmd, opts.Out); err != nil {
 			fmt.Fprintln(opts.Out, err)
 		}

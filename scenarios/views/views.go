@@ -12,10 +12,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/cilium"
+	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/printers"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -27,7 +32,20 @@ const Help = `  get <resource> [name] [-n <namespace> | -A] [-o wide|yaml] [-l <
   events [-n <namespace> | -A]
   logs <actor>            (a component's log, e.g. logs kube-scheduler-cp-1)
   trace [n]               (the last n trace lines, default 20)
-  actors                  (every actor and where it runs)`
+  actors                  (every actor and where it runs)
+  iptables-save <node>    (the node's nat rules as kube-proxy programmed them; the BPF maps in eBPF mode)
+  hubble observe <node> [--pod <ns/name>] [--verdict DROPPED|FORWARDED] [--last n]
+                          (the flows Cilium's agent on that node saw)`
+
+// Prompt is how a command is shown as typed: kubectl's with "kubectl",
+// the node and Cilium tools on their own.
+func Prompt(cmd string) string {
+	switch strings.Fields(cmd + " x")[0] {
+	case "get", "describe", "events", "logs":
+		return "$ kubectl " + cmd
+	}
+	return "$ " + cmd
+}
 
 // ErrUnknown is returned for a line that is not a view command.
 var ErrUnknown = errors.New("not a view command")
@@ -84,6 +102,27 @@ func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) err
 			}
 		}
 		return sim.WriteText(out, c.K.Trace().Tail(n))
+	case "iptables-save":
+		if len(f.pos) != 1 {
+			return fmt.Errorf("iptables-save needs a node name")
+		}
+		m, err := c.K.External("node-shell-"+f.pos[0], f.pos[0]).Call(datapath.NodeName(f.pos[0]), datapath.KindSave, nil, 10*time.Second)
+		if err != nil {
+			return fmt.Errorf("node %s: %v", f.pos[0], err)
+		}
+		fmt.Fprint(out, m.Body.(string))
+		return nil
+	case "hubble":
+		if len(f.pos) != 2 || f.pos[0] != "observe" {
+			return fmt.Errorf("usage: hubble observe <node> [--pod ns/name] [--verdict DROPPED] [--last n]")
+		}
+		req := agent.ObserveRequest{Pod: f.pod, Verdict: cilium.Verdict(f.verdict), Last: f.last}
+		m, err := c.K.External("hubble-cli", f.pos[1]).Call(cni.AgentName(f.pos[1]), agent.KindObserve, req, 10*time.Second)
+		if err != nil {
+			return fmt.Errorf("cilium agent on %s: %v", f.pos[1], err)
+		}
+		fmt.Fprint(out, m.Body.(string))
+		return nil
 	case "actors":
 		tw := printers.NewTabWriter(out)
 		fmt.Fprintln(tw, "ACTOR\tCOMPONENT\tNODE\tSTATE\tRESTARTS")
@@ -96,11 +135,13 @@ func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) err
 }
 
 type flags struct {
-	pos       []string
-	namespace string
-	all       bool
-	output    string
-	selector  string
+	pod, verdict string
+	last         int
+	pos          []string
+	namespace    string
+	all          bool
+	output       string
+	selector     string
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -128,6 +169,15 @@ func parseFlags(args []string) (flags, error) {
 			f.output = a[strings.Index(a, "=")+1:]
 		case a == "-l" || a == "--selector":
 			f.selector, err = next()
+		case a == "--pod":
+			f.pod, err = next()
+		case a == "--verdict":
+			f.verdict, err = next()
+		case a == "--last":
+			var v string
+			if v, err = next(); err == nil {
+				f.last, err = strconv.Atoi(v)
+			}
 		case strings.HasPrefix(a, "-"):
 			return f, fmt.Errorf("unknown flag: %s", a)
 		default:

@@ -160,7 +160,7 @@ func (p *Player) reportHidden() {
 // ShowViews runs the Show commands against the cluster.
 func (p *Player) ShowViews() {
 	for _, cmd := range p.Show {
-		fmt.Fprintf(p.Out, "\n$ kubectl %s\n", cmd)
+		fmt.Fprintf(p.Out, "\n%s\n", views.Prompt(cmd))
 		if p.Cluster == nil {
 			return
 		}

@@ -68,7 +68,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	out := &lockedWriter{w: stdout}
-	cfg := cluster.Config{Seed: c.seed}
+	cfg := cluster.Config{Seed: c.seed, Addons: true}
 	if !fixedEpoch {
 		// kubectl computes some ages itself (describe's events, describe
 		// node) from its own clock: start the cluster's clock a little
