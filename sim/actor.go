@@ -81,6 +81,7 @@ func (a *actor) main() {
 			if a.parent != nil {
 				break // a task finished its work
 			}
+			a.k.notifyDown(a, "exited")
 			a.k.trace.add(Record{Time: a.k.now, Seq: a.k.seq, Event: EventExit, From: a.name, To: "kernel", Node: a.node, Kind: "exit", summary: "returned"})
 		case crashSignal:
 			// killed by the kernel; the kernel already recorded why.
@@ -120,6 +121,9 @@ func (k *Kernel) kill(a *actor, why string, record bool) {
 	a.state = stDead
 	a.waitToken = 0
 	a.mbox = mailbox{}
+	if a.parent == nil && (was != stDead && was != stExited) {
+		k.notifyDown(a, why)
+	}
 	if a.ext {
 		return
 	}
@@ -427,3 +431,64 @@ func (c *Ctx) Exists(name string) bool { return c.a.k.actors[name] != nil }
 
 // Running reports whether the named actor is alive.
 func (c *Ctx) Running(name string) bool { return c.a.k.Running(name) }
+
+// KindDown is the kind of the message Monitor delivers.
+const KindDown = "DOWN"
+
+// Down tells a monitoring actor that the actor it watched stopped.
+type Down struct {
+	Name   string
+	Reason string
+}
+
+// Summary implements Summarizer.
+func (d Down) Summary() string { return d.Name + " is gone: " + d.Reason }
+
+// PeerGoneDelay is how long a peer on a powered-off node takes to be noticed
+// (TCP keepalive and HTTP/2 pings give up); a peer that crashed on a live
+// node is noticed at once (the connection is reset).
+const PeerGoneDelay = 30 * time.Second
+
+// Monitor asks the kernel to send this actor a KindDown message when the
+// named actor stops — crashes, exits, or its node goes down — as a broken
+// connection tells a client its server is gone. One message per Monitor
+// call that is still pending; monitors die with the incarnation that set
+// them.
+func (c *Ctx) Monitor(name string) {
+	k := c.a.k
+	owner := c.a
+	if owner.parent != nil {
+		owner = owner.parent
+	}
+	for _, m := range k.monitors[name] {
+		if m.a == owner && m.inc == owner.inc {
+			return // already watching
+		}
+	}
+	k.monitors[name] = append(k.monitors[name], monitor{a: owner, inc: owner.inc})
+}
+
+type monitor struct {
+	a   *actor
+	inc int
+}
+
+// notifyDown tells the monitors of a stopped actor.
+func (k *Kernel) notifyDown(a *actor, reason string) {
+	ms := k.monitors[a.name]
+	if len(ms) == 0 {
+		return
+	}
+	delete(k.monitors, a.name)
+	delay := time.Duration(0)
+	if n := k.nodes[a.node]; n != nil && n.down {
+		delay = PeerGoneDelay
+	}
+	for _, m := range ms {
+		if m.a.inc != m.inc || !m.a.alive() {
+			continue
+		}
+		msg := &Message{Kind: KindDown, Body: Down{Name: a.name, Reason: reason}, From: "kernel", To: m.a.name}
+		k.post(event{at: k.now + delay + k.latency(a.node, m.a.node), kind: evDeliver, to: m.a, msg: msg, inc: m.a.inc})
+	}
+}

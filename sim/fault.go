@@ -63,12 +63,12 @@ func (k *Kernel) StopNode(name string) error {
 	}
 	k.seq++
 	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventFault, From: "kernel", To: name, Node: name, Kind: "node-stop", summary: "node " + name + " powered off"})
+	n.down = true // first, so monitors learn the peer's node is gone
 	for _, a := range n.actors {
 		if a.alive() || a.state == stNew {
 			k.kill(a, "node stopped", false)
 		}
 	}
-	n.down = true
 	return nil
 }
 

@@ -90,6 +90,7 @@ type Kernel struct {
 	logs      *logBook
 	faults    faultTable
 	cancelled map[TimerID]bool
+	monitors  map[string][]monitor
 	rng       *rand.Rand // the kernel's own stream (fault probabilities)
 
 	logOut      io.Writer
@@ -113,6 +114,7 @@ func New(seed uint64, opts ...Option) *Kernel {
 		nodes:     make(map[string]*node),
 		parked:    make(chan struct{}),
 		cancelled: make(map[TimerID]bool),
+		monitors:  make(map[string][]monitor),
 		trace:     NewTrace(1 << 16),
 	}
 	for _, o := range opts {

@@ -431,3 +431,27 @@ func TestActorsCanStartAndStopPrograms(t *testing.T) {
 	assert.Equal(t, 1, started)
 	assert.False(t, k.Running("prog"))
 }
+
+func TestMonitorsLearnThatAPeerIsGone(t *testing.T) {
+	k := newKernel(t, 1)
+	require.NoError(t, k.Spawn(ActorSpec{Name: "server", Node: "n1", Run: echo}))
+	require.NoError(t, k.Spawn(ActorSpec{Name: "other", Node: "n2", Run: echo}))
+	var got []string
+	require.NoError(t, k.Spawn(ActorSpec{Name: "client", Node: "n3", Run: func(c *Ctx) {
+		c.Monitor("server")
+		c.Monitor("server") // once is enough
+		c.Monitor("other")
+		for {
+			m := c.Recv()
+			if d, ok := m.Body.(Down); ok {
+				got = append(got, fmt.Sprintf("%s %s at %s", d.Name, d.Reason, c.Now()))
+			}
+		}
+	}}))
+	k.RunFor(time.Second)
+	require.NoError(t, k.Crash("server"))
+	require.NoError(t, k.StopNode("n2"))
+	k.RunFor(time.Minute)
+	assert.Equal(t, []string{"server crashed at 1.0005s", "other node stopped at 31.0005s"}, got,
+		"a crash resets the connection at once; a dead node is noticed when keepalives give up")
+}

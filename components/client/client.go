@@ -23,6 +23,13 @@ import (
 // server side). Requests that reach a server end well before it.
 const DefaultTimeout = 60 * time.Second
 
+// FailoverTimeout is how long a request waits for one of several
+// apiservers before trying the next: longer than etcd's own request timeout
+// (7 s, so a 504 from a live apiserver still arrives), shorter than a
+// kubelet's lease duration (40 s, so a dead control-plane node does not
+// make every node look dead).
+const FailoverTimeout = 10 * time.Second
+
 // Client talks to kube-apiserver.
 type Client struct {
 	c       sim.Caller
@@ -41,6 +48,9 @@ func New(c sim.Caller, token string, servers ...string) *Client {
 	return &Client{c: c, servers: servers, Token: token, UserAgent: c.Name(), Timeout: DefaultTimeout}
 }
 
+// Server is the apiserver the client last talked to.
+func (cl *Client) Server() string { return cl.servers[cl.current] }
+
 // Caller is who the client acts for.
 func (cl *Client) Caller() sim.Caller { return cl.c }
 
@@ -52,10 +62,17 @@ func (cl *Client) Do(r *apiserver.Request) (*apiserver.Response, error) {
 	if r.UserAgent == "" {
 		r.UserAgent = cl.UserAgent
 	}
+	// With several apiservers behind one endpoint, a server that does not
+	// answer within FailoverTimeout is given up on and the next one tried,
+	// as a load balancer's health checks take a dead backend out.
+	timeout := cl.Timeout
+	if len(cl.servers) > 1 && timeout > FailoverTimeout {
+		timeout = FailoverTimeout
+	}
 	var lastErr error
 	for i := 0; i < len(cl.servers); i++ {
 		srv := cl.servers[(cl.current+i)%len(cl.servers)]
-		m, err := cl.c.Call(srv, apiserver.KindRequest, r, cl.Timeout)
+		m, err := cl.c.Call(srv, apiserver.KindRequest, r, timeout)
 		if errors.Is(err, sim.ErrTimeout) || errors.Is(err, sim.ErrRefused) {
 			lastErr = err
 			continue
@@ -144,6 +161,11 @@ func (cl *Client) Watch(resource, namespace string, opts ListOptions) (int64, er
 		LabelSelector: opts.LabelSelector, FieldSelector: opts.FieldSelector, ResourceVersion: opts.ResourceVersion, AllowWatchBookmarks: opts.AllowWatchBookmarks})
 	if err != nil {
 		return 0, err
+	}
+	// A watch is a long-lived connection: when its server goes away the
+	// caller is told (sim.KindDown), as a reset connection tells client-go.
+	if m, ok := cl.c.(interface{ Monitor(string) }); ok {
+		m.Monitor(cl.Server())
 	}
 	return res.WatchID, nil
 }

@@ -29,6 +29,7 @@ type Informer struct {
 	opts      ListOptions
 
 	watchID  int64
+	server   string // the apiserver the watch runs on
 	rv       string
 	store    map[string]api.Object // "ns/name" -> object
 	handlers []Handler
@@ -95,6 +96,7 @@ func (in *Informer) watch() error {
 		return err
 	}
 	in.watchID = id
+	in.server = in.cl.Server()
 	return nil
 }
 
@@ -103,7 +105,20 @@ func (in *Informer) HasSynced() bool { return in.synced }
 
 // Dispatch applies a message if it is an event of this informer's watch
 // and reports whether it was.
+//
+// When the apiserver serving the watch goes away (sim.KindDown), the
+// informer lists and watches again through the next apiserver; it reports
+// false for that message so every informer of the actor sees it.
 func (in *Informer) Dispatch(m *sim.Message) bool {
+	if d, ok := m.Body.(sim.Down); ok {
+		if in.watchID != 0 && d.Name == in.server {
+			in.watchID = 0
+			if err := in.Run(); err != nil {
+				in.synced = false
+			}
+		}
+		return false
+	}
 	ev, ok := m.Body.(*apiserver.WatchEvent)
 	if !ok || ev.WatchID != in.watchID || in.watchID == 0 {
 		return false
