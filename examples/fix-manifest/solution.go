@@ -3,8 +3,8 @@
 package fixmanifest
 
 // Manifest is the repaired manifest:
-//   - spec.replica is spec.replicas (strict decoding refuses unknown
-//     fields before anything is sent);
+//   - spec.replica is spec.replicas (strict field validation refuses
+//     unknown fields);
 //   - the pod template's labels must match the selector (app: web), which
 //     is also what the Service selects;
 //   - a container name is a DNS-1123 label: lower case, digits and '-';
