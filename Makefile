@@ -23,6 +23,7 @@ fmt-check:
 test: fmt-check vet
 	$(GO) test -race -count=1 $(PKGS)
 	$(GO) test -race -count=1 -tags solution ./examples/...
+	$(GO) test -race -count=1 -tags solution ./examples/...
 
 fmt:
 	gofmt -w sim components scenarios examples

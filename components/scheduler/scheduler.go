@@ -112,6 +112,7 @@ func (s *scheduler) run() {
 	for {
 		m := c.Recv()
 		if s.elector != nil && s.elector.Handle(m) {
+			s.scheduleAll() // a new leader schedules what it just listed
 			continue
 		}
 		if !s.active {
