@@ -86,6 +86,9 @@ type Step struct {
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
+	// Selector makes delete pick the first object (by name) of the type
+	// in Delete that matches it: delete: pods, selector: app=web.
+	Selector string `yaml:"selector"`
 	// ExpectError makes the step pass only if it fails with an error
 	// containing this text (a rejected manifest, a forbidden request).
 	ExpectError string `yaml:"expectError"`
@@ -304,7 +307,14 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 				d.errs = append(d.errs, &Error{Message: err.Error()})
 			}
 		case "delete":
-			if _, _, err := splitRef(s.Delete); err != nil {
+			if s.Selector != "" {
+				if _, ok := api.ResourceForName(s.Delete); !ok {
+					d.fail(at, path+".delete", "with a selector, delete names a resource type such as pods, got %q", s.Delete)
+				}
+				if _, err := api.ParseSelector(s.Selector); err != nil {
+					d.fail(at, path+".selector", "%v", err)
+				}
+			} else if _, _, err := splitRef(s.Delete); err != nil {
 				d.fail(at, path+".delete", "%v", err)
 			}
 		case "scale":

@@ -279,7 +279,31 @@ func (r *runner) do(s *Step, action string) (string, error) {
 		}
 		return r.apply(s.ApplyFile, data)
 	case "delete":
-		info, name, _ := splitRef(s.Delete)
+		var info *api.ResourceInfo
+		var name string
+		if s.Selector != "" {
+			info, _ = api.ResourceForName(s.Delete)
+			if !info.Namespaced {
+				ns = ""
+			}
+			items, _, err := c.Admin.List(info.Resource, ns, client.ListOptions{LabelSelector: s.Selector})
+			if err != nil {
+				return "", err
+			}
+			var names []string
+			for _, o := range items {
+				if o.GetObjectMeta().DeletionTimestamp == nil {
+					names = append(names, o.GetObjectMeta().Name)
+				}
+			}
+			if len(names) == 0 {
+				return "", fmt.Errorf("no %s match %s", info.Resource, s.Selector)
+			}
+			sort.Strings(names)
+			name = names[0]
+		} else {
+			info, name, _ = splitRef(s.Delete)
+		}
 		if !info.Namespaced {
 			ns = ""
 		}
