@@ -24,7 +24,7 @@ import (
 type DaemonSets struct {
 	m   *Manager
 	q   *Queue
-	rec *EventRecorder
+	rec *client.EventRecorder
 	exp *expectations
 }
 

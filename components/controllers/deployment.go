@@ -39,7 +39,7 @@ const (
 type Deployments struct {
 	m   *Manager
 	q   *Queue
-	rec *EventRecorder
+	rec *client.EventRecorder
 }
 
 // NewDeployments returns the controller.

@@ -15,7 +15,7 @@ import (
 func configMap(name string, owners ...api.Object) *api.ConfigMap {
 	cm := &api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"}}
 	for _, o := range owners {
-		ref := controllers.Reference(o)
+		ref := client.Reference(o)
 		cm.OwnerReferences = append(cm.OwnerReferences, api.OwnerReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID, BlockOwnerDeletion: ptr(true)})
 	}
 	return cm

@@ -4,7 +4,7 @@
 // It owns the controllers' logic and the machinery they share: shared
 // informers (list, then watch, into a local cache) with indexes, a
 // de-duplicating work queue per controller with client-go's per-item
-// exponential backoff and delayed adds on virtual time, an event recorder
+// exponential backoff and delayed adds on virtual time, client.EventRecorder
 // that aggregates repeats, and leader election through the Lease
 // kube-system/kube-controller-manager (package leaderelection), so that of
 // several managers exactly one runs its controllers. It talks to the cluster
@@ -105,7 +105,7 @@ type Manager struct {
 	order     []string
 	queues    []*Queue
 	ctrls     []Controller
-	recorders map[string]*EventRecorder
+	recorders map[string]*client.EventRecorder
 }
 
 type informer struct {
@@ -156,7 +156,7 @@ func (m *Manager) run() {
 		e, err := leaderelection.New(c, leaderelection.Config{
 			Client: lec, Namespace: api.NamespaceSystem, Name: LeaseName, Identity: id,
 			LeaseDuration: m.cfg.LeaseDuration, RenewDeadline: m.cfg.RenewDeadline, RetryPeriod: m.cfg.RetryPeriod,
-			Recorder: NewEventRecorder(c, lec, "kube-controller-manager"),
+			Recorder: client.NewEventRecorder(c, lec, "kube-controller-manager"),
 			Callbacks: leaderelection.Callbacks{
 				OnStartedLeading: m.startLeading,
 				OnStoppedLeading: m.stopLeading,
@@ -187,7 +187,7 @@ func (m *Manager) startLeading() {
 	m.order = nil
 	m.queues = nil
 	m.ctrls = nil
-	m.recorders = map[string]*EventRecorder{}
+	m.recorders = map[string]*client.EventRecorder{}
 	for _, mk := range m.cfg.Controllers {
 		ctrl := mk()
 		q := newQueue(m, ctrl.Name())
@@ -324,11 +324,11 @@ func (m *Manager) ByIndex(resource, name, value string) []api.Object {
 }
 
 // Recorder returns the event recorder of a component ("replicaset-controller").
-func (m *Manager) Recorder(component string) *EventRecorder {
+func (m *Manager) Recorder(component string) *client.EventRecorder {
 	if r, ok := m.recorders[component]; ok {
 		return r
 	}
-	r := NewEventRecorder(m.C, m.Client, component)
+	r := client.NewEventRecorder(m.C, m.Client, component)
 	m.recorders[component] = r
 	return r
 }

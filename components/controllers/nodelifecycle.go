@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"github.com/kubesim/kubesim/components/client"
 	"reflect"
 	"sort"
 	"time"
@@ -60,7 +61,7 @@ const (
 type NodeLifecycle struct {
 	m   *Manager
 	q   *Queue
-	rec *EventRecorder
+	rec *client.EventRecorder
 
 	health     map[string]*nodeHealth
 	known      map[string]bool

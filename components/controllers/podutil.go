@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"github.com/kubesim/kubesim/components/client"
 	"math"
 	"sort"
 	"strconv"
@@ -50,7 +51,7 @@ func boolPtr(b bool) *bool { return &b }
 // newControllerRef is the ownerReference a controller puts on what it
 // creates: controller=true, blockOwnerDeletion=true.
 func newControllerRef(owner api.Object) api.OwnerReference {
-	ref := Reference(owner)
+	ref := client.Reference(owner)
 	return api.OwnerReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID,
 		Controller: boolPtr(true), BlockOwnerDeletion: boolPtr(true)}
 }

@@ -32,7 +32,7 @@ func controllerIndex(o api.Object) []string {
 type ReplicaSets struct {
 	m   *Manager
 	q   *Queue
-	rec *EventRecorder
+	rec *client.EventRecorder
 	exp *expectations
 }
 

@@ -26,7 +26,7 @@ const (
 type TaintEviction struct {
 	m   *Manager
 	q   *Queue
-	rec *EventRecorder
+	rec *client.EventRecorder
 	// scheduled evictions: pod key -> when it was scheduled and when it fires
 	scheduled map[string]eviction
 	// evicted pods (by UID) whose deletion the cache has not shown yet

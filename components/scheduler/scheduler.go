@@ -22,7 +22,6 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
-	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/leaderelection"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/components/scheduler/plugins"
@@ -53,7 +52,7 @@ func New(cfg Config) func(*sim.Ctx) {
 	return func(c *sim.Ctx) {
 		cl := client.New(c, cfg.Token, cfg.APIServers...)
 		cl.UserAgent = "kube-scheduler"
-		s := &scheduler{cfg: cfg, c: c, cl: cl, recorder: controllers.NewEventRecorder(c, cl, "default-scheduler")}
+		s := &scheduler{cfg: cfg, c: c, cl: cl, recorder: client.NewEventRecorder(c, cl, "default-scheduler")}
 		s.run()
 	}
 }
@@ -62,7 +61,7 @@ type scheduler struct {
 	cfg      Config
 	c        *sim.Ctx
 	cl       *client.Client
-	recorder *controllers.EventRecorder
+	recorder *client.EventRecorder
 	elector  *leaderelection.Elector
 
 	active    bool
@@ -99,7 +98,7 @@ func (s *scheduler) run() {
 		lec.Timeout = leaderelection.DefaultRetryPeriod
 		e, err := leaderelection.New(c, leaderelection.Config{
 			Client: lec, Namespace: "kube-system", Name: LeaseName, Identity: id,
-			Recorder:  controllers.NewEventRecorder(c, lec, "default-scheduler"),
+			Recorder:  client.NewEventRecorder(c, lec, "default-scheduler"),
 			Callbacks: leaderelection.Callbacks{OnStartedLeading: s.startLeading, OnStoppedLeading: s.stopLeading},
 		})
 		if err != nil {

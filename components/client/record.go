@@ -1,4 +1,4 @@
-package controllers
+package client
 
 import (
 	"encoding/json"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver"
-	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"go.uber.org/zap"
 )
@@ -37,7 +36,7 @@ const (
 // write is logged and dropped, never retried into a reconcile.
 type EventRecorder struct {
 	c      *sim.Ctx
-	cl     *client.Client
+	cl     *Client
 	source api.EventSource
 
 	seen    map[string]*api.Event   // full key -> the stored event
@@ -58,7 +57,7 @@ type bucket struct {
 
 // NewEventRecorder returns a recorder reporting as component (the event's
 // source.component and reportingComponent, e.g. "replicaset-controller").
-func NewEventRecorder(c *sim.Ctx, cl *client.Client, component string) *EventRecorder {
+func NewEventRecorder(c *sim.Ctx, cl *Client, component string) *EventRecorder {
 	return &EventRecorder{c: c, cl: cl, source: api.EventSource{Component: component},
 		seen: map[string]*api.Event{}, similar: map[string]*similarSeen{}, buckets: map[string]*bucket{}}
 }
