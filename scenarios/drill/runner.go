@@ -161,14 +161,8 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 		g := r.grade(&dr.Expect[i], fmt.Sprintf("expect[%d]", i))
 		r.res.Expectations = append(r.res.Expectations, g)
 	}
-	for _, cmd := range opts.Show {
-		if opts.Out == nil {
-			break
-		}
-		fmt.Fprintf(opts.Out, "\n%s\n", views.Prompt(cmd))
-		if err := views.Exec(c, cmd, opts.Out); err != nil {
-			fmt.Fprintln(opts.Out, err)
-		}
+	if opts.Out != nil {
+		views.Show(c, opts.Show, opts.Out)
 	}
 	r.res.Trace = c.K.Trace().Tail(20)
 	if r.res.Passed {
@@ -181,35 +175,17 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 
 // prompt waits for the trainee before step i; false means quit.
 func (r *runner) prompt(i int) bool {
-	for {
-		if r.opts.Out != nil {
-			fmt.Fprintf(r.opts.Out, "\n  %s ", pick(r.opts.Lang,
-				fmt.Sprintf("[step %d of %d — Enter: run it, c: run the rest, q: quit, help: views]", i+1, len(r.dr.Steps)),
-				fmt.Sprintf("[%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, q: 종료, help: 조회 명령]", i+1, len(r.dr.Steps))))
-		}
-		if r.opts.In == nil {
-			return true
-		}
-		line, err := r.opts.In.ReadString('\n')
-		if err != nil && line == "" {
-			return false
-		}
-		switch cmd := strings.TrimSpace(line); cmd {
-		case "":
-			return true
-		case "c":
-			r.opts.Step = false
-			return true
-		case "q":
-			return false
-		case "help", "?":
-			r.say("%s", views.Help)
-		default:
-			if err := views.Exec(r.c, cmd, r.opts.Out); err != nil {
-				r.say("  %v", err)
-			}
-		}
+	if r.opts.In == nil || r.opts.Out == nil {
+		return true
 	}
+	q := pick(r.opts.Lang,
+		fmt.Sprintf("\n  [step %d of %d — Enter: run it, c: run the rest, q: quit, help: views] ", i+1, len(r.dr.Steps)),
+		fmt.Sprintf("\n  [%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, q: 종료, help: 조회 명령] ", i+1, len(r.dr.Steps)))
+	answer, ok := views.Ask(r.c, r.opts.In, r.opts.Out, q)
+	if answer == "c" {
+		r.opts.Step = false
+	}
+	return ok && answer != "q"
 }
 
 func pick(lang, en, ko string) string {

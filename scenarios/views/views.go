@@ -6,6 +6,7 @@
 package views
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -271,4 +272,44 @@ func describe(c *cluster.Cluster, cl *client.Client, f flags, out io.Writer) err
 		events = append(events, *o.(*api.Event))
 	}
 	return printers.DescribePod(out, pod, events, c.K.WallTime())
+}
+
+// Ask prints question, then reads lines from in, answering view commands
+// and help, until a line that is not one: it returns that line trimmed
+// ("" for Enter, "c", "q"), or ok=false at the end of input. c may be nil
+// before the cluster is up.
+func Ask(c *cluster.Cluster, in *bufio.Reader, out io.Writer, question string) (answer string, ok bool) {
+	for {
+		fmt.Fprint(out, question)
+		line, err := in.ReadString('\n')
+		if err != nil && line == "" {
+			return "", false
+		}
+		switch cmd := strings.TrimSpace(line); cmd {
+		case "", "c", "q":
+			return cmd, true
+		case "help", "?":
+			fmt.Fprintln(out, Help)
+		default:
+			if c == nil {
+				fmt.Fprintln(out, "  (the cluster is not up yet)")
+				continue
+			}
+			if err := Exec(c, cmd, out); errors.Is(err, ErrUnknown) {
+				fmt.Fprintf(out, "  unknown command %q; type help\n", cmd)
+			} else if err != nil {
+				fmt.Fprintln(out, "  "+err.Error())
+			}
+		}
+	}
+}
+
+// Show prints each command as typed, then its answer.
+func Show(c *cluster.Cluster, cmds []string, out io.Writer) {
+	for _, cmd := range cmds {
+		fmt.Fprintf(out, "\n%s\n", Prompt(cmd))
+		if err := Exec(c, cmd, out); err != nil {
+			fmt.Fprintln(out, err)
+		}
+	}
 }

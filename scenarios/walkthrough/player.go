@@ -6,10 +6,8 @@ package walkthrough
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/scenarios/views"
@@ -109,41 +107,16 @@ func (p *Player) flush() {
 }
 
 func (p *Player) prompt() {
-	for {
-		if p.Lang == narrate.Korean {
-			fmt.Fprint(p.Out, "  [Enter: 다음 이벤트, c: 다음 체크포인트까지, q: 종료, help: 조회 명령] ")
-		} else {
-			fmt.Fprint(p.Out, "  [Enter: next event, c: run to the next checkpoint, q: quit, help: views] ")
-		}
-		line, err := p.In.ReadString('\n')
-		if err != nil && line == "" {
-			p.quit = true
-			return
-		}
-		switch cmd := strings.TrimSpace(line); cmd {
-		case "":
-			return
-		case "q":
-			p.quit = true
-			return
-		case "c":
-			p.skipping = true
-			return
-		case "help", "?":
-			fmt.Fprintln(p.Out, views.Help)
-		default:
-			if p.Cluster == nil {
-				fmt.Fprintln(p.Out, "  (the cluster is not up yet)")
-				continue
-			}
-			if err := views.Exec(p.Cluster, cmd, p.Out); err != nil {
-				if errors.Is(err, views.ErrUnknown) {
-					fmt.Fprintf(p.Out, "  unknown command %q; type help\n", cmd)
-				} else {
-					fmt.Fprintln(p.Out, "  "+err.Error())
-				}
-			}
-		}
+	q := "  [Enter: next event, c: run to the next checkpoint, q: quit, help: views] "
+	if p.Lang == narrate.Korean {
+		q = "  [Enter: 다음 이벤트, c: 다음 체크포인트까지, q: 종료, help: 조회 명령] "
+	}
+	answer, ok := views.Ask(p.Cluster, p.In, p.Out, q)
+	switch {
+	case !ok || answer == "q":
+		p.quit = true
+	case answer == "c":
+		p.skipping = true
 	}
 }
 
@@ -159,13 +132,7 @@ func (p *Player) reportHidden() {
 
 // ShowViews runs the Show commands against the cluster.
 func (p *Player) ShowViews() {
-	for _, cmd := range p.Show {
-		fmt.Fprintf(p.Out, "\n%s\n", views.Prompt(cmd))
-		if p.Cluster == nil {
-			return
-		}
-		if err := views.Exec(p.Cluster, cmd, p.Out); err != nil {
-			fmt.Fprintln(p.Out, err)
-		}
+	if p.Cluster != nil {
+		views.Show(p.Cluster, p.Show, p.Out)
 	}
 }
