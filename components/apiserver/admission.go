@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 // Defaulting and admission. The real order is: decode and apply defaults,
@@ -196,9 +197,9 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 
 // mutatingAdmission runs the mutating admission plugins that matter here:
 // ServiceAccount and DefaultTolerationSeconds.
-func (s *server) mutatingAdmission(r *Request, obj api.Object) ([]string, error) {
+func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]string, error) {
 	pod, ok := obj.(*api.Pod)
-	if !ok || r.Verb != VerbCreate || r.Subresource != "" {
+	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {
 		return nil, nil
 	}
 	var notes []string
@@ -248,8 +249,8 @@ func toleratesNoExecute(ts []api.Toleration, key string) bool {
 // namespaceLifecycle is the NamespaceLifecycle admission plugin, first in
 // the chain: nothing is created in a namespace that does not exist or is
 // being terminated.
-func (s *server) namespaceLifecycle(r *Request, info *api.ResourceInfo, obj api.Object) error {
-	if r.Verb != VerbCreate || !info.Namespaced || r.Subresource != "" {
+func (s *server) namespaceLifecycle(r *apiwire.Request, info *api.ResourceInfo, obj api.Object) error {
+	if r.Verb != apiwire.VerbCreate || !info.Namespaced || r.Subresource != "" {
 		return nil
 	}
 	ns := obj.GetObjectMeta().Namespace

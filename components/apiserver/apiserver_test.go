@@ -9,6 +9,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -198,11 +199,11 @@ func TestPatchAndStatusSubresource(t *testing.T) {
 	c := boot(t)
 	_, err := c.Admin.Create(pod("web-1"))
 	require.NoError(t, err)
-	obj, err := c.Admin.Patch("pods", "default", "web-1", apiserver.MergePatch, []byte(`{"metadata":{"labels":{"tier":"front","app":null}}}`), "")
+	obj, err := c.Admin.Patch("pods", "default", "web-1", apiwire.MergePatch, []byte(`{"metadata":{"labels":{"tier":"front","app":null}}}`), "")
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"tier": "front"}, obj.GetObjectMeta().Labels)
 
-	obj, err = c.Admin.Patch("pods", "default", "web-1", apiserver.StrategicMergePatch,
+	obj, err = c.Admin.Patch("pods", "default", "web-1", apiwire.StrategicMergePatch,
 		[]byte(`{"spec":{"$setElementOrder/containers":[{"name":"main"}],"containers":[{"name":"main","image":"nginx:1.28"}]}}`), "")
 	require.NoError(t, err)
 	assert.Equal(t, "nginx:1.28", obj.(*api.Pod).Spec.Containers[0].Image)
@@ -241,7 +242,7 @@ func drain(ext *sim.External) []string {
 		if !ok {
 			return out
 		}
-		if ev, ok := m.Body.(*apiserver.WatchEvent); ok {
+		if ev, ok := m.Body.(*apiwire.WatchEvent); ok {
 			out = append(out, fmt.Sprintf("%s %s", ev.Type, ev.Object.GetObjectMeta().Name))
 		}
 	}
@@ -255,7 +256,7 @@ func TestWatchFansOutToEveryWatcherInOrder(t *testing.T) {
 		_, err := c.Admin.Create(pod(fmt.Sprintf("web-%d", i)))
 		require.NoError(t, err)
 	}
-	_, err := c.Admin.Patch("pods", "default", "web-2", apiserver.MergePatch, []byte(`{"metadata":{"labels":{"app":"other"}}}`), "")
+	_, err := c.Admin.Patch("pods", "default", "web-2", apiwire.MergePatch, []byte(`{"metadata":{"labels":{"app":"other"}}}`), "")
 	require.NoError(t, err)
 	_, err = c.Admin.Delete("pods", "default", "web-3", client.DeleteOptions{})
 	require.NoError(t, err)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -24,7 +24,7 @@ func BenchmarkCreateToWatch(b *testing.B) {
 	w := c.K.External("watcher", "")
 	seen := 0
 	w.OnMessage(func(m *sim.Message) {
-		if ev, ok := m.Body.(*apiserver.WatchEvent); ok && ev.Type == apiserver.Added {
+		if ev, ok := m.Body.(*apiwire.WatchEvent); ok && ev.Type == apiwire.Added {
 			seen++
 		}
 		w.Recv()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/btree"
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 )
 
@@ -82,7 +83,7 @@ type cacheEntry struct {
 
 type cacheEvent struct {
 	rev  int64
-	typ  EventType
+	typ  apiwire.EventType
 	info *api.ResourceInfo
 	obj  api.Object
 	prev api.Object // the object before a MODIFIED
@@ -167,7 +168,7 @@ func (c *watchCache) apply(e mvcc.Event, known api.Object) (cacheEvent, bool, er
 		c.objects.Delete(old)
 		gone := api.DeepCopyObject(old.obj)
 		gone.GetObjectMeta().ResourceVersion = strconv.FormatInt(e.KV.ModRevision, 10)
-		ev := cacheEvent{rev: e.KV.ModRevision, typ: Deleted, info: info, obj: gone, prev: old.obj}
+		ev := cacheEvent{rev: e.KV.ModRevision, typ: apiwire.Deleted, info: info, obj: gone, prev: old.obj}
 		c.record(ev)
 		return ev, true, nil
 	}
@@ -179,9 +180,9 @@ func (c *watchCache) apply(e mvcc.Event, known api.Object) (cacheEvent, bool, er
 		}
 	}
 	c.objects.ReplaceOrInsert(&cacheEntry{key: e.KV.Key, info: info, obj: obj})
-	ev := cacheEvent{rev: e.KV.ModRevision, typ: Added, info: info, obj: obj}
+	ev := cacheEvent{rev: e.KV.ModRevision, typ: apiwire.Added, info: info, obj: obj}
 	if had {
-		ev.typ = Modified
+		ev.typ = apiwire.Modified
 		ev.prev = old.obj
 	}
 	c.record(ev)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/sim"
@@ -21,28 +22,28 @@ type handler struct {
 	user UserInfo
 }
 
-func (h *handler) handle(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	switch r.Verb {
-	case VerbGet:
+	case apiwire.VerbGet:
 		obj, _, err := h.read(info, r.Namespace, r.Name)
 		if err != nil {
 			return nil, err
 		}
-		return &Response{Code: 200, Object: obj}, nil
-	case VerbList:
+		return &apiwire.Response{Code: 200, Object: obj}, nil
+	case apiwire.VerbList:
 		return h.list(r, info)
-	case VerbCreate:
+	case apiwire.VerbCreate:
 		if r.Subresource == "binding" {
 			return h.bind(r)
 		}
 		return h.create(r, info)
-	case VerbUpdate:
+	case apiwire.VerbUpdate:
 		return h.update(r, info, r.Object)
-	case VerbPatch:
+	case apiwire.VerbPatch:
 		return h.patch(r, info)
-	case VerbDelete:
+	case apiwire.VerbDelete:
 		return h.delete(r, info)
-	case VerbDeleteCollection:
+	case apiwire.VerbDeleteCollection:
 		return h.deleteCollection(r, info)
 	}
 	return nil, apierrors.NewMethodNotSupported(info.Group, info.Resource, r.Verb)
@@ -69,7 +70,7 @@ func (h *handler) read(info *api.ResourceInfo, namespace, name string) (api.Obje
 // list is a consistent list: etcd confirms the current revision, then the
 // watch cache (which has seen every event up to it) answers, as the real
 // apiserver's consistent reads from cache do.
-func (h *handler) list(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) list(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	prefix := info.Key(r.Namespace, "")
 	res, err := h.etcd.Range(prefix, mvcc.PrefixEnd(prefix), mvcc.RangeOptions{CountOnly: true}, false)
 	if err != nil {
@@ -81,7 +82,7 @@ func (h *handler) list(r *Request, info *api.ResourceInfo) (*Response, error) {
 	return h.s.listFromCache(r, info)
 }
 
-func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	if r.Object == nil {
 		return nil, apierrors.NewBadRequest("the body of the request is empty")
 	}
@@ -126,7 +127,7 @@ func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) 
 		return h.createService(info, svc)
 	}
 	if r.DryRun {
-		return &Response{Code: 201, Object: obj}, nil
+		return &apiwire.Response{Code: 201, Object: obj}, nil
 	}
 	key := info.Key(m.Namespace, m.Name)
 	var lease mvcc.LeaseID
@@ -137,7 +138,7 @@ func (h *handler) create(r *Request, info *api.ResourceInfo) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Response{Code: 201, Object: stored}, nil
+	return &apiwire.Response{Code: 201, Object: stored}, nil
 }
 
 // eventLease attaches events to a lease of --event-ttl, reusing one lease
@@ -157,7 +158,7 @@ func (h *handler) eventLease() mvcc.LeaseID {
 }
 
 // update replaces an object, guarded by resourceVersion.
-func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Response, error) {
+func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Object) (*apiwire.Response, error) {
 	if in == nil {
 		return nil, apierrors.NewBadRequest("the body of the request is empty")
 	}
@@ -215,11 +216,11 @@ func (h *handler) update(r *Request, info *api.ResourceInfo, in api.Object) (*Re
 		return nil, err
 	}
 	if r.DryRun {
-		return &Response{Code: 200, Object: obj}, nil
+		return &apiwire.Response{Code: 200, Object: obj}, nil
 	}
 	key := info.Key(nm.Namespace, nm.Name)
 	if same(obj, old) {
-		return &Response{Code: 200, Object: old}, nil // nothing changed: no write
+		return &apiwire.Response{Code: 200, Object: old}, nil // nothing changed: no write
 	}
 	if nm.DeletionTimestamp != nil && len(nm.Finalizers) == 0 && !namespaceHoldsOn(obj) && graceOver(nm) {
 		// The last finalizer is gone and no grace period runs: the object
@@ -236,7 +237,7 @@ func namespaceHoldsOn(obj api.Object) bool {
 }
 
 // put writes an object if nobody changed it since modRev.
-func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*Response, error) {
+func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*apiwire.Response, error) {
 	data, err := encode(obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
@@ -253,12 +254,12 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
 	h.s.written[key] = obj
-	return &Response{Code: 200, Object: obj}, nil
+	return &apiwire.Response{Code: 200, Object: obj}, nil
 }
 
 // remove deletes an object's key if nobody changed it since modRev (with a
 // Service, the addresses and ports it held).
-func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*Response, error) {
+func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*apiwire.Response, error) {
 	ops := []mvcc.Op{mvcc.OpDelete(key, "")}
 	if svc, ok := obj.(*api.Service); ok {
 		for _, k := range releaseKeys(svc) {
@@ -276,10 +277,10 @@ func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, mod
 		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	return &Response{Code: 200, Object: obj}, nil
+	return &apiwire.Response{Code: 200, Object: obj}, nil
 }
 
-func (h *handler) patch(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	for attempt := 0; ; attempt++ {
 		old, modRev, err := h.read(info, r.Namespace, r.Name)
 		if err != nil {
@@ -294,7 +295,7 @@ func (h *handler) patch(r *Request, info *api.ResourceInfo) (*Response, error) {
 		if !explicitRV {
 			pm.ResourceVersion = strconv.FormatInt(modRev, 10)
 		}
-		res, err := h.update(&Request{Verb: VerbUpdate, Resource: r.Resource, Subresource: r.Subresource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun}, info, patched)
+		res, err := h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Subresource: r.Subresource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun}, info, patched)
 		if apierrors.IsConflict(err) && !explicitRV && attempt < 5 {
 			continue // a patch retries on conflict, as the real one does
 		}
@@ -304,7 +305,7 @@ func (h *handler) patch(r *Request, info *api.ResourceInfo) (*Response, error) {
 
 // delete follows the real rules: finalizers and graceful pod deletion set
 // deletionTimestamp and keep the object; otherwise the key goes.
-func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) delete(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	old, modRev, err := h.read(info, r.Namespace, r.Name)
 	if err != nil {
 		return nil, err
@@ -316,12 +317,12 @@ func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) 
 	changed := false
 
 	switch r.PropagationPolicy {
-	case PropagationForeground:
+	case apiwire.PropagationForeground:
 		if !m.HasFinalizer(api.FinalizerDeleteDependents) {
 			m.Finalizers = append(m.Finalizers, api.FinalizerDeleteDependents)
 			changed = true
 		}
-	case PropagationOrphan:
+	case apiwire.PropagationOrphan:
 		if !m.HasFinalizer(api.FinalizerOrphanDependents) {
 			m.Finalizers = append(m.Finalizers, api.FinalizerOrphanDependents)
 			changed = true
@@ -337,7 +338,7 @@ func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) 
 		if len(ns.Spec.Finalizers) > 0 || len(m.Finalizers) > 0 {
 			h.c.Note("delete", "namespace "+m.Name+" is Terminating until its finalizers are done")
 			if !changed {
-				return &Response{Code: 200, Object: old}, nil
+				return &apiwire.Response{Code: 200, Object: old}, nil
 			}
 			return h.put(info, key, obj, modRev)
 		}
@@ -348,7 +349,7 @@ func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) 
 		// of 0 (the kubelet's final delete, or --force) ends it now;
 		// otherwise the running grace period stands.
 		if r.GracePeriodSeconds == nil || *r.GracePeriodSeconds != 0 {
-			return &Response{Code: 200, Object: old}, nil
+			return &apiwire.Response{Code: 200, Object: old}, nil
 		}
 		return h.remove(info, key, obj, modRev)
 	}
@@ -379,25 +380,25 @@ func (h *handler) delete(r *Request, info *api.ResourceInfo) (*Response, error) 
 		}
 		h.c.Note("delete", fmt.Sprintf("%s %s has finalizers %v: marked for deletion, kept until they are removed", info.Kind, m.Name, m.Finalizers))
 		if !changed {
-			return &Response{Code: 200, Object: old}, nil
+			return &apiwire.Response{Code: 200, Object: old}, nil
 		}
 		return h.put(info, key, obj, modRev)
 	}
 	if r.DryRun {
-		return &Response{Code: 200, Object: obj}, nil
+		return &apiwire.Response{Code: 200, Object: obj}, nil
 	}
 	return h.remove(info, key, obj, modRev)
 }
 
-func (h *handler) deleteCollection(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (h *handler) deleteCollection(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	list, err := h.s.listFromCache(r, info)
 	if err != nil {
 		return nil, err
 	}
-	res := &Response{Code: 200, ResourceVersion: list.ResourceVersion}
+	res := &apiwire.Response{Code: 200, ResourceVersion: list.ResourceVersion}
 	for _, o := range list.Items {
 		m := o.GetObjectMeta()
-		d, err := h.delete(&Request{Verb: VerbDelete, Resource: r.Resource, Namespace: m.Namespace, Name: m.Name, PropagationPolicy: r.PropagationPolicy, GracePeriodSeconds: r.GracePeriodSeconds}, info)
+		d, err := h.delete(&apiwire.Request{Verb: apiwire.VerbDelete, Resource: r.Resource, Namespace: m.Namespace, Name: m.Name, PropagationPolicy: r.PropagationPolicy, GracePeriodSeconds: r.GracePeriodSeconds}, info)
 		if err != nil && !apierrors.IsNotFound(err) {
 			return nil, err
 		}
@@ -410,7 +411,7 @@ func (h *handler) deleteCollection(r *Request, info *api.ResourceInfo) (*Respons
 
 // bind is pods/binding: the scheduler's decision, stored as the pod's
 // nodeName and a PodScheduled=True condition.
-func (h *handler) bind(r *Request) (*Response, error) {
+func (h *handler) bind(r *apiwire.Request) (*apiwire.Response, error) {
 	b, ok := r.Object.(*api.Binding)
 	if !ok {
 		return nil, apierrors.NewBadRequest("a Binding is required")
@@ -444,7 +445,7 @@ func (h *handler) bind(r *Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Response{Code: 201, Object: res.Object}, nil
+		return &apiwire.Response{Code: 201, Object: res.Object}, nil
 	}
 	return nil, apierrors.NewConflict("", "pods/binding", name, apierrors.ErrModified)
 }

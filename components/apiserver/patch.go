@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 // keepStatus copies old's status into obj: an update of the main resource
@@ -73,7 +74,7 @@ func joinPath(path, field string) string {
 // applyPatch applies a JSON patch (RFC 6902, kubectl patch --type json), a
 // JSON merge patch (RFC 7386) or a strategic merge patch, as kubectl apply
 // sends it, and decodes the result.
-func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchType) (api.Object, error) {
+func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt apiwire.PatchType) (api.Object, error) {
 	orig, err := json.Marshal(old)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
@@ -82,7 +83,7 @@ func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchTy
 	if err := json.Unmarshal(orig, &doc); err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
-	if pt == JSONPatch {
+	if pt == apiwire.JSONPatch {
 		if doc, err = applyJSONPatch(doc, patch); err != nil {
 			return nil, err
 		}
@@ -92,15 +93,15 @@ func applyPatch(info *api.ResourceInfo, old api.Object, patch []byte, pt PatchTy
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: %v", err))
 	}
 	switch pt {
-	case MergePatch, "":
+	case apiwire.MergePatch, "":
 		doc = mergePatch(doc, p, false, "")
-	case StrategicMergePatch:
+	case apiwire.StrategicMergePatch:
 		if _, ok := p.(map[string]any); !ok {
 			return nil, apierrors.NewBadRequest("unable to apply patch: strategic merge patch must be a JSON object")
 		}
 		doc = mergePatch(doc, p, true, "")
 	default:
-		return nil, apierrors.NewUnsupportedMediaType(string(pt), []string{string(JSONPatch), string(MergePatch), string(StrategicMergePatch)})
+		return nil, apierrors.NewUnsupportedMediaType(string(pt), []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch)})
 	}
 	return decodePatched(info, doc)
 }

@@ -38,6 +38,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/sim"
@@ -159,7 +160,7 @@ func (s *server) run() {
 			}
 		case kindWatchProbe:
 			s.probeWatch()
-		case KindRequest:
+		case apiwire.KindRequest:
 			s.serve(m)
 		case kindRetryStart:
 			s.start()
@@ -270,7 +271,7 @@ func (s *server) relist() bool {
 		for _, w := range s.watchers[r] {
 			if !w.closed {
 				w.closed = true
-				s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: Error, Err: gone, Resource: r})
+				s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Error, Err: gone, Resource: r})
 			}
 		}
 		delete(s.watchers, r)
@@ -394,17 +395,17 @@ func (s *server) send(w *watcher, ev cacheEvent) bool {
 	was := ev.prev != nil && w.matches(ev.prev)
 	typ := ev.typ
 	switch {
-	case ev.typ == Modified && now && !was:
-		typ = Added
-	case ev.typ == Modified && !now && was:
-		typ = Deleted
-	case !now && !(ev.typ == Deleted && was):
+	case ev.typ == apiwire.Modified && now && !was:
+		typ = apiwire.Added
+	case ev.typ == apiwire.Modified && !now && was:
+		typ = apiwire.Deleted
+	case !now && !(ev.typ == apiwire.Deleted && was):
 		return true
 	}
-	if ev.typ == Deleted && !now {
+	if ev.typ == apiwire.Deleted && !now {
 		return true
 	}
-	return s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
+	return s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
 }
 
 func (w *watcher) matches(obj api.Object) bool {
@@ -442,7 +443,7 @@ func (s *server) bookmarks() {
 				obj := info.New()
 				obj.GetObjectMeta().ResourceVersion = rv
 				api.SetTypeMeta(obj)
-				if !s.c.Stream(w.owner, w.inc, KindWatchEvent, &WatchEvent{WatchID: w.id, Type: Bookmark, Object: obj, Resource: r}) {
+				if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: r}) {
 					continue
 				}
 			}
@@ -457,11 +458,11 @@ func (s *server) bookmarks() {
 func (s *server) serve(m *sim.Message) {
 	c := s.c
 	switch b := m.Body.(type) {
-	case CancelWatch:
+	case apiwire.CancelWatch:
 		s.cancelWatch(b.WatchID)
-		c.Reply(m, m.Kind, &Response{Code: 200})
+		c.Reply(m, m.Kind, &apiwire.Response{Code: 200})
 		return
-	case *Request:
+	case *apiwire.Request:
 		if !s.ready {
 			c.ReplyErr(m, m.Kind, apierrors.NewServiceUnavailable("the server is currently unable to handle the request"))
 			return
@@ -488,12 +489,12 @@ func (s *server) serve(m *sim.Message) {
 		}
 		c.Note("authz", "RBAC: allowed by "+by)
 		switch {
-		case b.Verb == VerbWatch:
+		case b.Verb == apiwire.VerbWatch:
 			s.watch(m, b, info)
-		case b.Verb == VerbList && b.ResourceVersion != "":
+		case b.Verb == apiwire.VerbList && b.ResourceVersion != "":
 			res, err := s.listFromCache(b, info)
 			s.reply(m, res, err)
-		case b.Verb == VerbGet && b.ResourceVersion == "0" && b.Subresource == "":
+		case b.Verb == apiwire.VerbGet && b.ResourceVersion == "0" && b.Subresource == "":
 			res, err := s.getFromCache(b, info)
 			s.reply(m, res, err)
 		default:
@@ -512,7 +513,7 @@ func (s *server) serve(m *sim.Message) {
 	}
 }
 
-func (s *server) reply(m *sim.Message, res *Response, err error) {
+func (s *server) reply(m *sim.Message, res *apiwire.Response, err error) {
 	if err != nil {
 		s.c.ReplyErr(m, m.Kind, err)
 		return
@@ -521,7 +522,7 @@ func (s *server) reply(m *sim.Message, res *Response, err error) {
 }
 
 // resolve checks the request's resource, verb and subresource.
-func (s *server) resolve(r *Request) (*api.ResourceInfo, error) {
+func (s *server) resolve(r *apiwire.Request) (*api.ResourceInfo, error) {
 	info, ok := api.ResourceFor(r.Resource)
 	if !ok {
 		return nil, apierrors.NewNotFound("", r.Resource, r.Name).WithMessage("the server could not find the requested resource")
@@ -534,7 +535,7 @@ func (s *server) resolve(r *Request) (*api.ResourceInfo, error) {
 	} else if !info.HasVerb(r.Verb) {
 		return nil, apierrors.NewMethodNotSupported(info.Group, info.Resource, r.Verb)
 	}
-	if info.Namespaced && r.Namespace == "" && r.Verb != VerbList && r.Verb != VerbWatch && r.Verb != VerbCreate {
+	if info.Namespaced && r.Namespace == "" && r.Verb != apiwire.VerbList && r.Verb != apiwire.VerbWatch && r.Verb != apiwire.VerbCreate {
 		return nil, apierrors.NewBadRequest("the server could not find the requested resource")
 	}
 	return info, nil
@@ -562,7 +563,7 @@ func (s *server) cancelWatch(id int64) {
 // watch opens a watch from the cache. resourceVersion "" or "0" starts with
 // ADDED events for everything that exists; a past version replays the
 // history after it, or fails with 410 Gone when the window has passed it.
-func (s *server) watch(m *sim.Message, r *Request, info *api.ResourceInfo) {
+func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInfo) {
 	c := s.c
 	w, err := s.newWatcher(m, r, info)
 	if err != nil {
@@ -572,7 +573,7 @@ func (s *server) watch(m *sim.Message, r *Request, info *api.ResourceInfo) {
 	var replay []cacheEvent
 	if r.ResourceVersion == "" || r.ResourceVersion == "0" {
 		s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
-			replay = append(replay, cacheEvent{typ: Added, info: info, obj: e.obj})
+			replay = append(replay, cacheEvent{typ: apiwire.Added, info: info, obj: e.obj})
 			return true
 		})
 	} else {
@@ -594,7 +595,7 @@ func (s *server) watch(m *sim.Message, r *Request, info *api.ResourceInfo) {
 	}
 	s.nextWatch++
 	w.id = s.nextWatch
-	c.Reply(m, m.Kind, &Response{Code: 200, WatchID: w.id, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)})
+	c.Reply(m, m.Kind, &apiwire.Response{Code: 200, WatchID: w.id, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)})
 	for _, ev := range replay {
 		if !s.send(w, ev) {
 			return
@@ -603,7 +604,7 @@ func (s *server) watch(m *sim.Message, r *Request, info *api.ResourceInfo) {
 	s.watchers[info.Resource] = append(s.watchers[info.Resource], w)
 }
 
-func (s *server) newWatcher(m *sim.Message, r *Request, info *api.ResourceInfo) (*watcher, error) {
+func (s *server) newWatcher(m *sim.Message, r *apiwire.Request, info *api.ResourceInfo) (*watcher, error) {
 	w := &watcher{owner: m.From, inc: m.SenderIncarnation(), resource: info.Resource, namespace: r.Namespace, name: r.Name, bookmarks: r.AllowWatchBookmarks}
 	var err error
 	if w.labels, err = api.ParseSelector(r.LabelSelector); err != nil {
@@ -616,12 +617,12 @@ func (s *server) newWatcher(m *sim.Message, r *Request, info *api.ResourceInfo) 
 }
 
 // listFromCache serves a list from the watch cache.
-func (s *server) listFromCache(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (s *server) listFromCache(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	w, err := s.newWatcher(&sim.Message{}, r, info)
 	if err != nil {
 		return nil, err
 	}
-	res := &Response{Code: 200, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)}
+	res := &apiwire.Response{Code: 200, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)}
 	s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
 		if w.matches(e.obj) {
 			res.Items = append(res.Items, e.obj)
@@ -631,12 +632,12 @@ func (s *server) listFromCache(r *Request, info *api.ResourceInfo) (*Response, e
 	return res, nil
 }
 
-func (s *server) getFromCache(r *Request, info *api.ResourceInfo) (*Response, error) {
+func (s *server) getFromCache(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	e, ok := s.cache.get(info.Key(r.Namespace, r.Name))
 	if !ok {
 		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name)
 	}
-	return &Response{Code: 200, Object: e.obj}, nil
+	return &apiwire.Response{Code: 200, Object: e.obj}, nil
 }
 
 // stamp sets what the apiserver owns on a new object: uid, creation time,

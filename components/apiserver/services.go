@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 )
 
@@ -239,7 +240,7 @@ func releaseKeys(svc *api.Service) []string {
 }
 
 // createService stores a Service and its allocations in one transaction.
-func (h *handler) createService(info *api.ResourceInfo, svc *api.Service) (*Response, error) {
+func (h *handler) createService(info *api.ResourceInfo, svc *api.Service) (*apiwire.Response, error) {
 	explicit := svc.Spec.ClusterIP != ""
 	for attempt := 0; attempt < 5; attempt++ {
 		cand := api.DeepCopy(svc)
@@ -266,7 +267,7 @@ func (h *handler) createService(info *api.ResourceInfo, svc *api.Service) (*Resp
 			cand.ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
 			h.s.written[key] = cand
 			h.c.Note("allocation", fmt.Sprintf("service %s/%s: clusterIP %s%s", cand.Namespace, cand.Name, orNone(cand.Spec.ClusterIP), nodePorts(cand)))
-			return &Response{Code: 201, Object: cand}, nil
+			return &apiwire.Response{Code: 201, Object: cand}, nil
 		}
 		if _, exists := h.s.cache.get(key); exists {
 			return nil, apierrors.NewAlreadyExists(info.Group, info.Resource, svc.Name)

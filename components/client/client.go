@@ -1,7 +1,7 @@
 // Package client is the simulator's client-go: what components, tests and
 // the kubesim command use to talk to kube-apiserver through the kernel.
 //
-// A Client sends apiserver.Request messages with its bearer token and user
+// A Client sends apiwire.Request messages with its bearer token and user
 // agent, trying the apiserver endpoints in order (several control-plane
 // nodes sit behind one address for clients, as a load balancer would put
 // them) and moving on when one does not answer.
@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -55,7 +55,7 @@ func (cl *Client) Server() string { return cl.servers[cl.current] }
 func (cl *Client) Caller() sim.Caller { return cl.c }
 
 // Do sends a request and waits for its answer.
-func (cl *Client) Do(r *apiserver.Request) (*apiserver.Response, error) {
+func (cl *Client) Do(r *apiwire.Request) (*apiwire.Response, error) {
 	if r.Token == "" {
 		r.Token = cl.Token
 	}
@@ -72,7 +72,7 @@ func (cl *Client) Do(r *apiserver.Request) (*apiserver.Response, error) {
 	var lastErr error
 	for i := 0; i < len(cl.servers); i++ {
 		srv := cl.servers[(cl.current+i)%len(cl.servers)]
-		m, err := cl.c.Call(srv, apiserver.KindRequest, r, timeout)
+		m, err := cl.c.Call(srv, apiwire.KindRequest, r, timeout)
 		if errors.Is(err, sim.ErrTimeout) || errors.Is(err, sim.ErrRefused) {
 			lastErr = err
 			continue
@@ -81,7 +81,7 @@ func (cl *Client) Do(r *apiserver.Request) (*apiserver.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return m.Body.(*apiserver.Response), nil
+		return m.Body.(*apiwire.Response), nil
 	}
 	if errors.Is(lastErr, sim.ErrRefused) {
 		return nil, &ConnectionError{Server: cl.servers[cl.current], Err: lastErr}
@@ -120,7 +120,7 @@ func (cl *Client) Create(obj api.Object) (api.Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbCreate, Resource: info.Resource, Namespace: obj.GetObjectMeta().Namespace, Object: obj})
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: info.Resource, Namespace: obj.GetObjectMeta().Namespace, Object: obj})
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func (cl *Client) Create(obj api.Object) (api.Object, error) {
 
 // Get reads one object (a quorum read).
 func (cl *Client) Get(resource, namespace, name string) (api.Object, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbGet, Resource: resource, Namespace: namespace, Name: name})
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbGet, Resource: resource, Namespace: namespace, Name: name})
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ type ListOptions struct {
 
 // List lists objects; it returns them and the list's resourceVersion.
 func (cl *Client) List(resource, namespace string, opts ListOptions) ([]api.Object, string, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbList, Resource: resource, Namespace: namespace,
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbList, Resource: resource, Namespace: namespace,
 		LabelSelector: opts.LabelSelector, FieldSelector: opts.FieldSelector, ResourceVersion: opts.ResourceVersion})
 	if err != nil {
 		return nil, "", err
@@ -154,10 +154,10 @@ func (cl *Client) List(resource, namespace string, opts ListOptions) ([]api.Obje
 	return res.Items, res.ResourceVersion, nil
 }
 
-// Watch opens a watch; events arrive at the caller as apiserver.WatchEvent
+// Watch opens a watch; events arrive at the caller as apiwire.WatchEvent
 // messages carrying the returned id.
 func (cl *Client) Watch(resource, namespace string, opts ListOptions) (int64, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbWatch, Resource: resource, Namespace: namespace,
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbWatch, Resource: resource, Namespace: namespace,
 		LabelSelector: opts.LabelSelector, FieldSelector: opts.FieldSelector, ResourceVersion: opts.ResourceVersion, AllowWatchBookmarks: opts.AllowWatchBookmarks})
 	if err != nil {
 		return 0, err
@@ -172,7 +172,7 @@ func (cl *Client) Watch(resource, namespace string, opts ListOptions) (int64, er
 
 // StopWatch closes a watch.
 func (cl *Client) StopWatch(id int64) {
-	cl.c.Send(cl.servers[cl.current], apiserver.KindRequest, apiserver.CancelWatch{WatchID: id})
+	cl.c.Send(cl.servers[cl.current], apiwire.KindRequest, apiwire.CancelWatch{WatchID: id})
 }
 
 // Update replaces an object (guarded by its resourceVersion, if set).
@@ -191,7 +191,7 @@ func (cl *Client) update(obj api.Object, sub string) (api.Object, error) {
 		return nil, err
 	}
 	m := obj.GetObjectMeta()
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbUpdate, Resource: info.Resource, Subresource: sub, Namespace: m.Namespace, Name: m.Name, Object: obj})
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: info.Resource, Subresource: sub, Namespace: m.Namespace, Name: m.Name, Object: obj})
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +199,8 @@ func (cl *Client) update(obj api.Object, sub string) (api.Object, error) {
 }
 
 // Patch patches an object.
-func (cl *Client) Patch(resource, namespace, name string, pt apiserver.PatchType, data []byte, subresource string) (api.Object, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbPatch, Resource: resource, Subresource: subresource, Namespace: namespace, Name: name, Patch: data, PatchType: pt})
+func (cl *Client) Patch(resource, namespace, name string, pt apiwire.PatchType, data []byte, subresource string) (api.Object, error) {
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbPatch, Resource: resource, Subresource: subresource, Namespace: namespace, Name: name, Patch: data, PatchType: pt})
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +216,7 @@ type DeleteOptions struct {
 // Delete deletes an object; it returns the object as the server left it
 // (with a deletionTimestamp when deletion is graceful or finalizers hold it).
 func (cl *Client) Delete(resource, namespace, name string, opts DeleteOptions) (api.Object, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbDelete, Resource: resource, Namespace: namespace, Name: name,
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbDelete, Resource: resource, Namespace: namespace, Name: name,
 		PropagationPolicy: opts.PropagationPolicy, GracePeriodSeconds: opts.GracePeriodSeconds})
 	if err != nil {
 		return nil, err
@@ -228,7 +228,7 @@ func (cl *Client) Delete(resource, namespace, name string, opts DeleteOptions) (
 func (cl *Client) Bind(namespace, pod, node string) error {
 	b := &api.Binding{TypeMeta: api.TypeMeta{Kind: "Binding", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: pod, Namespace: namespace},
 		Target: api.ObjectReference{Kind: "Node", APIVersion: "v1", Name: node}}
-	_, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbCreate, Resource: "pods", Subresource: "binding", Namespace: namespace, Name: pod, Object: b})
+	_, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: "pods", Subresource: "binding", Namespace: namespace, Name: pod, Object: b})
 	return err
 }
 

@@ -3,7 +3,7 @@ package client
 import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -21,7 +21,7 @@ type Handler struct {
 // that fails or reports 410 Gone starts over with a fresh list.
 //
 // An informer lives inside an actor: the actor passes every
-// apiserver.WatchEvent it receives to Dispatch.
+// apiwire.WatchEvent it receives to Dispatch.
 type Informer struct {
 	cl        *Client
 	resource  string
@@ -119,18 +119,18 @@ func (in *Informer) Dispatch(m *sim.Message) bool {
 		}
 		return false
 	}
-	ev, ok := m.Body.(*apiserver.WatchEvent)
+	ev, ok := m.Body.(*apiwire.WatchEvent)
 	if !ok || ev.WatchID != in.watchID || in.watchID == 0 {
 		return false
 	}
 	switch ev.Type {
-	case apiserver.Error:
+	case apiwire.Error:
 		in.watchID = 0
 		if err := in.Run(); err != nil {
 			in.synced = false
 		}
 		return true
-	case apiserver.Bookmark:
+	case apiwire.Bookmark:
 		in.rv = ev.Object.GetObjectMeta().ResourceVersion
 		return true
 	}
@@ -139,7 +139,7 @@ func (in *Informer) Dispatch(m *sim.Message) bool {
 	in.rv = o.GetObjectMeta().ResourceVersion
 	old, had := in.store[k]
 	switch ev.Type {
-	case apiserver.Added, apiserver.Modified:
+	case apiwire.Added, apiwire.Modified:
 		in.store[k] = o
 		if had {
 			in.notify(func(h Handler) {
@@ -154,7 +154,7 @@ func (in *Informer) Dispatch(m *sim.Message) bool {
 				}
 			})
 		}
-	case apiserver.Deleted:
+	case apiwire.Deleted:
 		delete(in.store, k)
 		in.notify(func(h Handler) {
 			if h.OnDelete != nil {

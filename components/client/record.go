@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/sim"
 	"go.uber.org/zap"
 )
@@ -95,7 +95,7 @@ func (r *EventRecorder) Eventf(obj api.Object, eventType, reason, messageFmt str
 	if prev, ok := r.seen[key]; ok {
 		count := prev.Count + 1
 		patch, _ := json.Marshal(map[string]any{"count": count, "lastTimestamp": api.NewTime(wall), "message": message})
-		obj, err := r.cl.Patch("events", prev.Namespace, prev.Name, apiserver.StrategicMergePatch, patch, "")
+		obj, err := r.cl.Patch("events", prev.Namespace, prev.Name, apiwire.StrategicMergePatch, patch, "")
 		if err == nil {
 			r.seen[key] = obj.(*api.Event)
 			return

@@ -27,7 +27,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/leaderelection"
 	"github.com/kubesim/kubesim/sim"
@@ -237,9 +237,9 @@ func (m *Manager) handle(msg *sim.Message) {
 			}
 		}
 	}
-	if ev, ok := msg.Body.(*apiserver.WatchEvent); ok {
+	if ev, ok := msg.Body.(*apiwire.WatchEvent); ok {
 		// A watch of an earlier term (or one a relist replaced): hang up.
-		m.C.Send(msg.From, apiserver.KindRequest, apiserver.CancelWatch{WatchID: ev.WatchID})
+		m.C.Send(msg.From, apiwire.KindRequest, apiwire.CancelWatch{WatchID: ev.WatchID})
 	}
 }
 

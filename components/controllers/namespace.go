@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 )
 
@@ -169,7 +169,7 @@ func (nc *Namespaces) finalize(ns *api.Namespace) error {
 		}
 	}
 	c.Spec.Finalizers = fs
-	_, err = nc.m.Client.Do(&apiserver.Request{Verb: apiserver.VerbUpdate, Resource: "namespaces", Subresource: "finalize", Name: c.Name, Object: c})
+	_, err = nc.m.Client.Do(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: "namespaces", Subresource: "finalize", Name: c.Name, Object: c})
 	return ignoreNotFound(err)
 }
 

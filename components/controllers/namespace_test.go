@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -80,7 +80,7 @@ func TestNamespaceDeletionWithContents(t *testing.T) {
 	require.NoError(t, err)
 	e.waitFor("namespaces/finalize without the kubernetes finalizer", func() bool {
 		for _, r := range e.K.Trace().Records() {
-			if req, ok := r.Body().(*apiserver.Request); ok && req.Subresource == "finalize" && req.Name == "shop" {
+			if req, ok := r.Body().(*apiwire.Request); ok && req.Subresource == "finalize" && req.Name == "shop" {
 				return len(req.Object.(*api.Namespace).Spec.Finalizers) == 0
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/sim"
@@ -82,7 +83,7 @@ func (cp *controlPlane) via(i int) *client.Client {
 // getCached reads a ConfigMap from the apiserver's watch cache
 // (resourceVersion=0), without asking etcd.
 func getCached(cl *client.Client, name string) (api.Object, error) {
-	res, err := cl.Do(&apiserver.Request{Verb: apiserver.VerbGet, Resource: "configmaps", Namespace: "default", Name: name, ResourceVersion: "0"})
+	res, err := cl.Do(&apiwire.Request{Verb: apiwire.VerbGet, Resource: "configmaps", Namespace: "default", Name: name, ResourceVersion: "0"})
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +156,7 @@ func TestAPIServerWatchSurvivesMemberCrash(t *testing.T) {
 			if !ok {
 				break
 			}
-			if ev, isEv := m.Body.(*apiserver.WatchEvent); isEv && ev.WatchID == id && ev.Type == apiserver.Added {
+			if ev, isEv := m.Body.(*apiwire.WatchEvent); isEv && ev.WatchID == id && ev.Type == apiwire.Added {
 				got = append(got, ev.Object.GetObjectMeta().Name)
 			}
 		}
@@ -264,7 +265,7 @@ func TestAPIServerRelistsAfterRestoreUnderIt(t *testing.T) {
 			if !ok {
 				break
 			}
-			if ev, isEv := m.Body.(*apiserver.WatchEvent); isEv && ev.WatchID == id && ev.Type == apiserver.Error {
+			if ev, isEv := m.Body.(*apiwire.WatchEvent); isEv && ev.WatchID == id && ev.Type == apiwire.Error {
 				gone = ev.Err
 			}
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"go.uber.org/zap"
 )
 
@@ -55,7 +55,7 @@ func (r *recorder) emit(ref api.ObjectReference, ns, typ, reason, msg string) {
 	if prev, ok := r.seen[key]; ok {
 		prev.count++
 		patch, _ := json.Marshal(map[string]any{"count": prev.count, "lastTimestamp": now})
-		if _, err := st.cl.Patch("events", prev.namespace, prev.name, apiserver.MergePatch, patch, ""); err == nil {
+		if _, err := st.cl.Patch("events", prev.namespace, prev.name, apiwire.MergePatch, patch, ""); err == nil {
 			return
 		}
 		delete(r.seen, key) // the event expired or was deleted: write a new one

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/stretchr/testify/assert"
@@ -37,7 +37,7 @@ func TestCrashLoopBackOff(t *testing.T) {
 		if r.Event != sim.EventDeliver || r.To != "kube-apiserver-cp-1" || r.From != "kubelet-worker-1" {
 			return
 		}
-		req, ok := r.Body().(*apiserver.Request)
+		req, ok := r.Body().(*apiwire.Request)
 		if !ok || req.Subresource != "status" || req.Name != "crash" {
 			return
 		}

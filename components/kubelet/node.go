@@ -9,7 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"go.uber.org/zap"
 )
 
@@ -294,7 +294,7 @@ func (st *state) syncNodeStatus() {
 		if attempt > 0 {
 			rv = "" // after a conflict, a quorum read
 		}
-		res, err := st.cl.Do(&apiserver.Request{Verb: apiserver.VerbGet, Resource: "nodes", Name: st.cfg.Node, ResourceVersion: rv})
+		res, err := st.cl.Do(&apiwire.Request{Verb: apiwire.VerbGet, Resource: "nodes", Name: st.cfg.Node, ResourceVersion: rv})
 		if err != nil {
 			st.log.Warn("Error updating node status, will retry", zap.Error(err))
 			continue

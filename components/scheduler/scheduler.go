@@ -20,7 +20,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/leaderelection"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
@@ -347,7 +347,7 @@ func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
 	}
 	cond, _ := jsonCondition(reason, msg, c.WallTime())
 	patch := fmt.Sprintf(`{"status":{"conditions":[%s]}}`, cond)
-	if _, err := s.cl.Patch("pods", pod.Namespace, pod.Name, apiserver.StrategicMergePatch, []byte(patch), "status"); err != nil && !apierrors.IsNotFound(err) {
+	if _, err := s.cl.Patch("pods", pod.Namespace, pod.Name, apiwire.StrategicMergePatch, []byte(patch), "status"); err != nil && !apierrors.IsNotFound(err) {
 		c.Log().Warn("cannot update pod condition", zap.Error(err))
 	}
 }

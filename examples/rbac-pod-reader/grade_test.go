@@ -7,6 +7,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/examples/internal/exercise"
 	"github.com/kubesim/kubesim/sim/simtest"
@@ -100,7 +101,7 @@ func gradeViewer(t testing.TB) {
 			return err
 		}},
 		{"label pod team-a/api (patch)", func() error {
-			_, err := viewer.Patch("pods", "team-a", "api", apiserver.StrategicMergePatch, []byte(`{"metadata":{"labels":{"owned":"yes"}}}`), "")
+			_, err := viewer.Patch("pods", "team-a", "api", apiwire.StrategicMergePatch, []byte(`{"metadata":{"labels":{"owned":"yes"}}}`), "")
 			return err
 		}},
 		{"read secret team-a/db-password", func() error { _, err := viewer.Get("secrets", "team-a", "db-password"); return err }},

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/scenarios/views"
@@ -290,7 +290,7 @@ func (r *runner) do(s *Step, action string) (string, error) {
 	case "scale":
 		info, name, _ := splitRef(s.Scale.Target)
 		patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, s.Scale.Replicas)
-		if _, err := c.Admin.Patch(info.Resource, ns, name, apiserver.MergePatch, []byte(patch), ""); err != nil {
+		if _, err := c.Admin.Patch(info.Resource, ns, name, apiwire.MergePatch, []byte(patch), ""); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("%s/%s scaled", kubectlKind(info), name), nil
@@ -300,7 +300,7 @@ func (r *runner) do(s *Step, action string) (string, error) {
 		if action == "uncordon" {
 			patch = `{"spec":{"unschedulable":null}}`
 		}
-		if _, err := c.Admin.Patch("nodes", "", node, apiserver.StrategicMergePatch, []byte(patch), ""); err != nil {
+		if _, err := c.Admin.Patch("nodes", "", node, apiwire.StrategicMergePatch, []byte(patch), ""); err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("node/%s %sed", node, action), nil

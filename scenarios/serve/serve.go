@@ -30,8 +30,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/apiserver/frontend"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/sim"
@@ -94,7 +94,7 @@ type watchKey struct {
 }
 
 type watchState struct {
-	ch     chan *apiserver.WatchEvent
+	ch     chan *apiwire.WatchEvent
 	closed bool
 }
 
@@ -328,7 +328,7 @@ func (s *Server) route() {
 		if !ok {
 			return
 		}
-		ev, ok := m.Body.(*apiserver.WatchEvent)
+		ev, ok := m.Body.(*apiwire.WatchEvent)
 		if !ok {
 			continue
 		}
@@ -339,7 +339,7 @@ func (s *Server) route() {
 		}
 		select {
 		case w.ch <- ev:
-			if ev.Type == apiserver.Error {
+			if ev.Type == apiwire.Error {
 				s.closeWatch(key)
 			}
 		default:
@@ -362,7 +362,7 @@ func (s *Server) closeWatch(key watchKey) {
 // cancelWatch tells the apiserver the client hung up, as a closed HTTP
 // connection tells the real one.
 func (s *Server) cancelWatch(key watchKey) {
-	s.ext.Call(key.server, apiserver.KindRequest, apiserver.CancelWatch{WatchID: key.id}, time.Second)
+	s.ext.Call(key.server, apiwire.KindRequest, apiwire.CancelWatch{WatchID: key.id}, time.Second)
 }
 
 // backend is the Server as the front end sees it.
@@ -370,9 +370,9 @@ type backend Server
 
 var _ frontend.Backend = (*backend)(nil)
 
-func (b *backend) Do(ctx context.Context, r *apiserver.Request) (*apiserver.Response, error) {
+func (b *backend) Do(ctx context.Context, r *apiwire.Request) (*apiwire.Response, error) {
 	s := (*Server)(b)
-	var res *apiserver.Response
+	var res *apiwire.Response
 	var err error
 	if e := s.Do(ctx, func(*cluster.Cluster) { res, err = s.cl.Do(r) }); e != nil {
 		return nil, e
@@ -380,25 +380,25 @@ func (b *backend) Do(ctx context.Context, r *apiserver.Request) (*apiserver.Resp
 	return res, err
 }
 
-func (b *backend) Watch(ctx context.Context, r *apiserver.Request) (*frontend.Watch, error) {
+func (b *backend) Watch(ctx context.Context, r *apiwire.Request) (*frontend.Watch, error) {
 	s := (*Server)(b)
 	var key watchKey
-	var ch chan *apiserver.WatchEvent
+	var ch chan *apiwire.WatchEvent
 	var err error
 	e := s.Do(ctx, func(c *cluster.Cluster) {
 		// Like client.Client, try the apiservers in order; remember which
 		// one holds the watch.
 		for _, a := range c.APIServers {
 			var m *sim.Message
-			m, err = s.ext.Call(a, apiserver.KindRequest, r, s.cfg.RequestTimeout)
+			m, err = s.ext.Call(a, apiwire.KindRequest, r, s.cfg.RequestTimeout)
 			if errors.Is(err, sim.ErrTimeout) || errors.Is(err, sim.ErrRefused) {
 				continue
 			}
 			if err != nil {
 				return
 			}
-			key = watchKey{server: a, id: m.Body.(*apiserver.Response).WatchID}
-			ch = make(chan *apiserver.WatchEvent, watchBuffer)
+			key = watchKey{server: a, id: m.Body.(*apiwire.Response).WatchID}
+			ch = make(chan *apiwire.WatchEvent, watchBuffer)
 			s.watches[key] = &watchState{ch: ch}
 			return
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -89,7 +89,7 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	// watching it adds no traffic of its own.
 	var latest, client *api.Pod
 	watcher.OnMessage(func(m *sim.Message) {
-		if ev, ok := m.Body.(*apiserver.WatchEvent); ok {
+		if ev, ok := m.Body.(*apiwire.WatchEvent); ok {
 			if p, ok := ev.Object.(*api.Pod); ok && p.Name == "web" {
 				latest = p
 			} else if ok && p.Name == "client" {
@@ -97,7 +97,7 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 			}
 		}
 	})
-	pw, err := watcher.Begin(c.APIServers[0], apiserver.KindRequest, &apiserver.Request{Verb: apiserver.VerbWatch, Resource: "pods", Namespace: "default", Token: cluster.AdminToken, UserAgent: "kubectl"}, time.Minute)
+	pw, err := watcher.Begin(c.APIServers[0], apiwire.KindRequest, &apiwire.Request{Verb: apiwire.VerbWatch, Resource: "pods", Namespace: "default", Token: cluster.AdminToken, UserAgent: "kubectl"}, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	}
 	pod := objs[0]
 	pod.GetObjectMeta().Namespace = "default"
-	pc, err := c.Kubectl().Begin(c.APIServers[0], apiserver.KindRequest, &apiserver.Request{Verb: apiserver.VerbCreate, Resource: "pods", Namespace: "default", Object: pod, Token: cluster.AdminToken, UserAgent: "kubectl"}, time.Minute)
+	pc, err := c.Kubectl().Begin(c.APIServers[0], apiwire.KindRequest, &apiwire.Request{Verb: apiwire.VerbCreate, Resource: "pods", Namespace: "default", Object: pod, Token: cluster.AdminToken, UserAgent: "kubectl"}, time.Minute)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func FirstFlow(p *Player, seed uint64, opts ...sim.Option) error {
 	if err != nil {
 		return err
 	}
-	created := m.Body.(*apiserver.Response).Object
+	created := m.Body.(*apiwire.Response).Object
 	// Let the watch event reach the watcher.
 	p.Drive(c.K, func() bool { return watcher.Pending() > 0 })
 

@@ -15,6 +15,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
@@ -361,7 +362,7 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if err != nil {
 			return out, err
 		}
-		updated, err := c.Admin.Patch(info.Resource, m.Namespace, m.Name, apiserver.StrategicMergePatch, patch, "")
+		updated, err := c.Admin.Patch(info.Resource, m.Namespace, m.Name, apiwire.StrategicMergePatch, patch, "")
 		if err != nil {
 			return out, err
 		}

@@ -2,7 +2,7 @@
 // talk to the simulated cluster.
 //
 // A Handler translates each HTTP request of the REST API into an
-// apiserver.Request and hands it to a Backend, which the driver implements
+// apiwire.Request and hands it to a Backend, which the driver implements
 // by sending it to the kube-apiserver actor through the kernel. So every
 // kubectl call enters the simulation as an ordinary request — the trace
 // shows `kubectl -> kube-apiserver-cp-1 GET /api/v1/namespaces/default/pods`
@@ -30,7 +30,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 // Backend is what the front end needs from the driver that owns the kernel.
@@ -39,10 +39,10 @@ import (
 type Backend interface {
 	// Do sends one request to kube-apiserver and returns its answer (a
 	// *apierrors.StatusError when the apiserver refused it).
-	Do(ctx context.Context, r *apiserver.Request) (*apiserver.Response, error)
+	Do(ctx context.Context, r *apiwire.Request) (*apiwire.Response, error)
 	// Watch opens a watch. Events arrive on the Watch's channel until the
 	// apiserver ends it (the channel closes) or Stop is called.
-	Watch(ctx context.Context, r *apiserver.Request) (*Watch, error)
+	Watch(ctx context.Context, r *apiwire.Request) (*Watch, error)
 	// Logs reads a container's log from the kubelet of the pod's node, as
 	// kube-apiserver's pods/log proxies to the kubelet.
 	Logs(ctx context.Context, r LogsRequest) ([]string, error)
@@ -53,7 +53,7 @@ type Backend interface {
 // Watch is an open watch.
 type Watch struct {
 	// Events delivers the watch's events; it is closed when the watch ends.
-	Events <-chan *apiserver.WatchEvent
+	Events <-chan *apiwire.WatchEvent
 	// Stop cancels the watch; it may be called more than once.
 	Stop func()
 }
@@ -109,10 +109,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// request is the common part of every apiserver.Request the front end
+// request is the common part of every apiwire.Request the front end
 // sends.
-func (h *Handler) request(verb string) *apiserver.Request {
-	return &apiserver.Request{Verb: verb, Token: h.cfg.Token, UserAgent: h.cfg.UserAgent}
+func (h *Handler) request(verb string) *apiwire.Request {
+	return &apiwire.Request{Verb: verb, Token: h.cfg.Token, UserAgent: h.cfg.UserAgent}
 }
 
 // wantsTable reports whether the client asked for a server-side Table, as

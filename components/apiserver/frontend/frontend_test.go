@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -28,25 +28,25 @@ var now = time.Date(2026, 1, 2, 12, 0, 0, 0, time.UTC)
 // the tests check the translation, not the apiserver.
 type fakeBackend struct {
 	mu      sync.Mutex
-	reqs    []*apiserver.Request
-	answer  func(*apiserver.Request) (*apiserver.Response, error)
-	events  chan *apiserver.WatchEvent
+	reqs    []*apiwire.Request
+	answer  func(*apiwire.Request) (*apiwire.Response, error)
+	events  chan *apiwire.WatchEvent
 	stopped chan struct{}
 	logs    []string
 	logReq  LogsRequest
 }
 
-func (f *fakeBackend) Do(_ context.Context, r *apiserver.Request) (*apiserver.Response, error) {
+func (f *fakeBackend) Do(_ context.Context, r *apiwire.Request) (*apiwire.Response, error) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, r)
 	f.mu.Unlock()
 	if f.answer == nil {
-		return &apiserver.Response{Code: 200}, nil
+		return &apiwire.Response{Code: 200}, nil
 	}
 	return f.answer(r)
 }
 
-func (f *fakeBackend) Watch(_ context.Context, r *apiserver.Request) (*Watch, error) {
+func (f *fakeBackend) Watch(_ context.Context, r *apiwire.Request) (*Watch, error) {
 	f.mu.Lock()
 	f.reqs = append(f.reqs, r)
 	f.mu.Unlock()
@@ -61,7 +61,7 @@ func (f *fakeBackend) Logs(_ context.Context, r LogsRequest) ([]string, error) {
 
 func (f *fakeBackend) Now() time.Time { return now }
 
-func (f *fakeBackend) last() *apiserver.Request {
+func (f *fakeBackend) last() *apiwire.Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.reqs[len(f.reqs)-1]
@@ -207,14 +207,14 @@ func TestOpenAPIv3NamesAPatchPerKind(t *testing.T) {
 }
 
 func TestListAsJSONAndTable(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
-		return &apiserver.Response{Code: 200, Items: []api.Object{pod("web-1")}, ResourceVersion: "42"}, nil
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
+		return &apiwire.Response{Code: 200, Items: []api.Object{pod("web-1")}, ResourceVersion: "42"}, nil
 	}}
 	srv := newServer(t, f)
 	r := call(t, srv, "GET", "/api/v1/namespaces/default/pods?limit=500&labelSelector=app%3Dweb&fieldSelector=spec.nodeName%3Dworker-1", "application/json", "", "")
 	require.Equal(t, 200, r.code, r.body)
 	req := f.last()
-	assert.Equal(t, &apiserver.Request{Verb: "list", Resource: "pods", Namespace: "default", Token: "admin-token", UserAgent: "kubectl",
+	assert.Equal(t, &apiwire.Request{Verb: "list", Resource: "pods", Namespace: "default", Token: "admin-token", UserAgent: "kubectl",
 		LabelSelector: "app=web", FieldSelector: "spec.nodeName=worker-1", Limit: 500}, req)
 	var list api.PodList
 	require.NoError(t, json.Unmarshal([]byte(r.body), &list))
@@ -252,7 +252,7 @@ func TestListAsJSONAndTable(t *testing.T) {
 }
 
 func TestErrorsPassThroughAsStatus(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
 		return nil, apierrors.NewNotFound("", "pods", r.Name)
 	}}
 	srv := newServer(t, f)
@@ -263,8 +263,8 @@ func TestErrorsPassThroughAsStatus(t *testing.T) {
 }
 
 func TestCreateDecodesWithFieldValidation(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
-		return &apiserver.Response{Code: 201, Object: r.Object}, nil
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
+		return &apiwire.Response{Code: 201, Object: r.Object}, nil
 	}}
 	srv := newServer(t, f)
 	body := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"app"},"spec":{"containers":[{"name":"main","image":"nginx","imagee":"x"}]}}`
@@ -310,8 +310,8 @@ func TestCreateDecodesWithFieldValidation(t *testing.T) {
 }
 
 func TestCreateAcceptsYAML(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
-		return &apiserver.Response{Code: 201, Object: r.Object}, nil
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
+		return &apiwire.Response{Code: 201, Object: r.Object}, nil
 	}}
 	srv := newServer(t, f)
 	r := call(t, srv, "POST", "/api/v1/namespaces", "application/json", "application/yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n")
@@ -320,8 +320,8 @@ func TestCreateAcceptsYAML(t *testing.T) {
 }
 
 func TestPatchTranslation(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
-		return &apiserver.Response{Code: 200, Object: pod(r.Name)}, nil
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
+		return &apiwire.Response{Code: 200, Object: pod(r.Name)}, nil
 	}}
 	srv := newServer(t, f)
 	patch := `{"metadata":{"labels":{"tier":null}},"spec":{"$setElementOrder/containers":[{"name":"main"}],"containers":[{"image":"nginx:1.28","name":"main","imagee":"typo"}]}}`
@@ -329,7 +329,7 @@ func TestPatchTranslation(t *testing.T) {
 	require.Equal(t, 200, r.code, r.body)
 	assert.Equal(t, `299 - "unknown field \"spec.containers[0].imagee\""`, r.header.Get("Warning"))
 	req := f.last()
-	assert.Equal(t, apiserver.StrategicMergePatch, req.PatchType)
+	assert.Equal(t, apiwire.StrategicMergePatch, req.PatchType)
 	assert.Equal(t, "kubectl-client-side-apply", req.FieldManager)
 	assert.JSONEq(t, `{"metadata":{"labels":{"tier":null}},"spec":{"$setElementOrder/containers":[{"name":"main"}],"containers":[{"image":"nginx:1.28","name":"main"}]}}`, string(req.Patch),
 		"the unknown field is dropped, directives and nulls are kept")
@@ -342,9 +342,9 @@ func TestPatchTranslation(t *testing.T) {
 }
 
 func TestDeleteOptions(t *testing.T) {
-	f := &fakeBackend{answer: func(r *apiserver.Request) (*apiserver.Response, error) {
+	f := &fakeBackend{answer: func(r *apiwire.Request) (*apiwire.Response, error) {
 		cm := api.SetTypeMeta(&api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: r.Name, Namespace: r.Namespace, UID: "u-1"}})
-		return &apiserver.Response{Code: 200, Object: cm}, nil
+		return &apiwire.Response{Code: 200, Object: cm}, nil
 	}}
 	srv := newServer(t, f)
 	r := call(t, srv, "DELETE", "/api/v1/namespaces/default/configmaps/c1?gracePeriodSeconds=0", "application/json", "application/json", `{"propagationPolicy":"Foreground"}`)
@@ -361,13 +361,13 @@ func TestDeleteOptions(t *testing.T) {
 }
 
 func TestWatchStream(t *testing.T) {
-	f := &fakeBackend{events: make(chan *apiserver.WatchEvent, 4), stopped: make(chan struct{})}
+	f := &fakeBackend{events: make(chan *apiwire.WatchEvent, 4), stopped: make(chan struct{})}
 	srv := newServer(t, f)
 	p := pod("web-2")
-	f.events <- &apiserver.WatchEvent{Type: apiserver.Added, Object: p, Resource: "pods"}
-	f.events <- &apiserver.WatchEvent{Type: apiserver.Bookmark, Object: p, Resource: "pods"}
-	f.events <- &apiserver.WatchEvent{Type: apiserver.Deleted, Object: p, Resource: "pods"}
-	f.events <- &apiserver.WatchEvent{Type: apiserver.Error, Err: apierrors.NewResourceExpired("too old resource version: 1 (5)")}
+	f.events <- &apiwire.WatchEvent{Type: apiwire.Added, Object: p, Resource: "pods"}
+	f.events <- &apiwire.WatchEvent{Type: apiwire.Bookmark, Object: p, Resource: "pods"}
+	f.events <- &apiwire.WatchEvent{Type: apiwire.Deleted, Object: p, Resource: "pods"}
+	f.events <- &apiwire.WatchEvent{Type: apiwire.Error, Err: apierrors.NewResourceExpired("too old resource version: 1 (5)")}
 
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/namespaces/default/pods?watch=true&resourceVersion=41&allowWatchBookmarks=true", nil)
 	req.Header.Set("Accept", tableAccept)
@@ -393,7 +393,7 @@ func TestWatchStream(t *testing.T) {
 }
 
 func TestWatchEndsWhenTheClientGoes(t *testing.T) {
-	f := &fakeBackend{events: make(chan *apiserver.WatchEvent), stopped: make(chan struct{})}
+	f := &fakeBackend{events: make(chan *apiwire.WatchEvent), stopped: make(chan struct{})}
 	srv := newServer(t, f)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/api/v1/pods?watch=1", nil)
@@ -409,7 +409,7 @@ func TestWatchEndsWhenTheClientGoes(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
-	f := &fakeBackend{logs: []string{"one", "two", "three"}, answer: func(r *apiserver.Request) (*apiserver.Response, error) {
+	f := &fakeBackend{logs: []string{"one", "two", "three"}, answer: func(r *apiwire.Request) (*apiwire.Response, error) {
 		p := pod(r.Name)
 		if r.Name == "pending" {
 			p.Spec.NodeName = ""
@@ -417,7 +417,7 @@ func TestLogs(t *testing.T) {
 		if r.Name == "two" {
 			p.Spec.Containers = append(p.Spec.Containers, api.Container{Name: "side"})
 		}
-		return &apiserver.Response{Code: 200, Object: p}, nil
+		return &apiwire.Response{Code: 200, Object: p}, nil
 	}}
 	srv := newServer(t, f)
 	r := call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?tailLines=2&timestamps=true", "", "", "")

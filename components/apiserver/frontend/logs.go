@@ -8,7 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 // logs serves GET pods/{name}/log. The apiserver authorizes pods/log and
@@ -17,7 +17,7 @@ import (
 // applied here; follow answers with what there is and ends the stream.
 func (h *Handler) logs(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbGet, t, q)
+	req := h.base(apiwire.VerbGet, t, q)
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
 		writeError(w, err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -103,7 +103,7 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 func isTrue(s string) bool { return s == "true" || s == "1" }
 
 // base is the request for a target, with the options every verb shares.
-func (h *Handler) base(verb string, t target, q url.Values) *apiserver.Request {
+func (h *Handler) base(verb string, t target, q url.Values) *apiwire.Request {
 	req := h.request(verb)
 	req.Resource, req.Namespace, req.Name, req.Subresource = t.resource, t.namespace, t.name, t.sub
 	req.DryRun = q.Get("dryRun") == "All"
@@ -111,7 +111,7 @@ func (h *Handler) base(verb string, t target, q url.Values) *apiserver.Request {
 	return req
 }
 
-func listOptions(req *apiserver.Request, q url.Values) {
+func listOptions(req *apiwire.Request, q url.Values) {
 	req.LabelSelector = q.Get("labelSelector")
 	req.FieldSelector = q.Get("fieldSelector")
 	req.ResourceVersion = q.Get("resourceVersion")
@@ -123,7 +123,7 @@ func listOptions(req *apiserver.Request, q url.Values) {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbList, t, q)
+	req := h.base(apiwire.VerbList, t, q)
 	listOptions(req, q)
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -146,7 +146,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbGet, t, q)
+	req := h.base(apiwire.VerbGet, t, q)
 	req.ResourceVersion = q.Get("resourceVersion")
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -157,7 +157,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
 }
 
 // writeObject answers with the object of a response, or its one-row Table.
-func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, res *apiserver.Response) {
+func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, res *apiwire.Response) {
 	addWarnings(w, res.Warnings)
 	code := res.Code
 	if code == 0 {
@@ -187,7 +187,7 @@ func (h *Handler) writeEncoded(w http.ResponseWriter, code int, obj any) {
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbCreate, t, q)
+	req := h.base(apiwire.VerbCreate, t, q)
 	if t.info != nil {
 		kind := t.info
 		if t.sub != "" {
@@ -211,7 +211,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbUpdate, t, q)
+	req := h.base(apiwire.VerbUpdate, t, q)
 	if t.info != nil {
 		obj, warnings, err := decodeBody(r, t.info, t.info, q.Get("fieldValidation"))
 		if err != nil {
@@ -231,11 +231,11 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 
 // patchTypes are the patch media types kube-apiserver accepts for built-in
 // kinds, in the order its 415 message lists them.
-var patchTypes = []string{string(apiserver.JSONPatch), string(apiserver.MergePatch), string(apiserver.StrategicMergePatch), "application/apply-patch+yaml"}
+var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch), "application/apply-patch+yaml"}
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbPatch, t, q)
+	req := h.base(apiwire.VerbPatch, t, q)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	known := false
 	for _, pt := range patchTypes {
@@ -250,8 +250,8 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, tooLarge(err))
 		return
 	}
-	req.Patch, req.PatchType = body, apiserver.PatchType(ct)
-	if t.info != nil && (req.PatchType == apiserver.MergePatch || req.PatchType == apiserver.StrategicMergePatch) {
+	req.Patch, req.PatchType = body, apiwire.PatchType(ct)
+	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch) {
 		patch, warnings, err := checkPatchFields(body, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
@@ -270,9 +270,9 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	verb := apiserver.VerbDelete
+	verb := apiwire.VerbDelete
 	if t.name == "" {
-		verb = apiserver.VerbDeleteCollection
+		verb = apiwire.VerbDeleteCollection
 	}
 	req := h.base(verb, t, q)
 	listOptions(req, q)
@@ -296,7 +296,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 		req.PropagationPolicy = p
 	}
 	if isTrue(q.Get("orphanDependents")) && req.PropagationPolicy == "" {
-		req.PropagationPolicy = apiserver.PropagationOrphan
+		req.PropagationPolicy = apiwire.PropagationOrphan
 	}
 	req.GracePeriodSeconds = opts.GracePeriodSeconds
 	if g := q.Get("gracePeriodSeconds"); g != "" {
@@ -315,7 +315,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, err)
 		return
 	}
-	if verb == apiserver.VerbDeleteCollection {
+	if verb == apiwire.VerbDeleteCollection {
 		list := t.info.NewList()
 		if err := api.SetListItems(list, res.Items); err != nil {
 			writeError(w, apierrors.NewInternalError(err))

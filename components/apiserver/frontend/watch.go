@@ -6,12 +6,12 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 type watchEventJSON struct {
-	Type   apiserver.EventType `json:"type"`
-	Object json.RawMessage     `json:"object"`
+	Type   apiwire.EventType `json:"type"`
+	Object json.RawMessage   `json:"object"`
 }
 
 // watch streams a watch as the apiserver does: 200, chunked, one JSON
@@ -19,7 +19,7 @@ type watchEventJSON struct {
 // the client goes away (kubectl get -w exits when the stream closes).
 func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiserver.VerbWatch, t, q)
+	req := h.base(apiwire.VerbWatch, t, q)
 	listOptions(req, q)
 	asTable := wantsTable(r)
 	if asTable {
@@ -57,20 +57,20 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 			if flusher != nil {
 				flusher.Flush()
 			}
-			if ev.Type == apiserver.Error {
+			if ev.Type == apiwire.Error {
 				return
 			}
 		}
 	}
 }
 
-func (h *Handler) encodeEvent(r *http.Request, t target, ev *apiserver.WatchEvent, asTable, first bool) ([]byte, bool) {
+func (h *Handler) encodeEvent(r *http.Request, t target, ev *apiwire.WatchEvent, asTable, first bool) ([]byte, bool) {
 	out := watchEventJSON{Type: ev.Type}
 	var err error
 	switch {
-	case ev.Type == apiserver.Error:
+	case ev.Type == apiwire.Error:
 		out.Object, err = json.Marshal(asStatus(ev.Err).ErrStatus)
-	case ev.Type == apiserver.Bookmark && asTable:
+	case ev.Type == apiwire.Bookmark && asTable:
 		return nil, true
 	case asTable:
 		out.Object, err = json.Marshal(h.table(r, t.info, []api.Object{ev.Object}, ev.Object.GetObjectMeta().ResourceVersion, first))
@@ -78,7 +78,7 @@ func (h *Handler) encodeEvent(r *http.Request, t target, ev *apiserver.WatchEven
 		out.Object, err = api.ToJSON(ev.Object)
 	}
 	if err != nil {
-		out.Type = apiserver.Error
+		out.Type = apiwire.Error
 		out.Object, _ = json.Marshal(apierrors.NewInternalError(err).ErrStatus)
 	}
 	b, _ := json.Marshal(out)

@@ -1,4 +1,10 @@
-package apiserver
+// Package apiwire holds the messages between kube-apiserver and its clients:
+// a Request (what an HTTP request carries), its Response, and the
+// WatchEvents a watch pushes. It sits below both sides, so that a client —
+// the kubelet, kube-scheduler, a controller, CoreDNS — depends on these few
+// types and on package api, never on kube-apiserver's implementation or the
+// etcd packages behind it (deps_test.go keeps it so).
+package apiwire
 
 import (
 	"fmt"
