@@ -52,10 +52,17 @@ type actor struct {
 	rng   *rand.Rand
 	log   *zap.Logger
 
+	// cause is the record this actor (or task) is handling: what its sends
+	// and notes are caused by.
+	cause uint64
+
 	waitToken uint64 // identifies the current Sleep or Call wait
 	waitCall  uint64 // the call id a stCall actor waits for
 	callTo    string
 	callKind  string
+
+	// published is what Kernel.Inspect returns (see Ctx.Publish).
+	published any
 
 	// External endpoints only.
 	reply     *Message
@@ -121,6 +128,7 @@ func (k *Kernel) kill(a *actor, why string, record bool) {
 	a.state = stDead
 	a.waitToken = 0
 	a.mbox = mailbox{}
+	a.published = nil
 	if a.parent == nil && (was != stDead && was != stExited) {
 		k.notifyDown(a, why)
 	}
@@ -173,14 +181,29 @@ func (c *Ctx) Send(to, kind string, body any) {
 
 // Recv blocks until a message arrives.
 func (c *Ctx) Recv() *Message {
-	if m, ok := c.a.mbox.pop(); ok {
-		return m
+	m, ok := c.a.mbox.pop()
+	if !ok {
+		m = c.a.park(stRecv).msg
 	}
-	return c.a.park(stRecv).msg
+	c.a.handling(m)
+	return m
 }
 
 // TryRecv returns a message that has already arrived, without blocking.
-func (c *Ctx) TryRecv() (*Message, bool) { return c.a.mbox.pop() }
+func (c *Ctx) TryRecv() (*Message, bool) {
+	m, ok := c.a.mbox.pop()
+	if ok {
+		c.a.handling(m)
+	}
+	return m, ok
+}
+
+// handling makes m the cause of what the actor does next.
+func (a *actor) handling(m *Message) {
+	if m != nil && m.n != 0 {
+		a.cause = m.n
+	}
+}
 
 // Call sends a request and blocks until its reply arrives or timeout of
 // virtual time passes (ErrTimeout). A timeout of zero waits forever.
@@ -193,6 +216,7 @@ func (c *Ctx) Call(to, kind string, body any, timeout time.Duration) (*Message, 
 	s := a.park(stCall)
 	a.waitCall = 0
 	a.waitToken = 0
+	a.handling(s.msg)
 	if s.err != nil {
 		return nil, s.err
 	}
@@ -230,7 +254,7 @@ func (k *Kernel) reply(from *actor, req *Message, kind string, body any, err err
 	if req.callID == 0 || req.sender == nil {
 		return
 	}
-	m := &Message{Kind: kind, Body: body, Err: err, From: from.name, To: req.From, replyTo: req.callID, sender: from}
+	m := &Message{Kind: kind, Body: body, Err: err, From: from.name, To: req.From, replyTo: req.callID, sender: from, cause: from.cause, reqN: req.n}
 	k.send(m, req.sender, k.latencyBetween(from, req.sender))
 }
 
@@ -269,7 +293,7 @@ func (c *Ctx) After(d time.Duration, kind string, body any) TimerID {
 	k := a.k
 	k.nextID++
 	id := TimerID(k.nextID)
-	m := &Message{Kind: kind, Body: body, From: a.name, To: a.name, sender: a, timer: id}
+	m := &Message{Kind: kind, Body: body, From: a.name, To: a.name, sender: a, timer: id, cause: a.cause}
 	k.post(event{at: k.now + d, kind: evDeliver, to: a, msg: m, inc: a.inc})
 	return id
 }
@@ -294,6 +318,7 @@ func (c *Ctx) Go(fn func(*Ctx)) {
 	t.rng = rand.New(rand.NewPCG(a.rng.Uint64(), a.rng.Uint64()))
 	t.wake = make(chan signal)
 	t.log = c.Log()
+	t.cause = a.cause
 	a.k.post(event{at: a.k.now, kind: evStart, to: t, inc: t.inc})
 	a.pruneTasks()
 }
@@ -315,11 +340,25 @@ func (a *actor) pruneTasks() {
 }
 
 // Note records a step inside the actor (authentication passed, admission
-// added a toleration) in the trace without sending anything.
-func (c *Ctx) Note(kind, summary string) {
+// added a toleration) in the trace without sending anything. The body is
+// what the step found, as typed data (a Summarizer gives its text; a plain
+// string is its own text); like message bodies, it must not change after.
+func (c *Ctx) Note(kind string, body any) {
 	k := c.a.k
 	k.seq++
-	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventNote, From: c.a.name, To: c.a.name, Node: c.a.node, Kind: kind, summary: summary})
+	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventNote, From: c.a.name, To: c.a.name, Node: c.a.node, Kind: kind, Cause: c.a.cause, body: body})
+}
+
+// Publish makes v what the driver sees of this actor through
+// Kernel.Inspect: usually a pointer to the actor's own state, whose
+// read-only methods a debugger's views call while the actor is parked. It
+// lasts as long as the incarnation that published it.
+func (c *Ctx) Publish(v any) {
+	a := c.a
+	if a.parent != nil {
+		a = a.parent
+	}
+	a.published = v
 }
 
 // Message is what actors exchange. Bodies are shared, never copied: a sender
@@ -334,6 +373,9 @@ type Message struct {
 
 	sender    *actor
 	senderInc int    // the sender's incarnation when it sent the message
+	cause     uint64 // the record the sender was handling
+	n         uint64 // the record of its delivery, once delivered
+	reqN      uint64 // on a reply: the record of the request's delivery
 	callID    uint64 // non-zero on a Call's request
 	replyTo   uint64 // non-zero on a reply
 	timer     TimerID
@@ -359,11 +401,11 @@ func (k *Kernel) sendTo(from *actor, to, kind string, body any, callID uint64) {
 	if from.parent != nil {
 		inc = from.parent.inc // a task speaks for its actor
 	}
-	m := &Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, callID: callID}
+	m := &Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, callID: callID, cause: from.cause}
 	target := k.actors[to]
 	if target == nil {
 		k.seq++
-		k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventDrop, From: from.name, To: to, Node: from.node, Kind: kind, summary: dropNoActor})
+		k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventDrop, From: from.name, To: to, Node: from.node, Kind: kind, Cause: from.cause, summary: dropNoActor})
 		return
 	}
 	k.send(m, target, k.latencyBetween(from, target))
@@ -373,7 +415,7 @@ func (k *Kernel) send(m *Message, to *actor, latency time.Duration) {
 	delay, drop := k.faults.onSend(k, m)
 	if drop != "" {
 		k.seq++
-		k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventDrop, From: m.From, To: m.To, Node: to.node, Kind: m.Kind, summary: drop})
+		k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventDrop, From: m.From, To: m.To, Node: to.node, Kind: m.Kind, Cause: m.cause, summary: drop})
 		return
 	}
 	k.post(event{at: k.now + latency + delay, kind: evDeliver, to: to, msg: m, inc: to.inc})

@@ -33,8 +33,8 @@ func Example() {
 	}
 	// Output:
 	// [     0.000500s] #3 client -> server ping: client
-	// [     0.001000s] #5 server => client pong: hello, client
-	// [     0.001000s] #6 client (got): hello, client
+	// [     0.001000s] #4 server => client pong: hello, client
+	// [     0.001000s] #5 client (got): hello, client
 }
 
 // Step delivers exactly one event and says whether there was one: the
@@ -60,7 +60,7 @@ func ExampleKernel_Step() {
 	}
 	// Output:
 	// 3 steps; now 50µs
-	// [     0.000050s] #3 a -> b hello: one
+	// [     0.000050s] #4 a -> b hello: one
 }
 
 // RunUntil runs until a condition holds, or a virtual deadline passes.

@@ -23,6 +23,7 @@ func (k *Kernel) Crash(name string) error {
 		return fmt.Errorf("sim: actor %q is not running", name)
 	}
 	k.kill(a, "crashed", true)
+	k.driverRecorded()
 	return nil
 }
 
@@ -40,6 +41,7 @@ func (k *Kernel) Restart(name string) error {
 		k.kill(a, "restarted", true)
 	}
 	k.start(a)
+	k.driverRecorded()
 	return nil
 }
 
@@ -69,6 +71,7 @@ func (k *Kernel) StopNode(name string) error {
 			k.kill(a, "node stopped", false)
 		}
 	}
+	k.driverRecorded()
 	return nil
 }
 
@@ -87,6 +90,7 @@ func (k *Kernel) StartNode(name string) error {
 	for _, a := range n.actors {
 		k.start(a)
 	}
+	k.driverRecorded()
 	return nil
 }
 
@@ -101,6 +105,7 @@ func (k *Kernel) CutLink(a, b string) {
 	k.faults.cuts[linkKey(a, b)] = true
 	k.seq++
 	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventFault, From: a, To: b, Kind: "link-cut", summary: "link " + a + " <-> " + b + " cut"})
+	k.driverRecorded()
 }
 
 // HealLink restores a link cut with CutLink.
@@ -108,6 +113,7 @@ func (k *Kernel) HealLink(a, b string) {
 	delete(k.faults.cuts, linkKey(a, b))
 	k.seq++
 	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventFault, From: a, To: b, Kind: "link-heal", summary: "link " + a + " <-> " + b + " healed"})
+	k.driverRecorded()
 }
 
 func linkKey(a, b string) [2]string {
@@ -170,6 +176,7 @@ func (k *Kernel) AddRule(r Rule) (RuleID, error) {
 	k.faults.rules = append(k.faults.rules, &rule{id: id, Rule: r})
 	k.seq++
 	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventFault, From: "kernel", To: "kernel", Kind: "rule-add", summary: r.String()})
+	k.driverRecorded()
 	return id, nil
 }
 

@@ -67,6 +67,16 @@ func WithTraceSink(fn func(Record)) Option {
 	return optionFunc(func(k *Kernel) { k.trace.AddSink(fn) })
 }
 
+// WithPauseHook calls fn on the driver's goroutine at every point where the
+// run is between events and something was recorded: after each Step, after
+// a Mark, after a fault the driver injected outside a step. Nothing runs
+// while fn runs, so fn may read every actor's state (Inspect) — and it may
+// block, which pauses the run there: a debugger's breakpoint (package
+// cursor). fn must not change the run.
+func WithPauseHook(fn func(*Kernel)) Option {
+	return optionFunc(func(k *Kernel) { k.pauseHook = fn })
+}
+
 // Kernel is the deterministic scheduler. All of its exported methods must be
 // called from one goroutine (the driver), never from inside an actor.
 type Kernel struct {
@@ -96,6 +106,9 @@ type Kernel struct {
 	logOut      io.Writer
 	logLevel    zapcore.Level
 	logLevelSet bool
+
+	pauseHook func(*Kernel)
+	stepping  bool // inside Step: the hook runs once, at its end
 }
 
 type node struct {
@@ -291,13 +304,47 @@ func (k *Kernel) Step() bool {
 	if e.at > k.now {
 		k.now = e.at
 	}
+	k.stepping = true
 	k.dispatch(e)
+	k.stepping = false
 	k.freeEvent(e)
 	if p := k.panic; p != nil {
 		k.panic = nil
 		panic(p.String())
 	}
+	if k.pauseHook != nil {
+		k.pauseHook(k)
+	}
 	return true
+}
+
+// driverRecorded runs the pause hook after the driver recorded something
+// outside a step (a mark, a fault injected directly).
+func (k *Kernel) driverRecorded() {
+	if k.pauseHook != nil && !k.stepping && k.running == nil {
+		k.pauseHook(k)
+	}
+}
+
+// Mark records a point of the run that the driver names — a walkthrough's
+// checkpoint, a drill step and its outcome — with a typed body, as a note
+// records a step inside an actor. Marks are part of the run (they depend only
+// on the driver's program), so they are numbered like every other record.
+func (k *Kernel) Mark(kind string, body any) {
+	k.seq++
+	k.trace.add(Record{Time: k.now, Seq: k.seq, Event: EventMark, From: "driver", Kind: kind, body: body})
+	k.driverRecorded()
+}
+
+// Inspect returns what the named actor published (Ctx.Publish), or nil if
+// it published nothing or is not running. Call it from the driver between
+// steps, and only read through what it returns.
+func (k *Kernel) Inspect(name string) any {
+	a := k.actors[name]
+	if a == nil || !a.alive() {
+		return nil
+	}
+	return a.published
 }
 
 // RunFor handles every event up to Now()+d and leaves the clock at Now()+d.
@@ -352,7 +399,7 @@ func (k *Kernel) dispatch(e *event) {
 			return
 		}
 		if a.parent == nil { // tasks come and go with requests: not worth a line
-			k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventStart, From: "kernel", To: a.name, Node: a.node, Kind: "start", summary: startSummary(a)})
+			a.cause = k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventStart, From: "kernel", To: a.name, Node: a.node, Kind: "start", summary: startSummary(a)})
 		}
 		a.state = stRunning
 		k.runActor(a, func() { go a.main() })
@@ -365,7 +412,7 @@ func (k *Kernel) dispatch(e *event) {
 		case stSleep:
 			k.resume(a, signal{})
 		case stCall:
-			k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventTimeout, From: a.name, To: a.callTo, Node: a.node, Kind: a.callKind, summary: "no reply: " + ErrTimeout.Error()})
+			a.cause = k.trace.add(Record{Time: k.now, Seq: e.seq, Event: EventTimeout, From: a.name, To: a.callTo, Node: a.node, Kind: a.callKind, Cause: a.cause, summary: "no reply: " + ErrTimeout.Error()})
 			if a.ext {
 				a.waitToken = 0
 				a.state = stIdle
@@ -398,9 +445,13 @@ func (k *Kernel) deliver(e *event) {
 			return // timers die with the incarnation that set them
 		}
 	}
-	rec := Record{Time: k.now, Seq: e.seq, Event: EventDeliver, From: m.From, To: m.To, Node: a.node, Kind: m.Kind, body: m.Body}
+	rec := Record{Time: k.now, Seq: e.seq, Event: EventDeliver, From: m.From, To: m.To, Node: a.node, Kind: m.Kind, Cause: m.cause, body: m.Body}
+	if m.Body == nil && m.Err != nil {
+		rec.body = m.Err // a failed reply: the error is what it carries
+	}
 	if m.replyTo != 0 {
 		rec.Event = EventReply
+		rec.InReplyTo = m.reqN
 	} else if m.timer != 0 {
 		rec.Event = EventTimer
 	}
@@ -423,7 +474,7 @@ func (k *Kernel) deliver(e *event) {
 			k.trace.add(rec)
 			return
 		}
-		k.trace.add(rec)
+		m.n = k.trace.add(rec)
 		if a.ext {
 			a.state = stIdle
 			a.waitToken = 0
@@ -433,7 +484,7 @@ func (k *Kernel) deliver(e *event) {
 		k.resume(a, signal{msg: m})
 		return
 	}
-	k.trace.add(rec)
+	m.n = k.trace.add(rec)
 	if a.state == stRecv && a.mbox.len() == 0 {
 		k.resume(a, signal{msg: m})
 		return

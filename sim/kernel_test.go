@@ -368,22 +368,22 @@ func TestTraceRingKeepsNewestAndCountsAll(t *testing.T) {
 
 func TestTraceExports(t *testing.T) {
 	recs := []Record{
-		{Time: 1500 * time.Microsecond, Seq: 7, Event: EventDeliver, From: "kubectl", To: "kube-apiserver", Kind: "create", summary: "pods default/web"},
-		{Time: 2 * time.Millisecond, Seq: 8, Event: EventNote, From: "kube-apiserver", To: "kube-apiserver", Kind: "admission", summary: "added 2 tolerations; a;b"},
-		{Time: 3 * time.Millisecond, Seq: 9, Event: EventReply, From: "kube-apiserver", To: "kubectl", Kind: "create", summary: "201 Created"},
-		{Time: 4 * time.Millisecond, Seq: 10, Event: EventDrop, From: "x", To: "y", Kind: "ping", summary: "dropped: link cut"},
+		{Time: 1500 * time.Microsecond, N: 1, Seq: 7, Event: EventDeliver, From: "kubectl", To: "kube-apiserver", Kind: "create", summary: "pods default/web"},
+		{Time: 2 * time.Millisecond, N: 2, Seq: 8, Event: EventNote, From: "kube-apiserver", To: "kube-apiserver", Kind: "admission", summary: "added 2 tolerations; a;b"},
+		{Time: 3 * time.Millisecond, N: 3, Seq: 9, Event: EventReply, From: "kube-apiserver", To: "kubectl", Kind: "create", summary: "201 Created"},
+		{Time: 4 * time.Millisecond, N: 4, Seq: 10, Event: EventDrop, From: "x", To: "y", Kind: "ping", summary: "dropped: link cut"},
 	}
 	var text, jsonl, mermaid bytes.Buffer
 	require.NoError(t, WriteText(&text, recs))
 	require.NoError(t, WriteJSONL(&jsonl, recs))
 	require.NoError(t, WriteMermaid(&mermaid, recs))
-	assert.Equal(t, `[     0.001500s] #7 kubectl -> kube-apiserver create: pods default/web
-[     0.002000s] #8 kube-apiserver (admission): added 2 tolerations; a;b
-[     0.003000s] #9 kube-apiserver => kubectl create: 201 Created
-[     0.004000s] #10 x -x y ping: dropped: link cut
+	assert.Equal(t, `[     0.001500s] #1 kubectl -> kube-apiserver create: pods default/web
+[     0.002000s] #2 kube-apiserver (admission): added 2 tolerations; a;b
+[     0.003000s] #3 kube-apiserver => kubectl create: 201 Created
+[     0.004000s] #4 x -x y ping: dropped: link cut
 `, text.String())
 	first := strings.SplitN(jsonl.String(), "\n", 2)[0]
-	assert.Equal(t, `{"t":1500000,"time":"0.001500s","seq":7,"event":"deliver","from":"kubectl","to":"kube-apiserver","kind":"create","summary":"pods default/web"}`, first)
+	assert.Equal(t, `{"t":1500000,"time":"0.001500s","n":1,"seq":7,"event":"deliver","from":"kubectl","to":"kube-apiserver","kind":"create","summary":"pods default/web"}`, first)
 	back, err := ParseJSONRecord([]byte(first))
 	require.NoError(t, err)
 	assert.Equal(t, recs[0].Text(), back.Text())

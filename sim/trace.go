@@ -26,6 +26,7 @@ const (
 	EventCrash   Event = "crash"   // an actor was killed
 	EventFault   Event = "fault"   // a fault was injected or healed
 	EventDriver  Event = "driver"  // a driver-scheduled step ran
+	EventMark    Event = "mark"    // the driver marked a point of the run (a checkpoint, a drill step)
 )
 
 // Summarizer is implemented by message bodies that describe themselves in
@@ -33,8 +34,20 @@ const (
 type Summarizer interface{ Summary() string }
 
 // Record is one line of the trace.
+//
+// N numbers records in the order they happened: the first record of a run
+// is #1, and every later one is one more, so N is the position of a record
+// in its run (a cursor's address). Seq is the kernel's sequence number of
+// the event: events are numbered when they are scheduled (a message when it
+// is sent) and delivered in (time, Seq) order, so Seq is send order.
+//
+// A record keeps the typed body of what it describes — the message a
+// delivery carried, the body a note or a mark was given — so that
+// narration, views and exports read fields, not text. Summary is derived
+// from the body.
 type Record struct {
 	Time  time.Duration
+	N     uint64
 	Seq   uint64
 	Event Event
 	From  string
@@ -42,6 +55,12 @@ type Record struct {
 	// Node is the receiver's node (the sender's for drops and notes).
 	Node string
 	Kind string
+	// Cause is the record whose handling led to this one: for a delivery,
+	// the record the sender was handling when it sent the message; for a
+	// note, the record its actor was handling. 0 when the driver did it.
+	Cause uint64
+	// InReplyTo is, for a reply, the record of the request it answers.
+	InReplyTo uint64
 
 	summary string
 	body    any // summarized lazily: bodies are immutable once sent
@@ -59,13 +78,16 @@ func (r Record) Summary() string {
 		return b.String()
 	case string:
 		return b
+	case error:
+		return b.Error()
 	}
 	return ""
 }
 
-// WithSummary returns a copy of r whose summary is fixed to s.
+// WithSummary returns a copy of r whose summary is fixed to s; the body is
+// kept (for readers of typed fields), only the text changes.
 func (r Record) WithSummary(s string) Record {
-	r.summary, r.body = s, nil
+	r.summary = s
 	return r
 }
 
@@ -74,14 +96,16 @@ func (r Record) Body() any { return r.body }
 
 // Text renders the record as one line:
 //
-//	[   12.500ms] #42 kube-apiserver -> etcd-cp-1 Txn: put /registry/pods/default/web
+//	[    12.500000s] #42 kube-apiserver -> etcd-cp-1 Txn: put /registry/pods/default/web
+//
+// The number is the record's N: its place in the run.
 func (r Record) Text() string {
 	var b strings.Builder
 	b.Grow(96)
 	b.WriteByte('[')
 	b.WriteString(FormatVirtual(r.Time))
 	b.WriteString("] #")
-	b.WriteString(strconv.FormatUint(r.Seq, 10))
+	b.WriteString(strconv.FormatUint(r.N, 10))
 	b.WriteByte(' ')
 	switch r.Event {
 	case EventDeliver:
@@ -96,6 +120,8 @@ func (r Record) Text() string {
 		b.WriteString(r.From + " -x " + r.To)
 	case EventTimeout:
 		b.WriteString(r.From + " -? " + r.To)
+	case EventMark:
+		b.WriteString("mark")
 	default:
 		b.WriteString(string(r.Event) + " " + r.To)
 	}
@@ -121,7 +147,10 @@ func FormatVirtual(d time.Duration) string {
 type jsonRecord struct {
 	TimeNS  int64  `json:"t"`
 	Time    string `json:"time"`
+	N       uint64 `json:"n"`
 	Seq     uint64 `json:"seq"`
+	Cause   uint64 `json:"cause,omitempty"`
+	Reply   uint64 `json:"inReplyTo,omitempty"`
 	Event   Event  `json:"event"`
 	From    string `json:"from"`
 	To      string `json:"to"`
@@ -132,7 +161,7 @@ type jsonRecord struct {
 
 // JSON renders the record as one JSON object.
 func (r Record) JSON() []byte {
-	b, _ := json.Marshal(jsonRecord{TimeNS: int64(r.Time), Time: strings.TrimSpace(FormatVirtual(r.Time)), Seq: r.Seq, Event: r.Event, From: r.From, To: r.To, Node: r.Node, Kind: r.Kind, Summary: r.Summary()})
+	b, _ := json.Marshal(jsonRecord{TimeNS: int64(r.Time), Time: strings.TrimSpace(FormatVirtual(r.Time)), N: r.N, Seq: r.Seq, Cause: r.Cause, Reply: r.InReplyTo, Event: r.Event, From: r.From, To: r.To, Node: r.Node, Kind: r.Kind, Summary: r.Summary()})
 	return b
 }
 
@@ -142,7 +171,7 @@ func ParseJSONRecord(line []byte) (Record, error) {
 	if err := json.Unmarshal(line, &j); err != nil {
 		return Record{}, err
 	}
-	return Record{Time: time.Duration(j.TimeNS), Seq: j.Seq, Event: j.Event, From: j.From, To: j.To, Node: j.Node, Kind: j.Kind, summary: j.Summary}, nil
+	return Record{Time: time.Duration(j.TimeNS), N: j.N, Seq: j.Seq, Cause: j.Cause, InReplyTo: j.Reply, Event: j.Event, From: j.From, To: j.To, Node: j.Node, Kind: j.Kind, summary: j.Summary}, nil
 }
 
 // Trace keeps the newest records in a bounded ring and streams every record
@@ -167,7 +196,8 @@ func NewTrace(capacity int) *Trace {
 // AddSink streams every later record to fn.
 func (t *Trace) AddSink(fn func(Record)) { t.sinks = append(t.sinks, fn) }
 
-func (t *Trace) add(r Record) {
+func (t *Trace) add(r Record) uint64 {
+	r.N = t.total + 1
 	t.ring[t.next] = r
 	t.next++
 	if t.next == len(t.ring) {
@@ -178,6 +208,7 @@ func (t *Trace) add(r Record) {
 	for _, s := range t.sinks {
 		s(r)
 	}
+	return r.N
 }
 
 // Total counts every record ever added, including those the ring dropped.
