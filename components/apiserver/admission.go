@@ -197,16 +197,16 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 
 // mutatingAdmission runs the mutating admission plugins that matter here:
 // ServiceAccount and DefaultTolerationSeconds.
-func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]string, error) {
+func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]AdmissionChange, error) {
 	pod, ok := obj.(*api.Pod)
 	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {
 		return nil, nil
 	}
-	var notes []string
+	var notes []AdmissionChange
 	// ServiceAccount: default the account and require that it exists.
 	if pod.Spec.ServiceAccountName == "" {
 		pod.Spec.ServiceAccountName = "default"
-		notes = append(notes, "ServiceAccount: spec.serviceAccountName=default")
+		notes = append(notes, AdmissionChange{Plugin: "ServiceAccount", Change: "spec.serviceAccountName=default"})
 	}
 	pod.Spec.DeprecatedServiceAccount = pod.Spec.ServiceAccountName
 	if _, exists := s.cache.get(api.KeyFor("serviceaccounts", pod.Namespace, pod.Spec.ServiceAccountName)); !exists && !isMirrorPod(pod) {
@@ -225,7 +225,7 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]string
 		pod.Spec.Tolerations = append(pod.Spec.Tolerations, api.Toleration{
 			Key: key, Operator: api.TolerationOpExists, Effect: api.TaintEffectNoExecute, TolerationSeconds: ptr(int64(300)),
 		})
-		notes = append(notes, "DefaultTolerationSeconds: tolerate "+key+":NoExecute for 300s")
+		notes = append(notes, AdmissionChange{Plugin: "DefaultTolerationSeconds", Change: "tolerate " + key + ":NoExecute for 300s"})
 	}
 	return notes, nil
 }

@@ -89,49 +89,53 @@ func (a attributes) forbiddenReason() error {
 }
 
 // authorize evaluates RBAC from the cached ClusterRoleBindings and the
-// RoleBindings of the request's namespace. It returns the binding that
-// allowed the request, for the trace.
-func (s *server) authorize(a attributes) (bool, string) {
-	allowedBy := ""
+// RoleBindings of the request's namespace. The decision names the binding,
+// role and rule that allowed the request, for the trace.
+func (s *server) authorize(a attributes) AuthzNote {
+	d := AuthzNote{User: a.user.Name, Verb: a.verb, Group: a.group, Resource: a.resource, Subresource: a.subresource, Namespace: a.namespace}
 	s.cache.list(api.KeyFor("clusterrolebindings", "", ""), func(e *cacheEntry) bool {
 		b := e.obj.(*api.ClusterRoleBinding)
-		if !subjectsMatch(b.Subjects, a.user, "") {
+		sub, ok := subjectMatching(b.Subjects, a.user, "")
+		if !ok {
 			return true
 		}
-		if s.roleAllows(b.RoleRef, "", a) {
-			allowedBy = fmt.Sprintf("ClusterRoleBinding %q of ClusterRole %q", b.Name, b.RoleRef.Name)
+		if rule, ok := s.roleAllows(b.RoleRef, "", a); ok {
+			d.Allowed, d.BindingKind, d.BindingName, d.RoleKind, d.RoleName, d.Rule, d.Subject = true, "ClusterRoleBinding", b.Name, b.RoleRef.Kind, b.RoleRef.Name, rule, sub
 			return false
 		}
 		return true
 	})
-	if allowedBy != "" || a.namespace == "" {
-		return allowedBy != "", allowedBy
+	if d.Allowed || a.namespace == "" {
+		return d
 	}
 	s.cache.list(api.KeyFor("rolebindings", a.namespace, ""), func(e *cacheEntry) bool {
 		b := e.obj.(*api.RoleBinding)
-		if !subjectsMatch(b.Subjects, a.user, b.Namespace) {
+		sub, ok := subjectMatching(b.Subjects, a.user, b.Namespace)
+		if !ok {
 			return true
 		}
-		if s.roleAllows(b.RoleRef, b.Namespace, a) {
-			allowedBy = fmt.Sprintf("RoleBinding \"%s/%s\" of %s %q", b.Namespace, b.Name, b.RoleRef.Kind, b.RoleRef.Name)
+		if rule, ok := s.roleAllows(b.RoleRef, b.Namespace, a); ok {
+			d.Allowed, d.BindingKind, d.BindingNamespace, d.BindingName, d.RoleKind, d.RoleName, d.Rule, d.Subject = true, "RoleBinding", b.Namespace, b.Name, b.RoleRef.Kind, b.RoleRef.Name, rule, sub
 			return false
 		}
 		return true
 	})
-	return allowedBy != "", allowedBy
+	return d
 }
 
-func subjectsMatch(subjects []api.Subject, u UserInfo, bindingNS string) bool {
+// subjectMatching returns the first subject of a binding that names the
+// user, one of its groups, or its service account.
+func subjectMatching(subjects []api.Subject, u UserInfo, bindingNS string) (api.Subject, bool) {
 	for _, sub := range subjects {
 		switch sub.Kind {
 		case "User":
 			if sub.Name == u.Name {
-				return true
+				return sub, true
 			}
 		case "Group":
 			for _, g := range u.Groups {
 				if g == sub.Name {
-					return true
+					return sub, true
 				}
 			}
 		case "ServiceAccount":
@@ -140,35 +144,35 @@ func subjectsMatch(subjects []api.Subject, u UserInfo, bindingNS string) bool {
 				ns = bindingNS
 			}
 			if u.Name == ServiceAccountPrefix+ns+":"+sub.Name {
-				return true
+				return sub, true
 			}
 		}
 	}
-	return false
+	return api.Subject{}, false
 }
 
-func (s *server) roleAllows(ref api.RoleRef, namespace string, a attributes) bool {
+func (s *server) roleAllows(ref api.RoleRef, namespace string, a attributes) (api.PolicyRule, bool) {
 	var rules []api.PolicyRule
 	switch ref.Kind {
 	case "ClusterRole":
 		e, ok := s.cache.get(api.KeyFor("clusterroles", "", ref.Name))
 		if !ok {
-			return false
+			return api.PolicyRule{}, false
 		}
 		rules = e.obj.(*api.ClusterRole).Rules
 	case "Role":
 		e, ok := s.cache.get(api.KeyFor("roles", namespace, ref.Name))
 		if !ok {
-			return false
+			return api.PolicyRule{}, false
 		}
 		rules = e.obj.(*api.Role).Rules
 	}
 	for i := range rules {
 		if ruleAllows(&rules[i], a) {
-			return true
+			return rules[i], true
 		}
 	}
-	return false
+	return api.PolicyRule{}, false
 }
 
 func ruleAllows(r *api.PolicyRule, a attributes) bool {

@@ -188,3 +188,16 @@ func (c *watchCache) apply(e mvcc.Event, known api.Object) (cacheEvent, bool, er
 	c.record(ev)
 	return ev, true, nil
 }
+
+// DecodeStored turns a value read from etcd under key into the object it
+// holds, as the storage layer does (its resourceVersion is modRev). It is
+// for readers of etcd that are not the apiserver — a debugger's views, an
+// etcdctl — and fails for keys outside /registry/'s known resources.
+func DecodeStored(key string, value []byte, modRev int64) (api.Object, *api.ResourceInfo, error) {
+	info, ok := resourceOfKey(key)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: not an API object's key", key)
+	}
+	obj, err := decode(info, value, modRev)
+	return obj, info, err
+}

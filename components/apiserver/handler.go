@@ -3,7 +3,6 @@ package apiserver
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -100,29 +99,29 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 		}
 	}
-	if notes := setDefaults(obj, true); len(notes) > 0 {
-		h.c.Note("defaults", strings.Join(notes, ", "))
+	if fields := setDefaults(obj, true); len(fields) > 0 {
+		h.c.Note(NoteDefaults, DefaultsNote{Kind: info.Kind, Name: m.Name, Fields: fields})
 	}
 	h.s.stamp(obj)
 	// NamespaceLifecycle is the first plugin of the admission chain.
 	if err := h.s.namespaceLifecycle(r, info, obj); err != nil {
-		h.c.Note("admission", "NamespaceLifecycle rejected: "+err.Error())
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "NamespaceLifecycle", Reason: err.Error()})
 		return nil, err
 	}
-	notes, err := h.s.mutatingAdmission(r, obj)
-	if len(notes) > 0 {
-		h.c.Note("admission", strings.Join(notes, "; "))
+	changes, err := h.s.mutatingAdmission(r, obj)
+	if len(changes) > 0 {
+		h.c.Note(NoteAdmission, AdmissionNote{Changes: changes})
 	}
 	if err != nil {
-		h.c.Note("admission", "rejected: "+err.Error())
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ServiceAccount", Reason: err.Error()})
 		return nil, err
 	}
 	if errs := validate(info, obj, nil); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, m.Name, errs)
-		h.c.Note("validation", "rejected: "+err.Error())
+		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: m.Name, Err: err.Error()})
 		return nil, err
 	}
-	h.c.Note("validation", fmt.Sprintf("%s %q is valid", info.Kind, m.Name))
+	h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: m.Name})
 	if svc, ok := obj.(*api.Service); ok && !r.DryRun {
 		return h.createService(info, svc)
 	}
@@ -212,7 +211,7 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	setDefaults(obj, false)
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
-		h.c.Note("validation", "rejected: "+err.Error())
+		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: nm.Name, Err: err.Error()})
 		return nil, err
 	}
 	if r.DryRun {
@@ -336,7 +335,7 @@ func (h *handler) delete(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 			changed = true
 		}
 		if len(ns.Spec.Finalizers) > 0 || len(m.Finalizers) > 0 {
-			h.c.Note("delete", "namespace "+m.Name+" is Terminating until its finalizers are done")
+			h.c.Note(NoteDelete, "namespace "+m.Name+" is Terminating until its finalizers are done")
 			if !changed {
 				return &apiwire.Response{Code: 200, Object: old}, nil
 			}
@@ -366,7 +365,7 @@ func (h *handler) delete(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 			ts := api.NewTime(h.c.WallTime().Add(time.Duration(grace) * time.Second).Truncate(time.Second))
 			m.DeletionTimestamp = &ts
 			m.DeletionGracePeriodSeconds = &grace
-			h.c.Note("delete", fmt.Sprintf("graceful deletion: the kubelet on %s has %ds to stop pod %s", pod.Spec.NodeName, grace, m.Name))
+			h.c.Note(NoteDelete, fmt.Sprintf("graceful deletion: the kubelet on %s has %ds to stop pod %s", pod.Spec.NodeName, grace, m.Name))
 			return h.put(info, key, obj, modRev)
 		}
 	}
@@ -378,7 +377,7 @@ func (h *handler) delete(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 			m.DeletionGracePeriodSeconds = &zero
 			changed = true
 		}
-		h.c.Note("delete", fmt.Sprintf("%s %s has finalizers %v: marked for deletion, kept until they are removed", info.Kind, m.Name, m.Finalizers))
+		h.c.Note(NoteDelete, fmt.Sprintf("%s %s has finalizers %v: marked for deletion, kept until they are removed", info.Kind, m.Name, m.Finalizers))
 		if !changed {
 			return &apiwire.Response{Code: 200, Object: old}, nil
 		}

@@ -474,20 +474,21 @@ func (s *server) serve(m *sim.Message) {
 		}
 		user, ok := s.authenticate(b.Token)
 		if !ok {
-			c.Note("authn", "invalid bearer token: 401 Unauthorized")
+			c.Note(NoteAuthn, AuthnNote{Invalid: true})
 			c.ReplyErr(m, m.Kind, apierrors.NewUnauthorized())
 			return
 		}
-		c.Note("authn", "user "+user.String())
+		c.Note(NoteAuthn, AuthnNote{User: user})
 		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
-		allowed, by := s.authorize(attrs)
-		if !allowed {
+		decision := s.authorize(attrs)
+		if !decision.Allowed {
 			reason := attrs.forbiddenReason()
-			c.Note("authz", "RBAC: denied: "+reason.Error())
+			decision.Reason = reason.Error()
+			c.Note(NoteAuthz, decision)
 			c.ReplyErr(m, m.Kind, apierrors.NewForbidden(info.Group, info.Resource, b.Name, reason))
 			return
 		}
-		c.Note("authz", "RBAC: allowed by "+by)
+		c.Note(NoteAuthz, decision)
 		switch {
 		case b.Verb == apiwire.VerbWatch:
 			s.watch(m, b, info)

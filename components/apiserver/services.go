@@ -266,7 +266,7 @@ func (h *handler) createService(info *api.ResourceInfo, svc *api.Service) (*apiw
 		if res.Succeeded {
 			cand.ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
 			h.s.written[key] = cand
-			h.c.Note("allocation", fmt.Sprintf("service %s/%s: clusterIP %s%s", cand.Namespace, cand.Name, orNone(cand.Spec.ClusterIP), nodePorts(cand)))
+			h.c.Note(NoteAllocation, AllocationNote{Namespace: cand.Namespace, Name: cand.Name, ClusterIP: cand.Spec.ClusterIP, NodePorts: nodePortsOf(cand)})
 			return &apiwire.Response{Code: 201, Object: cand}, nil
 		}
 		if _, exists := h.s.cache.get(key); exists {
@@ -287,11 +287,11 @@ func orNone(ip string) string {
 	return ip
 }
 
-func nodePorts(svc *api.Service) string {
-	var out string
+func nodePortsOf(svc *api.Service) []int32 {
+	var out []int32
 	for _, p := range svc.Spec.Ports {
 		if p.NodePort != 0 {
-			out += fmt.Sprintf(", nodePort %d", p.NodePort)
+			out = append(out, p.NodePort)
 		}
 	}
 	return out

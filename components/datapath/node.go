@@ -46,17 +46,20 @@ func (p Program) Summary() string {
 
 // NewNode returns the actor body of a node's kernel (spawn it as
 // NodeName(node) on that node). Statistic matches and random backend
-// slots draw from the actor's seeded stream.
+// slots draw from the actor's seeded stream. It publishes its *Rules for
+// views (sim.Kernel.Inspect).
 func NewNode() func(*sim.Ctx) {
 	return func(c *sim.Ctx) {
-		var prog Program
+		rules := &Rules{}
+		c.Publish(rules)
 		for {
 			m := c.Recv()
 			switch m.Kind {
 			case KindRestore:
-				prog = m.Body.(Program)
+				rules.prog = m.Body.(Program)
 			case KindWalk:
 				pkt := m.Body.(proxy.Packet)
+				prog := rules.prog
 				var tr proxy.Trace
 				switch {
 				case prog.Proxier != nil:
@@ -72,17 +75,26 @@ func NewNode() func(*sim.Ctx) {
 				}
 				c.Reply(m, KindWalk, WalkReply{tr})
 			case KindSave:
-				text := ""
-				switch {
-				case prog.Proxier != nil && prog.Proxier.Rules() != nil:
-					text = prog.Proxier.Rules().String()
-				case prog.LB != nil && prog.LB.Maps() != nil:
-					text = prog.LB.Maps().List()
-				}
-				c.Reply(m, KindSave, text)
+				c.Reply(m, KindSave, rules.Save())
 			}
 		}
 	}
+}
+
+// Rules are the rules a node's kernel holds: what kube-proxy programmed
+// last. A view reads them while the node's actor is parked.
+type Rules struct{ prog Program }
+
+// Save is the rules as text: iptables-save's nat table, or the BPF maps
+// (cilium-dbg bpf lb list) in eBPF mode; "" before kube-proxy's first sync.
+func (r *Rules) Save() string {
+	switch {
+	case r.prog.Proxier != nil && r.prog.Proxier.Rules() != nil:
+		return r.prog.Proxier.Rules().String()
+	case r.prog.LB != nil && r.prog.LB.Maps() != nil:
+		return r.prog.LB.Maps().List()
+	}
+	return ""
 }
 
 // WalkReply carries a walk's trace; its summary is the verdict.

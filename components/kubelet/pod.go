@@ -450,7 +450,7 @@ func (st *state) sync(pw *podWorker) {
 func (st *state) createSandbox(pw *podWorker) {
 	pw.creating = true
 	pw.sandboxID = hexID(st.c, 32)
-	st.c.Note("kubelet", fmt.Sprintf("%s: RunPodSandbox %s", pw.key, pw.sandboxID[:12]))
+	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepSandbox, Sandbox: pw.sandboxID[:12]})
 	setup := 80*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(120*time.Millisecond)))
 	res := sandboxResult{key: pw.key, uid: pw.uid, sandboxID: pw.sandboxID}
 	self := st.c.Name()
@@ -520,7 +520,7 @@ func (st *state) sandboxDone(pw *podWorker, r sandboxResult) {
 	}
 	pw.sandboxReady = true
 	pw.podIP = r.ip
-	st.c.Note("kubelet", fmt.Sprintf("%s: sandbox %s ready, pod IP %s", pw.key, r.sandboxID[:12], r.ip))
+	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepSandboxReady, Sandbox: r.sandboxID[:12], IP: r.ip})
 	st.sync(pw)
 }
 
@@ -914,7 +914,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	c.probeFailures = 0
 	c.waitReason, c.waitMsg = "", ""
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
-	st.c.Note("kubelet", fmt.Sprintf("%s: container %s started (containerd://%s)", pw.key, c.spec.Name, c.cur.id[:12]))
+	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepStarted, Container: c.spec.Name, ContainerID: c.cur.id[:12]})
 	if len(c.beh.Logs) > 0 {
 		st.appendLog(pw, c, c.beh.Logs...)
 	}
@@ -977,7 +977,7 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 	if code != 0 && c.spec.TerminationMessagePolicy == api.TerminationMessageFallbackToLogsOnError {
 		in.message = st.logTail(pw, c)
 	}
-	st.c.Note("kubelet", fmt.Sprintf("%s: container %s exited with code %d (%s)", pw.key, c.spec.Name, code, in.reason))
+	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepExited, Container: c.spec.Name, ExitCode: code, Reason: in.reason})
 }
 
 // syncTerminating stops a pod that is being deleted: SIGTERM to every
@@ -994,7 +994,7 @@ func (st *state) syncTerminating(pw *podWorker) {
 			grace = time.Duration(*g) * time.Second
 		}
 		grace = max(grace, minimumGracePeriod)
-		st.c.Note("kubelet", fmt.Sprintf("%s: killing pod with a grace period of %s", pw.key, grace))
+		st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepKilling, Grace: grace})
 		for _, c := range pw.all() {
 			if c.op != "" { // creating or pulling: abandon
 				c.gen++
@@ -1053,7 +1053,7 @@ func (st *state) syncTerminating(pw *podWorker) {
 		return
 	}
 	pw.deleting = true
-	st.c.Note("kubelet", fmt.Sprintf("%s: containers stopped and sandbox gone: deleting the pod with grace period 0", pw.key))
+	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepDeleted})
 	zero := int64(0)
 	if _, err := st.cl.Delete("pods", pw.ns, pw.name, client.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
 		st.log.Warn("failed to delete pod", zap.String("pod", pw.key), zap.Error(err))

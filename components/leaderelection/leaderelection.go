@@ -99,6 +99,8 @@ type Elector struct {
 	reported     string        // the holder last reported to OnNewLeader
 
 	leading    bool
+	started    time.Duration // when Start began acquiring
+	blockedBy  string        // the other holder seen while acquiring
 	renewSince time.Duration // start of the current renewal window
 	gen        int           // invalidates timers from earlier loops
 	stopped    bool
@@ -154,6 +156,7 @@ func (e *Elector) GetLeader() string {
 // Start begins acquiring: the first attempt runs at once.
 func (e *Elector) Start() {
 	e.stopped = false
+	e.started, e.blockedBy = e.c.Now(), ""
 	e.c.Log().Info(fmt.Sprintf("attempting to acquire leader lease %s...", e.Describe()))
 	e.schedule(0)
 }
@@ -177,7 +180,8 @@ func (e *Elector) Handle(m *sim.Message) bool {
 		if e.tryAcquireOrRenew() {
 			e.leading = true
 			e.c.Log().Info("successfully acquired lease " + e.Describe())
-			e.c.Note("leader-election", e.cfg.Identity+" became leader of "+e.Describe())
+			e.c.Note(NoteKind, Note{Identity: e.cfg.Identity, Lease: e.Describe(), Leading: true, Waited: e.c.Now() - e.started,
+				WaitedFor: e.blockedBy, LeaseDuration: e.cfg.LeaseDuration})
 			if e.cfg.Recorder != nil && e.observed != nil {
 				e.cfg.Recorder.Eventf(e.observed, api.EventTypeNormal, "LeaderElection", "%v %v", e.cfg.Identity, "became leader")
 			}
@@ -213,7 +217,7 @@ func (e *Elector) lose() {
 	e.leading = false
 	e.stopped = true
 	e.gen++
-	e.c.Note("leader-election", e.cfg.Identity+" stopped leading "+e.Describe())
+	e.c.Note(NoteKind, Note{Identity: e.cfg.Identity, Lease: e.Describe(), LeaseDuration: e.cfg.LeaseDuration})
 	if e.cfg.Callbacks.OnStoppedLeading != nil {
 		e.cfg.Callbacks.OnStoppedLeading()
 	}
@@ -287,6 +291,7 @@ func (e *Elector) tryAcquireOrRenew() bool {
 	e.observe(old)
 	holder := e.GetLeader()
 	if holder != "" && e.leaseValid() && holder != id {
+		e.blockedBy = holder
 		return false // "lock is held by <holder> and has not yet expired"
 	}
 
@@ -333,4 +338,29 @@ func (e *Elector) observe(l *api.Lease) {
 
 func (e *Elector) leaseValid() bool {
 	return e.observedTime+e.cfg.LeaseDuration > e.c.Now()
+}
+
+// NoteKind is the kind of the trace note an elector writes when it starts
+// or stops leading.
+const NoteKind = "leader-election"
+
+// Note is what an elector's trace note records.
+type Note struct {
+	Identity, Lease string
+	// Leading is true when the candidate became leader, false when it
+	// stopped leading.
+	Leading bool
+	// Waited is how long acquiring took, from Start; WaitedFor the holder
+	// whose unexpired lease kept this candidate waiting ("" if none did).
+	Waited        time.Duration
+	WaitedFor     string
+	LeaseDuration time.Duration
+}
+
+// Summary implements sim.Summarizer.
+func (n Note) Summary() string {
+	if n.Leading {
+		return n.Identity + " became leader of " + n.Lease
+	}
+	return n.Identity + " stopped leading " + n.Lease
 }

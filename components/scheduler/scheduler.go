@@ -304,7 +304,7 @@ func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
 		s.failed(qp, pod, err)
 		return
 	}
-	c.Note("schedule", fmt.Sprintf("%s/%s -> %s (%d of %d nodes feasible)", pod.Namespace, pod.Name, res.SuggestedHost, res.FeasibleNodes, res.EvaluatedNodes))
+	c.Note(NoteSchedule, ScheduleNote{Namespace: pod.Namespace, Name: pod.Name, Node: res.SuggestedHost, Feasible: res.FeasibleNodes, Evaluated: res.EvaluatedNodes})
 	assumed, err := s.sched.Assume(ctx, pod, res)
 	if err != nil {
 		s.failed(qp, pod, err)
@@ -327,7 +327,7 @@ func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
 func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
 	c := s.c
 	msg := err.Error()
-	c.Note("schedule", fmt.Sprintf("%s/%s: %s", pod.Namespace, pod.Name, msg))
+	c.Note(NoteSchedule, ScheduleNote{Namespace: pod.Namespace, Name: pod.Name, Failure: msg})
 	if qerr := s.queue.AddUnschedulableIfNotPresent(qp, err, c.Now()); qerr != nil {
 		c.Log().Warn("requeue failed", zap.Error(qerr))
 	}
@@ -365,4 +365,26 @@ func onlyStatusChanged(old, cur *api.Pod) bool {
 	a, _ := json.Marshal([]any{old.Spec, old.Labels, old.Annotations, old.DeletionTimestamp})
 	b, _ := json.Marshal([]any{cur.Spec, cur.Labels, cur.Annotations, cur.DeletionTimestamp})
 	return string(a) == string(b)
+}
+
+// NoteSchedule is the kind of the trace note a scheduling cycle writes.
+const NoteSchedule = "schedule"
+
+// ScheduleNote is the outcome of one scheduling cycle.
+type ScheduleNote struct {
+	Namespace, Name string
+	// Node is the chosen node; Feasible of Evaluated nodes passed the
+	// filters.
+	Node                string
+	Feasible, Evaluated int
+	// Failure is the FailedScheduling message when no node fits.
+	Failure string
+}
+
+// Summary implements sim.Summarizer.
+func (n ScheduleNote) Summary() string {
+	if n.Failure != "" {
+		return fmt.Sprintf("%s/%s: %s", n.Namespace, n.Name, n.Failure)
+	}
+	return fmt.Sprintf("%s/%s -> %s (%d of %d nodes feasible)", n.Namespace, n.Name, n.Node, n.Feasible, n.Evaluated)
 }

@@ -86,6 +86,7 @@ func New(cfg Config) func(*sim.Ctx) {
 		cl := client.New(c, cfg.Token, cfg.APIServers...)
 		cl.UserAgent = "cilium-agent"
 		a := &agent{cfg: cfg, c: c, cl: cl, endpoints: map[string]*endpoint{}, nextID: 1}
+		c.Publish(View{a})
 		a.nodes = client.NewInformer(cl, "ciliumnodes", "", client.ListOptions{FieldSelector: "metadata.name=" + cfg.Node})
 		a.identities = client.NewInformer(cl, "ciliumidentities", "", client.ListOptions{})
 		a.namespaces = client.NewInformer(cl, "namespaces", "", client.ListOptions{})
@@ -226,7 +227,7 @@ func (a *agent) add(req cni.AddRequest) (*cni.AddResult, error) {
 	}
 	pod := &api.Pod{ObjectMeta: api.ObjectMeta{Name: req.Name, Namespace: req.Namespace, Labels: req.Labels}, Spec: api.PodSpec{ServiceAccountName: req.ServiceAccount}}
 	labels := cilium.PodLabels(pod, nsLabels, a.cfg.Cluster)
-	id, err := a.identityFor(labels)
+	id, newIdentity, err := a.identityFor(labels)
 	if err != nil {
 		a.ipam.Release(ip)
 		return nil, err
@@ -244,7 +245,7 @@ func (a *agent) add(req cni.AddRequest) (*cni.AddResult, error) {
 		return nil, fmt.Errorf("unable to create CiliumEndpoint %s: %w", key, err)
 	}
 	a.endpoints[key] = ep
-	a.c.Note("endpoint", fmt.Sprintf("endpoint %d for %s: IP %s, identity %d (%s)", ep.id, key, ip, id, labels))
+	a.c.Note(NoteEndpoint, EndpointNote{ID: ep.id, Pod: key, IP: ip.String(), Identity: id, Labels: labels.String(), NewIdentity: newIdentity})
 	return a.result(ep), nil
 }
 
@@ -254,7 +255,9 @@ func (a *agent) result(ep *endpoint) *cni.AddResult {
 
 // identityFor finds the cluster-wide identity of a label set, or creates it
 // with the lowest free number from 256.
-func (a *agent) identityFor(ls cilium.Labels) (int64, error) {
+// identityFor returns the identity of a label set, allocating the lowest
+// free one from 256 for a new set (created reports that).
+func (a *agent) identityFor(ls cilium.Labels) (id int64, created bool, err error) {
 	want := securityLabels(ls)
 	used := map[int64]bool{}
 	for _, o := range a.identities.List() {
@@ -262,7 +265,7 @@ func (a *agent) identityFor(ls cilium.Labels) (int64, error) {
 		n, _ := strconv.ParseInt(ci.Name, 10, 64)
 		used[n] = true
 		if equalMaps(ci.SecurityLabels, want) {
-			return n, nil
+			return n, false, nil
 		}
 	}
 	for n := int64(cilium.MinAllocatedIdentity); n <= int64(cilium.MaxAllocatedIdentity); n++ {
@@ -276,11 +279,11 @@ func (a *agent) identityFor(ls cilium.Labels) (int64, error) {
 			continue // another agent took it first
 		}
 		if err != nil {
-			return 0, fmt.Errorf("unable to allocate identity: %w", err)
+			return 0, false, fmt.Errorf("unable to allocate identity: %w", err)
 		}
-		return n, nil
+		return n, true, nil
 	}
-	return 0, fmt.Errorf("unable to allocate identity: no free identity left")
+	return 0, false, fmt.Errorf("unable to allocate identity: no free identity left")
 }
 
 func securityLabels(ls cilium.Labels) map[string]string {
@@ -325,5 +328,30 @@ func (a *agent) del(req cni.DelRequest) {
 	if _, err := a.cl.Delete("ciliumendpoints", req.Namespace, req.Name, client.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		a.c.Log().Warn("cannot delete CiliumEndpoint", zap.String("endpoint", key), zap.Error(err))
 	}
-	a.c.Note("endpoint", fmt.Sprintf("endpoint %d for %s removed, IP %s released", ep.id, key, ep.ip))
+	a.c.Note(NoteEndpoint, EndpointNote{ID: ep.id, Pod: key, IP: ep.ip.String(), Removed: true})
+}
+
+// NoteEndpoint is the kind of the trace note the agent writes when it
+// creates or removes a pod's endpoint.
+const NoteEndpoint = "endpoint"
+
+// EndpointNote is a pod's Cilium endpoint as the agent made it (or removed it).
+type EndpointNote struct {
+	ID       int64
+	Pod      string // ns/name
+	IP       string
+	Identity int64
+	Labels   string
+	// NewIdentity is set when this endpoint's labels got a new identity
+	// (the first pod with that label set), not one another pod has.
+	NewIdentity bool
+	Removed     bool
+}
+
+// Summary implements sim.Summarizer.
+func (n EndpointNote) Summary() string {
+	if n.Removed {
+		return fmt.Sprintf("endpoint %d for %s removed, IP %s released", n.ID, n.Pod, n.IP)
+	}
+	return fmt.Sprintf("endpoint %d for %s: IP %s, identity %d (%s)", n.ID, n.Pod, n.IP, n.Identity, n.Labels)
 }

@@ -385,6 +385,13 @@ func listener(pod *api.Pod, port uint16, protocol string) string {
 }
 
 // observe renders the matching flows of the ring, oldest first.
+// View is what a running agent publishes for a debugger's views
+// (sim.Kernel.Inspect); its methods only read.
+type View struct{ a *agent }
+
+// Observe answers as `hubble observe` with the request's filters.
+func (v View) Observe(req ObserveRequest) string { return v.a.observe(req) }
+
 func (a *agent) observe(req ObserveRequest) string {
 	flows := a.policy.hubble.Flows(req.filters()...)
 	if req.Last > 0 && len(flows) > req.Last {

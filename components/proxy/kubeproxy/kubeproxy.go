@@ -298,23 +298,23 @@ func (p *kubeProxy) sync() {
 	full := !p.synced || now-p.lastFull >= FullSyncPeriod
 	if p.be.Pending() || full {
 		prog := datapath.Program{}
-		var note string
+		note := SyncNote{Node: p.cfg.Node, Full: full}
 		if p.lb != nil {
 			maps := p.lb.Sync()
 			prog.LB, prog.Services = p.lb, len(maps.Frontends)
-			note = fmt.Sprintf("programmed %d frontends and %d backends into %s", len(maps.Frontends), len(maps.Backends), proxy.MapServices)
+			note.EBPF, note.Frontends, note.Backends = true, len(maps.Frontends), len(maps.Backends)
 		} else {
 			rs := p.proxier.Sync()
 			prog.Proxier = p.proxier
 			prog.Rules = rs.NAT.Len() + rs.Filter.Len()
 			prog.Services = p.countServices()
-			note = fmt.Sprintf("programmed %d rules for %d services", prog.Rules, prog.Services)
+			note.Rules, note.Services = prog.Rules, prog.Services
 		}
 		if full {
 			p.lastFull = now
 		}
 		c.Send(p.cfg.Kernel, datapath.KindRestore, prog)
-		c.Note("sync", note)
+		c.Note(NoteSync, note)
 	}
 	p.synced, p.lastSync = true, now
 	p.schedule(now + p.cfg.SyncPeriod)
@@ -344,4 +344,27 @@ func (p *kubeProxy) rulesText() string {
 		return rs.String()
 	}
 	return ""
+}
+
+// NoteSync is the kind of the trace note kube-proxy writes after a sync.
+const NoteSync = "sync"
+
+// SyncNote is what one sync programmed into the node.
+type SyncNote struct {
+	Node string
+	// Full is set for a full resync (the first, and every SyncPeriod).
+	Full bool
+	// iptables mode: Rules for Services service ports.
+	Rules, Services int
+	// eBPF mode: Frontends and Backends in the service maps.
+	EBPF                bool
+	Frontends, Backends int
+}
+
+// Summary implements sim.Summarizer.
+func (n SyncNote) Summary() string {
+	if n.EBPF {
+		return fmt.Sprintf("programmed %d frontends and %d backends into %s", n.Frontends, n.Backends, proxy.MapServices)
+	}
+	return fmt.Sprintf("programmed %d rules for %d services", n.Rules, n.Services)
 }
