@@ -112,6 +112,8 @@ type Cluster struct {
 	kubectl *sim.External
 	// Admin is kubectl with the cluster-admin credentials of admin.conf.
 	Admin *client.Client
+
+	decoded map[string]decodedObject // inspection's decode cache, by etcd key
 }
 
 // New boots a cluster: an etcd member and a kube-apiserver on every
