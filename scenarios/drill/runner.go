@@ -16,9 +16,12 @@ import (
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/datapath"
-	"github.com/kubesim/kubesim/scenarios/views"
+	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/play"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/kubesim/kubesim/sim/cursor"
 )
 
 // DefaultWithin is the deadline of an expectation that names none.
@@ -35,13 +38,15 @@ type Options struct {
 	// Kernel options (trace sinks).
 	KernelOptions []sim.Option
 	// Step pauses before every step and reads a command from In: Enter
-	// runs the step, c runs the rest, q stops, and view commands (get pods,
-	// describe pod web, events, logs, trace) are answered.
+	// runs the step, c runs the rest, q stops; the cursor commands (back,
+	// goto, until) and the views answer at the prompt (package play).
 	Step bool
 	In   *bufio.Reader
 	// Show lists view commands (package views: "get pods -o wide") printed
-	// to Out when the drill ends.
+	// to Out when the drill ends; At ("#N" or "12.5s") shows them at that
+	// record instead, and nothing else.
 	Show []string
+	At   string
 }
 
 // Result is the graded outcome of a drill.
@@ -54,6 +59,10 @@ type Result struct {
 	Expectations []Grade      `json:"expectations"`
 	// Trace is the run's trace tail, for the report.
 	Trace []sim.Record `json:"-"`
+	// Shown is every record of the drill (after the boot), for exports.
+	Shown []sim.Record `json:"-"`
+	// complete is set when the run got to its end (not stopped early).
+	complete bool
 }
 
 // StepResult is what one step did.
@@ -88,24 +97,16 @@ type runner struct {
 	t0        time.Duration
 }
 
-func (r *runner) say(format string, args ...any) {
-	if r.opts.Out != nil {
-		fmt.Fprintf(r.opts.Out, format+"\n", args...)
-	}
-}
+// mark writes a mark for the presenter.
+func (r *runner) mark(kind string, body any) { r.c.K.Mark(kind, body) }
 
 func (r *runner) elapsed() string {
 	return strings.TrimSpace(sim.FormatVirtual(r.c.K.Now() - r.t0))
 }
 
-// Run plays a drill and grades it. The error is for a cluster that could
-// not boot; failed steps and expectations are in the Result.
-func Run(dr *Drill, opts Options) (*Result, error) {
-	seed := dr.Seed
-	if opts.Seed != nil {
-		seed = *opts.Seed
-	}
-	cfg := cluster.Config{Seed: seed, Addons: true, Options: opts.KernelOptions}
+// clusterConfig is the cluster a drill describes, for a seed.
+func (dr *Drill) clusterConfig(seed uint64) cluster.Config {
+	cfg := cluster.Config{Seed: seed, Addons: true, ProxyMode: kubeproxy.Mode(dr.Cluster.KubeProxyMode)}
 	for _, n := range dr.Cluster.ControlPlanes {
 		cfg.ControlPlanes = append(cfg.ControlPlanes, n.Name)
 	}
@@ -129,63 +130,97 @@ func Run(dr *Drill, opts Options) (*Result, error) {
 			cfg.ControlPlanes = append(cfg.ControlPlanes, fmt.Sprintf("cp-%d", i))
 		}
 	}
-	if mode := dr.Cluster.KubeProxyMode; mode != "" {
-		return nil, fmt.Errorf("%s: cluster.kubeProxyMode: %q: kube-proxy is not part of this kubesim's cluster yet", dr.File, mode)
+	return cfg
+}
+
+// Program is the drill as a run a cursor can step through: it boots the
+// drill's cluster, runs the steps on virtual time and grades the
+// expectations, writing each as a mark (package play shows them). res is
+// filled as the run goes; a replay starts it afresh.
+func Program(dr *Drill, opts Options, res *Result) cursor.Program {
+	seed := dr.Seed
+	if opts.Seed != nil {
+		seed = *opts.Seed
 	}
-	c, err := cluster.New(cfg)
+	return func(h *cursor.Host) error {
+		*res = Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}
+		cfg := dr.clusterConfig(seed)
+		cfg.Options = append(append([]sim.Option(nil), opts.KernelOptions...), h.Options()...)
+		c, err := cluster.New(cfg)
+		if err != nil {
+			return err
+		}
+		h.Cleanup(c.Stop)
+		h.Attach(c)
+		h.Probe(func() int64 {
+			if _, st := c.Store(); st != nil {
+				return st.Rev()
+			}
+			return 0
+		})
+		if !c.WaitFor(c.NodesReady, 2*time.Minute) {
+			return fmt.Errorf("%s: the cluster's nodes did not become Ready", dr.File)
+		}
+		r := &runner{snapshots: map[string][]byte{}, dr: dr, opts: opts, c: c, res: res, t0: c.K.Now()}
+		start := c.K.Trace().Total()
+		h.Tag(func(rec sim.Record) int {
+			if rec.N > start {
+				return drillRecord
+			}
+			return 0
+		})
+		r.mark(kindHeader, header{dr: dr, seed: seed})
+		for i := range dr.Steps {
+			r.step(i, &dr.Steps[i])
+		}
+		if len(dr.Expect) > 0 {
+			r.mark(kindSection, section{})
+		}
+		for i := range dr.Expect {
+			g := r.grade(&dr.Expect[i], fmt.Sprintf("expect[%d]", i))
+			r.res.Expectations = append(r.res.Expectations, g)
+		}
+		r.res.Trace = c.K.Trace().Tail(20)
+		r.res.complete = true
+		r.mark(kindVerdict, verdict{passed: r.res.Passed})
+		return nil
+	}
+}
+
+// drillRecord tags the records of the drill itself (after the boot).
+const drillRecord = 1
+
+// Run plays a drill and grades it. The error is for a cluster that could
+// not boot; failed steps and expectations are in the Result.
+func Run(dr *Drill, opts Options) (*Result, error) {
+	res := &Result{}
+	sess := cursor.Open(Program(dr, opts, res))
+	defer sess.Close()
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	lang, _ := narrate.ParseLang(opts.Lang)
+	if lang == "" {
+		lang = narrate.English
+	}
+	shown, err := play.Play(sess, play.Options{Out: out, Lang: lang, Step: opts.Step && opts.In != nil, In: opts.In, Show: opts.Show, At: opts.At})
 	if err != nil {
 		return nil, err
 	}
-	if !c.WaitFor(c.NodesReady, 2*time.Minute) {
-		c.Stop()
-		return nil, fmt.Errorf("%s: the cluster's nodes did not become Ready", dr.File)
+	if opts.At != "" {
+		return res, nil
 	}
-	defer c.Stop()
-	r := &runner{snapshots: map[string][]byte{}, dr: dr, opts: opts, c: c, res: &Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}, t0: c.K.Now()}
-	r.say("drill %s — %s (seed %d)", dr.Name, dr.Title.In(opts.Lang), seed)
-	if d := dr.Description.In(opts.Lang); d != "" {
-		r.say("%s", d)
+	if shown.Quit || !res.complete {
+		res.Passed = false
+		fmt.Fprintf(out, "\n%s\n", pick(opts.Lang, "stopped before the end: not graded as passed", "끝나기 전에 멈춤: 통과로 채점하지 않습니다"))
 	}
-	for i := range dr.Steps {
-		if r.opts.Step && !r.prompt(i) {
-			r.res.Passed = false
-			r.say("\n%s", pick(opts.Lang, "stopped before the end: not graded as passed", "끝나기 전에 멈춤: 통과로 채점하지 않습니다"))
-			return r.res, nil
+	for n := uint64(1); n <= sess.Len(); n++ {
+		if e, _ := sess.Entry(n); e.Tag == drillRecord && e.Event != sim.EventMark {
+			res.Shown = append(res.Shown, e.Record)
 		}
-		r.step(i, &dr.Steps[i])
 	}
-	if len(dr.Expect) > 0 {
-		r.say("\n== %s", pick(opts.Lang, "Expectations", "기대 결과"))
-	}
-	for i := range dr.Expect {
-		g := r.grade(&dr.Expect[i], fmt.Sprintf("expect[%d]", i))
-		r.res.Expectations = append(r.res.Expectations, g)
-	}
-	if opts.Out != nil {
-		views.Show(c, opts.Show, opts.Out)
-	}
-	r.res.Trace = c.K.Trace().Tail(20)
-	if r.res.Passed {
-		r.say("\n%s", pick(opts.Lang, "PASSED", "통과"))
-	} else {
-		r.say("\n%s", pick(opts.Lang, "FAILED", "실패"))
-	}
-	return r.res, nil
-}
-
-// prompt waits for the trainee before step i; false means quit.
-func (r *runner) prompt(i int) bool {
-	if r.opts.In == nil || r.opts.Out == nil {
-		return true
-	}
-	q := pick(r.opts.Lang,
-		fmt.Sprintf("\n  [step %d of %d — Enter: run it, c: run the rest, q: quit, help: views] ", i+1, len(r.dr.Steps)),
-		fmt.Sprintf("\n  [%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, q: 종료, help: 조회 명령] ", i+1, len(r.dr.Steps)))
-	answer, ok := views.Ask(r.c, r.opts.In, r.opts.Out, q)
-	if answer == "c" {
-		r.opts.Step = false
-	}
-	return ok && answer != "q"
+	return res, nil
 }
 
 func pick(lang, en, ko string) string {
@@ -203,14 +238,7 @@ func (r *runner) step(i int, s *Step) {
 	}
 	action, _ := s.action()
 	sr := StepResult{Index: i, Name: s.Name, Action: action, Line: s.Line, At: r.elapsed()}
-	title := s.Name
-	if title == "" {
-		title = action
-	}
-	r.say("\n[%s] step %d: %s", sr.At, i+1, title)
-	if n := s.Narrate.In(r.opts.Lang); n != "" {
-		r.say("    %s", strings.ReplaceAll(strings.TrimSpace(n), "\n", "\n    "))
-	}
+	r.mark(kindStep, stepStart{index: i, total: len(r.dr.Steps), at: sr.At, step: s, action: action})
 	out, err := r.do(s, action)
 	sr.Output = out
 	switch {
@@ -226,13 +254,10 @@ func (r *runner) step(i int, s *Step) {
 	default:
 		sr.OK = true
 	}
-	if sr.Output != "" {
-		r.say("    %s", strings.ReplaceAll(sr.Output, "\n", "\n    "))
-	}
 	if !sr.OK {
 		r.res.Passed = false
-		r.say("    ERROR: %s", sr.Error)
 	}
+	r.mark(kindStepDone, stepDone{output: sr.Output, err: sr.Error})
 	for j := range s.Expect {
 		sr.Expect = append(sr.Expect, r.grade(&s.Expect[j], fmt.Sprintf("steps[%d].expect[%d]", i, j)))
 	}
@@ -537,11 +562,7 @@ func (r *runner) grade(e *Expectation, path string) Grade {
 	if !ok {
 		r.res.Passed = false
 	}
-	mark := "PASS"
-	if !ok {
-		mark = "FAIL"
-	}
-	r.say("    %s %s (line %d): want %s; saw %s", mark, g.Name, g.Line, g.Want, g.Saw)
+	r.mark(kindGrade, gradeMark{g})
 	return g
 }
 
@@ -588,6 +609,8 @@ func describeExpectation(e *Expectation) string {
 }
 
 // check evaluates an expectation once: whether it holds and what was seen.
+// It reads etcd's data out of band (as views do), so grading spends
+// nothing: a drill graded every 100 ms runs the same as one never graded.
 func (r *runner) check(e *Expectation) (bool, string) {
 	c := r.c
 	switch {
@@ -596,7 +619,7 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		if ns == "" {
 			ns = "default"
 		}
-		items, _, err := c.Admin.List("pods", ns, client.ListOptions{LabelSelector: e.Pods.Selector, ResourceVersion: "0"})
+		items, err := c.StoredObjects("pods", ns, e.Pods.Selector)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -620,7 +643,7 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		if ns == "" && info.Namespaced {
 			ns = "default"
 		}
-		obj, err := c.Admin.Get(info.Resource, ns, name)
+		obj, err := c.StoredObject(info.Resource, ns, name)
 		if err != nil {
 			return false, err.Error()
 		}
@@ -634,7 +657,7 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		if ns == "" {
 			ns = "default"
 		}
-		items, _, err := c.Admin.List("events", ns, client.ListOptions{ResourceVersion: "0"})
+		items, err := c.StoredObjects("events", ns, "")
 		if err != nil {
 			return false, err.Error()
 		}
@@ -657,7 +680,7 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		if ns == "" && info.Namespaced {
 			ns = "default"
 		}
-		_, err := c.Admin.Get(info.Resource, ns, name)
+		_, err := c.StoredObject(info.Resource, ns, name)
 		if apierrors.IsNotFound(err) {
 			return true, err.Error()
 		}

@@ -1,11 +1,36 @@
 // Package narrate turns trace records into sentences for trainees, in
 // English and Korean: what each component does at each step, and why.
+//
+// Narration is computed from the records' typed fields — the body a
+// message carried (an apiwire.Request, an etcd transaction, a Cilium
+// verdict), the note a component wrote (RBAC's decision, the scheduler's
+// cycle), the record's event, and its links (Cause, InReplyTo) — never from
+// the summary's wording: every fact a sentence states comes from the run.
+// Records without a typed body get no sentence of their own beyond what
+// the record line already shows.
 package narrate
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver"
+	"github.com/kubesim/kubesim/components/apiwire"
+	"github.com/kubesim/kubesim/components/cilium"
+	"github.com/kubesim/kubesim/components/cilium/agent"
+	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/datapath"
+	"github.com/kubesim/kubesim/components/dns/coredns"
+	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/etcd/mvcc"
+	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/leaderelection"
+	"github.com/kubesim/kubesim/components/proxy"
+	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
+	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -27,10 +52,24 @@ func ParseLang(s string) (Lang, error) {
 	return "", fmt.Errorf("unknown language %q: expected en or ko", s)
 }
 
+// Text is a sentence in both languages.
+type Text struct{ En, Ko string }
+
+// In picks the language (English when the Korean is missing).
+func (t Text) In(lang Lang) string {
+	if lang == Korean && t.Ko != "" {
+		return t.Ko
+	}
+	return t.En
+}
+
+// Summary implements sim.Summarizer (the English text).
+func (t Text) Summary() string { return t.En }
+
 // component names an actor by what it is: "kube-apiserver-cp-1" is a
 // kube-apiserver.
 func component(actor string) string {
-	for _, c := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet", "kube-proxy", "coredns", "cilium-operator", "cilium"} {
+	for _, c := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubelet", "kube-proxy", "coredns", "cilium-operator", "cilium-agent", "containerd", "datapath"} {
 		if strings.HasPrefix(actor, c) {
 			return c
 		}
@@ -39,121 +78,444 @@ func component(actor string) string {
 }
 
 // Line narrates one record; it returns "" for records not worth a sentence
-// (timers, bookmarks).
+// (timers, marks).
 func Line(r sim.Record, lang Lang) string {
-	from, to := component(r.From), component(r.To)
-	s := r.Summary()
-	ko := lang == Korean
-	pick := func(en, k string) string {
-		if ko {
-			return k
-		}
-		return en
+	t, ok := line(r)
+	if !ok {
+		return ""
 	}
+	return t.In(lang)
+}
+
+// Typed reports whether the record's narration comes from its typed
+// fields (as opposed to the generic line for a record kubesim does not
+// explain further).
+func Typed(r sim.Record) bool {
+	t, ok := line(r)
+	return ok && t != generic(r)
+}
+
+func text(en, ko string, args ...any) Text {
+	return Text{En: fmt.Sprintf(en, args...), Ko: fmt.Sprintf(ko, args...)}
+}
+
+func line(r sim.Record) (Text, bool) {
 	switch r.Event {
-	case sim.EventNote:
-		switch r.Kind {
-		case "authn":
-			return pick("Authentication: kube-apiserver establishes who is calling — "+s+".",
-				"인증(authentication): kube-apiserver가 요청한 사용자를 확인합니다 — "+s+".")
-		case "authz":
-			return pick("Authorization: RBAC decides whether that user may do this — "+s+".",
-				"인가(authorization): RBAC가 이 사용자가 이 작업을 해도 되는지 판단합니다 — "+s+".")
-		case "defaults":
-			return pick("Defaulting fills in the fields the manifest left out: "+s+".",
-				"기본값 설정: 매니페스트에 없는 필드를 채웁니다: "+s+".")
-		case "admission":
-			return pick("Admission control may change or reject the object: "+s+".",
-				"어드미션 컨트롤이 객체를 수정하거나 거부할 수 있습니다: "+s+".")
-		case "validation":
-			return pick("Validation checks names and required fields: "+s+".",
-				"검증(validation): 이름 규칙과 필수 필드를 확인합니다: "+s+".")
-		case "delete":
-			return pick("Deletion: "+s+".", "삭제: "+s+".")
-		case "ready":
-			return pick("kube-apiserver is ready: "+s+".", "kube-apiserver 준비 완료: "+s+".")
-		case "schedule":
-			return pick("kube-scheduler runs a scheduling cycle — filter the nodes that can run the pod, score them, pick the best: "+s+".",
-				"kube-scheduler가 스케줄링 사이클을 돌립니다 — 파드를 실행할 수 있는 노드를 거르고, 점수를 매기고, 가장 좋은 노드를 고릅니다: "+s+".")
-		case "endpoint":
-			return pick("The Cilium agent creates the pod's endpoint: an IP from the node's pod CIDR and a security identity from its labels — "+s+".",
-				"Cilium 에이전트가 파드의 엔드포인트를 만듭니다: 노드의 파드 CIDR에서 IP를, 레이블에서 보안 아이덴티티를 — "+s+".")
-		case "kubelet":
-			return pick("The kubelet: "+s+".", "kubelet: "+s+".")
-		case "sync":
-			return pick("kube-proxy programs its node's rules from the Services and EndpointSlices it watches: "+s+".",
-				"kube-proxy가 watch한 Service와 EndpointSlice로 노드의 규칙을 만듭니다: "+s+".")
+	case sim.EventTimer, sim.EventMark, sim.EventExit:
+		return Text{}, false
+	case sim.EventDrop:
+		return text("The message from %s to %s is lost: %s.", "%s에서 %s(으)로 가는 메시지가 사라졌습니다: %s.", r.From, r.To, r.Summary()), true
+	case sim.EventTimeout:
+		return text("%s gives up waiting for %s's answer to its %s: no reply in time, the call fails with a timeout.",
+			"%s이(가) %s의 %s 응답을 기다리다 포기합니다: 제시간에 답이 없어 호출이 시간 초과로 실패합니다.", r.From, r.To, r.Kind), true
+	case sim.EventCrash:
+		return text("%s stops (%s): its memory, timers and open connections are gone.", "%s이(가) 멈춥니다 (%s): 메모리, 타이머, 열린 연결이 모두 사라집니다.", r.To, r.Summary()), true
+	case sim.EventStart:
+		if r.Summary() != "start" {
+			return text("%s starts again on %s (%s): it begins from its durable state alone.", "%s이(가) %s에서 다시 시작합니다 (%s): 영속된 상태만으로 처음부터 시작합니다.", r.To, r.Node, r.Summary()), true
 		}
-		return fmt.Sprintf("%s: %s", r.From, s)
+		return text("%s starts on %s.", "%s이(가) %s에서 시작합니다.", r.To, r.Node), true
+	case sim.EventFault:
+		return text("A fault is injected: %s.", "장애를 주입합니다: %s.", r.Summary()), true
+	case sim.EventNote:
+		if t, ok := note(r); ok {
+			return t, true
+		}
 	case sim.EventDeliver:
-		switch {
-		case r.Kind == "request" && to == "kube-apiserver":
-			return pick(fmt.Sprintf("%s sends %s to kube-apiserver — the only way into the cluster's state.", r.From, s),
-				fmt.Sprintf("%s이(가) %s 요청을 kube-apiserver로 보냅니다 — 클러스터 상태로 들어가는 유일한 관문입니다.", r.From, s))
-		case r.Kind == "Txn" && to == "etcd" && strings.Contains(s, "= 0 then"):
-			return pick("kube-apiserver writes to etcd in one transaction: "+s+". The create only succeeds if the key does not exist yet.",
-				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 키가 아직 없을 때만 생성이 성공합니다.")
-		case r.Kind == "Txn" && to == "etcd":
-			return pick("kube-apiserver writes to etcd in one transaction: "+s+". It only succeeds if nobody changed the object since the revision it read (optimistic concurrency; otherwise 409 Conflict).",
-				"kube-apiserver가 etcd에 트랜잭션으로 씁니다: "+s+". 읽은 revision 이후 아무도 객체를 바꾸지 않았을 때만 성공합니다 (낙관적 동시성, 아니면 409 Conflict).")
-		case r.Kind == "netfilter":
-			return pick("A packet leaves the pod; its node walks the netfilter rules kube-proxy programmed: "+s+".",
-				"패킷이 파드를 떠나고, 노드가 kube-proxy가 만든 netfilter 규칙을 따라갑니다: "+s+".")
-		case r.Kind == "policy verdict":
-			return pick("Cilium on the node decides whether policy allows it ("+s+"): an endpoint allows everything until a policy selects it.",
-				"노드의 Cilium이 정책상 허용되는지 판단합니다 ("+s+"): 정책이 선택하기 전까지 엔드포인트는 모두 허용합니다.")
-		case r.Kind == "deliver":
-			return pick("Cilium hands the packet to the destination pod's interface: "+s+".",
-				"Cilium이 패킷을 목적지 파드의 인터페이스로 넘깁니다: "+s+".")
-		case r.Kind == "DNS query":
-			return pick("The pod's resolver asks CoreDNS (its resolv.conf points at kube-dns, 10.96.0.10): "+s+".",
-				"파드의 리졸버가 CoreDNS에 묻습니다 (resolv.conf가 kube-dns, 10.96.0.10을 가리킵니다): "+s+".")
-		case r.Kind == "CNI ADD":
-			return pick(fmt.Sprintf("The kubelet asks the node's Cilium agent for the pod's network (CNI ADD): %s.", s),
-				fmt.Sprintf("kubelet이 노드의 Cilium 에이전트에게 파드 네트워크를 요청합니다 (CNI ADD): %s.", s))
-		case r.Kind == "Range" && to == "etcd":
-			return pick(from+" reads from etcd: "+s+".", from+"이(가) etcd에서 읽습니다: "+s+".")
-		case r.Kind == "WatchResponse" && from == "etcd":
-			return pick("etcd's watch stream tells kube-apiserver's watch cache about the change: "+s+".",
-				"etcd의 watch 스트림이 kube-apiserver의 watch 캐시에 변경을 알립니다: "+s+".")
-		case r.Kind == "WatchEvent" && from == "kube-apiserver":
-			return pick(fmt.Sprintf("kube-apiserver fans the event out to every watcher; %s receives %s.", r.To, s),
-				fmt.Sprintf("kube-apiserver가 이벤트를 모든 watcher에게 전달합니다. %s이(가) %s을(를) 받습니다.", r.To, s))
+		if t, ok := delivery(r); ok {
+			return t, true
 		}
 	case sim.EventReply:
-		switch {
-		case r.Kind == "Txn" && from == "etcd":
-			return pick("etcd commits the transaction: "+s+". That revision becomes the object's resourceVersion.",
-				"etcd가 트랜잭션을 커밋합니다: "+s+". 이 revision이 객체의 resourceVersion이 됩니다.")
-		case r.Kind == "request" && from == "kube-apiserver":
-			return pick(fmt.Sprintf("kube-apiserver answers %s: %s.", r.To, s),
-				fmt.Sprintf("kube-apiserver가 %s에게 응답합니다: %s.", r.To, s))
-		case r.Kind == "netfilter":
-			return pick("The rules' verdict: "+s+". A ClusterIP exists only in these rules — no process listens on it.",
-				"규칙의 결과: "+s+". ClusterIP는 이 규칙 안에만 있습니다 — 그 주소에서 듣는 프로세스는 없습니다.")
-		case r.Kind == "policy verdict":
-			return pick("Verdict: "+s+".", "판정: "+s+".")
-		case r.Kind == "deliver":
-			return pick("The destination answers: "+s+".", "목적지가 응답합니다: "+s+".")
-		case r.Kind == "DNS query":
-			return pick("CoreDNS answers from its watch of Services and EndpointSlices: "+s+".",
-				"CoreDNS가 Service와 EndpointSlice를 watch한 내용으로 응답합니다: "+s+".")
-		case r.Kind == "CNI ADD":
-			return pick("Cilium answers: "+s+". The pod has its address; the kubelet can start its containers.",
-				"Cilium이 응답합니다: "+s+". 파드가 주소를 받았으니 kubelet이 컨테이너를 시작할 수 있습니다.")
+		if t, ok := reply(r); ok {
+			return t, true
 		}
-	case sim.EventTimer:
-		return ""
-	case sim.EventDrop:
-		return pick(fmt.Sprintf("A message from %s to %s is lost: %s.", r.From, r.To, s),
-			fmt.Sprintf("%s에서 %s(으)로 가는 메시지가 사라졌습니다: %s.", r.From, r.To, s))
-	case sim.EventCrash:
-		return pick(r.To+" crashed ("+s+").", r.To+"이(가) 중단되었습니다 ("+s+").")
-	case sim.EventStart:
-		return pick(r.To+" starts on "+r.Node+".", r.To+"이(가) "+r.Node+"에서 시작합니다.")
+	}
+	return generic(r), true
+}
+
+// generic restates a record kubesim does not explain further.
+func generic(r sim.Record) Text {
+	s := r.Summary()
+	if r.Event == sim.EventNote {
+		return text("%s: %s", "%s: %s", r.From, s)
 	}
 	if s == "" {
-		return fmt.Sprintf("%s -> %s: %s", r.From, r.To, r.Kind)
+		return text("%s -> %s: %s", "%s -> %s: %s", r.From, r.To, r.Kind)
 	}
-	return fmt.Sprintf("%s -> %s: %s %s", r.From, r.To, r.Kind, s)
+	return text("%s -> %s: %s %s", "%s -> %s: %s %s", r.From, r.To, r.Kind, s)
+}
+
+func note(r sim.Record) (Text, bool) {
+	switch b := r.Body().(type) {
+	case apiserver.AuthnNote:
+		switch {
+		case b.Invalid:
+			return text("Authentication fails: the bearer token matches no user or service account, so kube-apiserver answers 401 Unauthorized before anything else.",
+				"인증 실패: bearer 토큰이 어떤 사용자나 서비스 어카운트와도 맞지 않아, kube-apiserver가 다른 단계 전에 401 Unauthorized로 응답합니다."), true
+		case b.User.Name == apiserver.Anonymous:
+			return text("Authentication: the request carries no credential, so it is user %q (group %s).",
+				"인증: 요청에 자격 증명이 없어 사용자 %q(그룹 %s)로 처리됩니다.", b.User.Name, strings.Join(b.User.Groups, ", ")), true
+		}
+		return text("Authentication: the bearer token is user %q, in groups %s.",
+			"인증: bearer 토큰의 주인은 사용자 %q이고, 그룹은 %s입니다.", b.User.Name, strings.Join(b.User.Groups, ", ")), true
+	case apiserver.AuthzNote:
+		res := b.Resource
+		if b.Subresource != "" {
+			res += "/" + b.Subresource
+		}
+		if !b.Allowed {
+			return text("Authorization: no RBAC binding grants %q the verb %s on %s, so kube-apiserver answers 403 Forbidden.",
+				"인가: 어떤 RBAC 바인딩도 %[1]q에게 %[3]s의 %[2]s 동사를 허용하지 않아, kube-apiserver가 403 Forbidden으로 응답합니다.", b.User, b.Verb, res), true
+		}
+		binding := b.BindingKind + " " + quote(b.BindingName)
+		if b.BindingKind == "RoleBinding" {
+			binding = b.BindingKind + " " + quote(b.BindingNamespace+"/"+b.BindingName)
+		}
+		return text("Authorization: %s binds %s %q to %s %q, whose rule (%s) allows %s on %s.",
+			"인가: %[1]s이(가) %[2]s %[3]q를 %[4]s %[5]q에 묶고, 그 규칙(%[6]s)이 %[8]s의 %[7]s을(를) 허용합니다.",
+			binding, b.Subject.Kind, b.Subject.Name, b.RoleKind, b.RoleName, apiserver.RuleText(b.Rule), b.Verb, res), true
+	case apiserver.DefaultsNote:
+		return text("Defaulting fills in what the manifest of %s %q left out: %s.", "기본값 설정이 %s %q 매니페스트에 빠진 필드를 채웁니다: %s.",
+			b.Kind, b.Name, strings.Join(b.Fields, ", ")), true
+	case apiserver.AdmissionNote:
+		if b.RejectedBy != "" {
+			return text("Admission: the %s plugin rejects the request: %s.", "어드미션: %s 플러그인이 요청을 거부합니다: %s.", b.RejectedBy, b.Reason), true
+		}
+		var en, ko []string
+		for _, c := range b.Changes {
+			en = append(en, c.Plugin+" sets "+c.Change)
+			ko = append(ko, c.Plugin+"이(가) "+c.Change+" 설정")
+		}
+		return Text{En: "Mutating admission changes the object before it is stored: " + strings.Join(en, "; ") + ".",
+			Ko: "변경 어드미션이 저장 전에 객체를 바꿉니다: " + strings.Join(ko, "; ") + "."}, true
+	case apiserver.ValidationNote:
+		if b.Err != "" {
+			return text("Validation refuses %s %q: %s. Nothing is stored.", "검증이 %s %q를 거부합니다: %s. 아무것도 저장되지 않습니다.", b.Kind, b.Name, b.Err), true
+		}
+		return text("Validation: %s %q is well-formed (names, required fields, allowed values); it can be stored.",
+			"검증: %s %q는 올바릅니다(이름, 필수 필드, 허용 값). 저장할 수 있습니다.", b.Kind, b.Name), true
+	case apiserver.AllocationNote:
+		if b.ClusterIP == "" || b.ClusterIP == "None" {
+			return text("Service %s/%s is headless: no ClusterIP; DNS will answer with its endpoints' addresses.",
+				"Service %s/%s는 헤드리스입니다: ClusterIP가 없고, DNS가 엔드포인트 주소로 응답합니다.", b.Namespace, b.Name), true
+		}
+		return text("The Service IP allocator reserved %s for %s/%s in the same etcd transaction as the Service (an IPAddress object), so no two Services get it.",
+			"Service IP 할당기가 Service와 같은 etcd 트랜잭션에서 %s를 %s/%s에 예약했습니다 (IPAddress 객체). 두 Service가 같은 IP를 받을 수 없습니다.", b.ClusterIP, b.Namespace, b.Name), true
+	case scheduler.ScheduleNote:
+		if b.Failure != "" {
+			return text("kube-scheduler finds no node for %s/%s: %s It puts the pod back in the queue and retries when the cluster changes.",
+				"kube-scheduler가 %s/%s를 둘 노드를 찾지 못합니다: %s 파드를 큐에 되돌리고 클러스터가 바뀌면 다시 시도합니다.", b.Namespace, b.Name, b.Failure), true
+		}
+		if b.Feasible == 1 {
+			return text("kube-scheduler's cycle for %s/%s: of %d nodes only %s passes the filters, so there is nothing to score; it assumes the pod there and binds.",
+				"%s/%s의 스케줄링 사이클: 노드 %d개 중 %s만 필터를 통과해 점수 매길 것이 없습니다. 그곳에 파드를 가정하고 바인딩합니다.", b.Namespace, b.Name, b.Evaluated, b.Node), true
+		}
+		return text("kube-scheduler's cycle for %s/%s: %d of %d nodes pass the filters; the score plugins rank them and %s wins. It assumes the pod there in its cache and binds.",
+			"%s/%s의 스케줄링 사이클: 노드 %d/%d개가 필터를 통과했고, 점수 플러그인이 순위를 매겨 %s가 선택됩니다. 캐시에 파드를 그곳에 가정하고 바인딩합니다.", b.Namespace, b.Name, b.Feasible, b.Evaluated, b.Node), true
+	case kubelet.PodNote:
+		return podNote(r, b), true
+	case agent.EndpointNote:
+		if b.Removed {
+			return text("The Cilium agent removes endpoint %d of %s and returns its IP %s to the node's pool.",
+				"Cilium 에이전트가 %[2]s의 엔드포인트 %[1]d를 지우고 IP %[3]s를 노드 풀에 돌려줍니다.", b.ID, b.Pod, b.IP), true
+		}
+		if b.NewIdentity {
+			return text("The Cilium agent creates endpoint %d for %s: IP %s from the node's pod CIDR, and a new security identity %d, the lowest free one, because no pod had these labels before.",
+				"Cilium 에이전트가 %[2]s의 엔드포인트 %[1]d를 만듭니다: 노드의 파드 CIDR에서 IP %[3]s를, 이 레이블을 가진 파드가 처음이라 비어 있는 가장 작은 새 보안 아이덴티티 %[4]d를 줍니다.", b.ID, b.Pod, b.IP, b.Identity), true
+		}
+		return text("The Cilium agent creates endpoint %d for %s: IP %s from the node's pod CIDR, and security identity %d, which every pod with the same labels shares.",
+			"Cilium 에이전트가 %[2]s의 엔드포인트 %[1]d를 만듭니다: 노드의 파드 CIDR에서 IP %[3]s를, 같은 레이블의 파드들이 함께 쓰는 보안 아이덴티티 %[4]d를 줍니다.", b.ID, b.Pod, b.IP, b.Identity), true
+	case kubeproxy.SyncNote:
+		kind := text("a partial sync", "부분 동기화")
+		if b.Full {
+			kind = text("a full sync", "전체 동기화")
+		}
+		if b.EBPF {
+			return text("kube-proxy on %s (%s) writes the eBPF service maps: %d frontends, %d backends.",
+				"%s의 kube-proxy가 (%s) eBPF 서비스 맵을 씁니다: 프런트엔드 %d개, 백엔드 %d개.", b.Node, kind.En, b.Frontends, b.Backends), true
+		}
+		return Text{En: fmt.Sprintf("kube-proxy on %s (%s) rewrites the node's rules from the Services and EndpointSlices it watches: %d rules for %d service ports.", b.Node, kind.En, b.Rules, b.Services),
+			Ko: fmt.Sprintf("%s의 kube-proxy가 (%s) watch한 Service와 EndpointSlice로 노드 규칙을 다시 씁니다: 서비스 포트 %d개에 규칙 %d개.", b.Node, kind.Ko, b.Services, b.Rules)}, true
+	case leaderelection.Note:
+		switch {
+		case !b.Leading:
+			return text("%s stops leading %s: it could not renew the lease in time, so it stops acting (another candidate takes over once the lease expires).",
+				"%s이(가) %s의 리더를 그만둡니다: 제때 리스를 갱신하지 못해 동작을 멈춥니다 (리스가 만료되면 다른 후보가 이어받습니다).", b.Identity, b.Lease), true
+		case b.WaitedFor != "":
+			return text("%[1]s becomes leader of %[3]s after waiting %[2]s: %[4]s's lease (%[5]s long) had to expire first.",
+				"%s이(가) %s 동안 기다린 뒤 %s의 리더가 됩니다: %s의 리스(%s)가 먼저 만료되어야 했습니다.", b.Identity, short(b.Waited), b.Lease, b.WaitedFor, short(b.LeaseDuration)), true
+		}
+		return text("%s becomes leader of %s at once: no other candidate held a valid lease.",
+			"%s이(가) 곧바로 %s의 리더가 됩니다: 유효한 리스를 가진 다른 후보가 없었습니다.", b.Identity, b.Lease), true
+	}
+	return Text{}, false
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+func short(d interface{ String() string }) string { return d.String() }
+
+func podNote(r sim.Record, b kubelet.PodNote) Text {
+	switch b.Step {
+	case kubelet.StepSandbox:
+		return text("The kubelet on %s starts %s: first the pod sandbox (RunPodSandbox on containerd), whose network namespace the CNI plugin will wire up.",
+			"%s의 kubelet이 %s를 시작합니다: 먼저 파드 샌드박스(containerd의 RunPodSandbox)를 만들고, 그 네트워크 네임스페이스를 CNI 플러그인이 연결합니다.", r.Node, b.Pod)
+	case kubelet.StepSandboxReady:
+		return text("The sandbox of %s is ready with pod IP %s: the kubelet can pull the images and start the containers.",
+			"%s의 샌드박스가 파드 IP %s로 준비되었습니다: kubelet이 이미지를 받고 컨테이너를 시작할 수 있습니다.", b.Pod, b.IP)
+	case kubelet.StepStarted:
+		return text("The kubelet started container %s of %s (containerd://%s); it reports the new status to kube-apiserver.",
+			"kubelet이 %[2]s의 컨테이너 %[1]s를 시작했습니다 (containerd://%[3]s). 새 상태를 kube-apiserver에 보고합니다.", b.Container, b.Pod, b.ContainerID)
+	case kubelet.StepExited:
+		return text("Container %s of %s exited with code %d (%s).", "%[2]s의 컨테이너 %[1]s가 코드 %[3]d로 종료했습니다 (%[4]s).", b.Container, b.Pod, b.ExitCode, b.Reason)
+	case kubelet.StepKilling:
+		return text("The kubelet stops %s: SIGTERM to its containers, and SIGKILL to any still running after the %s grace period.",
+			"kubelet이 %s를 멈춥니다: 컨테이너에 SIGTERM을 보내고, 유예 기간 %s 뒤에도 실행 중이면 SIGKILL을 보냅니다.", b.Pod, short(b.Grace))
+	case kubelet.StepDeleted:
+		return text("%s's containers and sandbox are gone, so the kubelet deletes the pod object for good (grace period 0).",
+			"%s의 컨테이너와 샌드박스가 사라져, kubelet이 파드 객체를 완전히 지웁니다 (유예 기간 0).", b.Pod)
+	}
+	return generic(r)
+}
+
+func delivery(r sim.Record) (Text, bool) {
+	switch b := r.Body().(type) {
+	case *apiwire.Request:
+		return request(r, b), true
+	case *apiwire.WatchEvent:
+		return watchEvent(r, b), true
+	case etcd.TxnRequest:
+		return txn(b), true
+	case etcd.RangeRequest:
+		return text("%s reads %s straight from etcd (a quorum read): an update must start from the latest revision.",
+			"%s이(가) etcd에서 %s를 직접 읽습니다 (쿼럼 읽기): 업데이트는 최신 revision에서 시작해야 합니다.", component(r.From), b.Key), true
+	case *etcd.WatchResponse:
+		if b.Canceled {
+			return text("etcd cancels the watch of %s: %s. The watcher must open a new one (or relist).",
+				"etcd가 %s의 watch를 취소합니다: %s. watcher는 새 watch를 열어야(또는 다시 list해야) 합니다.", r.To, b.CancelReason), true
+		}
+		if len(b.Events) == 0 {
+			return text("etcd tells %s that its watch has seen everything up to revision %d (a progress notification).",
+				"etcd가 %s에게 revision %d까지 모두 보았다고 알립니다 (진행 알림).", r.To, b.Header.Revision), true
+		}
+		return text("etcd's watch stream carries revision %d to %s's watch cache: %d change(s). Every kube-apiserver learns of every write this way.",
+			"etcd의 watch 스트림이 revision %d를 %s의 watch 캐시로 전합니다: 변경 %d개. 모든 kube-apiserver가 이렇게 모든 쓰기를 알게 됩니다.", b.Header.Revision, r.To, len(b.Events)), true
+	case cni.AddRequest:
+		return text("The kubelet on %s asks the node's CNI plugin, the Cilium agent, to wire up %s/%s's sandbox (CNI ADD).",
+			"%s의 kubelet이 노드의 CNI 플러그인인 Cilium 에이전트에게 %s/%s 샌드박스의 네트워크 연결을 요청합니다 (CNI ADD).", r.Node, b.Namespace, b.Name), true
+	case cni.DelRequest:
+		return text("The kubelet asks Cilium to tear down the network of %s/%s (CNI DEL).", "kubelet이 Cilium에 %s/%s의 네트워크 해제를 요청합니다 (CNI DEL).", b.Namespace, b.Name), true
+	case proxy.Packet:
+		return text("A packet leaves the pod for %s; the node's netfilter walks the nat rules kube-proxy programmed.",
+			"패킷이 %s로 파드를 떠나고, 노드의 netfilter가 kube-proxy가 만든 nat 규칙을 따라갑니다.", b.Dst), true
+	case agent.VerdictRequest:
+		return text("Cilium on %s enforces %s policy on the connection's first packet, %s:%d -> %s:%d.",
+			"%[1]s의 Cilium이 연결의 첫 패킷(%[3]s:%[4]d -> %[5]s:%[6]d)에 %[2]s 정책을 적용합니다.", r.Node, strings.ToLower(string(b.Direction)), b.Src, b.SrcPort, b.Dst, b.DstPort), true
+	case agent.DeliverRequest:
+		return text("Cilium hands the packet to the endpoint's interface: does a process listen on %s?",
+			"Cilium이 패킷을 엔드포인트 인터페이스로 넘깁니다: %s에서 듣는 프로세스가 있을까요?", b.Dst), true
+	case coredns.Query:
+		return text("The pod's resolver asks CoreDNS (resolv.conf names kube-dns at 10.96.0.10) for %s %s.",
+			"파드의 리졸버가 CoreDNS(resolv.conf의 kube-dns, 10.96.0.10)에 %s %s를 묻습니다.", b.Msg.Q().Type, b.Msg.Q().Name), true
+	case datapath.Program:
+		return text("kube-proxy hands the node its new rule set (iptables-restore): %s.", "kube-proxy가 노드에 새 규칙(iptables-restore)을 넘깁니다: %s.", b.Summary()), true
+	case sim.Down:
+		return text("%s learns that %s is gone (%s): its connection broke.", "%s이(가) %s가 사라졌음을 알게 됩니다 (%s): 연결이 끊겼습니다.", r.To, b.Name, b.Reason), true
+	}
+	return Text{}, false
+}
+
+// request narrates a client's call to kube-apiserver.
+func request(r sim.Record, b *apiwire.Request) Text {
+	what := b.Resource
+	if b.Name != "" {
+		what += " " + objName(b.Namespace, b.Name)
+	} else if b.Namespace != "" {
+		what += " in namespace " + b.Namespace
+	}
+	switch {
+	case b.Verb == apiwire.VerbWatch:
+		return text("%s asks kube-apiserver to watch %s: the apiserver will push every change from its watch cache, without being asked again.",
+			"%s이(가) kube-apiserver에 %s watch를 요청합니다: apiserver가 다시 묻지 않아도 watch 캐시의 모든 변경을 보내 줍니다.", r.From, what)
+	case b.Subresource == "binding":
+		node := ""
+		if bd, ok := b.Object.(*api.Binding); ok {
+			node = bd.Target.Name
+		}
+		return text("%s posts a Binding of %s to node %s: the only way spec.nodeName gets set.",
+			"%s이(가) %s를 노드 %s에 묶는 Binding을 보냅니다: spec.nodeName이 정해지는 유일한 방법입니다.", r.From, objName(b.Namespace, b.Name), node)
+	case b.Subresource == "status":
+		return text("%s reports %s's status through the status subresource (the spec stays untouched).",
+			"%s이(가) status 하위 리소스로 %s의 상태를 보고합니다 (spec은 그대로입니다).", r.From, objName(b.Namespace, b.Name))
+	case b.Verb == apiwire.VerbCreate && b.Object != nil:
+		m := b.Object.GetObjectMeta()
+		name := m.Name
+		if name == "" {
+			name = m.GenerateName + "*"
+		}
+		return text("%s asks kube-apiserver to create %s %s — the only way into the cluster's state. The request walks authentication, authorization, admission and validation before etcd.",
+			"%s이(가) kube-apiserver에 %s %s 생성을 요청합니다 — 클러스터 상태로 들어가는 유일한 관문입니다. 요청은 etcd 전에 인증, 인가, 어드미션, 검증을 거칩니다.", r.From, b.Object.GetTypeMeta().Kind, objName(m.Namespace, name))
+	}
+	return text("%s sends %s %s to kube-apiserver.", "%s이(가) kube-apiserver에 %s %s 요청을 보냅니다.", r.From, strings.ToUpper(b.Verb), what)
+}
+
+func objName(ns, name string) string {
+	if ns == "" {
+		return name
+	}
+	return ns + "/" + name
+}
+
+func watchEvent(r sim.Record, b *apiwire.WatchEvent) Text {
+	switch b.Type {
+	case apiwire.Error:
+		return text("kube-apiserver ends %s's watch with an error (%v): the watcher lists again and watches from the new resourceVersion.",
+			"kube-apiserver가 오류로 %s의 watch를 끝냅니다 (%v): watcher는 다시 list한 뒤 새 resourceVersion부터 watch합니다.", r.To, b.Err)
+	case apiwire.Bookmark:
+		return text("A BOOKMARK tells %s that its watch is current up to resourceVersion %s.", "BOOKMARK가 %s에게 watch가 resourceVersion %s까지 최신임을 알립니다.", r.To, b.Object.GetObjectMeta().ResourceVersion)
+	}
+	m := b.Object.GetObjectMeta()
+	t := text("kube-apiserver's watch cache pushes %s %s %s (resourceVersion %s) to %s, one of the watchers whose selector matches it.",
+		"kube-apiserver의 watch 캐시가 %s %s %s (resourceVersion %s)를 selector가 맞는 watcher 중 하나인 %s에게 보냅니다.", b.Type, b.Resource, objName(m.Namespace, m.Name), m.ResourceVersion, r.To)
+	if p, ok := b.Object.(*api.Pod); ok && b.Type == apiwire.Added && p.Spec.NodeName != "" && r.To == kubelet.ActorName(p.Spec.NodeName) {
+		t = text("%s watches only pods with spec.nodeName=%s, so to it the bound pod %s is ADDED (resourceVersion %s): a pod to run.",
+			"%s는 spec.nodeName=%s인 파드만 watch하므로, 바인딩된 파드 %s가 ADDED로 보입니다 (resourceVersion %s): 실행할 파드입니다.", r.To, p.Spec.NodeName, objName(m.Namespace, m.Name), m.ResourceVersion)
+	}
+	return t
+}
+
+// txn narrates an etcd transaction from its compares and operations.
+func txn(b etcd.TxnRequest) Text {
+	var puts, dels []string
+	for _, op := range b.Success {
+		switch op.Type {
+		case mvcc.OpTypePut:
+			puts = append(puts, op.Key)
+		case mvcc.OpTypeDelete:
+			dels = append(dels, op.Key)
+		}
+	}
+	create, update := false, int64(-1)
+	for _, c := range b.Compare {
+		if c.Target == mvcc.TargetMod && c.Result == mvcc.Equal {
+			if c.ModRevision == 0 {
+				create = true
+			} else {
+				update = c.ModRevision
+			}
+		}
+	}
+	switch {
+	case create && len(puts) > 1:
+		return text("kube-apiserver writes %d keys to etcd in one transaction, only if none of them exists yet: all or nothing.",
+			"kube-apiserver가 etcd에 키 %d개를 한 트랜잭션으로 씁니다. 모두 아직 없을 때만: 전부 아니면 전무입니다.", len(puts))
+	case create:
+		return text("kube-apiserver writes %s to etcd in one transaction, only if the key does not exist yet (mod_revision = 0): that is what makes a create fail with 409 AlreadyExists.",
+			"kube-apiserver가 etcd에 %s를 한 트랜잭션으로 씁니다. 키가 아직 없을 때만(mod_revision = 0): create가 409 AlreadyExists로 실패하는 이유입니다.", first(puts))
+	case update >= 0 && len(dels) > 0:
+		return text("kube-apiserver deletes %s from etcd, only if nobody changed it since revision %d.", "kube-apiserver가 revision %[2]d 이후 아무도 바꾸지 않았을 때만 etcd에서 %[1]s를 지웁니다.", first(dels), update)
+	case update >= 0:
+		return text("kube-apiserver writes %s to etcd only if it is still at revision %d, the one it read (optimistic concurrency: otherwise 409 Conflict and the client retries).",
+			"kube-apiserver가 %s가 읽었던 revision %d 그대로일 때만 etcd에 씁니다 (낙관적 동시성: 아니면 409 Conflict, 클라이언트가 재시도).", first(puts), update)
+	case len(dels) > 0:
+		return text("kube-apiserver deletes %s from etcd.", "kube-apiserver가 etcd에서 %s를 지웁니다.", first(dels))
+	}
+	return text("kube-apiserver sends etcd a transaction: %s.", "kube-apiserver가 etcd에 트랜잭션을 보냅니다: %s.", b.Summary())
+}
+
+func first(keys []string) string {
+	if len(keys) == 0 {
+		return "?"
+	}
+	return keys[0]
+}
+
+func reply(r sim.Record) (Text, bool) {
+	switch b := r.Body().(type) {
+	case *etcd.TxnResponse:
+		if b.Succeeded {
+			return text("etcd commits the transaction at revision %d, on a quorum of its members; that revision is now the object's resourceVersion.",
+				"etcd가 멤버 쿼럼에서 트랜잭션을 revision %d로 커밋합니다. 이 revision이 이제 객체의 resourceVersion입니다.", b.Header.Revision), true
+		}
+		return text("etcd's comparison fails at revision %d: nothing is written, and kube-apiserver answers 409.",
+			"etcd의 비교가 revision %d에서 실패합니다: 아무것도 쓰이지 않고, kube-apiserver가 409로 응답합니다.", b.Header.Revision), true
+	case *etcd.RangeResponse:
+		return text("etcd answers from revision %d: %d key(s).", "etcd가 revision %d 기준으로 응답합니다: 키 %d개.", b.Header.Revision, len(b.KVs)), true
+	case *apiwire.Response:
+		switch {
+		case b.WatchID != 0:
+			return text("kube-apiserver opens the watch (200 OK) and keeps the stream: events follow.", "kube-apiserver가 watch를 엽니다 (200 OK). 스트림을 유지하며 이벤트가 이어집니다."), true
+		case b.Code == 201 && b.Object != nil:
+			return text("kube-apiserver answers %s: 201 Created, resourceVersion %s — the revision of the etcd write.",
+				"kube-apiserver가 %s에게 응답합니다: 201 Created, resourceVersion %s — etcd 쓰기의 revision입니다.", r.To, b.Object.GetObjectMeta().ResourceVersion), true
+		case b.Object != nil:
+			return text("kube-apiserver answers %s: %d, resourceVersion %s.", "kube-apiserver가 %s에게 응답합니다: %d, resourceVersion %s.", r.To, b.Code, b.Object.GetObjectMeta().ResourceVersion), true
+		}
+		return text("kube-apiserver answers %s with %d item(s) at resourceVersion %s.", "kube-apiserver가 %s에게 항목 %d개를 resourceVersion %s 기준으로 응답합니다.", r.To, len(b.Items), b.ResourceVersion), true
+	case *apierrors.StatusError:
+		return text("kube-apiserver refuses: %d %s — %s", "kube-apiserver가 거부합니다: %d %s — %s", b.ErrStatus.Code, b.ErrStatus.Reason, b.ErrStatus.Message), true
+	case *cni.AddResult:
+		return text("Cilium answers the CNI ADD: IP %s on interface %s, endpoint %d. The pod has its address.",
+			"Cilium이 CNI ADD에 응답합니다: 인터페이스 %[2]s에 IP %[1]s, 엔드포인트 %[3]d. 파드가 주소를 받았습니다.", b.IP, b.Interface, b.EndpointID), true
+	case datapath.WalkReply:
+		return walk(b.Trace), true
+	case agent.VerdictReply:
+		return verdict(r, b), true
+	case agent.DeliverReply:
+		switch {
+		case b.Pod == "":
+			return text("No endpoint has that address here: the packet is dropped.", "이 노드의 어떤 엔드포인트도 그 주소를 갖지 않습니다: 패킷이 버려집니다."), true
+		case b.Container == "":
+			return text("Nothing in %s listens on port %d: %s.", "%s에서 포트 %d를 듣는 것이 없습니다: %s.", b.Pod, b.Port, b.Summary()), true
+		}
+		return text("Container %s of %s listens on port %d/%s: the connection is established.", "%[2]s의 컨테이너 %[1]s가 포트 %[3]d/%[4]s에서 듣고 있습니다: 연결이 맺어집니다.", b.Container, b.Pod, b.Port, b.Protocol), true
+	case coredns.Reply:
+		return text("CoreDNS answers from what it watches (Services and EndpointSlices): %s %s.", "CoreDNS가 watch한 Service와 EndpointSlice로 응답합니다: %s %s.", b.Msg.Q().Name, b.Result()), true
+	}
+	if err, ok := r.Body().(error); ok {
+		var se *apierrors.StatusError
+		if errors.As(err, &se) {
+			return text("kube-apiserver refuses: %d %s — %s", "kube-apiserver가 거부합니다: %d %s — %s", se.ErrStatus.Code, se.ErrStatus.Reason, se.ErrStatus.Message), true
+		}
+		return text("%s fails the call: %v.", "%s이(가) 호출을 실패로 돌려줍니다: %v.", r.From, err), true
+	}
+	return Text{}, false
+}
+
+func walk(t proxy.Trace) Text {
+	switch t.Verdict {
+	case proxy.VerdictDNAT:
+		return text("The rules match %s and DNAT the packet to %s. A ClusterIP exists only in these rules: no process listens on it.",
+			"규칙이 %s에 맞아 패킷을 %s로 DNAT합니다. ClusterIP는 이 규칙 안에만 있습니다: 그 주소에서 듣는 프로세스는 없습니다.", t.Service, t.Endpoint)
+	case proxy.VerdictReject:
+		return text("The rules match %s, which has no endpoints: kube-proxy's REJECT rule answers the client at once.",
+			"규칙이 엔드포인트가 없는 %s에 맞습니다: kube-proxy의 REJECT 규칙이 클라이언트에 곧바로 응답합니다.", t.Service)
+	case proxy.VerdictDrop:
+		return text("The rules drop the packet (%s).", "규칙이 패킷을 버립니다 (%s).", t.Service)
+	}
+	return text("No service rule matches: the packet goes on to its destination address unchanged.", "맞는 서비스 규칙이 없습니다: 패킷은 목적지 주소 그대로 갑니다.")
+}
+
+func verdict(r sim.Record, b agent.VerdictReply) Text {
+	dd := b.Decision.Egress
+	dir := text("egress", "이그레스")
+	if b.Direction == cilium.Ingress {
+		dd, dir = b.Decision.Ingress, text("ingress", "인그레스")
+	}
+	who := b.Pod
+	if who == "" {
+		who = "the sender"
+	}
+	switch {
+	case !dd.Enforced && b.Allowed:
+		return Text{En: fmt.Sprintf("No policy selects %s for %s, and an endpoint no policy selects allows everything: ALLOWED.", who, dir.En),
+			Ko: fmt.Sprintf("어떤 정책도 %s의 %s을(를) 선택하지 않았고, 정책이 선택하지 않은 엔드포인트는 모두 허용합니다: 허용(ALLOWED).", who, dir.Ko)}
+	case dd.Enforced && dd.Allowed:
+		return Text{En: fmt.Sprintf("A policy selects %s for %s, so only what a rule allows passes; %s allows this: ALLOWED.", who, dir.En, dd.By),
+			Ko: fmt.Sprintf("정책이 %s의 %s을(를) 선택하므로 규칙이 허용한 것만 통과합니다. %s이(가) 이것을 허용합니다: 허용(ALLOWED).", who, dir.Ko, dd.By)}
+	case !b.Allowed:
+		return Text{En: fmt.Sprintf("A policy selects %s for %s and no rule allows this connection: %s (%d), DROPPED — %s.", who, dir.En, b.Decision.DropReason, int(b.Decision.DropReason), dd.By),
+			Ko: fmt.Sprintf("정책이 %s의 %s을(를) 선택했고 이 연결을 허용하는 규칙이 없습니다: %s (%d), 차단(DROPPED) — %s.", who, dir.Ko, b.Decision.DropReason, int(b.Decision.DropReason), dd.By)}
+	}
+	return text("Verdict: %s.", "판정: %s.", b.Summary())
 }

@@ -170,7 +170,7 @@ func (s *Server) command(ctx context.Context, f []string, out io.Writer, lang st
 		}
 	default:
 		var err error
-		if e := s.Do(ctx, func(c *cluster.Cluster) { err = views.Exec(c, strings.Join(f, " "), out) }); e != nil {
+		if e := s.Do(ctx, func(c *cluster.Cluster) { err = views.Exec(views.Context{Cluster: c}, strings.Join(f, " "), out) }); e != nil {
 			return false
 		}
 		switch {

@@ -1,42 +1,58 @@
-// Package views answers the kubectl-like commands a trainee types at
-// kubesim's step-mode prompt or passes with --show: get, describe, events,
-// logs and trace. Reads go through kube-apiserver like kubectl's (they show
-// in the trace as requests from kubectl), and tables come from the same
-// printers the HTTP front end serves to the real kubectl.
+// Package views answers the commands a trainee types at kubesim's prompts
+// (the step prompt of walkthroughs and drills, serve's prompt) or passes
+// with --show: kubectl-like reads (get, describe, events), component logs,
+// the node tools (iptables-save, hubble observe), etcd's own view (etcdctl
+// get, etcd history) and the debugger's views of the run (trace, where,
+// changes).
+//
+// Views are a debugger's inspection, not clients of the cluster: they read
+// the components' state directly — etcd members' data directories, what
+// actors published (sim.Kernel.Inspect), the kernel's logs — between
+// kernel steps, and spend nothing: no message, timer, random draw or trace
+// record. The trace of a run looked at after every step is the trace of the
+// same run looked at never. (The real kubectl through `kubesim serve` is a
+// client: its requests are in the trace.) Tables come from the printers the
+// HTTP front end serves to the real kubectl.
 package views
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/cilium"
 	"github.com/kubesim/kubesim/components/cilium/agent"
-	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/printers"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/kubesim/kubesim/sim/cursor"
 )
 
-// Help lists the commands.
-const Help = `  get <resource> [name] [-n <namespace> | -A] [-o wide|yaml] [-l <selector>]
+// Help lists the view commands.
+const Help = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
   describe pod <name> [-n <namespace>]
   events [-n <namespace> | -A]
-  logs <actor>            (a component's log, e.g. logs kube-scheduler-cp-1)
-  trace [n]               (the last n trace lines, default 20)
-  actors                  (every actor and where it runs)
-  iptables-save <node>    (the node's nat rules as kube-proxy programmed them; the BPF maps in eBPF mode)
+  logs <actor>            a component's log, e.g. logs kube-scheduler-cp-1 (see: actors)
+  actors                  every actor, the component it is and the node it runs on
+  iptables-save <node>    the node's nat rules as kube-proxy programmed them (BPF maps in eBPF mode)
   hubble observe <node> [--pod <ns/name>] [--verdict DROPPED|FORWARDED] [--last n]
-                          (the flows Cilium's agent on that node saw)`
+                          the flows Cilium's agent on that node saw
+  etcdctl get <key> [--prefix] [--keys-only] [--rev N]
+                          etcd's own view: keys under /registry/ and their values
+  etcd history <key>      every revision of one key (MVCC), with what each changed
+  trace [n]               the last n records up to the cursor (default 20)
+  where                   the record under the cursor, its virtual time and etcd's revision
+  changes [#A..#B]        what the record under the cursor (or a stretch) changed: etcd keys with
+                          field-level diffs, and each node's rules
+Views read the cluster as it is right after the record under the cursor, out of band: looking
+never changes the run (no message, timer or random draw is spent).`
 
 // Prompt is how a command is shown as typed: kubectl's with "kubectl",
 // the node and Cilium tools on their own.
@@ -51,25 +67,42 @@ func Prompt(cmd string) string {
 // ErrUnknown is returned for a line that is not a view command.
 var ErrUnknown = errors.New("not a view command")
 
-// Exec runs one command line against the cluster. Its requests come from
-// their own kubectl endpoint ("kubectl-view"), so they can be made while a
-// walkthrough's own kubectl waits for a reply.
-func Exec(c *cluster.Cluster, line string, out io.Writer) error {
-	cl := client.New(c.K.External("kubectl-view", ""), cluster.AdminToken, c.APIServers...)
-	cl.UserAgent = "kubectl"
-	return exec(c, cl, line, out)
+// Context is what views read: the cluster as it is at the cursor, and the
+// cursor's session for the records (nil when there is none: records then
+// come from the kernel's trace ring).
+type Context struct {
+	Cluster *cluster.Cluster
+	Session *cursor.Session
 }
 
-func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) error {
+// IsView reports whether line starts with a view command.
+func IsView(line string) bool {
+	f := strings.Fields(line)
+	if len(f) > 0 && f[0] == "kubectl" {
+		f = f[1:]
+	}
+	if len(f) == 0 {
+		return false
+	}
+	switch f[0] {
+	case "get", "describe", "events", "logs", "trace", "actors", "iptables-save", "hubble", "etcdctl", "etcd", "where", "changes":
+		return true
+	}
+	return false
+}
+
+// Exec runs one view command.
+func Exec(ctx Context, line string, out io.Writer) error {
 	args := strings.Fields(line)
-	if len(args) == 0 {
+	if len(args) > 0 && args[0] == "kubectl" {
+		args = args[1:]
+	}
+	if len(args) == 0 || !IsView(strings.Join(args, " ")) {
 		return ErrUnknown
 	}
-	if args[0] == "kubectl" {
-		args = args[1:]
-		if len(args) == 0 {
-			return ErrUnknown
-		}
+	c := ctx.Cluster
+	if c == nil && args[0] != "trace" {
+		return errors.New("the cluster is not up yet at this record")
 	}
 	f, err := parseFlags(args[1:])
 	if err != nil {
@@ -77,15 +110,15 @@ func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) err
 	}
 	switch args[0] {
 	case "get":
-		return get(c, cl, f, out)
+		return get(c, f, out)
 	case "describe":
-		return describe(c, cl, f, out)
+		return describe(c, f, out)
 	case "events":
 		f.pos = append([]string{"events"}, f.pos...)
-		return get(c, cl, f, out)
+		return get(c, f, out)
 	case "logs":
 		if len(f.pos) != 1 {
-			return fmt.Errorf("logs needs one actor name (see: actors)")
+			return errors.New("logs needs one actor name (see: actors)")
 		}
 		lines := c.K.Logs(f.pos[0])
 		if lines == nil {
@@ -98,31 +131,32 @@ func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) err
 	case "trace":
 		n := 20
 		if len(f.pos) == 1 {
-			if v, err := strconv.Atoi(f.pos[0]); err == nil && v > 0 {
-				n = v
+			v, err := strconv.Atoi(f.pos[0])
+			if err != nil || v < 1 {
+				return fmt.Errorf("trace [n]: %q is not a positive number", f.pos[0])
 			}
+			n = v
 		}
-		return sim.WriteText(out, c.K.Trace().Tail(n))
+		return sim.WriteText(out, recordsUpTo(ctx, n))
 	case "iptables-save":
 		if len(f.pos) != 1 {
-			return fmt.Errorf("iptables-save needs a node name")
+			return errors.New("iptables-save needs a node name (see: get nodes)")
 		}
-		m, err := c.K.External("node-shell-"+f.pos[0], f.pos[0]).Call(datapath.NodeName(f.pos[0]), datapath.KindSave, nil, 10*time.Second)
+		rules, err := nodeRules(c, f.pos[0])
 		if err != nil {
-			return fmt.Errorf("node %s: %v", f.pos[0], err)
+			return err
 		}
-		fmt.Fprint(out, m.Body.(string))
+		fmt.Fprint(out, rules)
 		return nil
 	case "hubble":
 		if len(f.pos) != 2 || f.pos[0] != "observe" {
-			return fmt.Errorf("usage: hubble observe <node> [--pod ns/name] [--verdict DROPPED] [--last n]")
+			return errors.New("usage: hubble observe <node> [--pod ns/name] [--verdict DROPPED] [--last n]")
 		}
-		req := agent.ObserveRequest{Pod: f.pod, Verdict: cilium.Verdict(f.verdict), Last: f.last}
-		m, err := c.K.External("hubble-cli", f.pos[1]).Call(cni.AgentName(f.pos[1]), agent.KindObserve, req, 10*time.Second)
+		v, err := ciliumAgent(c, f.pos[1])
 		if err != nil {
-			return fmt.Errorf("cilium agent on %s: %v", f.pos[1], err)
+			return err
 		}
-		fmt.Fprint(out, m.Body.(string))
+		fmt.Fprint(out, v.Observe(agent.ObserveRequest{Pod: f.pod, Verdict: cilium.Verdict(f.verdict), Last: f.last}))
 		return nil
 	case "actors":
 		tw := printers.NewTabWriter(out)
@@ -131,8 +165,78 @@ func exec(c *cluster.Cluster, cl *client.Client, line string, out io.Writer) err
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", a.Name, a.Component, a.Node, a.State, a.Restarts)
 		}
 		return tw.Flush()
+	case "etcdctl":
+		return etcdctl(c, f, out)
+	case "etcd":
+		if len(f.pos) != 2 || f.pos[0] != "history" {
+			return errors.New("usage: etcd history <key>, e.g. etcd history /registry/pods/default/web")
+		}
+		return history(ctx, f.pos[1], out)
+	case "where":
+		return where(ctx, out)
+	case "changes":
+		return changes(ctx, f.pos, out)
 	}
 	return ErrUnknown
+}
+
+// recordsUpTo is the last n records up to the cursor.
+func recordsUpTo(ctx Context, n int) []sim.Record {
+	if s := ctx.Session; s != nil {
+		to := s.Pos()
+		from := uint64(1)
+		if to > uint64(n) {
+			from = to - uint64(n) + 1
+		}
+		var out []sim.Record
+		for _, e := range s.Entries(from, to) {
+			out = append(out, e.Record)
+		}
+		return out
+	}
+	if ctx.Cluster == nil {
+		return nil
+	}
+	return ctx.Cluster.K.Trace().Tail(n)
+}
+
+func nodeRules(c *cluster.Cluster, node string) (string, error) {
+	if !hasNode(c, node) {
+		return "", fmt.Errorf("no node named %q (nodes: %s)", node, strings.Join(nodeNames(c), ", "))
+	}
+	rules, ok := c.Inspect(datapath.NodeName(node)).(*datapath.Rules)
+	if !ok {
+		return "", fmt.Errorf("node %s is powered off: no rules to show", node)
+	}
+	return rules.Save(), nil
+}
+
+func ciliumAgent(c *cluster.Cluster, node string) (agent.View, error) {
+	if !hasNode(c, node) {
+		return agent.View{}, fmt.Errorf("no node named %q (nodes: %s)", node, strings.Join(nodeNames(c), ", "))
+	}
+	v, ok := c.Inspect(cni.AgentName(node)).(agent.View)
+	if !ok {
+		return agent.View{}, fmt.Errorf("the Cilium agent on %s is not running (its Hubble ring went with it)", node)
+	}
+	return v, nil
+}
+
+func hasNode(c *cluster.Cluster, node string) bool {
+	for _, n := range c.K.Nodes() {
+		if n.Name == node {
+			return true
+		}
+	}
+	return false
+}
+
+func nodeNames(c *cluster.Cluster) []string {
+	var out []string
+	for _, n := range c.K.Nodes() {
+		out = append(out, n.Name)
+	}
+	return out
 }
 
 type flags struct {
@@ -143,6 +247,9 @@ type flags struct {
 	all          bool
 	output       string
 	selector     string
+	prefix       bool
+	keysOnly     bool
+	rev          int64
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -156,44 +263,63 @@ func parseFlags(args []string) (flags, error) {
 			i++
 			return args[i], nil
 		}
+		name, value, hasValue := strings.Cut(a, "=")
+		if !strings.HasPrefix(a, "-") {
+			f.pos = append(f.pos, a)
+			continue
+		}
+		val := func() (string, error) {
+			if hasValue {
+				return value, nil
+			}
+			return next()
+		}
 		var err error
-		switch {
-		case a == "-n" || a == "--namespace":
-			f.namespace, err = next()
-		case strings.HasPrefix(a, "--namespace="):
-			f.namespace = strings.TrimPrefix(a, "--namespace=")
-		case a == "-A" || a == "--all-namespaces":
+		switch name {
+		case "-n", "--namespace":
+			f.namespace, err = val()
+		case "-A", "--all-namespaces":
 			f.all = true
-		case a == "-o" || a == "--output":
-			f.output, err = next()
-		case strings.HasPrefix(a, "-o="), strings.HasPrefix(a, "--output="):
-			f.output = a[strings.Index(a, "=")+1:]
-		case a == "-l" || a == "--selector":
-			f.selector, err = next()
-		case a == "--pod":
-			f.pod, err = next()
-		case a == "--verdict":
-			f.verdict, err = next()
-		case a == "--last":
+		case "-o", "--output":
+			f.output, err = val()
+		case "-l", "--selector":
+			f.selector, err = val()
+		case "--pod":
+			f.pod, err = val()
+		case "--verdict":
+			f.verdict, err = val()
+		case "--last":
 			var v string
-			if v, err = next(); err == nil {
+			if v, err = val(); err == nil {
 				f.last, err = strconv.Atoi(v)
 			}
-		case strings.HasPrefix(a, "-"):
-			return f, fmt.Errorf("unknown flag: %s", a)
+		case "--prefix":
+			f.prefix = true
+		case "--keys-only":
+			f.keysOnly = true
+		case "--rev":
+			var v string
+			if v, err = val(); err == nil {
+				f.rev, err = strconv.ParseInt(v, 10, 64)
+			}
 		default:
-			f.pos = append(f.pos, a)
+			return f, fmt.Errorf("unknown flag: %s", a)
 		}
 		if err != nil {
-			return f, err
+			return f, fmt.Errorf("%s: %v", a, err)
 		}
+	}
+	switch f.output {
+	case "", "wide", "yaml", "json", "name":
+	default:
+		return f, fmt.Errorf("unable to match a printer suitable for the output format %q, allowed formats are: json,name,wide,yaml", f.output)
 	}
 	return f, nil
 }
 
-func get(c *cluster.Cluster, cl *client.Client, f flags, out io.Writer) error {
+func get(c *cluster.Cluster, f flags, out io.Writer) error {
 	if len(f.pos) == 0 {
-		return fmt.Errorf("You must specify the type of resource to get.")
+		return errors.New("You must specify the type of resource to get.")
 	}
 	info, ok := api.ResourceForName(f.pos[0])
 	if !ok {
@@ -206,29 +332,44 @@ func get(c *cluster.Cluster, cl *client.Client, f flags, out io.Writer) error {
 	var objs []api.Object
 	if len(f.pos) > 1 {
 		for _, name := range f.pos[1:] {
-			o, err := cl.Get(info.Resource, ns, name)
+			o, err := c.StoredObject(info.Resource, ns, name)
 			if err != nil {
 				return errors.New(apierrors.KubectlText(err))
 			}
 			objs = append(objs, o)
 		}
 	} else {
-		items, _, err := cl.List(info.Resource, ns, client.ListOptions{LabelSelector: f.selector})
+		items, err := c.StoredObjects(info.Resource, ns, f.selector)
 		if err != nil {
 			return errors.New(apierrors.KubectlText(err))
 		}
 		objs = items
 	}
-	if f.output == "yaml" {
+	switch f.output {
+	case "yaml", "json":
 		for i, o := range objs {
-			if i > 0 {
+			if i > 0 && f.output == "yaml" {
 				fmt.Fprintln(out, "---")
 			}
-			b, err := api.ToYAML(o)
+			var b []byte
+			var err error
+			if f.output == "yaml" {
+				b, err = api.ToYAML(o)
+			} else {
+				b, err = api.ToJSON(o)
+			}
 			if err != nil {
 				return err
 			}
 			out.Write(b)
+			if f.output == "json" {
+				fmt.Fprintln(out)
+			}
+		}
+		return nil
+	case "name":
+		for _, o := range objs {
+			fmt.Fprintf(out, "%s/%s\n", kubectlKind(info), o.GetObjectMeta().Name)
 		}
 		return nil
 	}
@@ -249,67 +390,35 @@ func get(c *cluster.Cluster, cl *client.Client, f flags, out io.Writer) error {
 	return printers.WriteText(out, t, printers.TextOptions{Wide: f.output == "wide", WithNamespace: f.all && info.Namespaced})
 }
 
-func describe(c *cluster.Cluster, cl *client.Client, f flags, out io.Writer) error {
+func kubectlKind(info *api.ResourceInfo) string {
+	if info.Group == "" {
+		return info.Singular
+	}
+	return info.Singular + "." + info.Group
+}
+
+func describe(c *cluster.Cluster, f flags, out io.Writer) error {
 	if len(f.pos) != 2 {
-		return fmt.Errorf("describe needs a type and a name: describe pod web")
+		return errors.New("describe needs a type and a name: describe pod web")
 	}
 	info, ok := api.ResourceForName(f.pos[0])
-	if !ok || info.Resource != "pods" {
-		return fmt.Errorf("describe supports pods here; use get %s %s -o yaml", f.pos[0], f.pos[1])
+	if !ok {
+		return fmt.Errorf("error: the server doesn't have a resource type %q", f.pos[0])
 	}
-	obj, err := cl.Get("pods", f.namespace, f.pos[1])
+	if info.Resource != "pods" {
+		return fmt.Errorf("describe shows pods here; for a %s use: get %s %s -o yaml", info.Singular, f.pos[0], f.pos[1])
+	}
+	obj, err := c.StoredObject("pods", f.namespace, f.pos[1])
 	if err != nil {
 		return errors.New(apierrors.KubectlText(err))
 	}
-	pod := obj.(*api.Pod)
-	items, _, err := cl.List("events", f.namespace, client.ListOptions{
-		FieldSelector: "involvedObject.name=" + pod.Name + ",involvedObject.namespace=" + pod.Namespace + ",involvedObject.uid=" + string(pod.UID)})
+	evs, err := c.EventsFor(obj)
 	if err != nil {
-		return errors.New(apierrors.KubectlText(err))
+		return err
 	}
-	events := make([]api.Event, 0, len(items))
-	for _, o := range items {
-		events = append(events, *o.(*api.Event))
+	events := make([]api.Event, 0, len(evs))
+	for _, e := range evs {
+		events = append(events, *e)
 	}
-	return printers.DescribePod(out, pod, events, c.K.WallTime())
-}
-
-// Ask prints question, then reads lines from in, answering view commands
-// and help, until a line that is not one: it returns that line trimmed
-// ("" for Enter, "c", "q"), or ok=false at the end of input. c may be nil
-// before the cluster is up.
-func Ask(c *cluster.Cluster, in *bufio.Reader, out io.Writer, question string) (answer string, ok bool) {
-	for {
-		fmt.Fprint(out, question)
-		line, err := in.ReadString('\n')
-		if err != nil && line == "" {
-			return "", false
-		}
-		switch cmd := strings.TrimSpace(line); cmd {
-		case "", "c", "q":
-			return cmd, true
-		case "help", "?":
-			fmt.Fprintln(out, Help)
-		default:
-			if c == nil {
-				fmt.Fprintln(out, "  (the cluster is not up yet)")
-				continue
-			}
-			if err := Exec(c, cmd, out); errors.Is(err, ErrUnknown) {
-				fmt.Fprintf(out, "  unknown command %q; type help\n", cmd)
-			} else if err != nil {
-				fmt.Fprintln(out, "  "+err.Error())
-			}
-		}
-	}
-}
-
-// Show prints each command as typed, then its answer.
-func Show(c *cluster.Cluster, cmds []string, out io.Writer) {
-	for _, cmd := range cmds {
-		fmt.Fprintf(out, "\n%s\n", Prompt(cmd))
-		if err := Exec(c, cmd, out); err != nil {
-			fmt.Fprintln(out, err)
-		}
-	}
+	return printers.DescribePod(out, obj.(*api.Pod), events, c.K.WallTime())
 }

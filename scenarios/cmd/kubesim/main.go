@@ -16,8 +16,10 @@ import (
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/scenarios/library"
 	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/play"
 	"github.com/kubesim/kubesim/scenarios/walkthrough"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cursor"
 )
 
 const usage = `kubesim — a deterministic, in-process Kubernetes control plane for learning.
@@ -146,6 +148,8 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&show, "show", "a view to print when the run ends, e.g. --show \"get pods -o wide\" (repeatable; get, describe, events, logs, trace, actors)")
 	fs.StringVar(&report, "report", "", "drills: write the graded report as text to this file")
 	fs.StringVar(&reportJSON, "report-json", "", "drills: write the graded report as JSON to this file")
+	var at string
+	fs.StringVar(&at, "at", "", "show only the record at this position (#N or a virtual time such as 12.5s) and the --show views there")
 	seedSet := false
 	for _, a := range args {
 		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
@@ -185,19 +189,17 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	p := &walkthrough.Player{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin), Show: show}
-	title := w.TitleEn
-	if lang == narrate.Korean {
-		title = w.TitleKo
-	}
-	fmt.Fprintf(stdout, "kubesim walkthrough %q — %s (seed %d)\n\n", w.Name, title, c.seed)
-	if err := w.Run(p, c.seed); err != nil {
+	fmt.Fprintf(stdout, "kubesim walkthrough %q — %s (seed %d)\n\n", w.Name, w.Title.In(lang), c.seed)
+	sess := cursor.Open(w.Program(c.seed))
+	defer sess.Close()
+	res, err := play.Play(sess, play.Options{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin), Show: show, At: at})
+	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
 	if traceOut != "" {
 		var buf bytes.Buffer
-		if err := writeTrace(&buf, format, p.Shown); err != nil {
+		if err := writeTrace(&buf, format, play.ShownRecords(res.Shown)); err != nil {
 			fmt.Fprintln(stderr, "kubesim:", err)
 			return 1
 		}
@@ -243,12 +245,14 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	p := &walkthrough.Player{Out: io.Discard, Lang: narrate.English}
-	if err := w.Run(p, c.seed); err != nil {
+	sess := cursor.Open(w.Program(c.seed))
+	defer sess.Close()
+	res, err := play.Play(sess, play.Options{Out: io.Discard, Lang: narrate.English})
+	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	if err := writeTrace(stdout, format, p.Shown); err != nil {
+	if err := writeTrace(stdout, format, play.ShownRecords(res.Shown)); err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
@@ -262,7 +266,7 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "Walkthroughs (kubesim run <name>):")
 	for _, w := range walkthrough.All() {
-		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", w.Name, w.Component, w.TitleEn)
+		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", w.Name, w.Component, w.Title.En)
 	}
 	fmt.Fprintln(stdout, "Drills (kubesim run <name>):")
 	for _, name := range library.Names() {

@@ -68,14 +68,14 @@ func TestStepModeFollowsInput(t *testing.T) {
 	// Enter twice, then run to the next checkpoint, then quit.
 	out, _, code := kubesim(t, "\n\nc\nq\n", "run", "--step")
 	require.Equal(t, 0, code)
-	assert.Equal(t, 4, strings.Count(out, "[Enter: next event"), "Enter, Enter, c (runs to the checkpoint), then q at the first event after it")
+	assert.Equal(t, 4, strings.Count(out, "[Enter: next,"), "Enter, Enter, c (runs to the checkpoint), then q at the first event after it")
 	assert.Contains(t, out, "== Step 2: kubectl apply -f web-pod.yaml")
 	assert.NotContains(t, out, "== What happened", "q stops the walkthrough")
 
 	// End of input quits too.
 	out, _, code = kubesim(t, "", "run", "--step")
 	require.Equal(t, 0, code)
-	assert.Equal(t, 1, strings.Count(out, "[Enter: next event"))
+	assert.Equal(t, 1, strings.Count(out, "[Enter: next,"))
 }
 
 func TestUsageErrors(t *testing.T) {

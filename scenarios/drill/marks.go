@@ -1,0 +1,129 @@
+package drill
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubesim/kubesim/scenarios/narrate"
+)
+
+// The marks a drill's run writes (package play shows them).
+const (
+	kindHeader   = "drill"
+	kindStep     = "drill-step"
+	kindStepDone = "drill-step-done"
+	kindSection  = "drill-expectations"
+	kindGrade    = "grade"
+	kindVerdict  = "verdict"
+)
+
+func lang(l narrate.Lang) string { return string(l) }
+
+type header struct {
+	dr   *Drill
+	seed uint64
+}
+
+func (h header) Summary() string { return fmt.Sprintf("drill %s (seed %d)", h.dr.Name, h.seed) }
+
+func (h header) Render(l narrate.Lang) string {
+	s := fmt.Sprintf("drill %s — %s (seed %d)", h.dr.Name, h.dr.Title.In(lang(l)), h.seed)
+	if d := strings.TrimRight(h.dr.Description.In(lang(l)), "\n"); d != "" {
+		s += "\n" + d
+	}
+	return s
+}
+
+// stepStart is a step about to run: step mode waits here.
+type stepStart struct {
+	index, total int
+	at           string
+	step         *Step
+	action       string
+}
+
+func (s stepStart) title() string {
+	if s.step.Name != "" {
+		return s.step.Name
+	}
+	return s.action
+}
+
+func (s stepStart) Summary() string { return fmt.Sprintf("step %d: %s", s.index+1, s.title()) }
+
+func (s stepStart) Render(l narrate.Lang) string {
+	out := fmt.Sprintf("\n[%s] %s %d: %s", s.at, pick(lang(l), "step", "단계"), s.index+1, s.title())
+	if n := s.step.Narrate.In(lang(l)); n != "" {
+		out += "\n    " + strings.ReplaceAll(strings.TrimSpace(n), "\n", "\n    ")
+	}
+	return out
+}
+
+func (s stepStart) Question(l narrate.Lang) string {
+	return pick(lang(l),
+		fmt.Sprintf("  [step %d of %d — Enter: run it, c: run the rest, back/goto/until, q: quit, help] ", s.index+1, s.total),
+		fmt.Sprintf("  [%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, back/goto/until, q: 종료, help] ", s.index+1, s.total))
+}
+
+type stepDone struct{ output, err string }
+
+func (s stepDone) Summary() string {
+	if s.err != "" {
+		return "error: " + s.err
+	}
+	return "done"
+}
+
+func (s stepDone) Render(l narrate.Lang) string {
+	var lines []string
+	if s.output != "" {
+		lines = append(lines, "    "+strings.ReplaceAll(s.output, "\n", "\n    "))
+	}
+	if s.err != "" {
+		lines = append(lines, "    "+pick(lang(l), "ERROR: ", "오류: ")+s.err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+type section struct{}
+
+func (section) Summary() string { return "expectations" }
+
+func (section) Render(l narrate.Lang) string {
+	return "\n== " + pick(lang(l), "Expectations", "기대 결과")
+}
+
+type gradeMark struct{ g Grade }
+
+func (m gradeMark) Summary() string {
+	return fmt.Sprintf("%s %s", passFail(m.g.Passed, "en"), m.g.Name)
+}
+
+func (m gradeMark) Render(l narrate.Lang) string {
+	g := m.g
+	return fmt.Sprintf("    %s %s (%s %d): %s %s; %s %s", passFail(g.Passed, lang(l)), g.Name, pick(lang(l), "line", "줄"), g.Line,
+		pick(lang(l), "want", "기대:"), g.Want, pick(lang(l), "saw", "관찰:"), g.Saw)
+}
+
+func passFail(ok bool, l string) string {
+	switch {
+	case ok && l == "ko":
+		return "통과"
+	case ok:
+		return "PASS"
+	case l == "ko":
+		return "실패"
+	}
+	return "FAIL"
+}
+
+type verdict struct{ passed bool }
+
+func (v verdict) Summary() string { return passFail(v.passed, "en") }
+
+func (v verdict) Render(l narrate.Lang) string {
+	if v.passed {
+		return "\n" + pick(lang(l), "PASSED", "통과")
+	}
+	return "\n" + pick(lang(l), "FAILED", "실패")
+}
