@@ -36,6 +36,7 @@ func (e *External) Now() time.Duration { return e.a.k.now }
 
 // Send posts a message; it is delivered when the kernel steps.
 func (e *External) Send(to, kind string, body any) {
+	e.a.k.journal(Input{From: e.a.name, Node: e.a.node, To: to, Kind: kind, Body: body})
 	e.a.k.sendTo(e.a, to, kind, body, 0)
 }
 
@@ -68,6 +69,7 @@ func (e *External) Begin(to, kind string, body any, timeout time.Duration) (*Pen
 		return nil, fmt.Errorf("sim: %s already waits for a reply", a.name)
 	}
 	a.reply, a.callErr = nil, nil
+	a.k.journal(Input{From: a.name, Node: a.node, To: to, Kind: kind, Body: body, Call: true, Timeout: timeout})
 	a.waitCall = a.k.beginCall(a, to, kind, body, timeout)
 	a.state = stCall
 	return &PendingCall{e: e}, nil
@@ -120,3 +122,69 @@ var (
 	_ Caller = (*Ctx)(nil)
 	_ Caller = (*External)(nil)
 )
+
+// Input is one message the driver put into the run from outside (a request
+// an HTTP client sent through the front end): with the seed, the inputs
+// are all a run depends on, so replaying them at the same points replays
+// the run (see Kernel.JournalInputs and Kernel.Replay).
+type Input struct {
+	// Steps and Now are where the run was when the input came: the number
+	// of events handled, and the virtual time.
+	Steps uint64
+	Now   time.Duration
+	// From and Node name the external endpoint that sent it.
+	From, Node string
+	To, Kind   string
+	Body       any
+	// Call is set for a request whose reply the endpoint waits for, with
+	// its virtual timeout.
+	Call    bool
+	Timeout time.Duration
+}
+
+// JournalInputs calls fn with every message an External endpoint sends
+// from now on, stamped with where the run was.
+func (k *Kernel) JournalInputs(fn func(Input)) { k.inputs = fn }
+
+func (k *Kernel) journal(in Input) {
+	if k.inputs != nil {
+		in.Steps, in.Now = k.steps, k.now
+		k.inputs(in)
+	}
+}
+
+// Steps is the number of events handled so far.
+func (k *Kernel) Steps() uint64 { return k.steps }
+
+// Replay advances the run to where in came (handling events until as many
+// were handled, then moving the clock) and sends it again. It fails if the
+// run cannot get there — it is not the run the input was recorded in.
+func (k *Kernel) Replay(in Input) error {
+	if err := k.AdvanceTo(in.Steps, in.Now); err != nil {
+		return err
+	}
+	e := k.External(in.From, in.Node)
+	if !in.Call {
+		e.Send(in.To, in.Kind, in.Body)
+		return nil
+	}
+	_, err := e.Begin(in.To, in.Kind, in.Body, in.Timeout)
+	return err
+}
+
+// AdvanceTo handles events until steps of them were handled, then moves the
+// clock to now (no event may fall before it).
+func (k *Kernel) AdvanceTo(steps uint64, now time.Duration) error {
+	for k.steps < steps {
+		if !k.Step() {
+			return fmt.Errorf("sim: the run ended after %d events, before event %d", k.steps, steps)
+		}
+	}
+	if now > k.now {
+		if len(k.queue) > 0 && k.queue[0].at <= now {
+			return fmt.Errorf("sim: an event at %s comes before %s: not the recorded run", k.queue[0].at, now)
+		}
+		k.now = now
+	}
+	return nil
+}

@@ -109,6 +109,8 @@ type Kernel struct {
 
 	pauseHook func(*Kernel)
 	stepping  bool // inside Step: the hook runs once, at its end
+	steps     uint64
+	inputs    func(Input)
 }
 
 type node struct {
@@ -305,6 +307,7 @@ func (k *Kernel) Step() bool {
 		k.now = e.at
 	}
 	k.stepping = true
+	k.steps++
 	k.dispatch(e)
 	k.stepping = false
 	k.freeEvent(e)

@@ -455,3 +455,60 @@ func TestMonitorsLearnThatAPeerIsGone(t *testing.T) {
 	assert.Equal(t, []string{"server crashed at 1.0005s", "other node stopped at 31.0005s"}, got,
 		"a crash resets the connection at once; a dead node is noticed when keepalives give up")
 }
+
+// A run driven from outside (a served cluster: requests arriving when the
+// wall clock says) is replayed from its journal of inputs, record for
+// record.
+func TestInputsReplayTheRun(t *testing.T) {
+	build := func() *Kernel {
+		k := New(3)
+		require.NoError(t, k.Spawn(ActorSpec{Name: "server", Node: "n1", Run: func(c *Ctx) {
+			n := 0
+			for {
+				m := c.Recv()
+				n += c.Rand().IntN(10)
+				c.Sleep(time.Duration(n) * time.Millisecond)
+				c.Reply(m, "pong", n)
+			}
+		}}))
+		require.NoError(t, k.Spawn(ActorSpec{Name: "ticker", Node: "n2", Run: func(c *Ctx) {
+			for {
+				c.Sleep(7 * time.Millisecond)
+				c.Send("server", "tick", nil)
+			}
+		}}))
+		return k
+	}
+	live := build()
+	defer live.Shutdown()
+	var journal []Input
+	live.JournalInputs(func(in Input) { journal = append(journal, in) })
+	ext := live.External("client", "")
+	for i, wait := range []time.Duration{3 * time.Millisecond, 0, 41 * time.Millisecond, 5 * time.Millisecond} {
+		live.RunFor(wait)
+		if i%2 == 0 {
+			_, err := ext.Call("server", "ping", i, time.Second)
+			require.NoError(t, err)
+		} else {
+			ext.Send("server", "note", i)
+		}
+	}
+	live.RunFor(100 * time.Millisecond)
+	require.Len(t, journal, 4)
+
+	replay := build()
+	defer replay.Shutdown()
+	for _, in := range journal {
+		require.NoError(t, replay.Replay(in))
+	}
+	require.NoError(t, replay.AdvanceTo(live.Steps(), live.Now()))
+	var a, b bytes.Buffer
+	require.NoError(t, WriteText(&a, live.Trace().Records()))
+	require.NoError(t, WriteText(&b, replay.Trace().Records()))
+	assert.Equal(t, a.String(), b.String())
+	assert.Greater(t, live.Trace().Total(), uint64(20))
+
+	other := New(4) // another seed is another run: the replay cannot get there
+	defer other.Shutdown()
+	assert.Error(t, other.AdvanceTo(live.Steps(), live.Now()), "an empty kernel has no events to handle")
+}

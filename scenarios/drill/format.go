@@ -19,7 +19,11 @@ import (
 
 // Drill is one drill file.
 type Drill struct {
-	Name        string        `yaml:"name"`
+	Name string `yaml:"name"`
+	// Kind is "drill" (the default: something breaks, expectations grade
+	// the outcome) or "walkthrough" (a component's documented flow, shown
+	// working); `kubesim list` groups by it.
+	Kind        string        `yaml:"kind"`
 	Title       Text          `yaml:"title"`
 	Description Text          `yaml:"description"`
 	Component   string        `yaml:"component"`
@@ -37,6 +41,16 @@ type Drill struct {
 	// library's reader).
 	readFile func(string) ([]byte, error)
 }
+
+// Kinds of drill files.
+const (
+	KindDrill       = "drill"
+	KindWalkthrough = "walkthrough"
+)
+
+// IsWalkthrough reports whether the file walks through a flow rather than
+// breaking something.
+func (dr *Drill) IsWalkthrough() bool { return dr.Kind == KindWalkthrough }
 
 // ClusterSpec is the cluster's shape.
 type ClusterSpec struct {
@@ -270,6 +284,11 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "expected 1, 3 or 5, got %d", m)
 	} else if cps := len(dr.Cluster.ControlPlanes); m != 0 && cps != 0 && cps != m {
 		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "etcd is stacked on the control-plane nodes: %d members need %d control-plane nodes, the drill declares %d", m, m, cps)
+	}
+	switch dr.Kind {
+	case "", KindDrill, KindWalkthrough:
+	default:
+		d.fail(&yaml.Node{Line: 1, Column: 1}, "kind", "expected %s or %s, got %q", KindDrill, KindWalkthrough, dr.Kind)
 	}
 	switch dr.Cluster.KubeProxyMode {
 	case "", "iptables", "ebpf":

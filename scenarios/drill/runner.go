@@ -145,19 +145,12 @@ func Program(dr *Drill, opts Options, res *Result) cursor.Program {
 	return func(h *cursor.Host) error {
 		*res = Result{Drill: dr.Name, File: dr.File, Seed: seed, Passed: true}
 		cfg := dr.clusterConfig(seed)
-		cfg.Options = append(append([]sim.Option(nil), opts.KernelOptions...), h.Options()...)
+		cfg.Options = append([]sim.Option(nil), opts.KernelOptions...)
+		cluster.UnderCursor(h, &cfg)
 		c, err := cluster.New(cfg)
 		if err != nil {
 			return err
 		}
-		h.Cleanup(c.Stop)
-		h.Attach(c)
-		h.Probe(func() int64 {
-			if _, st := c.Store(); st != nil {
-				return st.Rev()
-			}
-			return 0
-		})
 		if !c.WaitFor(c.NodesReady, 2*time.Minute) {
 			return fmt.Errorf("%s: the cluster's nodes did not become Ready", dr.File)
 		}

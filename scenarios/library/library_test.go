@@ -1,9 +1,18 @@
 package library
 
 import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/play"
+	"github.com/kubesim/kubesim/sim/cursor"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -32,6 +41,47 @@ func TestEveryBuiltInDrillPasses(t *testing.T) {
 				assert.True(t, g.Passed, "%s: want %s, saw %s", g.Name, g.Want, g.Saw)
 			}
 			assert.True(t, res.Passed)
+		})
+	}
+}
+
+func hashRun(t *testing.T, s *cursor.Session) string {
+	t.Helper()
+	require.NoError(t, s.Extend(1<<40))
+	require.True(t, s.Done())
+	require.NoError(t, s.Err())
+	h := sha256.New()
+	for _, e := range s.Entries(1, s.Len()) {
+		fmt.Fprintln(h, e.Text())
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// A trainee who looks at everything before every step (every view, at the
+// step prompt) runs the same drill as one who never looks: the traces are
+// byte for byte the same, whatever GOMAXPROCS is.
+func TestLookingAtEveryStepDoesNotChangeTheDrill(t *testing.T) {
+	look := strings.Repeat("get pods -A -o wide\nget nodes\nevents -A\ndescribe pod web\nactors\niptables-save worker-1\nhubble observe worker-1 --last 3\netcdctl get /registry/ --prefix --keys-only\nwhere\nchanges\ntrace 3\n\n", 200)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			d, _, err := Load(name)
+			require.NoError(t, err)
+			plain := cursor.Open(drill.Program(d, drill.Options{}, &drill.Result{}))
+			want := hashRun(t, plain)
+			plain.Close()
+			for _, procs := range []int{1, 4} {
+				runtime.GOMAXPROCS(procs)
+				res := &drill.Result{}
+				looked := cursor.Open(drill.Program(d, drill.Options{}, res))
+				var out bytes.Buffer
+				_, err := play.Play(looked, play.Options{Out: &out, Lang: narrate.English, Step: true, In: bufio.NewReader(strings.NewReader(look))})
+				require.NoError(t, err)
+				require.Contains(t, out.String(), "record #", "the views answered")
+				assert.Equal(t, want, hashRun(t, looked), "GOMAXPROCS=%d", procs)
+				assert.True(t, res.Passed)
+				looked.Close()
+			}
 		})
 	}
 }

@@ -44,7 +44,7 @@ type Result struct {
 const StepHelp = `Moving through the run:
   Enter, n              the next record of the walkthrough (in a drill: run the next step)
   c                     run to the next checkpoint (in a drill: run the rest)
-  back [n]              n records back (default 1): the cluster as it was then
+  back [n]              to the n-th record shown before the cursor, in time (default 1): the cluster as it was then
   goto #N | goto 12.5s  to record N (any record, shown or not), or to virtual time 12.5 s
   until <condition> [within <duration>]
                         run on until the condition holds, the run ends, or the duration passes:
@@ -58,7 +58,7 @@ Views:
 
 // Play shows the session's run.
 func Play(s *cursor.Session, o Options) (*Result, error) {
-	p := &player{s: s, o: o, t: newTour(s, o.Lang)}
+	p := &player{nav: nav{s: s, o: o}, t: newTour(s, o.Lang)}
 	defer func() { p.res.Shown = p.t.Shown }()
 	if o.At != "" {
 		return &p.res, p.at()
@@ -81,8 +81,7 @@ func Play(s *cursor.Session, o Options) (*Result, error) {
 }
 
 type player struct {
-	s   *cursor.Session
-	o   Options
+	nav
 	t   *tour
 	res Result
 
@@ -90,7 +89,63 @@ type player struct {
 	jumped   bool // the cursor left the tour: Enter resumes after it
 }
 
-func (p *player) say(format string, args ...any) { fmt.Fprintf(p.o.Out, format, args...) }
+// nav moves a session's cursor for the prompt's commands.
+type nav struct {
+	s *cursor.Session
+	o Options
+}
+
+func (p *nav) say(format string, args ...any) { fmt.Fprintf(p.o.Out, format, args...) }
+
+// NavHelp is the help of the cursor commands outside a walkthrough.
+const NavHelp = `  back [n]              n records back (default 1): the cluster as it was then
+  forward [n]           n records on
+  goto #N | goto 12.5s  to record N, or to virtual time 12.5 s
+  until <condition> [within <duration>]
+                        run on until the condition holds, the run ends, or the duration passes:
+` + views.ConditionHelp + `
+  where                 the record under the cursor, its virtual time and etcd's revision`
+
+// Navigate runs one cursor command (back, forward, goto, until) on a
+// session and prints the record the cursor lands on; handled is false for
+// a line that is not one. The cursor stays where it was on error.
+func Navigate(s *cursor.Session, line string, lang narrate.Lang, out io.Writer) (handled bool, err error) {
+	n := &nav{s: s, o: Options{Out: out, Lang: lang}}
+	f := strings.Fields(line)
+	if len(f) == 0 {
+		return false, nil
+	}
+	switch f[0] {
+	case "back", "forward":
+		k := uint64(1)
+		if len(f) > 1 {
+			v, err := strconv.ParseUint(f[1], 10, 64)
+			if err != nil || v == 0 || len(f) > 2 {
+				return true, fmt.Errorf("%s [n]: %q is not a positive number", f[0], strings.Join(f[1:], " "))
+			}
+			k = v
+		}
+		if f[0] == "back" {
+			err = s.Back(k)
+		} else {
+			err = s.Forward(k)
+		}
+	case "goto":
+		if len(f) != 2 {
+			return true, errors.New("usage: goto #N | goto 12.5s")
+		}
+		err = n.gotoPos(f[1])
+	case "until":
+		return true, n.until(strings.TrimSpace(strings.TrimPrefix(line, "until")))
+	default:
+		return false, nil
+	}
+	if err != nil {
+		return true, err
+	}
+	n.showCursor()
+	return true, nil
+}
 
 func (p *player) run() error {
 	for i := 0; ; {
@@ -183,18 +238,16 @@ func (p *player) prompt(next int, at item) (int, bool, error) {
 				}
 				n = v
 			}
-			i, ok := p.backInTour(next, n)
+			it, ok := p.backInTime(n)
 			if !ok {
-				p.say("  %s\n", pick(p.o.Lang, "this is the first record shown", "처음 보여 준 기록입니다"))
+				p.say("  %s\n", pick(p.o.Lang, "no record shown before this one", "이보다 앞에 보여 준 기록이 없습니다"))
 				continue
 			}
-			it := p.t.items[i]
 			if err := p.s.Seek(it.n); err != nil {
 				return 0, false, err
 			}
 			p.say("%s\n", it.text)
-			p.jumped = false
-			next, at = i+1, it
+			p.jumped = true
 		case f[0] == "goto":
 			if len(f) != 2 {
 				p.say("  usage: goto #N | goto 12.5s\n")
@@ -218,19 +271,24 @@ func (p *player) prompt(next int, at item) (int, bool, error) {
 	}
 }
 
-// backInTour finds the record n records before item next-1.
-func (p *player) backInTour(next int, n uint64) (int, bool) {
-	i := next - 1
-	for ; n > 0; n-- {
-		i--
-		for i >= 0 && p.t.items[i].kind != itemRecord {
-			i--
-		}
-		if i < 0 {
-			return 0, false
+// backInTime finds the record shown n records before the cursor, in the
+// order records happened (the tour shows each checkpoint's records
+// together, so its order is not always time's).
+func (p *player) backInTime(n uint64) (item, bool) {
+	var before []item
+	for _, it := range p.t.items {
+		if it.kind == itemRecord && it.n < p.s.Pos() {
+			before = append(before, it)
 		}
 	}
-	return i, true
+	if uint64(len(before)) < n {
+		if len(before) == 0 {
+			return item{}, false
+		}
+		n = uint64(len(before))
+	}
+	sort.Slice(before, func(i, j int) bool { return before[i].n < before[j].n })
+	return before[uint64(len(before))-n], true
 }
 
 // resumeAfter continues the tour with the first record shown after n.
@@ -247,64 +305,6 @@ func (p *player) resumeAfter(n uint64) (int, bool, error) {
 			return i, false, nil
 		}
 	}
-}
-
-func (p *player) gotoPos(arg string) error {
-	if strings.HasPrefix(arg, "#") {
-		n, err := strconv.ParseUint(arg[1:], 10, 64)
-		if err != nil {
-			return fmt.Errorf("goto %s: expected a record number such as #4871", arg)
-		}
-		return p.s.Seek(n)
-	}
-	d, err := time.ParseDuration(arg)
-	if err != nil {
-		return fmt.Errorf("goto %s: expected #N or a virtual time such as 12.5s", arg)
-	}
-	return p.s.SeekTime(d)
-}
-
-func (p *player) showCursor() {
-	e, ok := p.s.Entry(p.s.Pos())
-	if !ok {
-		return
-	}
-	p.say("%s\n", e.Text())
-	if line := narrate.Line(e.Record, p.o.Lang); line != "" {
-		p.say("    %s\n", line)
-	}
-}
-
-func (p *player) until(arg string) error {
-	var bound time.Duration
-	if i := strings.LastIndex(arg, " within "); i >= 0 {
-		d, err := time.ParseDuration(strings.TrimSpace(arg[i+len(" within "):]))
-		if err != nil || d <= 0 {
-			return fmt.Errorf("until ... within %s: expected a positive duration such as 5m", strings.TrimSpace(arg[i+len(" within "):]))
-		}
-		arg, bound = strings.TrimSpace(arg[:i]), d
-	}
-	cond, err := views.ParseCondition(arg)
-	if err != nil {
-		return err
-	}
-	out, err := p.s.Until(func(w any) bool {
-		c, ok := w.(*cluster.Cluster)
-		return ok && cond.Holds(c)
-	}, bound)
-	if err != nil {
-		return err
-	}
-	switch out {
-	case cursor.Held:
-		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s holds at #%d:", cond.Text, p.s.Pos()), fmt.Sprintf("#%d에서 %s 조건이 성립합니다:", p.s.Pos(), cond.Text)))
-	case cursor.AtBound:
-		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s did not hold within %s; stopped at #%d:", cond.Text, bound, p.s.Pos()), fmt.Sprintf("%s 안에 %s 조건이 성립하지 않아 #%d에서 멈췄습니다:", bound, cond.Text, p.s.Pos())))
-	case cursor.AtEnd:
-		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s never held: the run ended at #%d:", cond.Text, p.s.Pos()), fmt.Sprintf("%s 조건이 끝까지 성립하지 않았습니다: 실행이 #%d에서 끝났습니다:", cond.Text, p.s.Pos())))
-	}
-	p.showCursor()
-	return nil
 }
 
 // view answers a view command at the cursor.
@@ -347,6 +347,64 @@ func (p *player) at() error {
 	return nil
 }
 
+func (p *nav) gotoPos(arg string) error {
+	if strings.HasPrefix(arg, "#") {
+		n, err := strconv.ParseUint(arg[1:], 10, 64)
+		if err != nil {
+			return fmt.Errorf("goto %s: expected a record number such as #4871", arg)
+		}
+		return p.s.Seek(n)
+	}
+	d, err := time.ParseDuration(arg)
+	if err != nil {
+		return fmt.Errorf("goto %s: expected #N or a virtual time such as 12.5s", arg)
+	}
+	return p.s.SeekTime(d)
+}
+
+func (p *nav) showCursor() {
+	e, ok := p.s.Entry(p.s.Pos())
+	if !ok {
+		return
+	}
+	p.say("%s\n", e.Text())
+	if line := narrate.Line(e.Record, p.o.Lang); line != "" {
+		p.say("    %s\n", line)
+	}
+}
+
+func (p *nav) until(arg string) error {
+	var bound time.Duration
+	if i := strings.LastIndex(arg, " within "); i >= 0 {
+		d, err := time.ParseDuration(strings.TrimSpace(arg[i+len(" within "):]))
+		if err != nil || d <= 0 {
+			return fmt.Errorf("until ... within %s: expected a positive duration such as 5m", strings.TrimSpace(arg[i+len(" within "):]))
+		}
+		arg, bound = strings.TrimSpace(arg[:i]), d
+	}
+	cond, err := views.ParseCondition(arg)
+	if err != nil {
+		return err
+	}
+	out, err := p.s.Until(func(w any) bool {
+		c, ok := w.(*cluster.Cluster)
+		return ok && cond.Holds(c)
+	}, bound)
+	if err != nil {
+		return err
+	}
+	switch out {
+	case cursor.Held:
+		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s holds at #%d:", cond.Text, p.s.Pos()), fmt.Sprintf("#%d에서 %s 조건이 성립합니다:", p.s.Pos(), cond.Text)))
+	case cursor.AtBound:
+		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s did not hold within %s; stopped at #%d:", cond.Text, bound, p.s.Pos()), fmt.Sprintf("%s 안에 %s 조건이 성립하지 않아 #%d에서 멈췄습니다:", bound, cond.Text, p.s.Pos())))
+	case cursor.AtEnd:
+		p.say("  %s\n", pick(p.o.Lang, fmt.Sprintf("%s never held: the run ended at #%d:", cond.Text, p.s.Pos()), fmt.Sprintf("%s 조건이 끝까지 성립하지 않았습니다: 실행이 #%d에서 끝났습니다:", cond.Text, p.s.Pos())))
+	}
+	p.showCursor()
+	return nil
+}
+
 // ShownRecords sorts records by their place in the run, for exports that
 // draw time (a sequence diagram).
 func ShownRecords(recs []sim.Record) []sim.Record {
@@ -354,5 +412,3 @@ func ShownRecords(recs []sim.Record) []sim.Record {
 	sort.Slice(out, func(i, j int) bool { return out[i].N < out[j].N })
 	return out
 }
-
-var _ = errors.New

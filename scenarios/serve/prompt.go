@@ -3,13 +3,14 @@ package serve
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/play"
 	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -26,17 +27,24 @@ var messages = map[string]map[string]string{
   time                 show the virtual time
   trace [n]            print the last n trace records (default 20)
   quit                 stop the cluster and exit
-Views of the cluster (they read through kube-apiserver, even while paused):
+Time travel (while paused): the run so far is replayed on a second cluster, and the
+views read it at the record asked for; the served cluster stays where it is:
+` + play.NavHelp + `
+  live                 back to the served cluster, now
+Views of the cluster (out of band: looking changes nothing):
 ` + views.Help,
-		"time":     "virtual time %s (%s), %s",
-		"paused":   "paused",
-		"running":  "running at %gx",
-		"advanced": "advanced to %s",
-		"nothing":  "no event is queued",
-		"unknown":  "unknown command %q; type help",
-		"baddur":   "cannot read %q as a duration (e.g. 30s, 5m, 1h)",
-		"badspeed": "cannot read %q as a positive factor",
-		"bye":      "stopping the cluster",
+		"time":       "virtual time %s (%s), %s",
+		"paused":     "paused",
+		"running":    "running at %gx",
+		"advanced":   "advanced to %s",
+		"nothing":    "no event is queued",
+		"unknown":    "unknown command %q; type help",
+		"baddur":     "cannot read %q as a duration (e.g. 30s, 5m, 1h)",
+		"badspeed":   "cannot read %q as a positive factor",
+		"bye":        "stopping the cluster",
+		"pausefirst": "time travel works while paused: type pause first",
+		"past":       "(in the past at #%d; `live` returns to the served cluster)",
+		"live":       "back to the served cluster",
 	},
 	"ko": {
 		"help": `명령:
@@ -47,17 +55,24 @@ Views of the cluster (they read through kube-apiserver, even while paused):
   time                 현재 가상 시간을 보여 줍니다
   trace [n]            마지막 n개의 트레이스 기록 (기본 20)
   quit                 클러스터를 멈추고 종료합니다
-클러스터 보기 (일시 정지 중에도 kube-apiserver 를 거쳐 읽습니다):
+시간 여행 (일시 정지 중): 지금까지의 실행을 두 번째 클러스터에서 다시 재생하고, 조회 명령은
+요청한 기록 시점의 그 클러스터를 읽습니다. 서비스 중인 클러스터는 그대로 있습니다:
+` + play.NavHelp + `
+  live                 서비스 중인 현재 클러스터로 돌아옵니다
+클러스터 보기 (대역 외 조회: 보는 것은 아무것도 바꾸지 않습니다):
 ` + views.Help,
-		"time":     "가상 시간 %s (%s), %s",
-		"paused":   "일시 정지됨",
-		"running":  "%g배 속도로 진행 중",
-		"advanced": "%s까지 진행했습니다",
-		"nothing":  "대기 중인 이벤트가 없습니다",
-		"unknown":  "알 수 없는 명령 %q; help를 입력하세요",
-		"baddur":   "%q을(를) 기간으로 읽을 수 없습니다 (예: 30s, 5m, 1h)",
-		"badspeed": "%q을(를) 양수 배율로 읽을 수 없습니다",
-		"bye":      "클러스터를 멈춥니다",
+		"time":       "가상 시간 %s (%s), %s",
+		"paused":     "일시 정지됨",
+		"running":    "%g배 속도로 진행 중",
+		"advanced":   "%s까지 진행했습니다",
+		"nothing":    "대기 중인 이벤트가 없습니다",
+		"unknown":    "알 수 없는 명령 %q; help를 입력하세요",
+		"baddur":     "%q을(를) 기간으로 읽을 수 없습니다 (예: 30s, 5m, 1h)",
+		"badspeed":   "%q을(를) 양수 배율로 읽을 수 없습니다",
+		"bye":        "클러스터를 멈춥니다",
+		"pausefirst": "시간 여행은 일시 정지 중에만 됩니다: 먼저 pause를 입력하세요",
+		"past":       "(#%d 시점의 과거에 있습니다. `live`로 서비스 중인 클러스터로 돌아옵니다)",
+		"live":       "서비스 중인 클러스터로 돌아왔습니다",
 	},
 }
 
@@ -73,6 +88,7 @@ func msg(lang, key string) string {
 func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // lets the reader go once it has read its line
+	defer s.leavePast()
 	lines := make(chan string)
 	go func() {
 		defer close(lines)
@@ -157,30 +173,56 @@ func (s *Server) command(ctx context.Context, f []string, out io.Writer, lang st
 		s.printTime(ctx, out, lang)
 	case "time", "t":
 		s.printTime(ctx, out, lang)
-	case "trace":
-		n := 20
-		if len(f) > 1 {
-			if v, err := strconv.Atoi(f[1]); err == nil && v > 0 {
-				n = v
-			}
-		}
-		var recs []sim.Record
-		if s.Do(ctx, func(c *cluster.Cluster) { recs = c.K.Trace().Tail(n) }) == nil {
-			sim.WriteText(out, recs)
-		}
-	default:
-		var err error
-		if e := s.Do(ctx, func(c *cluster.Cluster) { err = views.Exec(views.Context{Cluster: c}, strings.Join(f, " "), out) }); e != nil {
+	case "back", "forward", "goto", "until":
+		if !s.Paused() {
+			fmt.Fprintln(out, msg(lang, "pausefirst"))
 			return false
 		}
-		switch {
-		case errors.Is(err, views.ErrUnknown):
+		if s.past == nil {
+			sess, err := s.openTravel(ctx)
+			if err != nil {
+				fmt.Fprintln(out, err)
+				return false
+			}
+			s.past = sess
+		}
+		l, _ := narrate.ParseLang(lang)
+		if _, err := play.Navigate(s.past, strings.Join(f, " "), l, out); err != nil {
+			fmt.Fprintln(out, "  "+err.Error())
+		}
+		fmt.Fprintf(out, msg(lang, "past")+"\n", s.past.Pos())
+	case "live":
+		if s.past != nil {
+			s.leavePast()
+			fmt.Fprintln(out, msg(lang, "live"))
+		}
+	default:
+		line := strings.Join(f, " ")
+		if !views.IsView(line) {
 			fmt.Fprintf(out, msg(lang, "unknown")+"\n", f[0])
-		case err != nil:
+			return false
+		}
+		var err error
+		if s.past != nil {
+			err = s.past.Inspect(func(w any) error {
+				return views.Exec(views.Context{Cluster: w.(*cluster.Cluster), Session: s.past}, line, out)
+			})
+		} else if e := s.Do(ctx, func(c *cluster.Cluster) { err = views.Exec(views.Context{Cluster: c}, line, out) }); e != nil {
+			return false
+		}
+		if err != nil {
 			fmt.Fprintln(out, err)
 		}
 	}
 	return false
+}
+
+// leavePast closes the time-travel cursor, if one is open.
+func (s *Server) leavePast() {
+	if s.past != nil {
+		s.past.Close()
+		s.past = nil
+	}
 }
 
 func (s *Server) virtualNow(ctx context.Context) time.Duration {

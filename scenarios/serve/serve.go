@@ -36,6 +36,7 @@ import (
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/kubesim/kubesim/sim/cursor"
 )
 
 // Config configures a Server.
@@ -61,6 +62,11 @@ type Config struct {
 	// DNSListen, if set, is the address of the DNS front end (UDP and
 	// TCP), which answers through the simulated CoreDNS.
 	DNSListen string
+	// Boot, if set, boots a cluster exactly as Cluster was booted, after
+	// adjust has added to its configuration (kernel options, Created): the
+	// prompt's time travel replays the served run on it (travel.go).
+	// Without it, the prompt cannot go back.
+	Boot func(adjust func(*cluster.Config)) (*cluster.Cluster, error)
 }
 
 // Server is a cluster served over HTTP.
@@ -80,6 +86,9 @@ type Server struct {
 
 	// Owned by the driver goroutine.
 	watches map[watchKey]*watchState
+	journal []sim.Input // every input since the server took the cluster over
+
+	past *cursor.Session // the prompt's time travel, when it is in the past (prompt goroutine only)
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -129,6 +138,7 @@ func New(cfg Config) (*Server, error) {
 	s.cl.UserAgent = "kubectl"
 	s.cl.Timeout = cfg.RequestTimeout
 	s.handler = frontend.New(frontend.Config{Backend: (*backend)(s), Token: cfg.Token, UserAgent: "kubectl"})
+	s.c.K.JournalInputs(func(in sim.Input) { s.journal = append(s.journal, in) })
 	s.paused.Store(cfg.Paused)
 	s.SetSpeed(cfg.Speed)
 	s.publishNow()

@@ -50,23 +50,10 @@ func Find(name string) (Walkthrough, bool) {
 // say marks a paragraph.
 func say(k *sim.Kernel, en, ko string) { k.Mark(play.KindSay, play.Say{En: en, Ko: ko}) }
 
-// boot starts a cluster under the cursor's host: attached for views, its
-// etcd revision probed at every pause, stopped when the host lets go.
+// boot starts a cluster under the cursor's host (cluster.UnderCursor).
 func boot(h *cursor.Host, cfg cluster.Config) (*cluster.Cluster, error) {
-	cfg.Options = append(cfg.Options, h.Options()...)
-	c, err := cluster.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	h.Cleanup(c.Stop)
-	h.Attach(c)
-	h.Probe(func() int64 {
-		if _, st := c.Store(); st != nil {
-			return st.Rev()
-		}
-		return 0
-	})
-	return c, nil
+	cluster.UnderCursor(h, &cfg)
+	return cluster.New(cfg)
 }
 
 // drive steps the kernel until done holds or nothing is left.

@@ -48,6 +48,10 @@ type Config struct {
 	Workers []string
 	// Options are passed to the kernel (trace sinks, log output).
 	Options []sim.Option
+	// Created, if set, is called with the cluster as soon as it exists,
+	// before it boots: a debugger's views can then read it during the boot
+	// too (the cursor attaches it here).
+	Created func(*Cluster)
 	// Scheduler, if set, changes kube-scheduler's framework configuration
 	// (a learner's own plugin, other weights).
 	Scheduler func(*framework.Config)
@@ -122,6 +126,9 @@ func New(cfg Config) (*Cluster, error) {
 	cfg = cfg.withDefaults()
 	k := sim.New(cfg.Seed, cfg.Options...)
 	c := &Cluster{K: k, cfg: cfg, disks: map[string]*etcd.Disk{}}
+	if cfg.Created != nil {
+		cfg.Created(c)
+	}
 	for _, n := range cfg.ControlPlanes {
 		c.EtcdMembers = append(c.EtcdMembers, "etcd-"+n)
 		c.APIServers = append(c.APIServers, "kube-apiserver-"+n)

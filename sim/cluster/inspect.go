@@ -8,6 +8,7 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
+	"github.com/kubesim/kubesim/sim/cursor"
 )
 
 // Inspection: a debugger's reads of the cluster's state, out of band. They
@@ -154,3 +155,26 @@ func (c *Cluster) EventsFor(obj api.Object) ([]*api.Event, error) {
 // Inspect returns what the named actor published for views, nil if it is
 // not running (see sim.Kernel.Inspect).
 func (c *Cluster) Inspect(actor string) any { return c.K.Inspect(actor) }
+
+// UnderCursor prepares cfg for a cluster a cursor steps through (package
+// sim/cursor): the cursor's kernel options; the cluster attached for views
+// as soon as it exists, so the boot can be looked at too; etcd's revision
+// probed at every pause (for `changes`); and the cluster stopped when the
+// cursor lets go of the run.
+func UnderCursor(h *cursor.Host, cfg *Config) {
+	cfg.Options = append(cfg.Options, h.Options()...)
+	created := cfg.Created
+	cfg.Created = func(c *Cluster) {
+		h.Attach(c)
+		h.Cleanup(c.Stop)
+		h.Probe(func() int64 {
+			if _, st := c.Store(); st != nil {
+				return st.Rev()
+			}
+			return 0
+		})
+		if created != nil {
+			created(c)
+		}
+	}
+}

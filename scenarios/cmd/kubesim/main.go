@@ -29,9 +29,10 @@ Usage:
 
 Commands:
   run [name|file]     play a narrated walkthrough (default: first-flow), a built-in
-                      drill, or a drill file (drill.yaml); a failed drill exits 1
+                      drill, or a drill file (drill.yaml); a failed drill exits 1;
+                      --step steps through it (back, goto, until move the cursor)
   list                list the built-in walkthroughs and drills
-  trace [walkthrough] print a walkthrough's trace (--format text|jsonl|mermaid)
+  trace [name|file]   print a walkthrough's or a drill's trace (--format text|jsonl|mermaid)
   explain <component> say what a component does and where it runs
   components          boot the default cluster and show which component runs where
   serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
@@ -114,42 +115,105 @@ func parse(fs *flag.FlagSet, args []string) (int, bool) {
 	return 0, true
 }
 
-func pickWalkthrough(fs *flag.FlagSet, stderr io.Writer) (walkthrough.Walkthrough, bool) {
+// target is what `run` and `trace` play: a walkthrough program, or a drill.
+type target struct {
+	walk  *walkthrough.Walkthrough
+	drill *drill.Drill
+}
+
+// resolve finds a walkthrough, a built-in drill or a drill file by name
+// (default first-flow). The error is for the user: a broken file's
+// file:line errors (exit 2), or an unknown name with what it may have meant.
+func resolve(fs *flag.FlagSet) (target, error) {
 	name := "first-flow"
 	if fs.NArg() > 1 {
-		fmt.Fprintf(stderr, "kubesim: expected at most one walkthrough name, got %q\n", fs.Args())
-		return walkthrough.Walkthrough{}, false
+		return target{}, fmt.Errorf("kubesim: expected at most one walkthrough or drill name, got %q", fs.Args())
 	}
 	if fs.NArg() == 1 {
 		name = fs.Arg(0)
 	}
-	w, ok := walkthrough.Find(name)
-	if !ok {
-		var names []string
-		for _, w := range walkthrough.All() {
-			names = append(names, w.Name)
-		}
-		fmt.Fprintf(stderr, "kubesim: no walkthrough or drill named %q (walkthroughs: %s; drills: %s; or a drill file ending in .yaml)\n", name, strings.Join(names, ", "), strings.Join(library.Names(), ", "))
-		return walkthrough.Walkthrough{}, false
+	if w, ok := walkthrough.Find(name); ok {
+		return target{walk: &w}, nil
 	}
-	return w, true
+	if d, ok, err := loadDrill(name); ok {
+		if err != nil {
+			return target{}, err
+		}
+		return target{drill: d}, nil
+	}
+	var names []string
+	for _, w := range walkthrough.All() {
+		names = append(names, w.Name)
+	}
+	names = append(names, library.Names()...)
+	msg := fmt.Sprintf("kubesim: no walkthrough or drill named %q", name)
+	if near := didYouMean(name, names); len(near) > 0 {
+		msg += fmt.Sprintf(" — did you mean %s?", strings.Join(near, " or "))
+	}
+	return target{}, fmt.Errorf("%s\n(kubesim list shows them all; a drill file's name ends in .yaml)", msg)
+}
+
+// didYouMean returns the names closest to a mistyped one: within a few
+// edits, or containing it.
+func didYouMean(name string, names []string) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	for _, n := range names {
+		d := editDistance(name, n)
+		if d <= 3 || (len(name) >= 4 && strings.Contains(n, name)) {
+			cs = append(cs, cand{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i, c := range cs {
+		if i == 3 {
+			break
+		}
+		out = append(out, fmt.Sprintf("%q", c.name))
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between two names.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c common
 	var step bool
 	var traceOut, format string
-	fs := newFlags("run", "run [flags] [walkthrough]", stderr, &c)
-	fs.BoolVar(&step, "step", false, "stop after every event: Enter for the next one, c to run to the next checkpoint, q to quit")
-	fs.StringVar(&traceOut, "trace-out", "", "also write the walkthrough's trace to this file")
+	fs := newFlags("run", "run [flags] [walkthrough | drill | drill.yaml]", stderr, &c)
+	fs.BoolVar(&step, "step", false, "stop at every event (a drill: before every step): Enter goes on, c runs to the next checkpoint, back/goto/until move the cursor, q quits")
+	fs.StringVar(&traceOut, "trace-out", "", "also write the run's trace to this file (a walkthrough's shown records, a drill's records after the boot)")
 	fs.StringVar(&format, "format", "text", "format of --trace-out: text, jsonl or mermaid")
 	var report, reportJSON string
 	var show multiFlag
-	fs.Var(&show, "show", "a view to print when the run ends, e.g. --show \"get pods -o wide\" (repeatable; get, describe, events, logs, trace, actors)")
+	fs.Var(&show, "show", "a view to print when the run ends (or at --at), e.g. --show \"get pods -o wide\" (repeatable; see help at the step prompt)")
 	fs.StringVar(&report, "report", "", "drills: write the graded report as text to this file")
 	fs.StringVar(&reportJSON, "report-json", "", "drills: write the graded report as JSON to this file")
 	var at string
-	fs.StringVar(&at, "at", "", "show only the record at this position (#N or a virtual time such as 12.5s) and the --show views there")
+	fs.StringVar(&at, "at", "", "show only the record at this position (#N, or a virtual time such as 12.5s) and the --show views there")
 	seedSet := false
 	for _, a := range args {
 		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
@@ -158,23 +222,6 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if code, ok := parse(fs, args); !ok {
 		return code
-	}
-	if fs.NArg() == 1 {
-		if d, ok, err := loadDrill(fs.Arg(0)); ok {
-			if err != nil {
-				fmt.Fprintln(stderr, err)
-				return 2
-			}
-			var seed *uint64
-			if seedSet {
-				seed = &c.seed
-			}
-			var in *bufio.Reader
-			if step {
-				in = bufio.NewReader(stdin)
-			}
-			return playDrill(d, c.lang, seed, report, reportJSON, show, in, stdout, stderr)
-		}
 	}
 	lang, err := narrate.ParseLang(c.lang)
 	if err != nil {
@@ -185,21 +232,50 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	w, ok := pickWalkthrough(fs, stderr)
-	if !ok {
+	t, err := resolve(fs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	fmt.Fprintf(stdout, "kubesim walkthrough %q — %s (seed %d)\n\n", w.Name, w.Title.In(lang), c.seed)
-	sess := cursor.Open(w.Program(c.seed))
-	defer sess.Close()
-	res, err := play.Play(sess, play.Options{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin), Show: show, At: at})
-	if err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 1
+	var shown []sim.Record
+	code := 0
+	if t.drill != nil {
+		var seed *uint64
+		if seedSet {
+			seed = &c.seed
+		}
+		var in *bufio.Reader
+		if step {
+			in = bufio.NewReader(stdin)
+		}
+		res, err := drill.Run(t.drill, drill.Options{Lang: c.lang, Seed: seed, Out: stdout, Show: show, Step: in != nil, In: in, At: at})
+		if err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		if err := writeReports(res, report, reportJSON); err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		shown = res.Shown
+		if !res.Passed && at == "" {
+			code = 1
+		}
+	} else {
+		w := t.walk
+		fmt.Fprintf(stdout, "kubesim walkthrough %q — %s (seed %d)\n\n", w.Name, w.Title.In(lang), c.seed)
+		sess := cursor.Open(w.Program(c.seed))
+		defer sess.Close()
+		res, err := play.Play(sess, play.Options{Out: stdout, Lang: lang, Step: step, In: bufio.NewReader(stdin), Show: show, At: at})
+		if err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		shown = play.ShownRecords(res.Shown)
 	}
 	if traceOut != "" {
 		var buf bytes.Buffer
-		if err := writeTrace(&buf, format, play.ShownRecords(res.Shown)); err != nil {
+		if err := writeTrace(&buf, format, shown); err != nil {
 			fmt.Fprintln(stderr, "kubesim:", err)
 			return 1
 		}
@@ -208,7 +284,24 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	return 0
+	return code
+}
+
+func writeReports(res *drill.Result, report, reportJSON string) error {
+	for _, out := range []struct {
+		path  string
+		write func(io.Writer, *drill.Result) error
+	}{{report, drill.WriteReport}, {reportJSON, drill.WriteJSON}} {
+		if out.path == "" {
+			continue
+		}
+		var buf bytes.Buffer
+		out.write(&buf, res)
+		if err := os.WriteFile(out.path, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func checkFormat(f string) error {
@@ -232,8 +325,14 @@ func writeTrace(w io.Writer, format string, recs []sim.Record) error {
 func cmdTrace(args []string, stdout, stderr io.Writer) int {
 	var c common
 	var format string
-	fs := newFlags("trace", "trace [flags] [walkthrough]", stderr, &c)
+	fs := newFlags("trace", "trace [flags] [walkthrough | drill | drill.yaml]", stderr, &c)
 	fs.StringVar(&format, "format", "text", "output format: text, jsonl or mermaid")
+	seedSet := false
+	for _, a := range args {
+		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
+			seedSet = true
+		}
+	}
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -241,18 +340,34 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	w, ok := pickWalkthrough(fs, stderr)
-	if !ok {
+	t, err := resolve(fs)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	sess := cursor.Open(w.Program(c.seed))
-	defer sess.Close()
-	res, err := play.Play(sess, play.Options{Out: io.Discard, Lang: narrate.English})
-	if err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 1
+	var shown []sim.Record
+	if t.drill != nil {
+		var seed *uint64
+		if seedSet {
+			seed = &c.seed
+		}
+		res, err := drill.Run(t.drill, drill.Options{Seed: seed})
+		if err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		shown = res.Shown
+	} else {
+		sess := cursor.Open(t.walk.Program(c.seed))
+		defer sess.Close()
+		res, err := play.Play(sess, play.Options{Out: io.Discard, Lang: narrate.English})
+		if err != nil {
+			fmt.Fprintln(stderr, "kubesim:", err)
+			return 1
+		}
+		shown = play.ShownRecords(res.Shown)
 	}
-	if err := writeTrace(stdout, format, play.ShownRecords(res.Shown)); err != nil {
+	if err := writeTrace(stdout, format, shown); err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
@@ -264,19 +379,27 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	fmt.Fprintln(stdout, "Walkthroughs (kubesim run <name>):")
+	var walks, drills []string
 	for _, w := range walkthrough.All() {
-		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", w.Name, w.Component, w.Title.En)
+		walks = append(walks, fmt.Sprintf("  %-36s %-24s %s", w.Name, w.Component, w.Title.En))
 	}
-	fmt.Fprintln(stdout, "Drills (kubesim run <name>):")
 	for _, name := range library.Names() {
 		d, _, err := library.Load(name)
 		if err != nil {
-			fmt.Fprintf(stdout, "  %-26s (broken: %v)\n", name, err)
+			drills = append(drills, fmt.Sprintf("  %-36s (broken: %v)", name, err))
 			continue
 		}
-		fmt.Fprintf(stdout, "  %-26s %-24s %s\n", name, d.Component, d.Title.En)
+		line := fmt.Sprintf("  %-36s %-24s %s", name, d.Component, d.Title.En)
+		if d.IsWalkthrough() {
+			walks = append(walks, line)
+		} else {
+			drills = append(drills, line)
+		}
 	}
+	fmt.Fprintln(stdout, "Walkthroughs — a flow shown working (kubesim run <name> [--step]):")
+	fmt.Fprintln(stdout, strings.Join(walks, "\n"))
+	fmt.Fprintln(stdout, "\nFailure drills — something breaks, expectations grade the outcome (kubesim run <name>):")
+	fmt.Fprintln(stdout, strings.Join(drills, "\n"))
 	return 0
 }
 
@@ -291,36 +414,6 @@ func loadDrill(arg string) (*drill.Drill, bool, error) {
 		return d, true, err
 	}
 	return nil, false, nil
-}
-
-func playDrill(d *drill.Drill, lang string, seed *uint64, report, reportJSON string, show []string, in *bufio.Reader, stdout, stderr io.Writer) int {
-	if _, err := narrate.ParseLang(lang); err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 2
-	}
-	res, err := drill.Run(d, drill.Options{Lang: lang, Seed: seed, Out: stdout, Show: show, Step: in != nil, In: in})
-	if err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 1
-	}
-	for _, out := range []struct {
-		path  string
-		write func(io.Writer, *drill.Result) error
-	}{{report, drill.WriteReport}, {reportJSON, drill.WriteJSON}} {
-		if out.path == "" {
-			continue
-		}
-		var buf bytes.Buffer
-		out.write(&buf, res)
-		if err := os.WriteFile(out.path, buf.Bytes(), 0o644); err != nil {
-			fmt.Fprintln(stderr, "kubesim:", err)
-			return 1
-		}
-	}
-	if !res.Passed {
-		return 1
-	}
-	return 0
 }
 
 func cmdExplain(args []string, stdout, stderr io.Writer) int {

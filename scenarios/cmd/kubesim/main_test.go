@@ -87,7 +87,9 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no command", nil, 2, "Usage:"},
 		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"unknown walkthrough", []string{"run", "nope"}, 2, `no walkthrough or drill named "nope" (walkthroughs: first-flow; drills: `},
+		{"unknown walkthrough", []string{"run", "nope"}, 2, `no walkthrough or drill named "nope"`},
+		{"a typo gets a suggestion", []string{"run", "schedular-down"}, 2, `did you mean "scheduler-down"?`},
+		{"trace of a typo", []string{"trace", "first-flw"}, 2, `did you mean "first-flow"?`},
 		{"drill file with a typo", []string{"run", "testdata/typo-drill.yaml"}, 2, `testdata/typo-drill.yaml:4:5: steps[0].kil: unknown field "kil"`},
 		{"bad language", []string{"run", "--lang", "fr"}, 2, `unknown language "fr": expected en or ko`},
 		{"bad format", []string{"trace", "--format", "xml"}, 2, `unknown trace format "xml": expected text, jsonl or mermaid`},

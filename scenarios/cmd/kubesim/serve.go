@@ -95,6 +95,16 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// The cluster as booted, for the prompt's time travel (it replays the
+	// run on a second cluster booted the same way, without the printer).
+	base := cfg
+	base.Options = append([]sim.Option(nil), cfg.Options...)
+	boot := func(adjust func(*cluster.Config)) (*cluster.Cluster, error) {
+		c := base
+		c.Options = append([]sim.Option(nil), base.Options...)
+		adjust(&c)
+		return cluster.New(c)
+	}
 	var printing bool // set once the cluster has booted: the boot is not shown
 	if show != "none" {
 		cfg.Options = append(cfg.Options, sim.WithTraceSink(func(r sim.Record) {
@@ -108,7 +118,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	srv, err := serve.New(serve.Config{Cluster: cl, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused})
+	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused})
 	if err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
