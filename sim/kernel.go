@@ -567,17 +567,38 @@ type ActorSpec struct {
 }
 
 // Spawn registers a persistent actor and schedules its start at the current
-// virtual time. Names must be unique.
+// virtual time. Names are unique among running actors: spawning the name of
+// a stopped one starts its next incarnation with the new body.
 func (k *Kernel) Spawn(spec ActorSpec) error {
 	if spec.Name == "" || spec.Run == nil {
 		return errors.New("sim: actor needs a name and a body")
 	}
-	if _, dup := k.actors[spec.Name]; dup {
-		return fmt.Errorf("sim: actor %q already exists", spec.Name)
-	}
 	comp := spec.Component
 	if comp == "" {
 		comp = spec.Name
+	}
+	if a, dup := k.actors[spec.Name]; dup {
+		if a.ext || a.alive() || a.state == stNew {
+			return fmt.Errorf("sim: actor %q already exists", spec.Name)
+		}
+		// A stopped actor runs a new program: its next incarnation, perhaps
+		// on another node (a container started again with new arguments, a
+		// pod scheduled elsewhere).
+		if a.node != spec.Node {
+			old := k.nodes[a.node]
+			for i, x := range old.actors {
+				if x == a {
+					old.actors = append(old.actors[:i:i], old.actors[i+1:]...)
+					break
+				}
+			}
+			a.node = spec.Node
+			n := k.node(spec.Node)
+			n.actors = append(n.actors, a)
+		}
+		a.component, a.body, a.log = comp, spec.Run, nil
+		k.start(a)
+		return nil
 	}
 	a := &actor{k: k, name: spec.Name, node: spec.Node, component: comp, body: spec.Run, state: stNew}
 	k.actors[spec.Name] = a

@@ -512,3 +512,23 @@ func TestInputsReplayTheRun(t *testing.T) {
 	defer other.Shutdown()
 	assert.Error(t, other.AdvanceTo(live.Steps(), live.Now()), "an empty kernel has no events to handle")
 }
+
+func TestSpawnAgainRunsTheNextIncarnation(t *testing.T) {
+	k := newKernel(t, 1)
+	var got []string
+	body := func(tag string) func(*Ctx) {
+		return func(c *Ctx) {
+			got = append(got, fmt.Sprintf("%s#%d@%s", tag, c.Incarnation(), c.Node()))
+			c.Recv()
+		}
+	}
+	require.NoError(t, k.Spawn(ActorSpec{Name: "p", Node: "a", Run: body("v1")}))
+	k.RunFor(time.Second)
+	assert.Error(t, k.Spawn(ActorSpec{Name: "p", Node: "a", Run: body("v2")}), "a running actor's name is taken")
+	require.NoError(t, k.Crash("p"))
+	require.NoError(t, k.Spawn(ActorSpec{Name: "p", Node: "b", Run: body("v2")}))
+	k.RunFor(time.Second)
+	assert.Equal(t, []string{"v1#1@a", "v2#2@b"}, got)
+	require.NoError(t, k.StopNode("a"))
+	assert.True(t, k.Running("p"), "it moved to node b")
+}
