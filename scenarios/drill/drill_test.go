@@ -61,7 +61,7 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"empty file", "", []string{"the file is empty"}},
 		{"invalid yaml", "name: [x\n", []string{"x.yaml:"}},
 		{"wrong type", "name: x\nseed: lots\nsteps:\n- advance: 1s\n", []string{`x.yaml:2:7: seed: expected a non-negative integer, got "lots"`}},
-		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, object, event or absent"}},
+		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, object, event, absent or exec"}},
 		{"bad phase", "name: x\nexpect:\n- pods: {selector: app=web, phase: Runing}\n", []string{`expected Pending, Running, Succeeded, Failed or Unknown, got "Runing"`}},
 		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},
 		{"bad exec command", "name: x\nsteps:\n- exec: {pod: client, command: ping web}\n", []string{`steps[0].exec.command: expected "curl <name or ip>[:port]" or "nslookup <name>", got "ping web"`}},

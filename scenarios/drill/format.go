@@ -34,6 +34,13 @@ type Drill struct {
 	Hints       []Text        `yaml:"hints"`
 	Questions   []Text        `yaml:"questions"`
 
+	// An incident (kind: incident) hands the trainee the cluster its steps
+	// broke: see incident.go.
+	Symptom    Text          `yaml:"symptom"`
+	Checks     []Expectation `yaml:"checks"`
+	Solution   *Solution     `yaml:"solution"`
+	WrongFixes []Fix         `yaml:"wrongFixes"`
+
 	// File is where the drill was read from; Dir resolves applyFile.
 	File string `yaml:"-"`
 	Dir  string `yaml:"-"`
@@ -156,7 +163,10 @@ type Expectation struct {
 	Object *ObjectExpect `yaml:"object"`
 	Event  *EventExpect  `yaml:"event"`
 	Absent string        `yaml:"absent"`
-	// Namespace for Absent (default "default").
+	// Exec runs a probe (curl or nslookup in a pod) and holds when it
+	// exits and prints as asked: an active check, traced like the step.
+	Exec *Exec `yaml:"exec"`
+	// Namespace for Absent and Exec (default "default").
 	Namespace string `yaml:"namespace"`
 
 	Line int `yaml:"-"`
@@ -235,10 +245,12 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Dr
 	dr := &Drill{File: file, Dir: filepath.Dir(file), readFile: readFile}
 	d.decode(root.Content[0], reflect.ValueOf(dr).Elem(), "")
 	lines := strings.Split(string(data), "\n")
-	for i := range dr.Steps {
-		if m := dr.Steps[i].Apply; m != nil && m.Line >= 1 && m.Line <= len(lines) {
-			l := lines[m.Line-1]
-			m.Indent = len(l) - len(strings.TrimLeft(l, " "))
+	for _, steps := range dr.stepLists() {
+		for i := range steps {
+			if m := steps[i].Apply; m != nil && m.Line >= 1 && m.Line <= len(lines) {
+				l := lines[m.Line-1]
+				m.Indent = len(l) - len(strings.TrimLeft(l, " "))
+			}
 		}
 	}
 	dr.check(d, root.Content[0])
@@ -286,10 +298,11 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 		d.fail(&yaml.Node{Line: dr.Cluster.Line, Column: 1}, "cluster.etcdMembers", "etcd is stacked on the control-plane nodes: %d members need %d control-plane nodes, the drill declares %d", m, m, cps)
 	}
 	switch dr.Kind {
-	case "", KindDrill, KindWalkthrough:
+	case "", KindDrill, KindWalkthrough, KindIncident:
 	default:
-		d.fail(&yaml.Node{Line: 1, Column: 1}, "kind", "expected %s or %s, got %q", KindDrill, KindWalkthrough, dr.Kind)
+		d.fail(&yaml.Node{Line: 1, Column: 1}, "kind", "expected %s, %s or %s, got %q", KindDrill, KindWalkthrough, KindIncident, dr.Kind)
 	}
+	dr.checkIncident(d, root)
 	switch dr.Cluster.KubeProxyMode {
 	case "", "iptables", "ebpf":
 	default:
@@ -361,12 +374,7 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 		case "wait":
 			dr.checkExpectation(d, s.Wait, path+".wait")
 		case "exec":
-			if s.Exec.Pod == "" {
-				d.fail(at, path+".exec.pod", "required: the pod to run the command in (name, or namespace/name)")
-			}
-			if f := strings.Fields(s.Exec.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
-				d.fail(at, path+".exec.command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", s.Exec.Command)
-			}
+			checkExec(d, at, path+".exec", s.Exec)
 		}
 		for j := range s.Expect {
 			dr.checkExpectation(d, &s.Expect[j], fmt.Sprintf("%s.expect[%d]", path, j))
@@ -380,13 +388,13 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	at := &yaml.Node{Line: e.Line, Column: 5}
 	n := 0
-	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != ""} {
+	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != "", e.Exec != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		d.fail(at, path, "an expectation checks exactly one of pods, object, event or absent")
+		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent or exec")
 		return
 	}
 	switch {
@@ -422,6 +430,17 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 		if _, _, err := splitRef(e.Absent); err != nil {
 			d.fail(at, path+".absent", "%v", err)
 		}
+	case e.Exec != nil:
+		checkExec(d, at, path+".exec", e.Exec)
+	}
+}
+
+func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
+	if e.Pod == "" {
+		d.fail(at, path+".pod", "required: the pod to run the command in (name, or namespace/name)")
+	}
+	if f := strings.Fields(e.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
+		d.fail(at, path+".command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", e.Command)
 	}
 }
 

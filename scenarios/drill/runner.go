@@ -379,26 +379,8 @@ func (r *runner) do(s *Step, action string) (string, error) {
 		c.K.RunFor(time.Duration(*s.Advance))
 		return "virtual time is now " + r.elapsed(), nil
 	case "exec":
-		pod := s.Exec.Pod
-		if !strings.Contains(pod, "/") {
-			pod = ns + "/" + pod
-		}
-		f := strings.Fields(s.Exec.Command)
-		prober := c.Prober()
-		var res datapath.Result
-		if f[0] == "curl" {
-			res = prober.Curl(pod, f[1])
-		} else {
-			res = prober.Nslookup(pod, f[1])
-		}
-		out := strings.TrimRight(res.String(), "\n")
-		if s.Exec.ExitCode != nil && res.ExitCode != *s.Exec.ExitCode {
-			return out, fmt.Errorf("expected exit code %d, got %d", *s.Exec.ExitCode, res.ExitCode)
-		}
-		if s.Exec.Output != "" && !strings.Contains(res.Output, s.Exec.Output) {
-			return out, fmt.Errorf("expected the output to contain %q, got %q", s.Exec.Output, strings.TrimSpace(res.Output))
-		}
-		return out, nil
+		res, err := r.probe(s.Exec, ns)
+		return strings.TrimRight(res.String(), "\n"), err
 	case "snapshot":
 		data, err := c.SaveSnapshot()
 		if err != nil {
@@ -419,6 +401,30 @@ func (r *runner) do(s *Step, action string) (string, error) {
 		return "", nil
 	}
 	return "", fmt.Errorf("unknown action %q", action)
+}
+
+// probe runs an exec probe (curl or nslookup in a pod) and grades its exit
+// code and output as the step or check asks.
+func (r *runner) probe(e *Exec, ns string) (datapath.Result, error) {
+	pod := e.Pod
+	if !strings.Contains(pod, "/") {
+		pod = ns + "/" + pod
+	}
+	f := strings.Fields(e.Command)
+	prober := r.c.Prober()
+	var res datapath.Result
+	if f[0] == "curl" {
+		res = prober.Curl(pod, f[1])
+	} else {
+		res = prober.Nslookup(pod, f[1])
+	}
+	if e.ExitCode != nil && res.ExitCode != *e.ExitCode {
+		return res, fmt.Errorf("expected exit code %d, got %d", *e.ExitCode, res.ExitCode)
+	}
+	if e.Output != "" && !strings.Contains(res.Output, e.Output) {
+		return res, fmt.Errorf("expected the output to contain %q, got %q", e.Output, strings.TrimSpace(res.Output))
+	}
+	return res, nil
 }
 
 func (r *runner) apply(file string, data []byte) (string, error) {
@@ -595,6 +601,15 @@ func describeExpectation(e *Expectation) string {
 			parts = append(parts, fmt.Sprintf("containing %q", e.Event.Message))
 		}
 		return strings.Join(parts, " ")
+	case e.Exec != nil:
+		want := "kubectl exec " + e.Exec.Pod + " -- " + e.Exec.Command
+		if e.Exec.ExitCode != nil {
+			want += fmt.Sprintf(" exits %d", *e.Exec.ExitCode)
+		}
+		if e.Exec.Output != "" {
+			want += fmt.Sprintf(" printing %q", e.Exec.Output)
+		}
+		return want
 	case e.Absent != "":
 		return e.Absent + " absent"
 	}
@@ -667,6 +682,17 @@ func (r *runner) check(e *Expectation) (bool, string) {
 			return e.Event.None, "no events"
 		}
 		return e.Event.None, "events: " + strings.Join(dedupe(seen), ", ")
+	case e.Exec != nil:
+		ns := e.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		res, err := r.probe(e.Exec, ns)
+		saw := fmt.Sprintf("exit code %d: %s", res.ExitCode, strings.TrimSpace(res.Output))
+		if err != nil {
+			return false, saw
+		}
+		return true, saw
 	case e.Absent != "":
 		info, name, _ := splitRef(e.Absent)
 		ns := e.Namespace

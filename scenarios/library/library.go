@@ -28,6 +28,17 @@ func Names() []string {
 	return out
 }
 
+// Incidents lists the built-in incidents (drill files of kind incident).
+func Incidents() []string {
+	var out []string
+	for _, n := range Names() {
+		if d, _, err := Load(n); err == nil && d.IsIncident() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Load parses a built-in drill.
 func Load(name string) (*drill.Drill, bool, error) {
 	file := name + ".yaml"

@@ -121,8 +121,17 @@ func (s *Server) command(ctx context.Context, f []string, out io.Writer, lang st
 	if len(f) == 0 {
 		return false
 	}
+	for _, c := range s.cfg.Commands {
+		if c.Name == f[0] {
+			c.Run(ctx, f[1:], out)
+			return false
+		}
+	}
 	switch f[0] {
 	case "help", "?":
+		for _, c := range s.cfg.Commands {
+			fmt.Fprintln(out, "  "+c.Help)
+		}
 		fmt.Fprintln(out, msg(lang, "help"))
 	case "quit", "exit", "q":
 		return true

@@ -24,6 +24,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -67,6 +68,21 @@ type Config struct {
 	// prompt's time travel replays the served run on it (travel.go).
 	// Without it, the prompt cannot go back.
 	Boot func(adjust func(*cluster.Config)) (*cluster.Cluster, error)
+	// Commands are prompt commands of whoever serves the cluster (an
+	// incident's check, hint, give-up), tried before the built-in ones.
+	Commands []Command
+	// Routes, if set, answers the HTTP requests under /kubesim/ (an
+	// incident's check for `kubesim incident check`); the rest go to the
+	// Kubernetes API front end. Like it, they answer loopback clients only.
+	Routes http.Handler
+}
+
+// Command is a prompt command.
+type Command struct {
+	Name string
+	// Help is its line in help ("check  grade the fix").
+	Help string
+	Run  func(ctx context.Context, args []string, out io.Writer)
 }
 
 // Server is a cluster served over HTTP.
@@ -162,7 +178,14 @@ func (s *Server) Listen() error {
 	}
 	s.mu.Lock()
 	s.listener = l
-	s.httpSrv = &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = s.handler
+	if s.cfg.Routes != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/kubesim/", loopbackOnly(s.cfg.Routes))
+		mux.Handle("/", s.handler)
+		h = mux
+	}
+	s.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Unlock()
 	return nil
 }
@@ -458,3 +481,22 @@ func (b *backend) Logs(ctx context.Context, r frontend.LogsRequest) ([]string, e
 }
 
 func (b *backend) Now() time.Time { return (*Server)(b).Now() }
+
+// loopbackOnly refuses requests that do not come from the loopback
+// interface, or whose Host header names another host (a page in a browser
+// reaching a local port through DNS rebinding).
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		reqHost := r.Host
+		if h, _, err := net.SplitHostPort(reqHost); err == nil {
+			reqHost = h
+		}
+		if err != nil || ip == nil || !ip.IsLoopback() || (reqHost != "localhost" && (net.ParseIP(reqHost) == nil || !net.ParseIP(reqHost).IsLoopback())) {
+			http.Error(w, "forbidden: only loopback clients may use /kubesim/", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}

@@ -36,6 +36,7 @@ Commands:
   explain <component> say what a component does and where it runs
   components          boot the default cluster and show which component runs where
   serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
+  incident            hands-on incident response: start a broken cluster, fix it, check it
   help [command]      show help
 
 Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
@@ -64,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdComponents(rest, stdout, stderr)
 	case "serve":
 		return cmdServe(rest, stdin, stdout, stderr)
+	case "incident":
+		return cmdIncident(rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
@@ -239,6 +242,10 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var shown []sim.Record
 	code := 0
+	if t.drill != nil && t.drill.IsIncident() {
+		fmt.Fprintf(stderr, "kubesim: %s is an incident: kubesim incident start %s\n", t.drill.Name, fs.Arg(0))
+		return 2
+	}
 	if t.drill != nil {
 		var seed *uint64
 		if seedSet {
@@ -379,7 +386,7 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	var walks, drills []string
+	var walks, drills, incidents []string
 	for _, w := range walkthrough.All() {
 		walks = append(walks, fmt.Sprintf("  %-36s %-24s %s", w.Name, w.Component, w.Title.En))
 	}
@@ -390,9 +397,12 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		line := fmt.Sprintf("  %-36s %-24s %s", name, d.Component, d.Title.En)
-		if d.IsWalkthrough() {
+		switch {
+		case d.IsWalkthrough():
 			walks = append(walks, line)
-		} else {
+		case d.IsIncident():
+			incidents = append(incidents, line)
+		default:
 			drills = append(drills, line)
 		}
 	}
@@ -400,6 +410,8 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, strings.Join(walks, "\n"))
 	fmt.Fprintln(stdout, "\nFailure drills — something breaks, expectations grade the outcome (kubesim run <name>):")
 	fmt.Fprintln(stdout, strings.Join(drills, "\n"))
+	fmt.Fprintln(stdout, "\nIncidents — a broken cluster for you to fix (kubesim incident start <name>):")
+	fmt.Fprintln(stdout, strings.Join(incidents, "\n"))
 	return 0
 }
 

@@ -1,0 +1,308 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/incident"
+	"github.com/kubesim/kubesim/scenarios/library"
+	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/serve"
+	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
+	"go.yaml.in/yaml/v3"
+)
+
+const incidentUsage = `Usage:
+  kubesim incident list                         the built-in incidents
+  kubesim incident start NAME|FILE [flags]      break a cluster and hand it over: serve it to the real
+                                                kubectl, print the symptom, keep the prompt open
+  kubesim incident check [--kubeconfig FILE]    grade the running incident from another terminal
+                                                (exit 0 fixed, 1 not yet, 2 no incident answers)
+
+At the incident's prompt: check, hint, give-up, and everything serve's prompt knows (help).
+`
+
+func cmdIncident(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, incidentUsage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	switch args[0] {
+	case "list":
+		for _, name := range library.Incidents() {
+			d, _, _ := library.Load(name)
+			fmt.Fprintf(stdout, "  %-36s %-24s %s\n", name, d.Component, d.Title.En)
+		}
+		return 0
+	case "start":
+		return incidentStart(args[1:], stdin, stdout, stderr)
+	case "check":
+		return incidentCheck(args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "kubesim incident: unknown subcommand %q\n\n%s", args[0], incidentUsage)
+	return 2
+}
+
+func loadIncident(name string) (*drill.Drill, error) {
+	d, ok, err := loadDrill(name)
+	if !ok {
+		if near := didYouMean(name, library.Incidents()); len(near) > 0 {
+			return nil, fmt.Errorf("no incident named %q — did you mean %s? (kubesim incident list)", name, strings.Join(near, " or "))
+		}
+		return nil, fmt.Errorf("no incident named %q (kubesim incident list; an incident file's name ends in .yaml)", name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !d.IsIncident() {
+		return nil, fmt.Errorf("%s is a %s, not an incident: kubesim run %s", name, kindWord(d), name)
+	}
+	return d, nil
+}
+
+func kindWord(d *drill.Drill) string {
+	if d.IsWalkthrough() {
+		return "walkthrough"
+	}
+	return "drill"
+}
+
+func incidentStart(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var c common
+	var listen, kubeconfig string
+	var speed float64
+	var paused bool
+	fs := newFlags("incident start", "incident start NAME|FILE [flags]", stderr, &c)
+	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to serve on (port 0 picks a free one); loopback only unless you say otherwise")
+	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl (and for kubesim incident check)")
+	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
+	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped")
+	seedSet := false
+	for _, a := range args {
+		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
+			seedSet = true
+		}
+	}
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	lang, err := narrate.ParseLang(c.lang)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "kubesim: incident start needs one incident: %s\n", strings.Join(library.Incidents(), ", "))
+		return 2
+	}
+	inc, err := loadIncident(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	seed := inc.Seed
+	if seedSet {
+		seed = c.seed
+	}
+	// The cluster's clock starts a little before now, so that kubectl's own
+	// ages read right and the symptom's times are the terminal's.
+	epoch := sim.WithEpoch(time.Now().Add(-5 * time.Second).Truncate(time.Second))
+	boot := func(adjust func(*cluster.Config)) (*cluster.Cluster, error) {
+		return incident.Boot(inc, seed, func(cfg *cluster.Config) {
+			cfg.Options = append(cfg.Options, epoch)
+			adjust(cfg)
+		})
+	}
+	fmt.Fprintf(stdout, "kubesim incident %s (seed %d): breaking a cluster...\n", inc.Name, seed)
+	cl, err := boot(func(*cluster.Config) {})
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	sess := incident.NewSession(inc, seed, lang, cl, time.Now())
+	var srv *serve.Server
+	checkNow := func(ctx context.Context) (incident.Report, error) {
+		var r incident.Report
+		err := srv.Do(ctx, func(c *cluster.Cluster) { r = sess.Check(c) })
+		return r, err
+	}
+	srv, err = serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, Speed: speed, Paused: paused,
+		Commands: []serve.Command{
+			{Name: "check", Help: pick(lang, "check                grade the cluster: is the incident fixed?", "check                클러스터를 채점합니다: 인시던트가 해결되었나요?"),
+				Run: func(ctx context.Context, _ []string, out io.Writer) {
+					if r, err := checkNow(ctx); err == nil {
+						fmt.Fprint(out, sess.Render(r, time.Now()))
+					}
+				}},
+			{Name: "hint", Help: pick(lang, "hint                 the next hint", "hint                 다음 힌트"),
+				Run: func(_ context.Context, _ []string, out io.Writer) { fmt.Fprintln(out, sess.Hint()) }},
+			{Name: "give-up", Help: pick(lang, "give-up              show the diagnosis path and the fix", "give-up              진단 과정과 해결 방법을 보여 줍니다"),
+				Run: func(_ context.Context, _ []string, out io.Writer) { fmt.Fprint(out, sess.GiveUp()) }},
+			{Name: "symptom", Help: pick(lang, "symptom              what was reported", "symptom              보고된 증상"),
+				Run: func(_ context.Context, _ []string, out io.Writer) { fmt.Fprintln(out, sess.Symptom()) }},
+		},
+		Routes: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/kubesim/v1/incident/check" || r.Method != http.MethodGet {
+				http.NotFound(w, r)
+				return
+			}
+			rep, err := checkNow(r.Context())
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(checkAnswer{Incident: inc.Name, Report: rep, Text: sess.Render(rep, time.Now())})
+		}),
+	})
+	if err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	if err := srv.Listen(); err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	path, _ := filepath.Abs(kubeconfig)
+	if err := srv.WriteKubeconfig(path, "kubernetes-admin"); err != nil {
+		cl.Stop()
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fmt.Fprintf(stdout, "\n%s — %s\n\n%s\n\n", inc.Name, inc.Title.In(string(lang)), sess.Symptom())
+	fmt.Fprint(stdout, pick(lang, fmt.Sprintf(`The cluster is yours:
+  export KUBECONFIG=%s
+  kubectl get pods -A
+When you think it is fixed: check (here) or kubesim incident check (another terminal).
+hint gives the next hint; give-up shows the answer; help lists the prompt's commands.
+`, path), fmt.Sprintf(`클러스터를 넘겨 드립니다:
+  export KUBECONFIG=%s
+  kubectl get pods -A
+해결했다고 생각되면: check (여기서) 또는 kubesim incident check (다른 터미널).
+hint는 다음 힌트, give-up은 답, help는 프롬프트 명령을 보여 줍니다.
+`, path)))
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	promptErr := srv.Prompt(ctx, stdin, stdout, string(lang))
+	stop()
+	if err := <-done; err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	if promptErr != nil {
+		fmt.Fprintln(stderr, "kubesim:", promptErr)
+		return 1
+	}
+	if s := sess.Summary(time.Now()); s != "" {
+		fmt.Fprint(stdout, s)
+	}
+	return 0
+}
+
+// checkAnswer is what /kubesim/v1/incident/check answers.
+type checkAnswer struct {
+	Incident string          `json:"incident"`
+	Report   incident.Report `json:"report"`
+	Text     string          `json:"text"`
+}
+
+func incidentCheck(args []string, stdout, stderr io.Writer) int {
+	var kubeconfig string
+	fs := newFlags("incident check", "incident check [--kubeconfig FILE]", stderr, nil)
+	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "the kubeconfig kubesim incident start wrote")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	server, err := kubeconfigServer(kubeconfig)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	res, err := client.Get(server + "/kubesim/v1/incident/check")
+	if err != nil {
+		fmt.Fprintf(stderr, "kubesim: no incident answers at %s (is kubesim incident start running?): %v\n", server, err)
+		return 2
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		fmt.Fprintf(stderr, "kubesim: %s answered %s: %s\n", server, res.Status, strings.TrimSpace(string(b)))
+		return 2
+	}
+	var a checkAnswer
+	if err := json.NewDecoder(res.Body).Decode(&a); err != nil {
+		fmt.Fprintf(stderr, "kubesim: %s did not answer as an incident does: %v\n", server, err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "incident %s\n%s", a.Incident, a.Text)
+	if !a.Report.Passed {
+		return 1
+	}
+	return 0
+}
+
+// kubeconfigServer reads the server address of a kubeconfig's current
+// context.
+func kubeconfigServer(path string) (string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	var kc struct {
+		Clusters []struct {
+			Name    string `yaml:"name"`
+			Cluster struct {
+				Server string `yaml:"server"`
+			} `yaml:"cluster"`
+		} `yaml:"clusters"`
+		Contexts []struct {
+			Name    string `yaml:"name"`
+			Context struct {
+				Cluster string `yaml:"cluster"`
+			} `yaml:"context"`
+		} `yaml:"contexts"`
+		Current string `yaml:"current-context"`
+	}
+	if err := yaml.Unmarshal(data, &kc); err != nil {
+		return "", fmt.Errorf("%s: %v", path, err)
+	}
+	want := ""
+	for _, c := range kc.Contexts {
+		if c.Name == kc.Current {
+			want = c.Context.Cluster
+		}
+	}
+	for _, c := range kc.Clusters {
+		if c.Name == want || want == "" {
+			return strings.TrimSuffix(c.Cluster.Server, "/"), nil
+		}
+	}
+	return "", errors.New(path + ": no cluster for the current context")
+}
+
+func pick(l narrate.Lang, en, ko string) string {
+	if l == narrate.Korean {
+		return ko
+	}
+	return en
+}
