@@ -35,7 +35,9 @@ type file struct {
 }
 
 // New returns an empty disk.
-func New() *FS { return &FS{files: map[string]*file{}, dirs: map[string]bool{}, mounts: map[string]any{}} }
+func New() *FS {
+	return &FS{files: map[string]*file{}, dirs: map[string]bool{}, mounts: map[string]any{}}
+}
 
 // MkdirAll makes a directory (and its parents) that stays when empty.
 func (f *FS) MkdirAll(p string) error {
