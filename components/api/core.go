@@ -691,6 +691,7 @@ const (
 	PodReasonTerminationByKubelet   = "TerminationByKubelet"
 	PodReasonPreemptionByScheduler  = "PreemptionByScheduler"
 	PodReasonDeletionByTaintManager = "DeletionByTaintManager"
+	PodReasonDeletionByPodGC        = "DeletionByPodGC"
 	PodReasonEvicted                = "Evicted"
 )
 

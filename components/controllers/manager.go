@@ -65,6 +65,7 @@ func Defaults() []func() Controller {
 		NewGarbageCollector,
 		NewNodeLifecycle,
 		NewTaintEviction,
+		NewPodGC,
 	}
 }
 
