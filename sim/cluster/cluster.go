@@ -221,24 +221,18 @@ func New(cfg Config) (*Cluster, error) {
 		if err := k.Spawn(sim.ActorSpec{Name: datapath.NodeName(n), Node: n, Component: "kernel", Run: datapath.NewNode()}); err != nil {
 			return nil, err
 		}
-		kc := kubeproxy.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: cfg.ProxyMode}
-		if cfg.KubeProxy != nil {
-			cfg.KubeProxy(&kc)
-		}
-		run := kubeproxy.New(kc)
-		if err := k.Spawn(sim.ActorSpec{Name: kubeproxy.ActorName(n), Node: n, Component: "kube-proxy", Run: run}); err != nil {
+		if err := k.Spawn(c.kubeProxyRun(n)); err != nil {
 			return nil, err
 		}
 	}
 	// Cilium: the operator (one replica here; the real Deployment runs two,
-	// leader-elected) and an agent on every node.
-	op := agent.NewOperator(agent.OperatorConfig{Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium-operator"), APIServers: c.APIServers})
-	if err := k.Spawn(sim.ActorSpec{Name: "cilium-operator", Node: cfg.ControlPlanes[0], Component: "cilium-operator", Run: op}); err != nil {
+	// leader-elected) and an agent on every node. With the add-ons
+	// installed, the operator moves to its pod's node (see programs).
+	if err := k.Spawn(c.operatorRun(cfg.ControlPlanes[0])); err != nil {
 		return nil, err
 	}
-	for _, n := range append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...) {
-		run := agent.New(agent.Config{Node: n, Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium"), APIServers: c.APIServers})
-		if err := k.Spawn(sim.ActorSpec{Name: cni.AgentName(n), Node: n, Component: "cilium", Run: run}); err != nil {
+	for _, n := range all {
+		if err := k.Spawn(c.ciliumRun(n)); err != nil {
 			return nil, err
 		}
 	}
@@ -260,6 +254,33 @@ func New(cfg Config) (*Cluster, error) {
 		}
 	}
 	return c, nil
+}
+
+// kubeProxyActor is kube-proxy's actor on a node.
+func (c *Cluster) kubeProxyActor(node string) string { return kubeproxy.ActorName(node) }
+
+// kubeProxyRun is kube-proxy's actor on a node, as the cluster runs it.
+func (c *Cluster) kubeProxyRun(node string) sim.ActorSpec {
+	kc := kubeproxy.Config{Node: node, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: c.cfg.ProxyMode}
+	if c.cfg.KubeProxy != nil {
+		c.cfg.KubeProxy(&kc)
+	}
+	return sim.ActorSpec{Name: c.kubeProxyActor(node), Node: node, Component: "kube-proxy", Run: kubeproxy.New(kc)}
+}
+
+// ciliumActor is the Cilium agent's actor on a node.
+func (c *Cluster) ciliumActor(node string) string { return cni.AgentName(node) }
+
+// ciliumRun is the Cilium agent's actor on a node.
+func (c *Cluster) ciliumRun(node string) sim.ActorSpec {
+	run := agent.New(agent.Config{Node: node, Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium"), APIServers: c.APIServers})
+	return sim.ActorSpec{Name: c.ciliumActor(node), Node: node, Component: "cilium", Run: run}
+}
+
+// operatorRun is cilium-operator's actor, on a node.
+func (c *Cluster) operatorRun(node string) sim.ActorSpec {
+	op := agent.NewOperator(agent.OperatorConfig{Token: apiserver.ServiceAccountTokenFor("kube-system", "cilium-operator"), APIServers: c.APIServers})
+	return sim.ActorSpec{Name: operatorActor, Node: node, Component: "cilium-operator", Run: op}
 }
 
 func without(list []string, i int) []string {

@@ -11,29 +11,63 @@ import (
 	"github.com/kubesim/kubesim/sim"
 )
 
-// Programs links pods to the actors that stand for their containers'
-// programs. A kubelet runs a pod's containers as behaviours (started,
-// ready, exited); for the CoreDNS pods the program itself matters — it
-// answers DNS — so when a CoreDNS pod's containers run, an actor named
-// after the pod starts on the pod's node, and it stops when the pod stops
-// running or goes away (a scaled-down Deployment, a deleted pod, a dead
-// node). This is a simulator mechanism: in a real cluster the container
+// Programs links the add-on pods of kube-system to the actors that stand
+// for their containers' programs. A kubelet runs a pod's containers as
+// behaviours (started, ready, exited); for the add-ons the program itself
+// matters — CoreDNS answers DNS, kube-proxy programs rules, Cilium's agent
+// gives pods their network — so the actors follow the pods:
+//
+//   - CoreDNS: when a pod of the coredns Deployment runs, an actor named
+//     after the pod starts on the pod's node; it stops when the pod stops
+//     running or goes away (a scaled-down Deployment, a deleted pod, a dead
+//     node).
+//   - kube-proxy and the Cilium agent (DaemonSets): the node's actor
+//     (kube-proxy-<node>, cilium-<node>) stops when the node's DaemonSet
+//     pod is deleted or its containers stop, and its next incarnation
+//     starts when a new pod of the DaemonSet runs on the node — so
+//     `kubectl delete pod` restarts it, and a DaemonSet whose nodeSelector
+//     no longer matches a node leaves that node without it.
+//   - cilium-operator (a Deployment): its actor runs on the node of the
+//     running operator pod, and moves with it.
+//
+// Simplification (said in the README): a cluster boots its node agents
+// and the operator with the nodes, before their pods exist, as kubeadm's
+// and Cilium's installers would have left them running; from the first
+// pod of each that runs, the actors follow the pods. An actor that
+// crashed while its pod stays Running is not restarted: the simulated
+// kubelet does not see a program die (drills use that for "kube-proxy is
+// down"). This is a simulator mechanism: in a real cluster the container
 // runtime starts the program itself.
 type programs struct {
+	cl   *Cluster
 	cfg  coredns.Config
 	c    *sim.Ctx
 	pods *client.Informer
+	// adopted is, per node agent actor, the UID of the pod it runs for.
+	adopted map[string]api.UID
 }
 
 // ProgramsActor is the actor name of the link.
 const ProgramsActor = "pod-programs"
 
+// The add-ons whose programs run as actors, by the label their pods carry.
+const (
+	labelK8sApp      = "k8s-app"
+	appCoreDNS       = "kube-dns"
+	appKubeProxy     = "kube-proxy"
+	appCilium        = "cilium"
+	labelOperatorApp = "io.cilium/app"
+	operatorApp      = "operator"
+	operatorActor    = "cilium-operator"
+)
+
 func newPrograms(cl *Cluster) func(*sim.Ctx) {
 	return func(c *sim.Ctx) {
 		adm := client.New(c, AdminToken, cl.APIServers...)
 		adm.UserAgent = "kubesim"
-		p := &programs{c: c, cfg: coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers}}
-		p.pods = client.NewInformer(adm, "pods", "kube-system", client.ListOptions{LabelSelector: "k8s-app=kube-dns"})
+		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{},
+			cfg: coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers}}
+		p.pods = client.NewInformer(adm, "pods", "kube-system", client.ListOptions{})
 		p.pods.AddHandler(client.Handler{OnDelete: p.onDelete})
 		for {
 			if err := p.pods.Run(); err == nil {
@@ -44,6 +78,12 @@ func newPrograms(cl *Cluster) func(*sim.Ctx) {
 		p.sync()
 		for {
 			m := c.Recv()
+			if s, ok := m.Body.(startProgram); ok && m.Kind == kindStartProgram {
+				if !c.Running(s.spec.Name) {
+					p.start(s.spec)
+				}
+				continue
+			}
 			if p.pods.Dispatch(m) {
 				p.sync()
 			}
@@ -51,11 +91,37 @@ func newPrograms(cl *Cluster) func(*sim.Ctx) {
 	}
 }
 
+// running reports whether a pod's program runs: bound, Running, every
+// container running, not being deleted.
+func running(pod *api.Pod) bool {
+	return pod.DeletionTimestamp == nil && pod.Status.Phase == api.PodRunning && pod.Spec.NodeName != "" && containersRunning(pod)
+}
+
 func (p *programs) sync() {
-	want := map[string]*api.Pod{}
+	var dns, proxies, agents, operators []*api.Pod
 	for _, o := range p.pods.List() {
 		pod := o.(*api.Pod)
-		if pod.DeletionTimestamp == nil && pod.Status.Phase == api.PodRunning && pod.Spec.NodeName != "" && containersRunning(pod) {
+		switch {
+		case pod.Labels[labelK8sApp] == appCoreDNS:
+			dns = append(dns, pod)
+		case pod.Labels[labelK8sApp] == appKubeProxy:
+			proxies = append(proxies, pod)
+		case pod.Labels[labelK8sApp] == appCilium:
+			agents = append(agents, pod)
+		case pod.Labels[labelOperatorApp] == operatorApp:
+			operators = append(operators, pod)
+		}
+	}
+	p.syncCoreDNS(dns)
+	p.syncNodeAgents(proxies, p.cl.kubeProxyActor, p.cl.kubeProxyRun)
+	p.syncNodeAgents(agents, p.cl.ciliumActor, p.cl.ciliumRun)
+	p.syncOperator(operators)
+}
+
+func (p *programs) syncCoreDNS(pods []*api.Pod) {
+	want := map[string]*api.Pod{}
+	for _, pod := range pods {
+		if running(pod) {
 			want[pod.Name] = pod
 		}
 	}
@@ -65,10 +131,7 @@ func (p *programs) sync() {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if p.c.Running(n) {
-			continue
-		}
-		if p.c.Exists(n) {
+		if p.c.Running(n) || p.c.Exists(n) {
 			continue // a stopped program of a pod name is not restarted: pods get new names
 		}
 		pod := want[n]
@@ -76,17 +139,133 @@ func (p *programs) sync() {
 			p.c.Log().Warn("cannot start program " + n + ": " + err.Error())
 		}
 	}
-	for _, o := range p.pods.List() {
-		pod := o.(*api.Pod)
+	for _, pod := range pods {
 		if _, ok := want[pod.Name]; !ok && p.c.Running(pod.Name) {
 			p.c.Stop(pod.Name)
 		}
 	}
 }
 
+// syncNodeAgents makes each node's agent follow the DaemonSet pod on it.
+func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) string, run func(node string) sim.ActorSpec) {
+	byNode := map[string]*api.Pod{} // the running pod of each node
+	var nodes []string
+	for _, pod := range pods {
+		n := pod.Spec.NodeName
+		if n == "" {
+			continue
+		}
+		if _, seen := byNode[n]; !seen {
+			nodes = append(nodes, n)
+			byNode[n] = nil
+		}
+		if running(pod) {
+			byNode[n] = pod
+		}
+	}
+	sort.Strings(nodes)
+	for _, n := range nodes {
+		name := actor(n)
+		pod := byNode[n]
+		uid, adopted := p.adopted[name]
+		switch {
+		case pod == nil:
+			if adopted && p.c.Running(name) {
+				p.c.Stop(name) // its pod stopped or is being deleted
+			}
+		case !adopted:
+			// Booted with the node: from now on it follows this pod. (One
+			// that crashed before stays down: the same pod still runs.)
+			p.adopted[name] = pod.UID
+			if !p.c.Exists(name) {
+				p.start(run(n))
+			}
+		case uid != pod.UID:
+			p.adopted[name] = pod.UID
+			p.restart(run(n))
+		}
+	}
+}
+
+// start spawns a program's actor (the next incarnation of a stopped one).
+func (p *programs) start(spec sim.ActorSpec) {
+	if err := p.c.Spawn(spec); err != nil {
+		p.c.Log().Warn("cannot start program " + spec.Name + ": " + err.Error())
+	}
+}
+
+// restart stops a program that still runs and starts its next
+// incarnation once it has stopped (Stop takes effect when this actor
+// parks, so the start comes back as a message).
+func (p *programs) restart(spec sim.ActorSpec) {
+	if !p.c.Running(spec.Name) {
+		p.start(spec)
+		return
+	}
+	p.c.Stop(spec.Name)
+	p.c.After(0, kindStartProgram, startProgram{spec: spec})
+}
+
+const kindStartProgram = "start program"
+
+// startProgram is the message restart sends itself.
+type startProgram struct{ spec sim.ActorSpec }
+
+// Summary implements sim.Summarizer.
+func (s startProgram) Summary() string { return s.spec.Name + " on " + s.spec.Node }
+
+// syncOperator runs cilium-operator's actor on the node of its running pod.
+func (p *programs) syncOperator(pods []*api.Pod) {
+	var pod *api.Pod
+	for _, o := range pods {
+		if running(o) {
+			pod = o
+			break
+		}
+	}
+	uid, adopted := p.adopted[operatorActor]
+	switch {
+	case pod == nil:
+		if adopted && len(pods) == 0 && p.c.Running(operatorActor) {
+			p.c.Stop(operatorActor) // scaled to zero or deleted
+		}
+	case adopted && uid == pod.UID:
+	case !adopted && p.c.Running(operatorActor) && p.operatorNode() == pod.Spec.NodeName:
+		p.adopted[operatorActor] = pod.UID // booted there: it follows this pod
+	default:
+		p.adopted[operatorActor] = pod.UID
+		p.restart(p.cl.operatorRun(pod.Spec.NodeName))
+	}
+}
+
+func (p *programs) operatorNode() string {
+	for _, a := range p.cl.K.Actors() {
+		if a.Name == operatorActor {
+			return a.Node
+		}
+	}
+	return ""
+}
+
 // onDelete stops the program of a pod that is gone.
 func (p *programs) onDelete(o api.Object) {
-	if name := o.GetObjectMeta().Name; p.c.Running(name) {
+	pod, ok := o.(*api.Pod)
+	if !ok {
+		return
+	}
+	name := pod.Name
+	switch {
+	case pod.Labels[labelK8sApp] == appKubeProxy:
+		name = p.cl.kubeProxyActor(pod.Spec.NodeName)
+	case pod.Labels[labelK8sApp] == appCilium:
+		name = p.cl.ciliumActor(pod.Spec.NodeName)
+	case pod.Labels[labelOperatorApp] == operatorApp:
+		name = operatorActor
+	}
+	if p.adopted[name] != "" && p.adopted[name] != pod.UID {
+		return // a newer pod already took over
+	}
+	if p.c.Running(name) && (name == pod.Name || p.adopted[name] == pod.UID) {
 		p.c.Stop(name)
 	}
 }

@@ -1,0 +1,120 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiwire"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func actorNode(c *Cluster, name string) (node string, running bool) {
+	for _, a := range c.K.Actors() {
+		if a.Name == name {
+			return a.Node, c.K.Running(name)
+		}
+	}
+	return "", false
+}
+
+func addonPod(t *testing.T, c *Cluster, selector, node string) *api.Pod {
+	t.Helper()
+	pods, _, err := c.Admin.List("pods", "kube-system", client.ListOptions{LabelSelector: selector})
+	require.NoError(t, err)
+	for _, o := range pods {
+		p := o.(*api.Pod)
+		if node == "" || p.Spec.NodeName == node {
+			return p
+		}
+	}
+	return nil
+}
+
+// The add-ons' actors run where their pods run: cilium-operator on its
+// pod's node, and a node's kube-proxy stops with its DaemonSet pod and
+// starts again with the pod the DaemonSet brings back.
+func TestAddonActorsFollowTheirPods(t *testing.T) {
+	c, err := New(Config{Seed: 1, Addons: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(func() bool {
+		p := addonPod(t, c, "io.cilium/app=operator", "")
+		if p == nil || !running(p) {
+			return false
+		}
+		n, ok := actorNode(c, operatorActor)
+		return ok && n == p.Spec.NodeName
+	}, 3*time.Minute), "cilium-operator's actor runs on its pod's node")
+
+	proxy := addonPod(t, c, "k8s-app=kube-proxy", "worker-2")
+	require.NotNil(t, proxy)
+	require.True(t, c.WaitFor(func() bool { return running(addonPod(t, c, "k8s-app=kube-proxy", "worker-2")) }, time.Minute))
+	_, err = c.Admin.Delete("pods", "kube-system", proxy.Name, client.DeleteOptions{})
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool { return !c.K.Running("kube-proxy-worker-2") }, time.Minute), "kube-proxy stops with its pod")
+	require.True(t, c.WaitFor(func() bool {
+		p := addonPod(t, c, "k8s-app=kube-proxy", "worker-2")
+		return p != nil && p.UID != proxy.UID && running(p) && c.K.Running("kube-proxy-worker-2")
+	}, 3*time.Minute), "the DaemonSet's new pod brings kube-proxy back")
+	assert.True(t, c.K.Running("kube-proxy-worker-1"), "the other nodes' kube-proxy is untouched")
+
+	// A nodeSelector that no longer matches worker-1 takes its agent away.
+	_, err = c.Admin.Patch("daemonsets", "kube-system", "cilium", apiwire.StrategicMergePatch,
+		[]byte(`{"spec":{"template":{"spec":{"affinity":{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"kubernetes.io/hostname","operator":"NotIn","values":["worker-1"]}]}]}}}}}}}`), "")
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool { return !c.K.Running("cilium-agent-worker-1") }, 3*time.Minute), "cilium-agent-worker-1 stops when its pod is taken away")
+	c.K.RunFor(time.Minute)
+	assert.False(t, c.K.Running("cilium-agent-worker-1"))
+	assert.Nil(t, addonPod(t, c, "k8s-app=cilium", "worker-1"))
+	assert.True(t, c.K.Running("cilium-agent-worker-2"))
+}
+
+// Powering off the node that holds the cilium-operator pod stops the
+// operator. Its pod tolerates every taint, so, as in a real cluster, it is
+// never evicted from the dead node (and could even be scheduled there
+// again); deleting the dead Node (what an operator does) lets the pod
+// garbage collector delete the pod, and the Deployment's replacement pod
+// brings the operator up elsewhere.
+func TestOperatorMovesWithItsPod(t *testing.T) {
+	c, err := New(Config{Seed: 2, Addons: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	var first *api.Pod
+	require.True(t, c.WaitFor(func() bool {
+		first = addonPod(t, c, "io.cilium/app=operator", "")
+		n, ok := actorNode(c, operatorActor)
+		return first != nil && running(first) && ok && n == first.Spec.NodeName
+	}, 3*time.Minute))
+	dead := first.Spec.NodeName
+	require.NotEqual(t, "cp-1", dead, "seed 2 puts the operator on a worker (cp-1 holds the whole control plane)")
+	require.NoError(t, c.K.StopNode(dead))
+	assert.False(t, c.K.Running(operatorActor), "the operator stops with its node")
+	c.K.RunFor(6 * time.Minute)
+	assert.False(t, c.K.Running(operatorActor), "nothing evicts a pod that tolerates every taint")
+	_, err = c.Admin.Delete("nodes", "", dead, client.DeleteOptions{})
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		p := addonPod(t, c, "io.cilium/app=operator", "")
+		for _, o := range listPods(t, c, "io.cilium/app=operator") {
+			if o.UID != first.UID && running(o) {
+				p = o
+			}
+		}
+		n, ok := actorNode(c, operatorActor)
+		return p != nil && p.UID != first.UID && ok && n == p.Spec.NodeName && n != dead
+	}, 10*time.Minute), "the replacement pod's node runs the operator")
+}
+
+func listPods(t *testing.T, c *Cluster, selector string) []*api.Pod {
+	t.Helper()
+	objs, _, err := c.Admin.List("pods", "kube-system", client.ListOptions{LabelSelector: selector})
+	require.NoError(t, err)
+	var out []*api.Pod
+	for _, o := range objs {
+		out = append(out, o.(*api.Pod))
+	}
+	return out
+}
