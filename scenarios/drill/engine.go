@@ -62,6 +62,12 @@ func StepCommand(s *Step) string {
 		}
 	case "scale":
 		cmd = fmt.Sprintf("kubectl scale %s%s --replicas=%d", s.Scale.Target, ns, s.Scale.Replicas)
+	case "patch":
+		t := ""
+		if s.Patch.Type != "" {
+			t = " --type " + s.Patch.Type
+		}
+		cmd = fmt.Sprintf("kubectl patch %s%s%s -p '%s'", s.Patch.Target, ns, t, s.Patch.Patch)
 	case "cordon":
 		cmd = "kubectl cordon " + s.Cordon
 	case "uncordon":

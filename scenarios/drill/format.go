@@ -7,6 +7,7 @@
 package drill
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiwire"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -90,6 +92,7 @@ type Step struct {
 	ApplyFile string       `yaml:"applyFile"`
 	Delete    string       `yaml:"delete"`
 	Scale     *Scale       `yaml:"scale"`
+	Patch     *Patch       `yaml:"patch"`
 	Cordon    string       `yaml:"cordon"`
 	Uncordon  string       `yaml:"uncordon"`
 	Taint     *Taint       `yaml:"taint"`
@@ -129,6 +132,22 @@ type Exec struct {
 	// Output, if set, must appear in the command's output.
 	Output string `yaml:"output"`
 	Line   int    `yaml:"-"`
+}
+
+// Patch is kubectl patch: a strategic merge (the default), merge or JSON
+// patch of one object.
+type Patch struct {
+	Target string `yaml:"target"`
+	// Type is strategic, merge or json, as kubectl patch --type.
+	Type  string `yaml:"type"`
+	Patch string `yaml:"patch"`
+	Line  int    `yaml:"-"`
+}
+
+// patchTypes maps kubectl patch --type to the request's content type.
+var patchTypes = map[string]apiwire.PatchType{
+	"": apiwire.StrategicMergePatch, "strategic": apiwire.StrategicMergePatch,
+	"merge": apiwire.MergePatch, "json": apiwire.JSONPatch,
 }
 
 // Scale sets a Deployment's or ReplicaSet's replicas.
@@ -203,7 +222,7 @@ type EventExpect struct {
 	Line int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -355,6 +374,17 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 			}
 			if s.Scale.Replicas < 0 {
 				d.fail(at, path+".scale.replicas", "must be 0 or more")
+			}
+		case "patch":
+			if _, _, err := splitRef(s.Patch.Target); err != nil {
+				d.fail(at, path+".patch.target", "%v", err)
+			}
+			if _, ok := patchTypes[s.Patch.Type]; !ok {
+				d.fail(at, path+".patch.type", "%q is not a patch type (expected strategic, merge or json)", s.Patch.Type)
+			}
+			var v any
+			if err := json.Unmarshal([]byte(s.Patch.Patch), &v); err != nil {
+				d.fail(at, path+".patch.patch", "not JSON: %v", err)
 			}
 		case "taint":
 			if _, err := parseTaint(s.Taint.Taint); err != nil {

@@ -312,6 +312,15 @@ func (r *runner) do(s *Step, action string) (string, error) {
 			return "", err
 		}
 		return fmt.Sprintf("%s/%s scaled", kubectlKind(info), name), nil
+	case "patch":
+		info, name, _ := splitRef(s.Patch.Target)
+		if !info.Namespaced {
+			ns = ""
+		}
+		if _, err := c.Admin.Patch(info.Resource, ns, name, patchTypes[s.Patch.Type], []byte(s.Patch.Patch), ""); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s/%s patched", kubectlKind(info), name), nil
 	case "cordon", "uncordon":
 		node := s.Cordon + s.Uncordon
 		patch := `{"spec":{"unschedulable":true}}`
