@@ -20,9 +20,15 @@ fmt-check:
 	@out=$$(gofmt -l sim components scenarios examples); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+# The long scenario tiers (every built-in drill and incident, run whole,
+# several times) are deterministic simulations on the kernel: they run
+# without the race detector, which costs them 5-10x and finds nothing the
+# component and kernel packages' own race-detected tests would not.
+LONG    ?= ./scenarios/library ./scenarios/incident
+
 test: fmt-check vet
-	$(GO) test -race -count=1 $(PKGS)
-	$(GO) test -race -count=1 -tags solution ./examples/...
+	$(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v -x -F "$$(cd . && $(GO) list $(LONG))")
+	$(GO) test -count=1 -timeout 20m $(LONG)
 	$(GO) test -race -count=1 -tags solution ./examples/...
 
 fmt:
