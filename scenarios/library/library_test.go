@@ -91,3 +91,32 @@ func TestLookingAtEveryStepDoesNotChangeTheDrill(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkGotoEndOfNodeFailure measures a jump to the last record of the
+// node-failure drill and back to its middle: each jump backwards replays
+// the run from the seed (the cost a trainee pays for `goto` and `back`).
+func BenchmarkGotoEndOfNodeFailure(b *testing.B) {
+	d, ok, err := Load("node-failure-eviction")
+	if !ok || err != nil {
+		b.Fatal(ok, err)
+	}
+	s := cursor.Open(drill.Program(d, drill.Options{}, &drill.Result{}))
+	defer s.Close()
+	if err := s.Extend(1 << 40); err != nil {
+		b.Fatal(err)
+	}
+	n := s.Len()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for _, at := range []uint64{n / 2, n} {
+			if err := s.Seek(at); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.World(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(n), "records")
+	b.ReportMetric(2, "jumps/op")
+}
