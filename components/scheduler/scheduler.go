@@ -84,8 +84,37 @@ const (
 	flushPeriod = 30 * time.Second
 )
 
+// View is what a debugger sees of a kube-scheduler (through
+// sim.Kernel.Inspect), read while the actor is parked.
+type View struct{ s *scheduler }
+
+// Leading reports whether this instance holds the Lease and schedules.
+func (v View) Leading() bool { return v.s.active }
+
+// Cache describes the scheduler's cache, one line per node (see
+// framework.Cache.Lines), and its queue; nil when it does not lead.
+func (v View) Cache() []string {
+	if !v.s.active || v.s.cache == nil {
+		return nil
+	}
+	out := v.s.cache.Lines()
+	if v.s.queue != nil {
+		pods, summary := v.s.queue.PendingPods()
+		line := "queue: " + summary
+		for i, p := range pods {
+			if i == 0 {
+				line += ":"
+			}
+			line += " " + p.Namespace + "/" + p.Name + " (" + v.s.queue.Where(p) + ")"
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
 func (s *scheduler) run() {
 	c := s.c
+	c.Publish(View{s})
 	if s.cfg.DisableLeaderElection {
 		s.startLeading()
 	} else {

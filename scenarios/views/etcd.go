@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/kubesim/kubesim/sim/cursor"
 )
@@ -219,7 +220,7 @@ func changes(ctx Context, args []string, out io.Writer) error {
 	}
 	local := diffStates(beforeState, after)
 	if len(local) == 0 {
-		fmt.Fprintln(out, "components: no rule or endpoint changed")
+		fmt.Fprintln(out, "components: no node rule or scheduler cache changed")
 	}
 	for _, l := range local {
 		fmt.Fprintln(out, l)
@@ -232,12 +233,17 @@ func parseRecordNumber(s string) (uint64, error) {
 }
 
 // localState is the component-local state worth a diff, by name: each
-// node's programmed rules.
+// node's programmed rules, and the leading kube-scheduler's cache and queue.
 func localState(c *cluster.Cluster) map[string]string {
 	out := map[string]string{}
 	for _, n := range c.K.Nodes() {
 		if rules, err := nodeRules(c, n.Name); err == nil {
 			out["iptables-save "+n.Name] = rules
+		}
+	}
+	for _, name := range c.Schedulers {
+		if v, ok := c.Inspect(name).(scheduler.View); ok && c.K.Running(name) && v.Leading() {
+			out["scheduler cache ("+name+")"] = strings.Join(v.Cache(), "\n") + "\n"
 		}
 	}
 	return out

@@ -167,6 +167,10 @@ func TestChangesAndHistory(t *testing.T) {
 	ch = view(t, s, fmt.Sprintf("changes #%d..#%d", create, bind))
 	assert.Contains(t, ch, "created with apiVersion, kind, metadata, spec, status")
 	assert.Contains(t, ch, "spec.nodeName")
+	// Over the same stretch the scheduler's cache took the pod: assumed on
+	// its node before the bind was written.
+	assert.Regexp(t, `scheduler cache \(kube-scheduler-cp-1\): \d+ line\(s\) removed, \d+ added`, ch)
+	assert.Regexp(t, `\+ node worker-\d: .*default/web`, ch)
 
 	require.NoError(t, s.Extend(1<<40))
 	require.NoError(t, s.Seek(s.Len()))

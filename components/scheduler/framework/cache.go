@@ -3,6 +3,8 @@ package framework
 import (
 	"fmt"
 	"maps"
+	"sort"
+	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
 )
@@ -389,4 +391,35 @@ func (c *Cache) updateSnapshotLists(s *Snapshot, updateAll bool) {
 			s.havePodsWithRequiredAntiAffinityList = append(s.havePodsWithRequiredAntiAffinityList, ni)
 		}
 	}
+}
+
+// Lines describes the cache for a debugger, one line per node in name
+// order — its pods (assumed ones marked) and requested CPU and memory
+// against allocatable — so two moments can be compared line by line.
+func (c *Cache) Lines() []string {
+	names := make([]string, 0, len(c.nodes))
+	for n := range c.nodes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		info := c.nodes[n].info
+		pods := make([]string, 0, len(info.Pods))
+		for _, p := range info.Pods {
+			name := p.Pod.Namespace + "/" + p.Pod.Name
+			if c.assumedPods[PodKey(p.Pod)] {
+				name += " (assumed)"
+			}
+			pods = append(pods, name)
+		}
+		sort.Strings(pods)
+		line := fmt.Sprintf("node %s: cpu %dm/%dm, memory %s/%s, %d pod(s)", n, info.Requested.MilliCPU, info.Allocatable.MilliCPU,
+			api.NewQuantity(info.Requested.Memory, api.BinarySI).String(), api.NewQuantity(info.Allocatable.Memory, api.BinarySI).String(), len(pods))
+		if len(pods) > 0 {
+			line += ": " + strings.Join(pods, ", ")
+		}
+		out = append(out, line)
+	}
+	return out
 }
