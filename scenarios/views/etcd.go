@@ -10,8 +10,8 @@ import (
 	"strings"
 
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
-	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/components/scheduler"
+	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/kubesim/kubesim/sim/cursor"
 )
