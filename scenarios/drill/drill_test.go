@@ -66,6 +66,10 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},
 		{"bad exec command", "name: x\nsteps:\n- exec: {pod: client, command: ping web}\n", []string{`steps[0].exec.command: expected "curl <name or ip>[:port]" or "nslookup <name>", got "ping web"`}},
 		{"missing applyFile", "name: x\nsteps:\n- applyFile: nope.yaml\n", []string{"steps[0].applyFile:", "nope.yaml"}},
+		{"bad patch", "name: x\nsteps:\n- patch: {target: daemonset/kube-proxy, type: yaml, patch: '{x'}\n", []string{`steps[0].patch.type: "yaml" is not a patch type (expected strategic, merge or json)`, "steps[0].patch.patch: not JSON"}},
+		{"incident fields on a drill", "name: x\nsymptom: broken\nsteps:\n- advance: 1s\n", []string{"kind: symptom, checks, solution and wrongFixes belong to incidents: add kind: incident"}},
+		{"incident without its parts", "name: x\nkind: incident\nsteps:\n- advance: 1s\n", []string{"symptom: required", "checks: required", "hints: required", "solution: required", "wrongFixes: required"}},
+		{"incident with a bad solution step", "name: x\nkind: incident\nsymptom: s\nchecks:\n- absent: pod/x\nhints: [h]\nsolution:\n  diagnosis: d\n  steps:\n  - delete: web\nwrongFixes:\n- name: w\n  steps:\n  - advance: 1s\n", []string{`solution.steps[0].delete: expected kind/name such as deployment/web, got "web"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

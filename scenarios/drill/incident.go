@@ -93,6 +93,9 @@ func (dr *Drill) checkIncident(d *decoder, root *yaml.Node) {
 		}
 		dr.checkSteps(d, "solution.steps", dr.Solution.Steps)
 	}
+	if len(dr.WrongFixes) == 0 {
+		d.fail(root, "wrongFixes", "required: at least one plausible wrong fix (restarting the pods, scaling up) that must leave the checks failing")
+	}
 	for i, f := range dr.WrongFixes {
 		if f.Name == "" {
 			d.fail(&yaml.Node{Line: f.Line, Column: 1}, fmt.Sprintf("wrongFixes[%d].name", i), "required")
