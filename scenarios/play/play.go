@@ -56,6 +56,30 @@ back; the cluster shown is always the one right after the record under the curso
 Views:
 ` + views.Help
 
+// StepHelpKo is StepHelp in Korean.
+const StepHelpKo = `실행 안에서 움직이기:
+  Enter, n              워크스루의 다음 기록 (드릴에서는 다음 단계 실행)
+  c                     다음 체크포인트까지 실행 (드릴에서는 나머지 전부)
+  back [n]              커서 앞에 보여 준 n번째 기록으로, 시간을 거슬러 (기본 1): 그때의 클러스터
+  goto #N | goto 12.5s  기록 N으로 (보여 준 것이든 아니든), 또는 가상 시간 12.5초로
+  until <조건> [within <기간>]
+                        조건이 성립하거나, 실행이 끝나거나, 기간이 지날 때까지 진행합니다:
+` + views.ConditionHelpKo + `
+  q                     종료
+기록은 일어난 순서대로 #N으로 번호가 붙습니다 (N은 실행 안에서 그 기록의 자리). 체크포인트는
+자기 기록을 보여 주므로, 앞 체크포인트가 끝나기 전에 시작했다면 번호가 거슬러 올라갑니다. 보여
+주는 클러스터는 언제나 커서 아래 기록 직후의 클러스터입니다.
+조회 명령:
+` + views.HelpKo
+
+// StepHelpFor is the step prompt's help in a language ("en" or "ko").
+func StepHelpFor(lang string) string {
+	if lang == "ko" {
+		return StepHelpKo
+	}
+	return StepHelp
+}
+
 // Play shows the session's run.
 func Play(s *cursor.Session, o Options) (*Result, error) {
 	p := &player{nav: nav{s: s, o: o}, t: newTour(s, o.Lang)}
@@ -105,6 +129,23 @@ const NavHelp = `  back [n]              n records back (default 1): the cluster
                         run on until the condition holds, the run ends, or the duration passes:
 ` + views.ConditionHelp + `
   where                 the record under the cursor, its virtual time and etcd's revision`
+
+// NavHelpKo is NavHelp in Korean.
+const NavHelpKo = `  back [n]              n개 기록 뒤로 (기본 1): 그때의 클러스터
+  forward [n]           n개 기록 앞으로
+  goto #N | goto 12.5s  기록 N으로, 또는 가상 시간 12.5초로
+  until <조건> [within <기간>]
+                        조건이 성립하거나, 실행이 끝나거나, 기간이 지날 때까지 진행합니다:
+` + views.ConditionHelpKo + `
+  where                 커서 아래의 기록, 가상 시간, etcd 리비전`
+
+// NavHelpFor is NavHelp in a language ("en" or "ko").
+func NavHelpFor(lang string) string {
+	if lang == "ko" {
+		return NavHelpKo
+	}
+	return NavHelp
+}
 
 // Navigate runs one cursor command (back, forward, goto, until) on a
 // session and prints the record the cursor lands on; handled is false for
@@ -227,7 +268,7 @@ func (p *player) prompt(next int, at item) (int, bool, error) {
 		case cmd == "q" || cmd == "quit":
 			return 0, true, nil
 		case cmd == "help" || cmd == "?":
-			p.say("%s\n", StepHelp)
+			p.say("%s\n", StepHelpFor(string(p.o.Lang)))
 		case f[0] == "back":
 			n := uint64(1)
 			if len(f) > 1 {

@@ -57,10 +57,10 @@ Views of the cluster (out of band: looking changes nothing):
   quit                 클러스터를 멈추고 종료합니다
 시간 여행 (일시 정지 중): 지금까지의 실행을 두 번째 클러스터에서 다시 재생하고, 조회 명령은
 요청한 기록 시점의 그 클러스터를 읽습니다. 서비스 중인 클러스터는 그대로 있습니다:
-` + play.NavHelp + `
+` + play.NavHelpKo + `
   live                 서비스 중인 현재 클러스터로 돌아옵니다
 클러스터 보기 (대역 외 조회: 보는 것은 아무것도 바꾸지 않습니다):
-` + views.Help,
+` + views.HelpKo,
 		"time":       "가상 시간 %s (%s), %s",
 		"paused":     "일시 정지됨",
 		"running":    "%g배 속도로 진행 중",

@@ -16,6 +16,22 @@ const ConditionHelp = `  pod/<name> <Phase>       a pod reaches a phase (Pending
   event <Reason>           an event with that reason exists (FailedScheduling, Scheduled, ...)
   -n <namespace> before the condition picks the namespace (default: default)`
 
+// ConditionHelpKo is ConditionHelp in Korean.
+const ConditionHelpKo = `  pod/<name> <Phase>       파드가 그 단계에 이릅니다 (Pending, Running, Succeeded, Failed)
+  pod/<name> bound         kube-scheduler가 파드를 바인딩했습니다 (spec.nodeName이 채워짐)
+  node/<name> Ready|NotReady
+  <kind>/<name> exists|gone
+  event <Reason>           그 이유(reason)의 이벤트가 있습니다 (FailedScheduling, Scheduled, ...)
+  -n <namespace>를 조건 앞에 두면 네임스페이스를 고릅니다 (기본: default)`
+
+// ConditionHelpFor is ConditionHelp in a language ("en" or "ko").
+func ConditionHelpFor(lang string) string {
+	if lang == "ko" {
+		return ConditionHelpKo
+	}
+	return ConditionHelp
+}
+
 // A Condition is a predicate on the cluster at a cursor, read out of band.
 type Condition struct {
 	Text  string

@@ -50,9 +50,36 @@ const Help = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|jso
   trace [n]               the last n records up to the cursor (default 20)
   where                   the record under the cursor, its virtual time and etcd's revision
   changes [#A..#B]        what the record under the cursor (or a stretch) changed: etcd keys with
-                          field-level diffs, and each node's rules
+                          field-level diffs, each node's rules, and kube-scheduler's cache and queue
 Views read the cluster as it is right after the record under the cursor, out of band: looking
 never changes the run (no message, timer or random draw is spent).`
+
+// HelpKo is Help in Korean (the commands stay as typed).
+const HelpKo = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
+  describe pod <name> [-n <namespace>]
+  events [-n <namespace> | -A]
+  logs <actor>            컴포넌트의 로그, 예: logs kube-scheduler-cp-1 (actors 참고)
+  actors                  모든 액터, 그것이 어떤 컴포넌트인지, 어느 노드에서 도는지
+  iptables-save <node>    kube-proxy가 그 노드에 프로그래밍한 nat 규칙 (eBPF 모드에서는 BPF 맵)
+  hubble observe <node> [--pod <ns/name>] [--verdict DROPPED|FORWARDED] [--last n]
+                          그 노드의 Cilium 에이전트가 본 흐름
+  etcdctl get <key> [--prefix] [--keys-only] [--rev N]
+                          etcd 자신이 보는 것: /registry/ 아래의 키와 값
+  etcd history <key>      키 하나의 모든 리비전 (MVCC)과 각 리비전이 바꾼 것
+  trace [n]               커서까지의 마지막 n개 기록 (기본 20)
+  where                   커서 아래의 기록, 가상 시간, etcd 리비전
+  changes [#A..#B]        커서 아래의 기록(또는 구간)이 바꾼 것: 필드 단위 diff가 붙은 etcd 키,
+                          각 노드의 규칙, kube-scheduler의 캐시와 큐
+조회 명령은 커서 아래의 기록이 전달된 직후의 클러스터를 대역 외로 읽습니다: 보는 것은 실행을
+바꾸지 않습니다 (메시지, 타이머, 난수를 하나도 쓰지 않습니다).`
+
+// HelpFor is the views' help in a language ("en" or "ko").
+func HelpFor(lang string) string {
+	if lang == "ko" {
+		return HelpKo
+	}
+	return Help
+}
 
 // Prompt is how a command is shown as typed: kubectl's with "kubectl",
 // the node and Cilium tools on their own.
