@@ -57,6 +57,7 @@ type Controller interface {
 func Defaults() []func() Controller {
 	return []func() Controller{
 		NewServiceAccounts,
+		NewEndpoints,
 		NewEndpointSlices,
 		NewReplicaSets,
 		NewDeployments,
