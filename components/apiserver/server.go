@@ -62,6 +62,10 @@ type Config struct {
 	// Bootstrap lists objects the apiserver ensures at start, as its
 	// post-start hooks do (system namespaces, bootstrap RBAC policy).
 	Bootstrap []api.Object
+	// AdvertiseAddress is the IP this apiserver advertises
+	// (--advertise-address): the kubernetes Service's endpoints list the
+	// addresses of the live apiservers. Empty: none is written.
+	AdvertiseAddress string
 }
 
 func (c Config) withDefaults() Config {
@@ -168,6 +172,8 @@ func (s *server) run() {
 			s.compact()
 		case kindBookmarkTick:
 			s.bookmarks()
+		case kindEndpointsTick:
+			s.reconcileEndpoints()
 		}
 	}
 }
@@ -199,6 +205,7 @@ func (s *server) start() {
 	s.lastRev = s.cache.rev
 	c.After(s.cfg.CompactionInterval, kindCompactTick, nil)
 	c.After(bookmarkInterval, kindBookmarkTick, nil)
+	s.reconcileEndpoints()
 	if len(s.cfg.Etcd) > 1 {
 		c.After(watchProbeInterval, kindWatchProbe, nil)
 	}

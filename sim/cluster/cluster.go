@@ -157,7 +157,7 @@ func New(cfg Config) (*Cluster, error) {
 		// Each apiserver talks to its local etcd member first, as kubeadm's
 		// stacked topology configures it.
 		endpoints := append([]string{c.EtcdMembers[i]}, without(c.EtcdMembers, i)...)
-		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: append(apiserver.DefaultBootstrap(), addonAccounts()...)})
+		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: append(apiserver.DefaultBootstrap(), addonAccounts()...), AdvertiseAddress: nodeIP(i)})
 		if err := k.Spawn(sim.ActorSpec{Name: c.APIServers[i], Node: n, Component: "kube-apiserver", Run: run}); err != nil {
 			return nil, err
 		}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -68,4 +69,39 @@ func TestThreeControlPlanesShareOneEtcdAndSurviveANodeLoss(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Admin.Get("configmaps", "default", "after")
 	assert.NoError(t, err)
+}
+
+// The kubernetes Service's endpoints are the live apiservers: each renews a
+// 15 s lease every 10 s, and a dead one's address goes when its lease does.
+func TestKubernetesServiceEndpointsAreTheLiveAPIServers(t *testing.T) {
+	c, err := New(Config{Seed: 4, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	addresses := func() []string {
+		o, err := c.Admin.Get("endpoints", "default", "kubernetes")
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, s := range o.(*api.Endpoints).Subsets {
+			for _, a := range s.Addresses {
+				for _, p := range s.Ports {
+					out = append(out, fmt.Sprintf("%s:%d/%s", a.IP, p.Port, p.Name))
+				}
+			}
+		}
+		return out
+	}
+	all := []string{"172.18.0.2:6443/https", "172.18.0.3:6443/https", "172.18.0.4:6443/https"}
+	require.True(t, c.WaitFor(func() bool { return assert.ObjectsAreEqual(all, addresses()) }, 30*time.Second), "saw %v", addresses())
+	sl, err := c.Admin.Get("endpointslices", "default", "kubernetes")
+	require.NoError(t, err)
+	assert.Len(t, sl.(*api.EndpointSlice).Endpoints, 3)
+	assert.Equal(t, "kubernetes", sl.GetObjectMeta().Labels["kubernetes.io/service-name"])
+
+	require.NoError(t, c.K.StopNode("cp-3"))
+	c.K.RunFor(5 * time.Second)
+	assert.Equal(t, all, addresses(), "the lease has not expired yet")
+	require.True(t, c.WaitFor(func() bool { return len(addresses()) == 2 }, time.Minute), "saw %v", addresses())
+	assert.Equal(t, all[:2], addresses())
 }
