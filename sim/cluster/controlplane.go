@@ -176,7 +176,7 @@ func (p *controlPlane) program(component string, argv []string) (func(*sim.Ctx),
 		}
 		var endpoints []string
 		for _, s := range strings.Split(servers, ",") {
-			endpoints = append(endpoints, c.etcdEndpoint(p.node, s))
+			endpoints = append(endpoints, c.EtcdEndpoint(p.node, s))
 		}
 		return c.apiserverProgram(endpoints), nil
 	case "kube-scheduler", "kube-controller-manager":
@@ -193,9 +193,9 @@ func (p *controlPlane) program(component string, argv []string) (func(*sim.Ctx),
 	return nil, fmt.Errorf("no program for %s", component)
 }
 
-// etcdEndpoint maps an --etcd-servers URL to the etcd member actor at that
+// EtcdEndpoint maps an --etcd-servers URL to the etcd member actor at that
 // address, or to a name no actor has (nothing answers there).
-func (c *Cluster) etcdEndpoint(node, raw string) string {
+func (c *Cluster) EtcdEndpoint(node, raw string) string {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil || u.Host == "" {
 		return "etcd@" + raw

@@ -210,3 +210,11 @@ const ciliumConflist = `{
   ]
 }
 `
+
+// ProxyMode is kube-proxy's mode ("iptables" or "ebpf").
+func (c *Cluster) ProxyMode() string {
+	if c.cfg.ProxyMode == "" {
+		return "iptables"
+	}
+	return string(c.cfg.ProxyMode)
+}

@@ -314,3 +314,25 @@ func (s *systemd) restore(cmd NodeCommand) (string, error) {
 	}
 	return "", nil
 }
+
+// EtcdStatus is a running member's status, read out of band.
+func (c *Cluster) EtcdStatus(member string) (*etcd.StatusResponse, bool) {
+	for i, m := range c.EtcdMembers {
+		if m == member && c.K.Running(m) {
+			return c.members[i].Status()
+		}
+	}
+	return nil, false
+}
+
+// EtcdMemberID is a member's ID as its data directory holds it.
+func (c *Cluster) EtcdMemberID(member string) uint64 {
+	for i, m := range c.EtcdMembers {
+		if m == member {
+			if d := c.members[i].Disk; d != nil {
+				return d.MemberID
+			}
+		}
+	}
+	return 0
+}
