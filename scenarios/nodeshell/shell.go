@@ -385,9 +385,16 @@ func (sh *shell) grep(args []string, stdin string, piped bool) Result {
 	var files []string
 	ignore, invert, count, recursive, number, fixed, onlyNames := false, false, false, false, false, false, false
 	havePattern := false
+	endOfOptions := false
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
+		case a == "--" && !endOfOptions:
+			endOfOptions = true
+		case endOfOptions && !havePattern:
+			pattern, havePattern = a, true
+		case endOfOptions:
+			files = append(files, a)
 		case a == "-e" && i+1 < len(args):
 			pattern, havePattern = args[i+1], true
 			i++

@@ -104,6 +104,7 @@ func (c *Cluster) writeNodeDisk(node string, i int, cp bool, static []*api.Pod) 
 	check(write(CNIConfig, ciliumConflist, 0o644))
 	check(write(ResolvConf, "# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\nnameserver 172.18.0.1\nsearch .\n", 0o644))
 	check(write("/etc/hostname", node+"\n", 0o644))
+	check(d.MkdirAll("/root"))
 	return d, err
 }
 
