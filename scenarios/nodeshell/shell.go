@@ -222,8 +222,10 @@ func (sh *shell) exec(argv []string, stdin string, piped bool) Result {
 		return sh.ip(args)
 	case "edit", "vi", "vim", "nano":
 		return fail(1, "%s: the editor runs in your own terminal: use `edit FILE` at a kubesim ssh prompt", name)
-	case "exit", "logout":
+	case "exit", "logout", "true", ":":
 		return Result{}
+	case "false":
+		return Result{Code: 1}
 	}
 	return fail(127, "bash: %s: command not found", name)
 }
