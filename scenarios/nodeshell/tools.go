@@ -171,8 +171,9 @@ func (sh *shell) journal(unit string, since time.Time, haveSince bool) []string 
 	}
 	u, _ := sh.unit(unit)
 	var out []string
+	epoch := sh.c.K.Epoch()
 	for _, l := range sh.c.K.Logs(actor) {
-		t, line, ok := journalLine(sh.node, unit, u.PID, l)
+		t, line, ok := journalLine(sh.node, unit, func(t time.Time) int { return u.PIDAt(t.Sub(epoch)) }, l)
 		if !ok || (haveSince && t.Before(since)) {
 			continue
 		}
@@ -187,7 +188,7 @@ func (sh *shell) journal(unit string, since time.Time, haveSince bool) []string 
 //	Dec 03 15:38:31 cp-1 kubelet[745]: I1203 15:38:31.123456     745 kubelet.go] "Successfully registered node" node="cp-1"
 //
 // klog's file:line is not known here: the file is shown without a line.
-func journalLine(node, unit string, pid int, zapLine string) (time.Time, string, bool) {
+func journalLine(node, unit string, pidAt func(time.Time) int, zapLine string) (time.Time, string, bool) {
 	parts := strings.SplitN(zapLine, "\t", 5)
 	if len(parts) < 4 {
 		return time.Time{}, "", false
@@ -197,6 +198,7 @@ func journalLine(node, unit string, pid int, zapLine string) (time.Time, string,
 		return time.Time{}, "", false
 	}
 	t = t.UTC()
+	pid := pidAt(t)
 	sev := "I"
 	switch parts[1] {
 	case "WARN":

@@ -91,6 +91,26 @@ type Unit struct {
 	Active bool
 	Since  time.Duration // virtual time of the last change (boot: 0)
 	PID    int
+	// Starts are the unit's starts, oldest first: when, and the main PID
+	// it got (journal lines carry the PID of their time).
+	Starts []UnitStart
+}
+
+// UnitStart is one start of a unit.
+type UnitStart struct {
+	At  time.Duration
+	PID int
+}
+
+// PIDAt is the unit's main PID at a virtual time.
+func (u Unit) PIDAt(t time.Duration) int {
+	pid := u.PID
+	for _, s := range u.Starts {
+		if s.At <= t {
+			pid = s.PID
+		}
+	}
+	return pid
 }
 
 type systemd struct {
@@ -111,7 +131,8 @@ func newSystemd(c *Cluster, node string) *systemd {
 	s := &systemd{c: c, node: node, ext: c.K.External(SystemdName(node), node), results: map[uint64]NodeResult{},
 		units: map[string]*Unit{}}
 	for _, u := range []string{"containerd", "kubelet"} {
-		s.units[u] = &Unit{Name: u, Active: true, PID: pidOf(node, u, 1)}
+		pid := pidOf(node, u, 1)
+		s.units[u] = &Unit{Name: u, Active: true, PID: pid, Starts: []UnitStart{{At: 0, PID: pid}}}
 	}
 	s.ext.OnMessage(func(*sim.Message) {
 		for {
@@ -143,7 +164,9 @@ func (c *Cluster) Units(node string) []Unit {
 	}
 	var out []Unit
 	for _, k := range sortedKeys(s.units) {
-		out = append(out, *s.units[k])
+		u := *s.units[k]
+		u.Starts = append([]UnitStart(nil), u.Starts...)
+		out = append(out, u)
 	}
 	return out
 }
@@ -252,6 +275,7 @@ func (s *systemd) systemctl(unit, action string) (string, error) {
 		}
 		if !u.Active {
 			u.PID += 1000
+			u.Starts = append(u.Starts, UnitStart{At: k.Now(), PID: u.PID})
 		}
 		u.Active, u.Since = true, k.Now()
 		return nil

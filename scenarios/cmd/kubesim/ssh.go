@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,6 +88,10 @@ func cmdSSH(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			if err := sh.edit(f[1]); err != nil {
 				fmt.Fprintln(stderr, "edit:", err)
 			}
+		case isFollow(f):
+			if err := sh.follow(strings.TrimSpace(line), nil); err != nil {
+				fmt.Fprintln(stderr, "kubesim:", err)
+			}
 		default:
 			if _, err := sh.run(strings.TrimSpace(line)); err != nil {
 				fmt.Fprintln(stderr, "kubesim:", err)
@@ -110,24 +116,88 @@ func answerError(res *http.Response) error {
 	return fmt.Errorf("%s", strings.TrimSpace(string(b)))
 }
 
+// isFollow reports whether a command line is `journalctl ... -f` (not in
+// a pipeline).
+func isFollow(f []string) bool {
+	if len(f) == 0 || f[0] != "journalctl" || slices.Contains(f, "|") {
+		return false
+	}
+	return slices.Contains(f, "-f") || slices.Contains(f, "--follow")
+}
+
+// follow is journalctl -f: it asks again every second and prints the new
+// lines, until Ctrl-C (or stop, in tests).
+func (r *remoteShell) follow(line string, stop <-chan struct{}) error {
+	var sig chan os.Signal
+	if stop == nil {
+		sig = make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+	}
+	var last []string
+	for {
+		res, err := r.call(line)
+		if err != nil {
+			return err
+		}
+		lines := strings.Split(strings.TrimSuffix(res.Stdout, "\n"), "\n")
+		from := 0
+		if len(last) > 0 {
+			// Print what came after the last line shown.
+			from = len(lines)
+			for i := len(lines) - 1; i >= 0; i-- {
+				if lines[i] == last[len(last)-1] {
+					from = i + 1
+					break
+				}
+			}
+			if len(lines) == 1 && lines[0] == "-- No entries --" {
+				from = 1
+			}
+		}
+		for _, l := range lines[from:] {
+			fmt.Fprintln(r.stdout, l)
+		}
+		if len(lines) > 0 && !(len(lines) == 1 && lines[0] == "-- No entries --") {
+			last = lines
+		}
+		fmt.Fprint(r.stderr, res.Stderr)
+		select {
+		case <-stop:
+			return nil
+		case <-sig:
+			fmt.Fprintln(r.stdout)
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
 // run sends one command line and prints what it printed.
 func (r *remoteShell) run(line string) (int, error) {
-	body, _ := json.Marshal(serve.ShellRequest{Command: line})
-	res, err := r.client.Post(r.url("shell"), "application/json", bytes.NewReader(body))
+	out, err := r.call(line)
 	if err != nil {
-		return 0, fmt.Errorf("no kubesim serve answers at %s (is it running?): %w", r.server, err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return 0, answerError(res)
-	}
-	var out serve.ShellResult
-	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
 		return 0, err
 	}
 	fmt.Fprint(r.stdout, out.Stdout)
 	fmt.Fprint(r.stderr, out.Stderr)
 	return out.Code, nil
+}
+
+// call sends one command line and returns what it printed.
+func (r *remoteShell) call(line string) (serve.ShellResult, error) {
+	body, _ := json.Marshal(serve.ShellRequest{Command: line})
+	var out serve.ShellResult
+	res, err := r.client.Post(r.url("shell"), "application/json", bytes.NewReader(body))
+	if err != nil {
+		return out, fmt.Errorf("no kubesim serve answers at %s (is it running?): %w", r.server, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return out, answerError(res)
+	}
+	err = json.NewDecoder(res.Body).Decode(&out)
+	return out, err
 }
 
 // edit opens the user's editor on a copy of a node's file and writes it

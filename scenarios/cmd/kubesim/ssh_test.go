@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,4 +50,39 @@ func TestSSHToAServedNode(t *testing.T) {
 	assert.Contains(t, o, "    - --leader-elect=false\n", "the edit was written back to the node")
 	assert.Contains(t, e, "bash: nope: command not found")
 	assert.Contains(t, o, "Connection to cp-1 closed.")
+}
+
+// journalctl -f asks again and prints only what is new.
+func TestSSHFollowPrintsNewLinesOnly(t *testing.T) {
+	dir := t.TempDir()
+	kc := filepath.Join(dir, "kubeconfig")
+	stdinR, stdinW := io.Pipe()
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"serve", "--kubeconfig", kc, "--paused", "--show", "none"}, stdinR, &out, &out)
+	}()
+	defer func() {
+		stdinW.Write([]byte("quit\n"))
+		stdinW.Close()
+		<-done
+	}()
+	require.Eventually(t, func() bool { _, err := os.Stat(kc); return err == nil }, 60*time.Second, 50*time.Millisecond, out.String())
+	server, err := kubeconfigServer(kc)
+	require.NoError(t, err)
+	var o, e syncBuffer
+	sh := &remoteShell{server: server, node: "worker-1", client: http.DefaultClient, stdout: &o, stderr: &e}
+	stop := make(chan struct{})
+	followed := make(chan error, 1)
+	go func() { followed <- sh.follow("journalctl -u kubelet -f", stop) }()
+	require.Eventually(t, func() bool { return strings.Contains(o.String(), "Successfully registered node") }, 10*time.Second, 20*time.Millisecond)
+	first := o.String()
+	// The kubelet restarts: new lines come, the old ones are not repeated.
+	_, _, code := kubesim(t, "", "ssh", "worker-1", "--kubeconfig", kc, "--", "systemctl", "restart", "kubelet")
+	require.Equal(t, 0, code)
+	stdinW.Write([]byte("advance 5s\n"))
+	require.Eventually(t, func() bool { return strings.Count(o.String(), "Successfully registered node") == 2 }, 10*time.Second, 50*time.Millisecond, o.String())
+	close(stop)
+	require.NoError(t, <-followed)
+	assert.Equal(t, 1, strings.Count(first, "Successfully registered node"))
 }
