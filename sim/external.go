@@ -143,11 +143,14 @@ type Input struct {
 }
 
 // JournalInputs calls fn with every message an External endpoint sends
-// from now on, stamped with where the run was.
+// from now on, stamped with where the run was. A message an endpoint sends
+// while the kernel handles an event (from an OnMessage handler) is not an
+// input: it is a consequence of the event, and a replay sends it again by
+// itself.
 func (k *Kernel) JournalInputs(fn func(Input)) { k.inputs = fn }
 
 func (k *Kernel) journal(in Input) {
-	if k.inputs != nil {
+	if k.inputs != nil && !k.stepping {
 		in.Steps, in.Now = k.steps, k.now
 		k.inputs(in)
 	}

@@ -27,6 +27,21 @@ func (k *Kernel) Crash(name string) error {
 	return nil
 }
 
+// Stop ends a running actor the way its supervisor stops it (systemctl
+// stop): like Crash, but recorded as "stopped by <by>".
+func (k *Kernel) Stop(name, by string) error {
+	a, err := k.persistent(name)
+	if err != nil {
+		return err
+	}
+	if !a.alive() && a.state != stNew {
+		return fmt.Errorf("sim: actor %q is not running", name)
+	}
+	k.kill(a, "stopped by "+by, true)
+	k.driverRecorded()
+	return nil
+}
+
 // Restart starts a new incarnation of an actor (crashing the running one
 // first, if any). The new incarnation runs the body from the top.
 func (k *Kernel) Restart(name string) error {

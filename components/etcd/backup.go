@@ -242,3 +242,30 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.0f %s", v, units[i])
 }
+
+// RestoreMember is `etcdutl snapshot restore --name NAME
+// --initial-cluster ...` on one node: a new data directory for the member
+// name of a new cluster of opt.Names (every member restores the same
+// snapshot with the same names, each on its own node).
+func RestoreMember(snapshot []byte, name string, opt RestoreOptions) (*Disk, error) {
+	if len(opt.Names) == 0 {
+		opt.Names = []string{name}
+	}
+	idx := -1
+	for i, n := range opt.Names {
+		if n == name {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return nil, fmt.Errorf("etcdutl: couldn't find local name %q in the initial cluster configuration", name)
+	}
+	st, err := mvcc.Restore(snapshot, mvcc.RestoreOptions{BumpRevision: opt.BumpRevision, MarkCompacted: opt.MarkCompacted, Now: opt.Now})
+	if err != nil {
+		return nil, fmt.Errorf("etcdutl: snapshot restore: %w", err)
+	}
+	peers, cid := MemberIDs(opt.Names, opt.Token)
+	d := &Disk{Store: st}
+	d.bootstrap(peers[idx].ID, cid, peers)
+	return d, nil
+}

@@ -431,3 +431,13 @@ var SnapshotRequest = snapshotRequest{}
 
 // StatusRequest asks a member for its status (etcdctl endpoint status).
 var StatusRequest = statusRequest{}
+
+// Status is the member's status as `etcdctl endpoint status` reports it,
+// read out of band from its last incarnation (a debugger's view between
+// kernel steps; ask the kernel whether the member runs).
+func (m *Member) Status() (*StatusResponse, bool) {
+	if m.srv == nil {
+		return nil, false
+	}
+	return m.srv.status(), true
+}

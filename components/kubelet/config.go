@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/nodefs"
 )
 
 // Versions the kubelet reports in its Node's nodeInfo.
@@ -90,6 +91,15 @@ type Config struct {
 	// without the apiserver and publishes each as a mirror pod
 	// "<name>-<node>" (see KubeadmStaticPods).
 	StaticPods []*api.Pod
+	// Disk, if set, is the node's disk: the static pods are then the
+	// manifests in StaticPodPath on it (default /etc/kubernetes/manifests),
+	// read at start and on KindManifestsChanged (see staticfile.go), and
+	// StaticPods is not used.
+	Disk          *nodefs.FS
+	StaticPodPath string
+	// Programs, if set, starts and stops the programs of static pods'
+	// containers.
+	Programs Programs
 	// ImageExists says whether the registry has an image (its normalized
 	// reference, "docker.io/library/nginx:1.27"); a pull of one it does
 	// not have fails with containerd's "not found" error and the pod goes

@@ -66,7 +66,14 @@
 // Static pods (Config.StaticPods; KubeadmStaticPods gives kubeadm's four)
 // run without the apiserver and appear as mirror pods "<name>-<node>" in
 // their namespace with the kubernetes.io/config.mirror annotation, owned by
-// the Node; a deleted mirror pod is created again.
+// the Node; a deleted mirror pod is created again. With Config.Disk the
+// static pods are the manifests in staticPodPath on the node's disk, read
+// at start and on KindManifestsChanged (the inotify event of a write): a
+// changed manifest replaces its pod and its mirror pod, a removed one stops
+// it, one that does not decode is logged ("Could not process manifest
+// file") and not run; a restarted kubelet reads them before it talks to the
+// apiserver. Config.Programs starts and stops the programs that static
+// pods' containers stand for (see staticfile.go).
 //
 // The container runtime's state (sandboxes, containers, images, logs) is
 // kept in the Kubelet value, outside the actor's incarnation: a crashed and

@@ -159,6 +159,8 @@ type state struct {
 	// pods
 	informer *client.Informer
 	pruned   bool // pods deleted while the kubelet was down are forgotten
+	// staticRead: this incarnation has read its static pods.
+	staticRead bool
 }
 
 func newState(cfg Config, c *sim.Ctx, m *machine) *state {
@@ -170,7 +172,15 @@ func newState(cfg Config, c *sim.Ctx, m *machine) *state {
 	for _, ref := range cfg.PreloadedImages {
 		st.preload(ref)
 	}
-	for _, p := range cfg.StaticPods {
+	static := cfg.StaticPods
+	if cfg.Disk != nil {
+		static = nil
+		if c.Incarnation() == 1 {
+			// kubeadm pre-pulled the images of the manifests it wrote.
+			static = st.manifests()
+		}
+	}
+	for _, p := range static {
 		for _, ct := range p.Spec.InitContainers {
 			st.preload(ct.Image)
 		}
@@ -246,6 +256,13 @@ func (st *state) prune() {
 
 func (st *state) run() {
 	c := st.c
+	if len(st.static) > 0 {
+		// A restarted kubelet reads its manifests again before it talks
+		// to the apiserver: static pods run without it (a control-plane
+		// node brings its own apiserver back this way).
+		st.staticRead = true
+		st.reconcileStatic()
+	}
 	st.register()
 	for {
 		m := c.Recv()
@@ -263,6 +280,9 @@ func (st *state) handle(m *sim.Message) {
 		st.syncNodeStatus()
 	case kindInformer:
 		st.startInformer()
+	case KindManifestsChanged:
+		st.staticRead = true
+		st.reconcileStatic()
 	case KindLogs:
 		req, ok := m.Body.(LogsRequest)
 		if !ok {

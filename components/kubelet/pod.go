@@ -378,6 +378,10 @@ func (st *state) handlePodTimer(m *sim.Message) {
 		switch t.what {
 		case "sandbox-retry":
 			pw.retrying = false
+		case "mirror pod":
+			if pw.api == nil {
+				st.createMirror(pw)
+			}
 		case "active deadline":
 			if pw.terminal == "" && !pw.terminating {
 				msg := "Pod was active on the node longer than the specified deadline"
@@ -918,6 +922,9 @@ func (st *state) started(pw *podWorker, c *container) {
 	if len(c.beh.Logs) > 0 {
 		st.appendLog(pw, c, c.beh.Logs...)
 	}
+	if !st.startProgram(pw, c) {
+		return
+	}
 	if (!c.init || c.sidecar) && !c.beh.NeverReady {
 		delay := c.beh.ReadyAfter
 		if delay == 0 && c.spec.ReadinessProbe != nil {
@@ -978,6 +985,7 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 		in.message = st.logTail(pw, c)
 	}
 	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepExited, Container: c.spec.Name, ExitCode: code, Reason: in.reason})
+	st.stopProgram(pw, c)
 }
 
 // syncTerminating stops a pod that is being deleted: SIGTERM to every

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/client"
 	"go.uber.org/zap"
 )
 
@@ -28,8 +29,9 @@ const (
 
 // startStaticPods runs the static pods and creates their mirror pods.
 func (st *state) startStaticPods() {
-	if len(st.static) == 0 {
-		for _, manifest := range st.cfg.StaticPods {
+	if len(st.static) == 0 && !st.staticRead {
+		st.staticRead = true
+		for _, manifest := range st.manifests() {
 			pod := st.staticPod(manifest)
 			pw := st.newWorker(pod, true)
 			st.static = append(st.static, pw)
@@ -92,10 +94,24 @@ func (st *state) createMirror(pw *podWorker) {
 		st.c.Note("kubelet", "created mirror pod "+pw.key)
 	case apierrors.IsAlreadyExists(err):
 		obj, gerr := st.cl.Get("pods", pw.ns, pw.name)
-		if gerr == nil {
-			pw.api = obj.(*api.Pod)
+		if gerr != nil {
+			st.retryMirror(pw)
+			return
 		}
+		old := obj.(*api.Pod)
+		if old.Annotations[annotationConfigMirror] != pw.pod.Annotations[annotationConfigHash] {
+			// The mirror pod of an older version of the manifest: the
+			// mirror pod manager deletes it and creates the new one.
+			zero := int64(0)
+			if _, err := st.cl.Delete("pods", pw.ns, pw.name, client.DeleteOptions{GracePeriodSeconds: &zero}); err != nil && !apierrors.IsNotFound(err) {
+				st.log.Warn("Failed deleting a mirror pod", zap.String("pod", pw.key), zap.Error(err))
+			}
+			st.retryMirror(pw)
+			return
+		}
+		pw.api = old
 	default:
 		st.log.Warn("Failed creating a mirror pod", zap.String("pod", pw.key), zap.Error(err))
+		st.retryMirror(pw)
 	}
 }

@@ -80,6 +80,8 @@ func StepCommand(s *Step) string {
 		cmd = fmt.Sprintf("kubectl taint nodes %s %s", s.Taint.Node, t)
 	case "exec":
 		cmd = fmt.Sprintf("kubectl exec %s -- %s", s.Exec.Pod, s.Exec.Command)
+	case "shell":
+		cmd = fmt.Sprintf("ssh %s -- %s", s.Shell.Node, s.Shell.Run)
 	case "advance":
 		cmd = fmt.Sprintf("(wait %s)", time.Duration(*s.Advance))
 	case "wait":

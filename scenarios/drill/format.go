@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -105,6 +106,7 @@ type Step struct {
 	Advance   *Duration    `yaml:"advance"`
 	Wait      *Expectation `yaml:"wait"`
 	Exec      *Exec        `yaml:"exec"`
+	Shell     *Shell       `yaml:"shell"`
 	Snapshot  string       `yaml:"snapshot"`
 	Restore   string       `yaml:"restore"`
 
@@ -148,6 +150,21 @@ type Patch struct {
 var patchTypes = map[string]apiwire.PatchType{
 	"": apiwire.StrategicMergePatch, "strategic": apiwire.StrategicMergePatch,
 	"merge": apiwire.MergePatch, "json": apiwire.JSONPatch,
+}
+
+// Shell runs a command line in a node's shell (package nodeshell), as
+// `kubesim ssh <node> -- <run>`: reading the node's files and tools, or
+// changing them (a file, systemctl stop kubelet, etcdctl snapshot restore).
+// The step fails if the command exits non-zero, unless ExitCode says
+// which code it must end with.
+type Shell struct {
+	Node string `yaml:"node"`
+	Run  string `yaml:"run"`
+	// ExitCode, if set, is the exit code the command must end with.
+	ExitCode *int `yaml:"exitCode"`
+	// Output, if set, must appear in what the command printed.
+	Output string `yaml:"output"`
+	Line   int    `yaml:"-"`
 }
 
 // Scale sets a Deployment's or ReplicaSet's replicas.
@@ -222,7 +239,7 @@ type EventExpect struct {
 	Line int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -405,6 +422,8 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 			dr.checkExpectation(d, s.Wait, path+".wait")
 		case "exec":
 			checkExec(d, at, path+".exec", s.Exec)
+		case "shell":
+			dr.checkShell(d, at, path+".shell", s.Shell)
 		}
 		for j := range s.Expect {
 			dr.checkExpectation(d, &s.Expect[j], fmt.Sprintf("%s.expect[%d]", path, j))
@@ -471,6 +490,28 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	}
 	if f := strings.Fields(e.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
 		d.fail(at, path+".command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", e.Command)
+	}
+}
+
+func (dr *Drill) checkShell(d *decoder, at *yaml.Node, path string, sh *Shell) {
+	cfg := dr.clusterConfig(0)
+	nodes := cfg.ControlPlanes
+	if len(nodes) == 0 {
+		nodes = []string{"cp-1"}
+	}
+	if cfg.Workers == nil {
+		nodes = append(nodes, "worker-1", "worker-2")
+	} else {
+		nodes = append(nodes, cfg.Workers...)
+	}
+	switch {
+	case sh.Node == "":
+		d.fail(at, path+".node", "required: the node to run the command on (%s)", strings.Join(nodes, ", "))
+	case !slices.Contains(nodes, sh.Node):
+		d.fail(at, path+".node", "no node named %q in this drill's cluster (nodes: %s)", sh.Node, strings.Join(nodes, ", "))
+	}
+	if strings.TrimSpace(sh.Run) == "" {
+		d.fail(at, path+".run", "required: the command line to run, e.g. \"systemctl stop kubelet\"")
 	}
 }
 

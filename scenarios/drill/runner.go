@@ -18,6 +18,7 @@ import (
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/scenarios/nodeshell"
 	"github.com/kubesim/kubesim/scenarios/play"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -390,6 +391,18 @@ func (r *runner) do(s *Step, action string) (string, error) {
 	case "exec":
 		res, err := r.probe(s.Exec, ns)
 		return strings.TrimRight(res.String(), "\n"), err
+	case "shell":
+		res := nodeshell.Run(c, s.Shell.Node, s.Shell.Run)
+		out := strings.TrimRight(res.Stdout+res.Stderr, "\n")
+		switch {
+		case s.Shell.ExitCode != nil && res.Code != *s.Shell.ExitCode:
+			return out, fmt.Errorf("expected exit code %d, got %d", *s.Shell.ExitCode, res.Code)
+		case s.Shell.ExitCode == nil && res.Code != 0:
+			return out, fmt.Errorf("exit code %d", res.Code)
+		case s.Shell.Output != "" && !strings.Contains(res.Stdout+res.Stderr, s.Shell.Output):
+			return out, fmt.Errorf("expected the output to contain %q, got %q", s.Shell.Output, out)
+		}
+		return out, nil
 	case "snapshot":
 		data, err := c.SaveSnapshot()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ var messages = map[string]map[string]string{
   speed <factor>       virtual seconds per wall-clock second (speed 10)
   time                 show the virtual time
   trace [n]            print the last n trace records (default 20)
+  ssh <node>           a shell on the node (files, systemctl, journalctl, crictl, etcdctl, ...); exit leaves
   quit                 stop the cluster and exit
 Time travel (while paused): the run so far is replayed on a second cluster, and the
 views read it at the record asked for; the served cluster stays where it is:
@@ -45,6 +47,8 @@ Views of the cluster (out of band: looking changes nothing):
 		"pausefirst": "time travel works while paused: type pause first",
 		"past":       "(in the past at #%d; `live` returns to the served cluster)",
 		"live":       "back to the served cluster",
+		"sshusage":   "usage: ssh <node> (nodes: %s)",
+		"sshpast":    "the node shell works on the served cluster: type live first",
 	},
 	"ko": {
 		"help": `명령:
@@ -54,6 +58,7 @@ Views of the cluster (out of band: looking changes nothing):
   speed <배율>         실제 1초당 가상 시간 초 (speed 10)
   time                 현재 가상 시간을 보여 줍니다
   trace [n]            마지막 n개의 트레이스 기록 (기본 20)
+  ssh <노드>           노드의 셸 (파일, systemctl, journalctl, crictl, etcdctl 등); exit로 나옵니다
   quit                 클러스터를 멈추고 종료합니다
 시간 여행 (일시 정지 중): 지금까지의 실행을 두 번째 클러스터에서 다시 재생하고, 조회 명령은
 요청한 기록 시점의 그 클러스터를 읽습니다. 서비스 중인 클러스터는 그대로 있습니다:
@@ -73,6 +78,8 @@ Views of the cluster (out of band: looking changes nothing):
 		"pausefirst": "시간 여행은 일시 정지 중에만 됩니다: 먼저 pause를 입력하세요",
 		"past":       "(#%d 시점의 과거에 있습니다. `live`로 서비스 중인 클러스터로 돌아옵니다)",
 		"live":       "서비스 중인 클러스터로 돌아왔습니다",
+		"sshusage":   "사용법: ssh <노드> (노드: %s)",
+		"sshpast":    "노드 셸은 서비스 중인 클러스터에서 동작합니다: 먼저 live를 입력하세요",
 	},
 }
 
@@ -108,6 +115,14 @@ func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang s
 		case line, ok := <-lines:
 			if !ok {
 				return nil
+			}
+			if s.sshNode != "" {
+				s.shellLine(ctx, line, out)
+				continue
+			}
+			if f := strings.Fields(line); len(f) > 0 && f[0] == "ssh" {
+				s.ssh(ctx, f[1:], out, lang)
+				continue
 			}
 			if quit := s.command(ctx, strings.Fields(line), out, lang); quit {
 				fmt.Fprintln(out, msg(lang, "bye"))
@@ -246,4 +261,23 @@ func (s *Server) printTime(ctx context.Context, out io.Writer, lang string) {
 		state = fmt.Sprintf(msg(lang, "running"), s.Speed())
 	}
 	fmt.Fprintf(out, msg(lang, "time")+"\n", strings.TrimSpace(sim.FormatVirtual(s.virtualNow(ctx))), s.Now().Format(time.RFC3339), state)
+}
+
+// ssh puts the prompt on a node: the lines that follow go to the node's
+// shell until exit.
+func (s *Server) ssh(ctx context.Context, args []string, out io.Writer, lang string) {
+	var nodes []string
+	if err := s.Do(ctx, func(c *cluster.Cluster) { nodes = c.NodeNames() }); err != nil {
+		return
+	}
+	if len(args) != 1 || !slices.Contains(nodes, strings.TrimPrefix(args[0], "root@")) {
+		fmt.Fprintf(out, msg(lang, "sshusage")+"\n", strings.Join(nodes, ", "))
+		return
+	}
+	if s.past != nil {
+		fmt.Fprintln(out, msg(lang, "sshpast"))
+		return
+	}
+	s.sshNode = strings.TrimPrefix(args[0], "root@")
+	fmt.Fprint(out, ShellPrompt(s.sshNode))
 }

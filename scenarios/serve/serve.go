@@ -104,7 +104,8 @@ type Server struct {
 	watches map[watchKey]*watchState
 	journal []sim.Input // every input since the server took the cluster over
 
-	past *cursor.Session // the prompt's time travel, when it is in the past (prompt goroutine only)
+	past    *cursor.Session // the prompt's time travel, when it is in the past (prompt goroutine only)
+	sshNode string          // the node the prompt is on after `ssh NODE` (prompt goroutine only)
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -178,14 +179,13 @@ func (s *Server) Listen() error {
 	}
 	s.mu.Lock()
 	s.listener = l
-	var h http.Handler = s.handler
+	mux := http.NewServeMux()
+	mux.Handle(NodesPath, loopbackOnly(s.nodesHandler()))
 	if s.cfg.Routes != nil {
-		mux := http.NewServeMux()
 		mux.Handle("/kubesim/", loopbackOnly(s.cfg.Routes))
-		mux.Handle("/", s.handler)
-		h = mux
 	}
-	s.httpSrv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	mux.Handle("/", s.handler)
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Unlock()
 	return nil
 }

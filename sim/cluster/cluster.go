@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -23,8 +24,8 @@ import (
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/nodefs"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
-	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -112,6 +113,13 @@ type Cluster struct {
 	// Kubelets run the nodes, control planes first.
 	Kubelets []*kubelet.Kubelet
 	disks    map[string]*etcd.Disk
+	// nodeDisks are the nodes' disks; members the etcd members, one per
+	// control-plane node; tokens the static token file.
+	nodeDisks map[string]*nodefs.FS
+	members   []*etcd.Member
+	tokens    map[string]apiserver.UserInfo
+	systemd   map[string]*systemd
+	nextShell uint64
 
 	kubectl *sim.External
 	// Admin is kubectl with the cluster-admin credentials of admin.conf.
@@ -125,7 +133,7 @@ type Cluster struct {
 func New(cfg Config) (*Cluster, error) {
 	cfg = cfg.withDefaults()
 	k := sim.New(cfg.Seed, cfg.Options...)
-	c := &Cluster{K: k, cfg: cfg, disks: map[string]*etcd.Disk{}}
+	c := &Cluster{K: k, cfg: cfg, disks: map[string]*etcd.Disk{}, nodeDisks: map[string]*nodefs.FS{}, systemd: map[string]*systemd{}}
 	if cfg.Created != nil {
 		cfg.Created(c)
 	}
@@ -141,6 +149,7 @@ func New(cfg Config) (*Cluster, error) {
 	for _, n := range append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...) {
 		tokens[KubeletTokenPrefix+n] = apiserver.UserInfo{Name: "system:node:" + n, Groups: []string{apiserver.GroupNodes}}
 	}
+	c.tokens = tokens
 	// Stacked etcd, as kubeadm lays it out: one member per control-plane
 	// node, all in one raft cluster.
 	disks := make([]*etcd.Disk, len(cfg.ControlPlanes))
@@ -148,7 +157,8 @@ func New(cfg Config) (*Cluster, error) {
 		disks[i] = etcd.NewDisk()
 		c.disks[n] = disks[i]
 	}
-	for i, m := range etcd.NewCluster(c.EtcdMembers, disks) {
+	c.members = etcd.NewCluster(c.EtcdMembers, disks)
+	for i, m := range c.members {
 		if err := k.Spawn(sim.ActorSpec{Name: c.EtcdMembers[i], Node: cfg.ControlPlanes[i], Component: "etcd", Run: m.Run}); err != nil {
 			return nil, err
 		}
@@ -157,7 +167,7 @@ func New(cfg Config) (*Cluster, error) {
 		// Each apiserver talks to its local etcd member first, as kubeadm's
 		// stacked topology configures it.
 		endpoints := append([]string{c.EtcdMembers[i]}, without(c.EtcdMembers, i)...)
-		run := apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: tokens, Bootstrap: append(apiserver.DefaultBootstrap(), addonAccounts()...), AdvertiseAddress: nodeIP(i)})
+		run := c.apiserverProgram(endpoints, nodeIP(i))
 		if err := k.Spawn(sim.ActorSpec{Name: c.APIServers[i], Node: n, Component: "kube-apiserver", Run: run}); err != nil {
 			return nil, err
 		}
@@ -167,17 +177,13 @@ func New(cfg Config) (*Cluster, error) {
 	for _, n := range cfg.ControlPlanes {
 		name := "kube-controller-manager-" + n
 		c.ControllerManagers = append(c.ControllerManagers, name)
-		ctrls := cfg.Controllers
-		if ctrls == nil {
-			ctrls = controllers.Defaults()
-		}
-		run := controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: ctrls})
+		run := c.controllerManagerProgram()
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
 			return nil, err
 		}
 		name = "kube-scheduler-" + n
 		c.Schedulers = append(c.Schedulers, name)
-		run = scheduler.New(scheduler.Config{Token: SchedulerToken, APIServers: c.APIServers, Configure: cfg.Scheduler})
+		run = c.schedulerProgram()
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-scheduler", Run: run}); err != nil {
 			return nil, err
 		}
@@ -203,9 +209,24 @@ func New(cfg Config) (*Cluster, error) {
 		kc := kubelet.Config{Node: n, Token: KubeletTokenPrefix + n, APIServers: c.APIServers, ControlPlane: cp, Zone: zone,
 			Labels: spec.Labels, Taints: spec.Taints, CPU: orDefault(spec.CPU, "4"), Memory: orDefault(spec.Memory, "8Gi"), MaxPods: spec.Pods,
 			InternalIP: nodeIP(i)}
+		var static []*api.Pod
 		if cp {
-			kc.StaticPods = kubelet.KubeadmStaticPods(nodeIP(i))
+			static = kubelet.KubeadmStaticPods(nodeIP(i))
+			cpl := &controlPlane{c: c, node: n, idx: i, running: map[string]string{}}
+			for _, p := range static {
+				ct := p.Spec.Containers[0]
+				cpl.running[ct.Name+"-"+n] = ct.Image + " " + strings.Join(append(append([]string(nil), ct.Command...), ct.Args...), " ")
+			}
+			kc.Programs = cpl
 		}
+		disk, err := c.writeNodeDisk(n, i, cp, static)
+		if err != nil {
+			return nil, fmt.Errorf("cluster: writing the disk of %s: %w", n, err)
+		}
+		c.nodeDisks[n] = disk
+		kc.Disk = disk
+		kc.ImageExists = imageExists
+		c.systemd[n] = newSystemd(c, n)
 		kl := kubelet.New(kc)
 		c.Kubelets = append(c.Kubelets, kl)
 		if err := k.Spawn(sim.ActorSpec{Name: kubelet.RuntimeName(n), Node: n, Component: "containerd", Run: kl.RunRuntime}); err != nil {

@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -403,4 +404,43 @@ func (a *agent) observe(req ObserveRequest) string {
 		sb.WriteByte('\n')
 	}
 	return sb.String()
+}
+
+// EndpointInfo is one endpoint as `cilium endpoint list` shows it.
+type EndpointInfo struct {
+	ID       int64
+	Pod      string // ns/name
+	IPv4     string
+	Identity int64
+}
+
+// Endpoints lists the agent's endpoints by ID.
+func (v View) Endpoints() []EndpointInfo {
+	out := make([]EndpointInfo, 0, len(v.a.endpoints))
+	for _, ep := range v.a.endpoints {
+		out = append(out, EndpointInfo{ID: ep.id, Pod: ep.pod, IPv4: ep.ip.String(), Identity: ep.identity})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Ready reports whether the agent has its node's pod CIDR (IPAM ready).
+func (v View) Ready() bool { return v.a.ready }
+
+// IPAM is the node's pod CIDR ("" before the operator gave one) and how
+// many of its addresses are allocated.
+func (v View) IPAM() (cidr string, used, size int) {
+	if v.a.ipam == nil {
+		return "", 0, 0
+	}
+	u := len(v.a.ipam.Used())
+	return v.a.ipam.CIDR().String(), u, u + v.a.ipam.Free()
+}
+
+// Router is the agent's cilium_host address.
+func (v View) Router() string {
+	if !v.a.router.IsValid() {
+		return ""
+	}
+	return v.a.router.String()
 }

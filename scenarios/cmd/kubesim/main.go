@@ -37,6 +37,7 @@ Commands:
   components          boot the default cluster and show which component runs where
   serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
   incident            hands-on incident response: start a broken cluster, fix it, check it
+  ssh NODE            a shell on a node of the cluster kubesim serve runs (from another terminal)
   help [command]      show help
 
 Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
@@ -67,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdServe(rest, stdin, stdout, stderr)
 	case "incident":
 		return cmdIncident(rest, stdin, stdout, stderr)
+	case "ssh":
+		return cmdSSH(rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
