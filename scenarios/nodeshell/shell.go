@@ -182,6 +182,8 @@ func (sh *shell) exec(argv []string, stdin string, piped bool) Result {
 		return sh.cat(args, stdin, piped)
 	case "grep":
 		return sh.grep(args, stdin, piped)
+	case "sed":
+		return sh.sed(args, stdin, piped)
 	case "head", "tail":
 		return headTail(name, args, stdin)
 	case "wc":
