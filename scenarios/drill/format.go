@@ -84,7 +84,7 @@ type NodeSpec struct {
 
 // Step is one action on the timeline. Exactly one action field is set.
 type Step struct {
-	Name    string    `yaml:"name"`
+	Name    Text      `yaml:"name"`
 	At      *Duration `yaml:"at"`
 	Narrate Text      `yaml:"narrate"`
 
@@ -107,6 +107,9 @@ type Step struct {
 	Exec      *Exec        `yaml:"exec"`
 	Snapshot  string       `yaml:"snapshot"`
 	Restore   string       `yaml:"restore"`
+	// MoveLeader is `etcdctl move-leader <member>`: the etcd leader hands
+	// its leadership to that member.
+	MoveLeader string `yaml:"moveLeader"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
@@ -175,8 +178,12 @@ type Link struct {
 // Expectation is a condition graded within a virtual deadline. Exactly one
 // of Pods, Object, Event or Absent is set.
 type Expectation struct {
-	Name   string    `yaml:"name"`
+	Name   Text      `yaml:"name"`
 	Within *Duration `yaml:"within"`
+	// HoldsFor makes it a claim that something stays so: once it holds
+	// (within the deadline), it must go on holding at every check for
+	// this long, or it fails at the first moment it does not.
+	HoldsFor *Duration `yaml:"holdsFor"`
 
 	Pods   *PodsExpect   `yaml:"pods"`
 	Object *ObjectExpect `yaml:"object"`
@@ -191,13 +198,21 @@ type Expectation struct {
 	Line int `yaml:"-"`
 }
 
-// PodsExpect counts pods.
+// PodsExpect counts pods. Pods being deleted (deletionTimestamp set:
+// kubectl shows them Terminating) are not counted unless Terminating is
+// set; Nodes and NodeSelector keep only the pods bound to those nodes.
 type PodsExpect struct {
 	Namespace string `yaml:"namespace"`
 	Selector  string `yaml:"selector"`
 	Phase     string `yaml:"phase"`
 	Count     *int   `yaml:"count"`
-	Line      int    `yaml:"-"`
+	// Nodes keeps the pods bound to one of these nodes.
+	Nodes []string `yaml:"nodes"`
+	// NodeSelector keeps the pods bound to nodes whose labels match.
+	NodeSelector string `yaml:"nodeSelector"`
+	// Terminating counts pods being deleted too.
+	Terminating bool `yaml:"terminating"`
+	Line        int  `yaml:"-"`
 }
 
 // ObjectExpect checks one field of one object ("deployment/web",
@@ -207,7 +222,10 @@ type ObjectExpect struct {
 	Namespace string `yaml:"namespace"`
 	Path      string `yaml:"path"`
 	Equals    string `yaml:"equals"`
-	Line      int    `yaml:"-"`
+	// AtLeast compares the field as an integer: it holds when the value
+	// is this or more (an identity allocated from 256 up).
+	AtLeast *int64 `yaml:"atLeast"`
+	Line    int    `yaml:"-"`
 }
 
 // EventExpect looks for an Event.
@@ -222,7 +240,7 @@ type EventExpect struct {
 	Line int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore", "moveLeader"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -427,10 +445,18 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent or exec")
 		return
 	}
+	if e.HoldsFor != nil && e.Event != nil && e.Event.None {
+		d.fail(at, path+".holdsFor", "an event with none: true already holds for its whole window (within)")
+	}
 	switch {
 	case e.Pods != nil:
 		if _, err := api.ParseSelector(e.Pods.Selector); err != nil {
 			d.fail(at, path+".pods.selector", "%v", err)
+		}
+		if e.Pods.NodeSelector != "" {
+			if _, err := api.ParseSelector(e.Pods.NodeSelector); err != nil {
+				d.fail(at, path+".pods.nodeSelector", "%v", err)
+			}
 		}
 		if e.Pods.Count == nil && e.Pods.Phase == "" {
 			d.fail(at, path+".pods", "say what to expect: count, phase or both")
@@ -443,6 +469,9 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	case e.Object != nil:
 		if _, _, err := splitRef(e.Object.Ref); err != nil {
 			d.fail(at, path+".object.ref", "%v", err)
+		}
+		if e.Object.AtLeast != nil && e.Object.Equals != "" {
+			d.fail(at, path+".object", "say one of equals or atLeast")
 		}
 		if e.Object.Path == "" {
 			d.fail(at, path+".object.path", "required: a dotted field path such as status.readyReplicas")
