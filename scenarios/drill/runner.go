@@ -436,7 +436,11 @@ func (r *runner) do(s *Step, action string) (Text, error) {
 		}
 		return Text{En: res.Summary()}, nil
 	case "wait":
-		g := r.grade(s.Wait, "wait")
+		w := *s.Wait
+		if w.Name.En == "" && s.Name.En != "" {
+			w.Name = s.Name
+		}
+		g := r.grade(&w, "wait")
 		if !g.Passed {
 			return Text{}, &textError{Text{En: fmt.Sprintf("gave up waiting: wanted %s, saw %s", g.want.En, g.saw.En),
 				Ko: fmt.Sprintf("기다리다 포기했습니다: 기대 %s, 관찰 %s", g.want.In("ko"), g.saw.In("ko"))}}
