@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -106,7 +107,7 @@ func (g Grade) In(lang string) (name, want, saw string) {
 func newGrade(e *Expectation, path string, at string) Grade {
 	g := Grade{Name: e.Name.En, Line: e.Line, name: e.Name, want: describeExpectation(e), At: at}
 	if g.Name == "" {
-		g.Name, g.name = path, Text{En: path}
+		g.Name, g.name = path, Text{En: path, Ko: pathKo(path)}
 	}
 	g.Want = g.want.En
 	return g
@@ -666,9 +667,9 @@ func describeExpectation(e *Expectation) Text {
 		t = Text{En: strings.Join(en, " "), Ko: strings.Join(ko, " ")}
 	case e.Object != nil:
 		if e.Object.AtLeast != nil {
-			t = kubectl("%s %s >= %d", e.Object.Ref, e.Object.Path, *e.Object.AtLeast)
+			t = tr("%s %s >= %d", "%s의 %s >= %d", e.Object.Ref, e.Object.Path, *e.Object.AtLeast)
 		} else {
-			t = kubectl("%s %s = %q", e.Object.Ref, e.Object.Path, e.Object.Equals)
+			t = tr("%s %s = %q", "%s의 %s = %q", e.Object.Ref, e.Object.Path, e.Object.Equals)
 		}
 	case e.Event != nil:
 		ev := e.Event
@@ -1015,4 +1016,27 @@ func errorText(err error) Text {
 		return te.t
 	}
 	return Text{En: err.Error()}
+}
+
+var gradePath = regexp.MustCompile(`^(?:steps\[(\d+)\]\.)?(expect|checks)\[(\d+)\]$`)
+
+// pathKo names an unnamed expectation in Korean by where it stands.
+func pathKo(path string) string {
+	if path == "wait" {
+		return "기다림"
+	}
+	m := gradePath.FindStringSubmatch(path)
+	if m == nil {
+		return ""
+	}
+	n, _ := strconv.Atoi(m[3])
+	what := "기대 결과"
+	if m[2] == "checks" {
+		what = "확인"
+	}
+	if m[1] == "" {
+		return fmt.Sprintf("%s %d", what, n+1)
+	}
+	step, _ := strconv.Atoi(m[1])
+	return fmt.Sprintf("단계 %d의 %s %d", step+1, what, n+1)
 }
