@@ -216,16 +216,23 @@ type PodsExpect struct {
 }
 
 // ObjectExpect checks one field of one object ("deployment/web",
-// "status.readyReplicas").
+// "status.readyReplicas"). With a Selector, Ref names only the resource
+// ("endpointslices") and the check reads the first matching object by
+// name — for objects whose names are generated.
 type ObjectExpect struct {
 	Ref       string `yaml:"ref"`
+	Selector  string `yaml:"selector"`
 	Namespace string `yaml:"namespace"`
 	Path      string `yaml:"path"`
 	Equals    string `yaml:"equals"`
 	// AtLeast compares the field as an integer: it holds when the value
 	// is this or more (an identity allocated from 256 up).
 	AtLeast *int64 `yaml:"atLeast"`
-	Line    int    `yaml:"-"`
+	// Length compares the number of items of a list field.
+	Length *int `yaml:"length"`
+	// Unset holds while the field is not set at all (a pod without an IP).
+	Unset bool `yaml:"unset"`
+	Line  int  `yaml:"-"`
 }
 
 // EventExpect looks for an Event.
@@ -237,7 +244,11 @@ type EventExpect struct {
 	Message   string `yaml:"message"`
 	// None inverts it: no such event may appear within the deadline.
 	None bool `yaml:"none"`
-	Line int  `yaml:"-"`
+	// AtLeast asks for at least this many matching events (an Event's
+	// count included): that a replacement was created, not only the first
+	// pods.
+	AtLeast *int `yaml:"atLeast"`
+	Line    int  `yaml:"-"`
 }
 
 var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "snapshot", "restore", "moveLeader"}
@@ -467,11 +478,25 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 			d.fail(at, path+".pods.phase", "expected Pending, Running, Succeeded, Failed or Unknown, got %q", e.Pods.Phase)
 		}
 	case e.Object != nil:
-		if _, _, err := splitRef(e.Object.Ref); err != nil {
+		if _, _, err := splitRef(e.Object.Ref); err != nil && e.Object.Selector == "" {
 			d.fail(at, path+".object.ref", "%v", err)
 		}
-		if e.Object.AtLeast != nil && e.Object.Equals != "" {
-			d.fail(at, path+".object", "say one of equals or atLeast")
+		n := 0
+		for _, set := range []bool{e.Object.Equals != "", e.Object.AtLeast != nil, e.Object.Length != nil, e.Object.Unset} {
+			if set {
+				n++
+			}
+		}
+		if n > 1 {
+			d.fail(at, path+".object", "say one of equals, atLeast, length or unset")
+		}
+		if e.Object.Selector != "" {
+			if _, err := api.ParseSelector(e.Object.Selector); err != nil {
+				d.fail(at, path+".object.selector", "%v", err)
+			}
+			if _, ok := api.ResourceForName(e.Object.Ref); !ok {
+				d.fail(at, path+".object.ref", "with a selector, ref names a resource type such as endpointslices, got %q", e.Object.Ref)
+			}
 		}
 		if e.Object.Path == "" {
 			d.fail(at, path+".object.path", "required: a dotted field path such as status.readyReplicas")
@@ -479,6 +504,9 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	case e.Event != nil:
 		if e.Event.Reason == "" && e.Event.Message == "" {
 			d.fail(at, path+".event", "say what to look for: reason, message or both")
+		}
+		if e.Event.None && e.Event.AtLeast != nil {
+			d.fail(at, path+".event.atLeast", "none: true asks for no such event; atLeast for some")
 		}
 		if e.Event.Object != "" {
 			if _, _, err := splitRef(e.Event.Object); err != nil {

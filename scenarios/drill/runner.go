@@ -666,10 +666,19 @@ func describeExpectation(e *Expectation) Text {
 		}
 		t = Text{En: strings.Join(en, " "), Ko: strings.Join(ko, " ")}
 	case e.Object != nil:
-		if e.Object.AtLeast != nil {
-			t = tr("%s %s >= %d", "%s의 %s >= %d", e.Object.Ref, e.Object.Path, *e.Object.AtLeast)
-		} else {
-			t = tr("%s %s = %q", "%s의 %s = %q", e.Object.Ref, e.Object.Path, e.Object.Equals)
+		ref := e.Object.Ref
+		if e.Object.Selector != "" {
+			ref += " -l " + e.Object.Selector
+		}
+		switch o := e.Object; {
+		case o.Unset:
+			t = tr("%s %s not set", "%s의 %s 필드 없음", ref, o.Path)
+		case o.Length != nil:
+			t = tr("%s %s has %d item(s)", "%s의 %s 항목 %d개", ref, o.Path, *o.Length)
+		case o.AtLeast != nil:
+			t = tr("%s %s >= %d", "%s의 %s >= %d", ref, o.Path, *o.AtLeast)
+		default:
+			t = tr("%s %s = %q", "%s의 %s = %q", ref, e.Object.Path, e.Object.Equals)
 		}
 	case e.Event != nil:
 		ev := e.Event
@@ -698,6 +707,10 @@ func describeExpectation(e *Expectation) Text {
 		if ev.Message != "" {
 			en = append(en, fmt.Sprintf("containing %q", ev.Message))
 			ko = append(ko, fmt.Sprintf("(%q 포함)", ev.Message))
+		}
+		if ev.AtLeast != nil {
+			en = append(en, fmt.Sprintf("at least %d time(s)", *ev.AtLeast))
+			ko = append(ko, fmt.Sprintf("%d개 이상", *ev.AtLeast))
 		}
 		if ev.None {
 			ko = append(ko, "없음")
@@ -736,18 +749,26 @@ func (r *runner) check(e *Expectation) (bool, Text) {
 	case e.Pods != nil:
 		return r.checkPods(e.Pods)
 	case e.Object != nil:
-		info, name, _ := splitRef(e.Object.Ref)
-		ns := e.Object.Namespace
-		if ns == "" && info.Namespaced {
-			ns = "default"
-		}
-		obj, err := c.StoredObject(info.Resource, ns, name)
+		obj, err := r.object(e.Object)
 		if err != nil {
 			return false, Text{En: err.Error()}
 		}
 		v, ok := fieldAt(obj, e.Object.Path)
+		if e.Object.Unset {
+			if ok {
+				return false, tr("%s is %s", "%s는 %s입니다", e.Object.Path, v)
+			}
+			return true, tr("%s is not set", "%s 필드가 없습니다", e.Object.Path)
+		}
 		if !ok {
 			return false, tr("%s is not set", "%s 필드가 없습니다", e.Object.Path)
+		}
+		if e.Object.Length != nil {
+			var list []any
+			if err := json.Unmarshal([]byte(v), &list); err != nil {
+				return false, tr("%s is not a list: %s", "%s는 목록이 아닙니다: %s", e.Object.Path, v)
+			}
+			return len(list) == *e.Object.Length, tr("%d item(s)", "항목 %d개", len(list))
 		}
 		if e.Object.AtLeast != nil {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -767,12 +788,24 @@ func (r *runner) check(e *Expectation) (bool, Text) {
 			return false, Text{En: err.Error()}
 		}
 		var seen []string
+		matched := 0
 		for _, o := range items {
 			ev := o.(*api.Event)
-			if eventMatches(ev, e.Event) {
+			if !eventMatches(ev, e.Event) {
+				seen = append(seen, ev.Reason)
+				continue
+			}
+			if e.Event.AtLeast == nil {
 				return !e.Event.None, kubectl("%s %s %s/%s: %s", ev.Type, ev.Reason, strings.ToLower(ev.InvolvedObject.Kind), ev.InvolvedObject.Name, ev.Message)
 			}
-			seen = append(seen, ev.Reason)
+			n := int(ev.Count)
+			if n < 1 {
+				n = 1
+			}
+			matched += n
+		}
+		if e.Event.AtLeast != nil {
+			return matched >= *e.Event.AtLeast, tr("%d matching event(s)", "맞는 이벤트 %d개", matched)
 		}
 		sort.Strings(seen)
 		if len(seen) == 0 {
@@ -803,6 +836,32 @@ func (r *runner) check(e *Expectation) (bool, Text) {
 		return false, tr("%s still exists", "%s가 아직 있습니다", e.Absent)
 	}
 	return false, Text{En: "nothing to check"}
+}
+
+// object reads the object an object check names: by name, or the first
+// (by name) that matches its selector.
+func (r *runner) object(o *ObjectExpect) (api.Object, error) {
+	ns := o.Namespace
+	if o.Selector == "" {
+		info, name, _ := splitRef(o.Ref)
+		if ns == "" && info.Namespaced {
+			ns = "default"
+		}
+		return r.c.StoredObject(info.Resource, ns, name)
+	}
+	info, _ := api.ResourceForName(o.Ref)
+	if ns == "" && info.Namespaced {
+		ns = "default"
+	}
+	items, err := r.c.StoredObjects(info.Resource, ns, o.Selector)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, &textError{tr("no %s match %s", "%s 중 %s에 맞는 것이 없습니다", info.Resource, o.Selector)}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].GetObjectMeta().Name < items[j].GetObjectMeta().Name })
+	return items[0], nil
 }
 
 // checkPods counts the selected pods: those being deleted only when asked,
