@@ -358,7 +358,7 @@ func TestMoveLeader(t *testing.T) {
 		require.NoError(t, err, "seed %d", seed)
 		assert.Equal(t, tc.names[l], res.From)
 		assert.Equal(t, tc.names[to], res.To)
-		assert.Equal(t, fmt.Sprintf("Leadership transferred from %s to %s", tc.names[l], tc.names[to]), res.Summary())
+		assert.Equal(t, fmt.Sprintf("Leadership transferred from %x to %x", tc.members[l].ID, tc.members[to].ID), res.Summary())
 		assert.Equal(t, to, tc.leader(), "seed %d", seed)
 
 		again, err := MoveLeader(tc.ext, tc.names, tc.names[to])

@@ -360,15 +360,18 @@ type MoveLeaderRequest struct {
 // Summary implements sim.Summarizer.
 func (r MoveLeaderRequest) Summary() string { return "move leader to " + r.To }
 
-// MoveLeaderResponse says who led before and who leads now.
+// MoveLeaderResponse says who led before and who leads now, by member
+// name and ID.
 type MoveLeaderResponse struct {
-	Header   Header
-	From, To string
+	Header       Header
+	From, To     string
+	FromID, ToID uint64
 }
 
-// Summary implements sim.Summarizer: etcdctl's line.
+// Summary implements sim.Summarizer: etcdctl's line, with member IDs in
+// hex.
 func (r *MoveLeaderResponse) Summary() string {
-	return fmt.Sprintf("Leadership transferred from %s to %s", r.From, r.To)
+	return fmt.Sprintf("Leadership transferred from %x to %x", r.FromID, r.ToID)
 }
 
 // KindMoveLeader is the message kind of MoveLeaderRequest.
@@ -422,7 +425,7 @@ func (s *server) moveLeader(msg *sim.Message, req MoveLeaderRequest) {
 	}
 	from := s.m.Name
 	if to == s.disk.MemberID {
-		s.c.Reply(msg, msg.Kind, &MoveLeaderResponse{Header: s.header(), From: from, To: from})
+		s.c.Reply(msg, msg.Kind, &MoveLeaderResponse{Header: s.header(), From: from, To: from, FromID: to, ToID: to})
 		return
 	}
 	s.c.Note("raft", fmt.Sprintf("transferring leadership to %s (move-leader)", req.To))
@@ -446,7 +449,7 @@ func (s *server) movedLeader(timedOut bool) {
 	case mv == nil:
 		return
 	case s.lead == mv.to:
-		s.c.Reply(mv.msg, mv.msg.Kind, &MoveLeaderResponse{Header: s.header(), From: mv.from, To: s.names[mv.to]})
+		s.c.Reply(mv.msg, mv.msg.Kind, &MoveLeaderResponse{Header: s.header(), From: mv.from, To: s.names[mv.to], FromID: s.disk.MemberID, ToID: mv.to})
 	case timedOut:
 		s.c.ReplyErr(mv.msg, mv.msg.Kind, ErrTimeoutLeaderTransfer)
 	default:

@@ -435,7 +435,8 @@ func (r *runner) do(s *Step, action string) (Text, error) {
 		if err != nil {
 			return Text{}, fmt.Errorf("etcdctl move-leader: %w", err)
 		}
-		return Text{En: res.Summary()}, nil
+		return Text{En: res.Summary() + "\n" + fmt.Sprintf("(%s led; %s leads now)", res.From, res.To),
+			Ko: res.Summary() + "\n" + fmt.Sprintf("(리더는 %s였고, 이제 %s입니다)", res.From, res.To)}, nil
 	case "wait":
 		w := *s.Wait
 		if w.Name.En == "" && s.Name.En != "" {
