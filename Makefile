@@ -35,7 +35,7 @@ test: fmt-check vet
 # Every built-in drill for seeds 1..100, without the race detector (the
 # race run above covers seeds 1..3).
 seeds:
-	$(GO) test -count=1 ./scenarios/library -run TestEveryBuiltInPassesForEverySeed -seeds=100
+	$(GO) test -count=1 -timeout 20m ./scenarios/library -run TestEveryBuiltInPassesForEverySeed -seeds=100
 
 fmt:
 	gofmt -w sim components scenarios examples

@@ -29,8 +29,9 @@ func TestEveryBuiltInPassesForEverySeed(t *testing.T) {
 			continue // incidents are proven by package incident's tests
 		}
 		for s := uint64(1); s <= uint64(*seeds); s++ {
+			seed := s
 			t.Run(fmt.Sprintf("%s/seed-%d", name, s), func(t *testing.T) {
-				seed := s
+				t.Parallel()
 				res, err := drill.Run(d, drill.Options{Seed: &seed})
 				require.NoError(t, err)
 				for _, st := range res.Steps {
