@@ -32,8 +32,8 @@ test: fmt-check vet
 	$(GO) test -race -count=1 -tags solution ./examples/...
 	$(MAKE) seeds
 
-# Every built-in drill for seeds 1..100, without the race detector (the
-# race run above covers seeds 1..3).
+# Every built-in drill for seeds 1..100 (the long tier above runs seeds
+# 1..3).
 seeds:
 	$(GO) test -count=1 -timeout 20m ./scenarios/library -run TestEveryBuiltInPassesForEverySeed -seeds=100
 
