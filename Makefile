@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test vet fmt fmt-check bench build
+.PHONY: run test seeds vet fmt fmt-check bench build
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -30,6 +30,12 @@ test: fmt-check vet
 	$(GO) test -race -count=1 $$($(GO) list $(PKGS) | grep -v -x -F "$$(cd . && $(GO) list $(LONG))")
 	$(GO) test -count=1 -timeout 20m $(LONG)
 	$(GO) test -race -count=1 -tags solution ./examples/...
+	$(MAKE) seeds
+
+# Every built-in drill for seeds 1..100 (the long tier above runs seeds
+# 1..3).
+seeds:
+	$(GO) test -count=1 -timeout 20m ./scenarios/library -run TestEveryBuiltInPassesForEverySeed -seeds=100
 
 fmt:
 	gofmt -w sim components scenarios examples

@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -343,4 +344,34 @@ func TestWriteLostWithTheLeaderTimesOut(t *testing.T) {
 	assert.InDelta(t, float64(7*time.Second), float64(tc.k.Now()-start), float64(10*time.Millisecond))
 	_, err = cl.Txn(put("/a", "3"))
 	require.NoError(t, err, "the new leader takes writes")
+}
+
+// etcdctl move-leader hands the lead to the member asked for, from
+// whichever member led; the same member again is a no-op; a name that is
+// no member and a request to a follower fail with etcd's errors.
+func TestMoveLeader(t *testing.T) {
+	for seed := uint64(1); seed <= 5; seed++ {
+		tc := newTestCluster(t, 3, seed)
+		l, _ := tc.waitLeader(5 * time.Second)
+		to := (l + 1) % 3
+		res, err := MoveLeader(tc.ext, tc.names, tc.names[to])
+		require.NoError(t, err, "seed %d", seed)
+		assert.Equal(t, tc.names[l], res.From)
+		assert.Equal(t, tc.names[to], res.To)
+		assert.Equal(t, fmt.Sprintf("Leadership transferred from %x to %x", tc.members[l].ID, tc.members[to].ID), res.Summary())
+		assert.Equal(t, to, tc.leader(), "seed %d", seed)
+
+		again, err := MoveLeader(tc.ext, tc.names, tc.names[to])
+		require.NoError(t, err)
+		assert.Equal(t, tc.names[to], again.From)
+
+		_, err = MoveLeader(tc.ext, tc.names, "etcd-cp-9")
+		assert.ErrorIs(t, err, ErrBadLeaderTransferee)
+		follower := (to + 1) % 3
+		_, err = tc.ext.Call(tc.names[follower], KindMoveLeader, MoveLeaderRequest{To: tc.names[follower]}, DefaultTimeout)
+		assert.ErrorContains(t, err, ErrNotLeader.Error())
+		_, err = tc.cl.Txn(put("/a", "1"))
+		require.NoError(t, err, "the new leader commits")
+		tc.k.Shutdown()
+	}
 }

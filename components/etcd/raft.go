@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -168,6 +169,7 @@ func (s *server) roleChange() {
 	if s.stopping != nil && s.lead != s.disk.MemberID && s.lead != raft.None {
 		s.finishStop()
 	}
+	s.movedLeader(false)
 }
 
 type stopRequest struct{}
@@ -343,4 +345,115 @@ func (s *server) applyEntry(e *raftpb.Entry) {
 		body = h
 	}
 	c.Reply(p.msg, p.msg.Kind, body)
+}
+
+// MoveLeaderRequest asks the leader to hand its leadership to another
+// member, as `etcdctl move-leader <member>` does: the leader sends the
+// transferee MsgTimeoutNow (after catching it up), and the transferee
+// campaigns at once, without waiting for an election timeout. Operators
+// use it before taking the leader's node down for maintenance.
+type MoveLeaderRequest struct {
+	// To is the transferee's member name.
+	To string
+}
+
+// Summary implements sim.Summarizer.
+func (r MoveLeaderRequest) Summary() string { return "move leader to " + r.To }
+
+// MoveLeaderResponse says who led before and who leads now, by member
+// name and ID.
+type MoveLeaderResponse struct {
+	Header       Header
+	From, To     string
+	FromID, ToID uint64
+}
+
+// Summary implements sim.Summarizer: etcdctl's line, with member IDs in
+// hex.
+func (r *MoveLeaderResponse) Summary() string {
+	return fmt.Sprintf("Leadership transferred from %x to %x", r.FromID, r.ToID)
+}
+
+// KindMoveLeader is the message kind of MoveLeaderRequest.
+const KindMoveLeader = "MoveLeader"
+
+// Errors of a leadership transfer, with etcd's texts.
+var (
+	ErrBadLeaderTransferee   = errors.New("etcdserver: bad leader transferee")
+	ErrTimeoutLeaderTransfer = errors.New("etcdserver: request timed out, leader transfer took too long")
+)
+
+type moveLeaderTimeout struct{}
+
+// MoveLeader is `etcdctl move-leader`: it asks each member in turn for its
+// status, finds the leader, and asks it to hand leadership to the member
+// named to. It answers with etcdctl's "Leadership transferred from A to
+// B".
+func MoveLeader(c sim.Caller, members []string, to string) (*MoveLeaderResponse, error) {
+	for _, m := range members {
+		msg, err := c.Call(m, KindStatus, StatusRequest, DefaultTimeout)
+		if err != nil {
+			continue
+		}
+		st := msg.Body.(*StatusResponse)
+		if st.Leader == 0 || st.Leader != st.Header.MemberID {
+			continue
+		}
+		reply, err := c.Call(m, KindMoveLeader, MoveLeaderRequest{To: to}, DefaultTimeout)
+		if err != nil {
+			return nil, err
+		}
+		return reply.Body.(*MoveLeaderResponse), nil
+	}
+	return nil, ErrNoLeader
+}
+
+func (s *server) moveLeader(msg *sim.Message, req MoveLeaderRequest) {
+	if s.state != raft.StateLeader {
+		s.c.ReplyErr(msg, msg.Kind, ErrNotLeader)
+		return
+	}
+	var to uint64
+	for _, id := range s.cs.Voters {
+		if s.names[id] == req.To {
+			to = id
+		}
+	}
+	if to == 0 {
+		s.c.ReplyErr(msg, msg.Kind, ErrBadLeaderTransferee)
+		return
+	}
+	from := s.m.Name
+	if to == s.disk.MemberID {
+		s.c.Reply(msg, msg.Kind, &MoveLeaderResponse{Header: s.header(), From: from, To: from, FromID: to, ToID: to})
+		return
+	}
+	s.c.Note("raft", fmt.Sprintf("transferring leadership to %s (move-leader)", req.To))
+	s.moving = &moveLeader{msg: msg, from: from, to: to}
+	s.rn.TransferLeader(to)
+	s.c.After(s.cfg.ElectionTimeout, "move-leader-timeout", moveLeaderTimeout{})
+}
+
+// moveLeader is a leadership transfer waiting to complete.
+type moveLeader struct {
+	msg  *sim.Message
+	from string
+	to   uint64
+}
+
+// movedLeader answers a move-leader request once this member follows the
+// transferee (or gives up when the transfer timed out).
+func (s *server) movedLeader(timedOut bool) {
+	mv := s.moving
+	switch {
+	case mv == nil:
+		return
+	case s.lead == mv.to:
+		s.c.Reply(mv.msg, mv.msg.Kind, &MoveLeaderResponse{Header: s.header(), From: mv.from, To: s.names[mv.to], FromID: s.disk.MemberID, ToID: mv.to})
+	case timedOut:
+		s.c.ReplyErr(mv.msg, mv.msg.Kind, ErrTimeoutLeaderTransfer)
+	default:
+		return
+	}
+	s.moving = nil
 }

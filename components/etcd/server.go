@@ -221,6 +221,8 @@ type server struct {
 	// A graceful stop in progress, and whether the loop should end.
 	stopping *sim.Message
 	exit     bool
+	// A move-leader request waiting for the transfer.
+	moving *moveLeader
 }
 
 type pending struct {
@@ -404,6 +406,10 @@ func (s *server) handle(msg *sim.Message) {
 		c.Reply(msg, msg.Kind, &SnapshotResponse{Header: s.header(), Data: s.disk.Store.Snapshot()})
 	case statusRequest:
 		c.Reply(msg, msg.Kind, s.status())
+	case MoveLeaderRequest:
+		s.moveLeader(msg, b)
+	case moveLeaderTimeout:
+		s.movedLeader(true)
 	default:
 		if msg.IsCall() {
 			c.ReplyErr(msg, msg.Kind, fmt.Errorf("etcdserver: unknown request %T", msg.Body))

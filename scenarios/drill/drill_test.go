@@ -70,6 +70,11 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"incident fields on a drill", "name: x\nsymptom: broken\nsteps:\n- advance: 1s\n", []string{"kind: symptom, checks, solution and wrongFixes belong to incidents: add kind: incident"}},
 		{"incident without its parts", "name: x\nkind: incident\nsteps:\n- advance: 1s\n", []string{"symptom: required", "checks: required", "hints: required", "solution: required", "wrongFixes: required"}},
 		{"incident with a bad solution step", "name: x\nkind: incident\nsymptom: s\nchecks:\n- absent: pod/x\nhints: [h]\nsolution:\n  diagnosis: d\n  steps:\n  - delete: web\nwrongFixes:\n- name: w\n  steps:\n  - advance: 1s\n", []string{`solution.steps[0].delete: expected kind/name such as deployment/web, got "web"`}},
+		{"holdsFor on none", "name: x\nexpect:\n- event: {reason: Scheduled, none: true}\n  holdsFor: 1m\n", []string{"expect[0].holdsFor: an event with none: true already holds for its whole window"}},
+		{"two comparisons", "name: x\nexpect:\n- object: {ref: pod/web, path: status.podIP, equals: x, unset: true}\n", []string{"expect[0].object: say one of equals, atLeast, length or unset"}},
+		{"bad node selector", "name: x\nexpect:\n- pods: {count: 1, nodeSelector: \"a b\"}\n", []string{"expect[0].pods.nodeSelector:"}},
+		{"selector with a named ref", "name: x\nexpect:\n- object: {ref: endpointslice/web, selector: a=b, path: endpoints, length: 1}\n", []string{"with a selector, ref names a resource type such as endpointslices"}},
+		{"none with atLeast", "name: x\nexpect:\n- event: {reason: Created, none: true, atLeast: 2}\n", []string{"expect[0].event.atLeast: none: true asks for no such event"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,4 +97,47 @@ func TestSameSeedSameReport(t *testing.T) {
 		return out.String()
 	}
 	assert.Equal(t, run(), run())
+}
+
+// holdsFor grades a claim that something stays so: it fails at the first
+// moment it does not hold (the scheduler binds the pod), and passes when
+// nothing changes it (the scheduler is down).
+func TestHoldsForFailsTheMomentItStopsHolding(t *testing.T) {
+	drillWith := func(first string) string {
+		return `name: stays
+seed: 1
+steps:
+` + first + `
+- apply: |
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: web, labels: {app: web}}
+    spec:
+      containers:
+      - {name: nginx, image: "nginx:1.27"}
+  expect:
+  - name: the pod stays Pending
+    pods: {selector: app=web, phase: Pending, count: 1}
+    holdsFor: 30s
+`
+	}
+	for _, tt := range []struct {
+		name, first string
+		wantPass    bool
+		wantSaw     string
+	}{
+		{"the scheduler is down", "- kill: kube-scheduler", true, "1 pod(s): 1 Pending"},
+		{"the scheduler runs", "- advance: 1s", false, "at "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dr, err := Parse("stays.yaml", []byte(drillWith(tt.first)), os.ReadFile)
+			require.NoError(t, err)
+			res, err := Run(dr, Options{})
+			require.NoError(t, err)
+			g := res.Steps[1].Expect[0]
+			assert.Equal(t, tt.wantPass, g.Passed, g.Saw)
+			assert.Contains(t, g.Saw, tt.wantSaw)
+			assert.Equal(t, "1 Pending pod(s) with app=web, holding for 30s", g.Want)
+		})
+	}
 }

@@ -29,10 +29,9 @@ func CheckNow(c *cluster.Cluster, dr *Drill, exps []Expectation) []Grade {
 	for i := range exps {
 		e := &exps[i]
 		held, saw := r.check(e)
-		g := Grade{Name: e.Name, Line: e.Line, Passed: held, Want: describeExpectation(e), Saw: saw, At: r.elapsed()}
-		if g.Name == "" {
-			g.Name = fmt.Sprintf("checks[%d]", i)
-		}
+		g := newGrade(e, fmt.Sprintf("checks[%d]", i), r.elapsed())
+		g.Passed = held
+		g.see(saw)
 		out = append(out, g)
 	}
 	return out
@@ -85,12 +84,12 @@ func StepCommand(s *Step) string {
 	case "advance":
 		cmd = fmt.Sprintf("(wait %s)", time.Duration(*s.Advance))
 	case "wait":
-		cmd = "(wait until " + describeExpectation(s.Wait) + ")"
+		cmd = "(wait until " + describeExpectation(s.Wait).En + ")"
 	default:
 		cmd = action
 	}
-	if s.Name != "" {
-		return s.Name + ":\n     " + strings.ReplaceAll(cmd, "\n", "\n     ")
+	if s.Name.En != "" {
+		return s.Name.En + ":\n     " + strings.ReplaceAll(cmd, "\n", "\n     ")
 	}
 	return cmd
 }

@@ -85,7 +85,7 @@ type NodeSpec struct {
 
 // Step is one action on the timeline. Exactly one action field is set.
 type Step struct {
-	Name    string    `yaml:"name"`
+	Name    Text      `yaml:"name"`
 	At      *Duration `yaml:"at"`
 	Narrate Text      `yaml:"narrate"`
 
@@ -109,6 +109,9 @@ type Step struct {
 	Shell     *Shell       `yaml:"shell"`
 	Snapshot  string       `yaml:"snapshot"`
 	Restore   string       `yaml:"restore"`
+	// MoveLeader is `etcdctl move-leader <member>`: the etcd leader hands
+	// its leadership to that member.
+	MoveLeader string `yaml:"moveLeader"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
@@ -192,8 +195,12 @@ type Link struct {
 // Expectation is a condition graded within a virtual deadline. Exactly one
 // of Pods, Object, Event or Absent is set.
 type Expectation struct {
-	Name   string    `yaml:"name"`
+	Name   Text      `yaml:"name"`
 	Within *Duration `yaml:"within"`
+	// HoldsFor makes it a claim that something stays so: once it holds
+	// (within the deadline), it must go on holding at every check for
+	// this long, or it fails at the first moment it does not.
+	HoldsFor *Duration `yaml:"holdsFor"`
 
 	Pods   *PodsExpect   `yaml:"pods"`
 	Object *ObjectExpect `yaml:"object"`
@@ -208,23 +215,41 @@ type Expectation struct {
 	Line int `yaml:"-"`
 }
 
-// PodsExpect counts pods.
+// PodsExpect counts pods. Pods being deleted (deletionTimestamp set:
+// kubectl shows them Terminating) are not counted unless Terminating is
+// set; Nodes and NodeSelector keep only the pods bound to those nodes.
 type PodsExpect struct {
 	Namespace string `yaml:"namespace"`
 	Selector  string `yaml:"selector"`
 	Phase     string `yaml:"phase"`
 	Count     *int   `yaml:"count"`
-	Line      int    `yaml:"-"`
+	// Nodes keeps the pods bound to one of these nodes.
+	Nodes []string `yaml:"nodes"`
+	// NodeSelector keeps the pods bound to nodes whose labels match.
+	NodeSelector string `yaml:"nodeSelector"`
+	// Terminating counts pods being deleted too.
+	Terminating bool `yaml:"terminating"`
+	Line        int  `yaml:"-"`
 }
 
 // ObjectExpect checks one field of one object ("deployment/web",
-// "status.readyReplicas").
+// "status.readyReplicas"). With a Selector, Ref names only the resource
+// ("endpointslices") and the check reads the first matching object by
+// name — for objects whose names are generated.
 type ObjectExpect struct {
 	Ref       string `yaml:"ref"`
+	Selector  string `yaml:"selector"`
 	Namespace string `yaml:"namespace"`
 	Path      string `yaml:"path"`
 	Equals    string `yaml:"equals"`
-	Line      int    `yaml:"-"`
+	// AtLeast compares the field as an integer: it holds when the value
+	// is this or more (an identity allocated from 256 up).
+	AtLeast *int64 `yaml:"atLeast"`
+	// Length compares the number of items of a list field.
+	Length *int `yaml:"length"`
+	// Unset holds while the field is not set at all (a pod without an IP).
+	Unset bool `yaml:"unset"`
+	Line  int  `yaml:"-"`
 }
 
 // EventExpect looks for an Event.
@@ -236,10 +261,14 @@ type EventExpect struct {
 	Message   string `yaml:"message"`
 	// None inverts it: no such event may appear within the deadline.
 	None bool `yaml:"none"`
-	Line int  `yaml:"-"`
+	// AtLeast asks for at least this many matching events (an Event's
+	// count included): that a replacement was created, not only the first
+	// pods.
+	AtLeast *int `yaml:"atLeast"`
+	Line    int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -446,10 +475,18 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent or exec")
 		return
 	}
+	if e.HoldsFor != nil && e.Event != nil && e.Event.None {
+		d.fail(at, path+".holdsFor", "an event with none: true already holds for its whole window (within)")
+	}
 	switch {
 	case e.Pods != nil:
 		if _, err := api.ParseSelector(e.Pods.Selector); err != nil {
 			d.fail(at, path+".pods.selector", "%v", err)
+		}
+		if e.Pods.NodeSelector != "" {
+			if _, err := api.ParseSelector(e.Pods.NodeSelector); err != nil {
+				d.fail(at, path+".pods.nodeSelector", "%v", err)
+			}
 		}
 		if e.Pods.Count == nil && e.Pods.Phase == "" {
 			d.fail(at, path+".pods", "say what to expect: count, phase or both")
@@ -460,8 +497,25 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 			d.fail(at, path+".pods.phase", "expected Pending, Running, Succeeded, Failed or Unknown, got %q", e.Pods.Phase)
 		}
 	case e.Object != nil:
-		if _, _, err := splitRef(e.Object.Ref); err != nil {
+		if _, _, err := splitRef(e.Object.Ref); err != nil && e.Object.Selector == "" {
 			d.fail(at, path+".object.ref", "%v", err)
+		}
+		n := 0
+		for _, set := range []bool{e.Object.Equals != "", e.Object.AtLeast != nil, e.Object.Length != nil, e.Object.Unset} {
+			if set {
+				n++
+			}
+		}
+		if n > 1 {
+			d.fail(at, path+".object", "say one of equals, atLeast, length or unset")
+		}
+		if e.Object.Selector != "" {
+			if _, err := api.ParseSelector(e.Object.Selector); err != nil {
+				d.fail(at, path+".object.selector", "%v", err)
+			}
+			if _, ok := api.ResourceForName(e.Object.Ref); !ok {
+				d.fail(at, path+".object.ref", "with a selector, ref names a resource type such as endpointslices, got %q", e.Object.Ref)
+			}
 		}
 		if e.Object.Path == "" {
 			d.fail(at, path+".object.path", "required: a dotted field path such as status.readyReplicas")
@@ -469,6 +523,9 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	case e.Event != nil:
 		if e.Event.Reason == "" && e.Event.Message == "" {
 			d.fail(at, path+".event", "say what to look for: reason, message or both")
+		}
+		if e.Event.None && e.Event.AtLeast != nil {
+			d.fail(at, path+".event.atLeast", "none: true asks for no such event; atLeast for some")
 		}
 		if e.Event.Object != "" {
 			if _, _, err := splitRef(e.Event.Object); err != nil {

@@ -42,17 +42,31 @@ type stepStart struct {
 	action       string
 }
 
-func (s stepStart) title() string {
-	if s.step.Name != "" {
-		return s.step.Name
+func (s stepStart) title(l string) string {
+	if s.step.Name.En != "" {
+		return s.step.Name.In(l)
+	}
+	if l == "ko" {
+		if ko, ok := actionKo[s.action]; ok {
+			return s.action + " (" + ko + ")"
+		}
 	}
 	return s.action
 }
 
-func (s stepStart) Summary() string { return fmt.Sprintf("step %d: %s", s.index+1, s.title()) }
+// actionKo names each step action in Korean, for steps without a name.
+var actionKo = map[string]string{
+	"apply": "매니페스트 적용", "applyFile": "파일 적용", "delete": "삭제", "scale": "레플리카 수 변경",
+	"cordon": "스케줄 금지", "uncordon": "스케줄 허용", "taint": "taint 변경", "kill": "강제 종료",
+	"restart": "재시작", "stopNode": "노드 전원 끄기", "startNode": "노드 전원 켜기", "partition": "연결 끊기",
+	"heal": "연결 복구", "advance": "시간 경과", "wait": "기다림", "exec": "파드 안에서 실행",
+	"snapshot": "스냅샷 저장", "restore": "스냅샷 복원", "moveLeader": "리더 옮기기",
+}
+
+func (s stepStart) Summary() string { return fmt.Sprintf("step %d: %s", s.index+1, s.title("en")) }
 
 func (s stepStart) Render(l narrate.Lang) string {
-	out := fmt.Sprintf("\n[%s] %s %d: %s", s.at, pick(lang(l), "step", "단계"), s.index+1, s.title())
+	out := fmt.Sprintf("\n[%s] %s %d: %s", s.at, pick(lang(l), "step", "단계"), s.index+1, s.title(lang(l)))
 	if n := s.step.Narrate.In(lang(l)); n != "" {
 		out += "\n    " + strings.ReplaceAll(strings.TrimSpace(n), "\n", "\n    ")
 	}
@@ -65,22 +79,22 @@ func (s stepStart) Question(l narrate.Lang) string {
 		fmt.Sprintf("  [%d/%d 단계 — Enter: 실행, c: 나머지 모두 실행, back/goto/until, q: 종료, help] ", s.index+1, s.total))
 }
 
-type stepDone struct{ output, err string }
+type stepDone struct{ output, err Text }
 
 func (s stepDone) Summary() string {
-	if s.err != "" {
-		return "error: " + s.err
+	if s.err.En != "" {
+		return "error: " + s.err.En
 	}
 	return "done"
 }
 
 func (s stepDone) Render(l narrate.Lang) string {
 	var lines []string
-	if s.output != "" {
-		lines = append(lines, "    "+strings.ReplaceAll(s.output, "\n", "\n    "))
+	if out := s.output.In(lang(l)); out != "" {
+		lines = append(lines, "    "+strings.ReplaceAll(out, "\n", "\n    "))
 	}
-	if s.err != "" {
-		lines = append(lines, "    "+pick(lang(l), "ERROR: ", "오류: ")+s.err)
+	if e := s.err.In(lang(l)); e != "" {
+		lines = append(lines, "    "+pick(lang(l), "ERROR: ", "오류: ")+e)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -101,8 +115,9 @@ func (m gradeMark) Summary() string {
 
 func (m gradeMark) Render(l narrate.Lang) string {
 	g := m.g
-	return fmt.Sprintf("    %s %s (%s %d): %s %s; %s %s", passFail(g.Passed, lang(l)), g.Name, pick(lang(l), "line", "줄"), g.Line,
-		pick(lang(l), "want", "기대:"), g.Want, pick(lang(l), "saw", "관찰:"), g.Saw)
+	name, want, saw := g.In(lang(l))
+	return fmt.Sprintf("    %s %s (%s %d): %s %s; %s %s", passFail(g.Passed, lang(l)), name, pick(lang(l), "line", "줄"), g.Line,
+		pick(lang(l), "want", "기대:"), want, pick(lang(l), "saw", "관찰:"), saw)
 }
 
 func passFail(ok bool, l string) string {

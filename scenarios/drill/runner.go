@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -79,7 +80,8 @@ type StepResult struct {
 	Expect []Grade `json:"expect,omitempty"`
 }
 
-// Grade is one graded expectation.
+// Grade is one graded expectation. Name, Want and Saw are English; In
+// gives them in another language.
 type Grade struct {
 	Name   string `json:"name"`
 	Line   int    `json:"line"`
@@ -87,7 +89,32 @@ type Grade struct {
 	Want   string `json:"want"`
 	Saw    string `json:"saw"`
 	At     string `json:"at"`
+
+	name, want, saw Text
 }
+
+// In returns the grade's name, what it wanted and what it saw in a
+// language ("en" or "ko").
+func (g Grade) In(lang string) (name, want, saw string) {
+	pickText := func(t Text, en string) string {
+		if t.En == "" {
+			return en
+		}
+		return t.In(lang)
+	}
+	return pickText(g.name, g.Name), pickText(g.want, g.Want), pickText(g.saw, g.Saw)
+}
+
+func newGrade(e *Expectation, path string, at string) Grade {
+	g := Grade{Name: e.Name.En, Line: e.Line, name: e.Name, want: describeExpectation(e), At: at}
+	if g.Name == "" {
+		g.Name, g.name = path, Text{En: path, Ko: pathKo(path)}
+	}
+	g.Want = g.want.En
+	return g
+}
+
+func (g *Grade) see(saw Text) { g.saw, g.Saw = saw, saw.En }
 
 type runner struct {
 	snapshots map[string][]byte
@@ -231,34 +258,35 @@ func (r *runner) step(i int, s *Step) {
 		}
 	}
 	action, _ := s.action()
-	sr := StepResult{Index: i, Name: s.Name, Action: action, Line: s.Line, At: r.elapsed()}
+	sr := StepResult{Index: i, Name: s.Name.En, Action: action, Line: s.Line, At: r.elapsed()}
 	r.mark(kindStep, stepStart{index: i, total: len(r.dr.Steps), at: sr.At, step: s, action: action})
 	out, err := r.do(s, action)
-	sr.Output = out
+	var errText Text
 	switch {
 	case s.ExpectError != "" && err == nil:
-		sr.Error = fmt.Sprintf("expected an error containing %q, but the step succeeded", s.ExpectError)
+		errText = tr("expected an error containing %q, but the step succeeded", "%q를 포함한 오류를 기대했지만 단계가 성공했습니다", s.ExpectError)
 	case s.ExpectError != "" && !strings.Contains(err.Error(), s.ExpectError):
-		sr.Error = fmt.Sprintf("expected an error containing %q, got: %v", s.ExpectError, err)
+		errText = tr("expected an error containing %q, got: %v", "%q를 포함한 오류를 기대했지만 받은 오류: %v", s.ExpectError, err)
 	case s.ExpectError != "":
 		sr.OK = true
-		sr.Output = err.Error()
+		out = Text{En: err.Error()}
 	case err != nil:
-		sr.Error = err.Error()
+		errText = errorText(err)
 	default:
 		sr.OK = true
 	}
+	sr.Output, sr.Error = out.En, errText.En
 	if !sr.OK {
 		r.res.Passed = false
 	}
-	r.mark(kindStepDone, stepDone{output: sr.Output, err: sr.Error})
+	r.mark(kindStepDone, stepDone{output: out, err: errText})
 	for j := range s.Expect {
 		sr.Expect = append(sr.Expect, r.grade(&s.Expect[j], fmt.Sprintf("steps[%d].expect[%d]", i, j)))
 	}
 	r.res.Steps = append(r.res.Steps, sr)
 }
 
-func (r *runner) do(s *Step, action string) (string, error) {
+func (r *runner) do(s *Step, action string) (Text, error) {
 	c := r.c
 	ns := s.Namespace
 	if ns == "" {
@@ -266,13 +294,13 @@ func (r *runner) do(s *Step, action string) (string, error) {
 	}
 	switch action {
 	case "apply":
-		return r.apply(r.dr.File, shiftLines(s.Apply.Text, s.Apply.Line, s.Apply.Indent))
+		return same(r.apply(r.dr.File, shiftLines(s.Apply.Text, s.Apply.Line, s.Apply.Indent)))
 	case "applyFile":
 		data, err := r.dr.read(s.ApplyFile)
 		if err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return r.apply(s.ApplyFile, data)
+		return same(r.apply(s.ApplyFile, data))
 	case "delete":
 		var info *api.ResourceInfo
 		var name string
@@ -283,7 +311,7 @@ func (r *runner) do(s *Step, action string) (string, error) {
 			}
 			items, _, err := c.Admin.List(info.Resource, ns, client.ListOptions{LabelSelector: s.Selector})
 			if err != nil {
-				return "", err
+				return Text{}, err
 			}
 			var names []string
 			for _, o := range items {
@@ -292,7 +320,7 @@ func (r *runner) do(s *Step, action string) (string, error) {
 				}
 			}
 			if len(names) == 0 {
-				return "", fmt.Errorf("no %s match %s", info.Resource, s.Selector)
+				return Text{}, fmt.Errorf("no %s match %s", info.Resource, s.Selector)
 			}
 			sort.Strings(names)
 			name = names[0]
@@ -303,25 +331,25 @@ func (r *runner) do(s *Step, action string) (string, error) {
 			ns = ""
 		}
 		if _, err := c.Admin.Delete(info.Resource, ns, name, client.DeleteOptions{}); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return fmt.Sprintf("%s %q deleted", kubectlKind(info), name), nil
+		return kubectl("%s %q deleted", kubectlKind(info), name), nil
 	case "scale":
 		info, name, _ := splitRef(s.Scale.Target)
 		patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, s.Scale.Replicas)
 		if _, err := c.Admin.Patch(info.Resource, ns, name, apiwire.MergePatch, []byte(patch), ""); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return fmt.Sprintf("%s/%s scaled", kubectlKind(info), name), nil
+		return kubectl("%s/%s scaled", kubectlKind(info), name), nil
 	case "patch":
 		info, name, _ := splitRef(s.Patch.Target)
 		if !info.Namespaced {
 			ns = ""
 		}
 		if _, err := c.Admin.Patch(info.Resource, ns, name, patchTypes[s.Patch.Type], []byte(s.Patch.Patch), ""); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return fmt.Sprintf("%s/%s patched", kubectlKind(info), name), nil
+		return kubectl("%s/%s patched", kubectlKind(info), name), nil
 	case "cordon", "uncordon":
 		node := s.Cordon + s.Uncordon
 		patch := `{"spec":{"unschedulable":true}}`
@@ -329,16 +357,16 @@ func (r *runner) do(s *Step, action string) (string, error) {
 			patch = `{"spec":{"unschedulable":null}}`
 		}
 		if _, err := c.Admin.Patch("nodes", "", node, apiwire.StrategicMergePatch, []byte(patch), ""); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return fmt.Sprintf("node/%s %sed", node, action), nil
+		return kubectl("node/%s %sed", node, action), nil
 	case "taint":
-		return r.taint(s.Taint)
+		return same(r.taint(s.Taint))
 	case "kill", "restart":
 		target := s.Kill + s.Restart
 		names := r.actors(target)
 		if len(names) == 0 {
-			return "", fmt.Errorf("no component or actor named %q (running: %s)", target, strings.Join(r.allActors(), ", "))
+			return Text{}, fmt.Errorf("no component or actor named %q (running: %s)", target, strings.Join(r.allActors(), ", "))
 		}
 		for _, n := range names {
 			var err error
@@ -348,24 +376,23 @@ func (r *runner) do(s *Step, action string) (string, error) {
 				err = c.K.Restart(n)
 			}
 			if err != nil {
-				return "", err
+				return Text{}, err
 			}
 		}
-		verb := "killed"
 		if action == "restart" {
-			verb = "restarted"
+			return tr("restarted %s", "%s 재시작", strings.Join(names, ", ")), nil
 		}
-		return fmt.Sprintf("%s %s", verb, strings.Join(names, ", ")), nil
+		return tr("killed %s", "%s 강제 종료", strings.Join(names, ", ")), nil
 	case "stopNode":
 		if err := c.K.StopNode(s.StopNode); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return "node " + s.StopNode + " powered off", nil
+		return tr("node %s powered off", "노드 %s 전원 꺼짐", s.StopNode), nil
 	case "startNode":
 		if err := c.K.StartNode(s.StartNode); err != nil {
-			return "", err
+			return Text{}, err
 		}
-		return "node " + s.StartNode + " powered on", nil
+		return tr("node %s powered on", "노드 %s 전원 켜짐", s.StartNode), nil
 	case "partition", "heal":
 		l := s.Partition
 		if l == nil {
@@ -373,56 +400,69 @@ func (r *runner) do(s *Step, action string) (string, error) {
 		}
 		a, err := r.endpoint(l.A)
 		if err != nil {
-			return "", err
+			return Text{}, err
 		}
 		b, err := r.endpoint(l.B)
 		if err != nil {
-			return "", err
+			return Text{}, err
 		}
 		if action == "partition" {
 			c.K.CutLink(a, b)
-			return fmt.Sprintf("link %s <-> %s cut", l.A, l.B), nil
+			return tr("link %s <-> %s cut", "%s <-> %s 연결 끊김", l.A, l.B), nil
 		}
 		c.K.HealLink(a, b)
-		return fmt.Sprintf("link %s <-> %s healed", l.A, l.B), nil
+		return tr("link %s <-> %s healed", "%s <-> %s 연결 복구", l.A, l.B), nil
 	case "advance":
 		c.K.RunFor(time.Duration(*s.Advance))
-		return "virtual time is now " + r.elapsed(), nil
+		return tr("virtual time is now %s", "가상 시간은 이제 %s", r.elapsed()), nil
 	case "exec":
 		res, err := r.probe(s.Exec, ns)
-		return strings.TrimRight(res.String(), "\n"), err
+		return Text{En: strings.TrimRight(res.String(), "\n")}, err
 	case "shell":
 		res := nodeshell.Run(c, s.Shell.Node, s.Shell.Run)
 		out := strings.TrimRight(res.Stdout+res.Stderr, "\n")
 		switch {
 		case s.Shell.ExitCode != nil && res.Code != *s.Shell.ExitCode:
-			return out, fmt.Errorf("expected exit code %d, got %d", *s.Shell.ExitCode, res.Code)
+			return Text{En: out}, fmt.Errorf("expected exit code %d, got %d", *s.Shell.ExitCode, res.Code)
 		case s.Shell.ExitCode == nil && res.Code != 0:
-			return out, fmt.Errorf("exit code %d", res.Code)
+			return Text{En: out}, fmt.Errorf("exit code %d", res.Code)
 		case s.Shell.Output != "" && !strings.Contains(res.Stdout+res.Stderr, s.Shell.Output):
-			return out, fmt.Errorf("expected the output to contain %q, got %q", s.Shell.Output, out)
+			return Text{En: out}, fmt.Errorf("expected the output to contain %q, got %q", s.Shell.Output, out)
 		}
-		return out, nil
+		return Text{En: out}, nil
 	case "snapshot":
 		data, err := c.SaveSnapshot()
 		if err != nil {
-			return "", fmt.Errorf("etcdctl snapshot save: %w", err)
+			return Text{}, fmt.Errorf("etcdctl snapshot save: %w", err)
 		}
 		r.snapshots[s.Snapshot] = data
-		return fmt.Sprintf("Snapshot saved at %s (%d bytes)", s.Snapshot, len(data)), nil
+		return kubectl("Snapshot saved at %s (%d bytes)", s.Snapshot, len(data)), nil
 	case "restore":
 		if err := c.RestoreSnapshot(r.snapshots[s.Restore]); err != nil {
-			return "", fmt.Errorf("etcdutl snapshot restore: %w", err)
+			return Text{}, fmt.Errorf("etcdutl snapshot restore: %w", err)
 		}
-		return fmt.Sprintf("restored %s: apiservers and etcd members stopped, data directories restored (revision bumped, marked compacted), members and apiservers started", s.Restore), nil
+		return tr("restored %s: apiservers and etcd members stopped, data directories restored (revision bumped, marked compacted), members and apiservers started",
+			"%s 복원: apiserver와 etcd 멤버를 멈추고, 데이터 디렉터리를 복원하고(revision 증가, 컴팩션 표시), 멤버와 apiserver를 다시 시작했습니다", s.Restore), nil
+	case "moveLeader":
+		res, err := c.MoveEtcdLeader(s.MoveLeader)
+		if err != nil {
+			return Text{}, fmt.Errorf("etcdctl move-leader: %w", err)
+		}
+		return Text{En: res.Summary() + "\n" + fmt.Sprintf("(%s led; %s leads now)", res.From, res.To),
+			Ko: res.Summary() + "\n" + fmt.Sprintf("(리더는 %s였고, 이제 %s입니다)", res.From, res.To)}, nil
 	case "wait":
-		g := r.grade(s.Wait, "wait")
-		if !g.Passed {
-			return "", fmt.Errorf("gave up waiting: wanted %s, saw %s", g.Want, g.Saw)
+		w := *s.Wait
+		if w.Name.En == "" && s.Name.En != "" {
+			w.Name = s.Name
 		}
-		return "", nil
+		g := r.grade(&w, "wait")
+		if !g.Passed {
+			return Text{}, &textError{Text{En: fmt.Sprintf("gave up waiting: wanted %s, saw %s", g.want.En, g.saw.En),
+				Ko: fmt.Sprintf("기다리다 포기했습니다: 기대 %s, 관찰 %s", g.want.In("ko"), g.saw.In("ko"))}}
+		}
+		return Text{}, nil
 	}
-	return "", fmt.Errorf("unknown action %q", action)
+	return Text{}, fmt.Errorf("unknown action %q", action)
 }
 
 // probe runs an exec probe (curl or nslookup in a pod) and grades its exit
@@ -441,10 +481,10 @@ func (r *runner) probe(e *Exec, ns string) (datapath.Result, error) {
 		res = prober.Nslookup(pod, f[1])
 	}
 	if e.ExitCode != nil && res.ExitCode != *e.ExitCode {
-		return res, fmt.Errorf("expected exit code %d, got %d", *e.ExitCode, res.ExitCode)
+		return res, &textError{tr("expected exit code %d, got %d", "종료 코드 %d를 기대했지만 %d입니다", *e.ExitCode, res.ExitCode)}
 	}
 	if e.Output != "" && !strings.Contains(res.Output, e.Output) {
-		return res, fmt.Errorf("expected the output to contain %q, got %q", e.Output, strings.TrimSpace(res.Output))
+		return res, &textError{tr("expected the output to contain %q, got %q", "출력에 %q가 있기를 기대했지만 출력은 %q입니다", e.Output, strings.TrimSpace(res.Output))}
 	}
 	return res, nil
 }
@@ -547,36 +587,30 @@ func kubectlKind(info *api.ResourceInfo) string {
 	return info.Singular + "." + info.Group
 }
 
-// grade waits up to the expectation's deadline for it to hold.
+// grade waits up to the expectation's deadline for it to hold, and, for a
+// claim that something stays so (holdsFor), checks that it goes on holding.
 func (r *runner) grade(e *Expectation, path string) Grade {
 	within := DefaultWithin
+	if e.HoldsFor != nil {
+		within = 0 // a stays-claim holds now unless it says otherwise
+	}
 	if e.Within != nil {
 		within = time.Duration(*e.Within)
 	}
-	g := Grade{Name: e.Name, Line: e.Line, Want: describeExpectation(e)}
-	if g.Name == "" {
-		g.Name = path
-	}
+	g := newGrade(e, path, "")
 	var ok bool
 	if e.Event != nil && e.Event.None {
 		// Nothing may appear during the whole window.
-		deadline := r.c.K.Now() + within
-		ok = true
-		r.c.WaitFor(func() bool {
-			held, saw := r.check(e)
-			g.Saw = saw
-			if !held {
-				ok = false
-				return true
-			}
-			return r.c.K.Now() >= deadline
-		}, within)
+		ok = r.holds(e, within, &g)
 	} else {
 		ok = r.c.WaitFor(func() bool {
 			held, saw := r.check(e)
-			g.Saw = saw
+			g.see(saw)
 			return held
 		}, within)
+		if ok && e.HoldsFor != nil {
+			ok = r.holds(e, time.Duration(*e.HoldsFor), &g)
+		}
 	}
 	g.Passed = ok
 	g.At = r.elapsed()
@@ -587,101 +621,177 @@ func (r *runner) grade(e *Expectation, path string) Grade {
 	return g
 }
 
-func describeExpectation(e *Expectation) string {
+// holds checks the expectation at every check until d has passed, and
+// fails at the first moment it does not hold.
+func (r *runner) holds(e *Expectation, d time.Duration, g *Grade) bool {
+	deadline := r.c.K.Now() + d
+	ok := true
+	r.c.WaitFor(func() bool {
+		held, saw := r.check(e)
+		if !held {
+			ok = false
+			at := r.elapsed()
+			g.see(Text{En: fmt.Sprintf("at %s: %s", at, saw.En), Ko: fmt.Sprintf("%s에: %s", at, saw.In("ko"))})
+			return true
+		}
+		g.see(saw)
+		return r.c.K.Now() >= deadline
+	}, d)
+	return ok
+}
+
+func describeExpectation(e *Expectation) Text {
+	var t Text
 	switch {
 	case e.Pods != nil:
-		var parts []string
-		if e.Pods.Count != nil {
-			parts = append(parts, strconv.Itoa(*e.Pods.Count))
+		p := e.Pods
+		var en, ko []string
+		if p.Count != nil {
+			en = append(en, strconv.Itoa(*p.Count))
 		}
-		if e.Pods.Phase != "" {
-			parts = append(parts, e.Pods.Phase)
+		if p.Phase != "" {
+			en = append(en, p.Phase)
 		}
-		parts = append(parts, "pod(s)")
-		if e.Pods.Selector != "" {
-			parts = append(parts, "with "+e.Pods.Selector)
+		en = append(en, "pod(s)")
+		if p.Selector != "" {
+			en = append(en, "with "+p.Selector)
+			ko = append(ko, p.Selector)
 		}
-		return strings.Join(parts, " ")
+		ko = append(ko, "파드")
+		if p.Phase != "" {
+			ko = append(ko, p.Phase)
+		}
+		if p.Count != nil {
+			ko = append(ko, strconv.Itoa(*p.Count)+"개")
+		} else {
+			ko = append(ko, "모두")
+		}
+		if len(p.Nodes) > 0 {
+			en = append(en, "on "+strings.Join(p.Nodes, " or "))
+			ko = append(ko, "("+strings.Join(p.Nodes, ", ")+" 노드에서)")
+		}
+		if p.NodeSelector != "" {
+			en = append(en, "on nodes with "+p.NodeSelector)
+			ko = append(ko, "("+p.NodeSelector+" 레이블 노드에서)")
+		}
+		if p.Terminating {
+			en = append(en, "(Terminating ones counted)")
+			ko = append(ko, "(Terminating 포함)")
+		}
+		t = Text{En: strings.Join(en, " "), Ko: strings.Join(ko, " ")}
 	case e.Object != nil:
-		return fmt.Sprintf("%s %s = %q", e.Object.Ref, e.Object.Path, e.Object.Equals)
+		ref := e.Object.Ref
+		if e.Object.Selector != "" {
+			ref += " -l " + e.Object.Selector
+		}
+		switch o := e.Object; {
+		case o.Unset:
+			t = tr("%s %s not set", "%s의 %s 필드 없음", ref, o.Path)
+		case o.Length != nil:
+			t = tr("%s %s has %d item(s)", "%s의 %s 항목 %d개", ref, o.Path, *o.Length)
+		case o.AtLeast != nil:
+			t = tr("%s %s >= %d", "%s의 %s >= %d", ref, o.Path, *o.AtLeast)
+		default:
+			t = tr("%s %s = %q", "%s의 %s = %q", ref, e.Object.Path, e.Object.Equals)
+		}
 	case e.Event != nil:
-		var parts []string
-		if e.Event.None {
-			parts = append(parts, "no")
+		ev := e.Event
+		var en, ko []string
+		if ev.None {
+			en = append(en, "no")
 		}
-		if e.Event.Type != "" {
-			parts = append(parts, e.Event.Type)
+		if ev.Type != "" {
+			en = append(en, ev.Type)
 		}
-		parts = append(parts, "event")
-		if e.Event.Reason != "" {
-			parts = append(parts, e.Event.Reason)
+		en = append(en, "event")
+		if ev.Reason != "" {
+			en = append(en, ev.Reason)
 		}
-		if e.Event.Object != "" {
-			parts = append(parts, "on "+e.Event.Object)
+		if ev.Object != "" {
+			en = append(en, "on "+ev.Object)
+			ko = append(ko, ev.Object+"에")
 		}
-		if e.Event.Message != "" {
-			parts = append(parts, fmt.Sprintf("containing %q", e.Event.Message))
+		if ev.Type != "" {
+			ko = append(ko, ev.Type)
 		}
-		return strings.Join(parts, " ")
+		if ev.Reason != "" {
+			ko = append(ko, ev.Reason)
+		}
+		ko = append(ko, "이벤트")
+		if ev.Message != "" {
+			en = append(en, fmt.Sprintf("containing %q", ev.Message))
+			ko = append(ko, fmt.Sprintf("(%q 포함)", ev.Message))
+		}
+		if ev.AtLeast != nil {
+			en = append(en, fmt.Sprintf("at least %d time(s)", *ev.AtLeast))
+			ko = append(ko, fmt.Sprintf("%d개 이상", *ev.AtLeast))
+		}
+		if ev.None {
+			ko = append(ko, "없음")
+		}
+		t = Text{En: strings.Join(en, " "), Ko: strings.Join(ko, " ")}
 	case e.Exec != nil:
-		want := "kubectl exec " + e.Exec.Pod + " -- " + e.Exec.Command
+		cmd := "kubectl exec " + e.Exec.Pod + " -- " + e.Exec.Command
+		en, ko := cmd, cmd+":"
 		if e.Exec.ExitCode != nil {
-			want += fmt.Sprintf(" exits %d", *e.Exec.ExitCode)
+			en += fmt.Sprintf(" exits %d", *e.Exec.ExitCode)
+			ko += fmt.Sprintf(" 종료 코드 %d", *e.Exec.ExitCode)
 		}
 		if e.Exec.Output != "" {
-			want += fmt.Sprintf(" printing %q", e.Exec.Output)
+			en += fmt.Sprintf(" printing %q", e.Exec.Output)
+			ko += fmt.Sprintf(" 출력에 %q", e.Exec.Output)
 		}
-		return want
+		t = Text{En: en, Ko: ko}
 	case e.Absent != "":
-		return e.Absent + " absent"
+		t = tr("%s absent", "%s 없음", e.Absent)
+	default:
+		t = Text{En: "?"}
 	}
-	return "?"
+	if e.HoldsFor != nil {
+		d := time.Duration(*e.HoldsFor)
+		t = Text{En: fmt.Sprintf("%s, holding for %s", t.En, d), Ko: fmt.Sprintf("%s, %s 동안 유지", t.In("ko"), d)}
+	}
+	return t
 }
 
 // check evaluates an expectation once: whether it holds and what was seen.
 // It reads etcd's data out of band (as views do), so grading spends
 // nothing: a drill graded every 100 ms runs the same as one never graded.
-func (r *runner) check(e *Expectation) (bool, string) {
+func (r *runner) check(e *Expectation) (bool, Text) {
 	c := r.c
 	switch {
 	case e.Pods != nil:
-		ns := e.Pods.Namespace
-		if ns == "" {
-			ns = "default"
-		}
-		items, err := c.StoredObjects("pods", ns, e.Pods.Selector)
-		if err != nil {
-			return false, err.Error()
-		}
-		phases := map[string]int{}
-		n := 0
-		for _, o := range items {
-			p := o.(*api.Pod)
-			phases[string(p.Status.Phase)]++
-			if e.Pods.Phase == "" || string(p.Status.Phase) == e.Pods.Phase {
-				n++
-			}
-		}
-		saw := describePhases(len(items), phases)
-		if e.Pods.Count != nil {
-			return n == *e.Pods.Count, saw
-		}
-		return n > 0 && n == len(items), saw
+		return r.checkPods(e.Pods)
 	case e.Object != nil:
-		info, name, _ := splitRef(e.Object.Ref)
-		ns := e.Object.Namespace
-		if ns == "" && info.Namespaced {
-			ns = "default"
-		}
-		obj, err := c.StoredObject(info.Resource, ns, name)
+		obj, err := r.object(e.Object)
 		if err != nil {
-			return false, err.Error()
+			return false, Text{En: err.Error()}
 		}
 		v, ok := fieldAt(obj, e.Object.Path)
-		if !ok {
-			return false, e.Object.Path + " is not set"
+		if e.Object.Unset {
+			if ok {
+				return false, tr("%s is %s", "%s는 %s입니다", e.Object.Path, v)
+			}
+			return true, tr("%s is not set", "%s 필드가 없습니다", e.Object.Path)
 		}
-		return v == e.Object.Equals, strconv.Quote(v)
+		if !ok {
+			return false, tr("%s is not set", "%s 필드가 없습니다", e.Object.Path)
+		}
+		if e.Object.Length != nil {
+			var list []any
+			if err := json.Unmarshal([]byte(v), &list); err != nil {
+				return false, tr("%s is not a list: %s", "%s는 목록이 아닙니다: %s", e.Object.Path, v)
+			}
+			return len(list) == *e.Object.Length, tr("%d item(s)", "항목 %d개", len(list))
+		}
+		if e.Object.AtLeast != nil {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return false, tr("%q, not an integer", "%q: 정수가 아닙니다", v)
+			}
+			return n >= *e.Object.AtLeast, kubectl("%d", n)
+		}
+		return v == e.Object.Equals, kubectl("%q", v)
 	case e.Event != nil:
 		ns := e.Event.Namespace
 		if ns == "" {
@@ -689,32 +799,41 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		}
 		items, err := c.StoredObjects("events", ns, "")
 		if err != nil {
-			return false, err.Error()
+			return false, Text{En: err.Error()}
 		}
 		var seen []string
+		matched := 0
 		for _, o := range items {
 			ev := o.(*api.Event)
-			if eventMatches(ev, e.Event) {
-				return !e.Event.None, fmt.Sprintf("%s %s %s/%s: %s", ev.Type, ev.Reason, strings.ToLower(ev.InvolvedObject.Kind), ev.InvolvedObject.Name, ev.Message)
+			if !eventMatches(ev, e.Event) {
+				seen = append(seen, ev.Reason)
+				continue
 			}
-			seen = append(seen, ev.Reason)
+			if e.Event.AtLeast == nil {
+				return !e.Event.None, kubectl("%s %s %s/%s: %s", ev.Type, ev.Reason, strings.ToLower(ev.InvolvedObject.Kind), ev.InvolvedObject.Name, ev.Message)
+			}
+			n := int(ev.Count)
+			if n < 1 {
+				n = 1
+			}
+			matched += n
+		}
+		if e.Event.AtLeast != nil {
+			return matched >= *e.Event.AtLeast, tr("%d matching event(s)", "맞는 이벤트 %d개", matched)
 		}
 		sort.Strings(seen)
 		if len(seen) == 0 {
-			return e.Event.None, "no events"
+			return e.Event.None, tr("no events", "이벤트 없음")
 		}
-		return e.Event.None, "events: " + strings.Join(dedupe(seen), ", ")
+		return e.Event.None, tr("events: %s", "이벤트: %s", strings.Join(dedupe(seen), ", "))
 	case e.Exec != nil:
 		ns := e.Namespace
 		if ns == "" {
 			ns = "default"
 		}
 		res, err := r.probe(e.Exec, ns)
-		saw := fmt.Sprintf("exit code %d: %s", res.ExitCode, strings.TrimSpace(res.Output))
-		if err != nil {
-			return false, saw
-		}
-		return true, saw
+		saw := tr("exit code %d: %s", "종료 코드 %d: %s", res.ExitCode, strings.TrimSpace(res.Output))
+		return err == nil, saw
 	case e.Absent != "":
 		info, name, _ := splitRef(e.Absent)
 		ns := e.Namespace
@@ -723,14 +842,148 @@ func (r *runner) check(e *Expectation) (bool, string) {
 		}
 		_, err := c.StoredObject(info.Resource, ns, name)
 		if apierrors.IsNotFound(err) {
-			return true, err.Error()
+			return true, Text{En: err.Error()}
 		}
 		if err != nil {
-			return false, err.Error()
+			return false, Text{En: err.Error()}
 		}
-		return false, e.Absent + " still exists"
+		return false, tr("%s still exists", "%s가 아직 있습니다", e.Absent)
 	}
-	return false, "nothing to check"
+	return false, Text{En: "nothing to check"}
+}
+
+// object reads the object an object check names: by name, or the first
+// (by name) that matches its selector.
+func (r *runner) object(o *ObjectExpect) (api.Object, error) {
+	ns := o.Namespace
+	if o.Selector == "" {
+		info, name, _ := splitRef(o.Ref)
+		if ns == "" && info.Namespaced {
+			ns = "default"
+		}
+		return r.c.StoredObject(info.Resource, ns, name)
+	}
+	info, _ := api.ResourceForName(o.Ref)
+	if ns == "" && info.Namespaced {
+		ns = "default"
+	}
+	items, err := r.c.StoredObjects(info.Resource, ns, o.Selector)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, &textError{tr("no %s match %s", "%s 중 %s에 맞는 것이 없습니다", info.Resource, o.Selector)}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].GetObjectMeta().Name < items[j].GetObjectMeta().Name })
+	return items[0], nil
+}
+
+// checkPods counts the selected pods: those being deleted only when asked,
+// those on other nodes never.
+func (r *runner) checkPods(p *PodsExpect) (bool, Text) {
+	ns := p.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	items, err := r.c.StoredObjects("pods", ns, p.Selector)
+	if err != nil {
+		return false, Text{En: err.Error()}
+	}
+	var onNodes map[string]bool
+	if len(p.Nodes) > 0 || p.NodeSelector != "" {
+		onNodes = map[string]bool{}
+		if p.NodeSelector != "" {
+			nodes, err := r.c.StoredObjects("nodes", "", p.NodeSelector)
+			if err != nil {
+				return false, Text{En: err.Error()}
+			}
+			for _, n := range nodes {
+				if len(p.Nodes) == 0 || contains(p.Nodes, n.GetObjectMeta().Name) {
+					onNodes[n.GetObjectMeta().Name] = true
+				}
+			}
+		} else {
+			for _, n := range p.Nodes {
+				onNodes[n] = true
+			}
+		}
+	}
+	phases := map[string]int{}
+	counted, n, terminating, elsewhere := 0, 0, 0, map[string]int{}
+	for _, o := range items {
+		pod := o.(*api.Pod)
+		if onNodes != nil && !onNodes[pod.Spec.NodeName] {
+			where := pod.Spec.NodeName
+			if where == "" {
+				where = "(unscheduled)"
+			}
+			elsewhere[where]++
+			continue
+		}
+		if pod.DeletionTimestamp != nil && !p.Terminating {
+			terminating++
+			continue
+		}
+		counted++
+		phases[string(pod.Status.Phase)]++
+		if p.Phase == "" || string(pod.Status.Phase) == p.Phase {
+			n++
+		}
+	}
+	saw := describePods(counted, phases, terminating, elsewhere)
+	if p.Count != nil {
+		return n == *p.Count, saw
+	}
+	return n > 0 && n == counted, saw
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// describePods says what checkPods saw: the counted pods by phase, then
+// those it left out and why.
+func describePods(total int, phases map[string]int, terminating int, elsewhere map[string]int) Text {
+	var en, ko string
+	if total == 0 {
+		en, ko = "no pods", "파드 없음"
+	} else {
+		keys := make([]string, 0, len(phases))
+		for k := range phases {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts, kparts := make([]string, len(keys)), make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%d %s", phases[k], k)
+			kparts[i] = fmt.Sprintf("%s %d", k, phases[k])
+		}
+		en = fmt.Sprintf("%d pod(s): %s", total, strings.Join(parts, ", "))
+		ko = fmt.Sprintf("파드 %d개: %s", total, strings.Join(kparts, ", "))
+	}
+	if terminating > 0 {
+		en += fmt.Sprintf("; %d Terminating, not counted", terminating)
+		ko += fmt.Sprintf("; Terminating %d개는 세지 않음", terminating)
+	}
+	if len(elsewhere) > 0 {
+		nodes := make([]string, 0, len(elsewhere))
+		for k := range elsewhere {
+			nodes = append(nodes, k)
+		}
+		sort.Strings(nodes)
+		var parts []string
+		for _, k := range nodes {
+			parts = append(parts, fmt.Sprintf("%d on %s", elsewhere[k], k))
+		}
+		en += "; not on those nodes: " + strings.Join(parts, ", ")
+		ko += "; 그 노드 밖: " + strings.Join(parts, ", ")
+	}
+	return Text{En: en, Ko: ko}
 }
 
 func eventMatches(ev *api.Event, want *EventExpect) bool {
@@ -750,22 +1003,6 @@ func eventMatches(ev *api.Event, want *EventExpect) bool {
 		}
 	}
 	return true
-}
-
-func describePhases(total int, phases map[string]int) string {
-	if total == 0 {
-		return "no pods"
-	}
-	keys := make([]string, 0, len(phases))
-	for k := range phases {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%d %s", phases[k], k)
-	}
-	return fmt.Sprintf("%d pod(s): %s", total, strings.Join(parts, ", "))
 }
 
 func dedupe(s []string) []string {
@@ -826,4 +1063,53 @@ func fieldAt(obj api.Object, path string) (string, bool) {
 		b, _ := json.Marshal(v)
 		return string(b), true
 	}
+}
+
+// tr is a text in both languages, from the same arguments.
+func tr(en, ko string, args ...any) Text {
+	return Text{En: fmt.Sprintf(en, args...), Ko: fmt.Sprintf(ko, args...)}
+}
+
+// kubectl is what a command prints: the same in every language.
+func kubectl(format string, args ...any) Text { return Text{En: fmt.Sprintf(format, args...)} }
+
+// same wraps a command's printed output.
+func same(out string, err error) (Text, error) { return Text{En: out}, err }
+
+// textError is an error of the runner's own, with its Korean.
+type textError struct{ t Text }
+
+func (e *textError) Error() string { return e.t.En }
+
+// errorText is an error's text in both languages: the runner's own have
+// Korean; a component's (kubectl's, etcd's) read the same in both.
+func errorText(err error) Text {
+	var te *textError
+	if errors.As(err, &te) {
+		return te.t
+	}
+	return Text{En: err.Error()}
+}
+
+var gradePath = regexp.MustCompile(`^(?:steps\[(\d+)\]\.)?(expect|checks)\[(\d+)\]$`)
+
+// pathKo names an unnamed expectation in Korean by where it stands.
+func pathKo(path string) string {
+	if path == "wait" {
+		return "기다림"
+	}
+	m := gradePath.FindStringSubmatch(path)
+	if m == nil {
+		return ""
+	}
+	n, _ := strconv.Atoi(m[3])
+	what := "기대 결과"
+	if m[2] == "checks" {
+		what = "확인"
+	}
+	if m[1] == "" {
+		return fmt.Sprintf("%s %d", what, n+1)
+	}
+	step, _ := strconv.Atoi(m[1])
+	return fmt.Sprintf("단계 %d의 %s %d", step+1, what, n+1)
 }

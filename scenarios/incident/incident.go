@@ -125,7 +125,8 @@ func (s *Session) Render(r Report, wallNow time.Time) string {
 		if !g.Passed {
 			mark = pick(s.Lang, "FAIL", "실패")
 		}
-		fmt.Fprintf(&b, "  %s %s: %s %s; %s %s\n", mark, g.Name, pick(s.Lang, "want", "기대:"), g.Want, pick(s.Lang, "saw", "관찰:"), g.Saw)
+		name, want, saw := g.In(string(s.Lang))
+		fmt.Fprintf(&b, "  %s %s: %s %s; %s %s\n", mark, name, pick(s.Lang, "want", "기대:"), want, pick(s.Lang, "saw", "관찰:"), saw)
 	}
 	if !r.Passed {
 		b.WriteString(pick(s.Lang, "Not fixed yet.", "아직 해결되지 않았습니다.") + "\n")

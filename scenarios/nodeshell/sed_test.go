@@ -9,7 +9,7 @@ import (
 func TestSedSubstitutes(t *testing.T) {
 	for _, tt := range []struct {
 		name, script, in, want string
-		quiet, ere            bool
+		quiet, ere             bool
 	}{
 		{"first match on each line", "s/a/b/", "aa\nxa\n", "ba\nxb\n", false, false},
 		{"global", "s/a/b/g", "aa\nxa\n", "bb\nxb\n", false, false},

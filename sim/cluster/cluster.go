@@ -551,3 +551,9 @@ func (c *Cluster) RestoreSnapshot(snapshot []byte) error {
 	return etcd.RestoreControlPlane(c.K, c.EtcdMembers, disks, c.APIServers, snapshot,
 		etcd.RestoreOptions{BumpRevision: etcd.RecommendedBumpRevision, MarkCompacted: true, Now: c.K.Now()})
 }
+
+// MoveEtcdLeader is `etcdctl move-leader`: the etcd leader hands its
+// leadership to the member named to.
+func (c *Cluster) MoveEtcdLeader(to string) (*etcd.MoveLeaderResponse, error) {
+	return etcd.MoveLeader(c.kubectl, c.EtcdMembers, to)
+}
