@@ -145,3 +145,11 @@ func masterSlice(ips []string) *api.EndpointSlice {
 	}
 	return s
 }
+
+// View is what a debugger sees of a kube-apiserver (through
+// sim.Kernel.Inspect), read while the actor is parked.
+type View struct{ s *server }
+
+// Ready reports what /readyz would: the watch cache is primed from etcd
+// and the etcd watch that keeps it current is open.
+func (v View) Ready() bool { return v.s.ready && v.s.etcdWatch != 0 }

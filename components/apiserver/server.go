@@ -145,6 +145,7 @@ type rewatch struct{ watch mvcc.WatchID }
 
 func (s *server) run() {
 	c := s.c
+	c.Publish(View{s})
 	s.start()
 	for {
 		m := c.Recv()

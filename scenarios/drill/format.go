@@ -7,6 +7,7 @@
 package drill
 
 import (
+	"sort"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -206,6 +207,10 @@ type Expectation struct {
 	Object *ObjectExpect `yaml:"object"`
 	Event  *EventExpect  `yaml:"event"`
 	Absent string        `yaml:"absent"`
+	// Healthy is a component whose every instance runs and is healthy (for
+	// kube-apiserver: answers /readyz, its watch cache primed from etcd),
+	// or node/<name>, whose Ready condition is True.
+	Healthy string `yaml:"healthy"`
 	// Exec runs a probe (curl or nslookup in a pod) and holds when it
 	// exits and prints as asked: an active check, traced like the step.
 	Exec *Exec `yaml:"exec"`
@@ -463,17 +468,39 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 	}
 }
 
+// healthComponents are the components a healthy check knows.
+var healthComponents = map[string]bool{"kube-apiserver": true, "etcd": true, "kube-controller-manager": true, "kube-scheduler": true,
+	"kube-proxy": true, "coredns": true, "cilium": true, "cilium-operator": true, "kubelet": true, "containerd": true}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	at := &yaml.Node{Line: e.Line, Column: 5}
 	n := 0
-	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != "", e.Exec != nil} {
+	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != "", e.Exec != nil, e.Healthy != ""} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent or exec")
+		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent, exec or healthy")
 		return
+	}
+	if e.Healthy != "" {
+		if node, ok := strings.CutPrefix(e.Healthy, "node/"); ok {
+			if !dr.hasNode(node) {
+				d.fail(at, path+".healthy", "the drill's cluster has no node %q", node)
+			}
+		} else if !healthComponents[e.Healthy] {
+			d.fail(at, path+".healthy", "expected node/<name> or a component (%s), got %q", strings.Join(sortedKeys(healthComponents), ", "), e.Healthy)
+		}
 	}
 	if e.HoldsFor != nil && e.Event != nil && e.Event.None {
 		d.fail(at, path+".holdsFor", "an event with none: true already holds for its whole window (within)")
@@ -550,9 +577,10 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	}
 }
 
-func (dr *Drill) checkShell(d *decoder, at *yaml.Node, path string, sh *Shell) {
+// nodeNames lists the nodes of the drill's cluster.
+func (dr *Drill) nodeNames() []string {
 	cfg := dr.clusterConfig(0)
-	nodes := cfg.ControlPlanes
+	nodes := append([]string(nil), cfg.ControlPlanes...)
 	if len(nodes) == 0 {
 		nodes = []string{"cp-1"}
 	}
@@ -561,6 +589,13 @@ func (dr *Drill) checkShell(d *decoder, at *yaml.Node, path string, sh *Shell) {
 	} else {
 		nodes = append(nodes, cfg.Workers...)
 	}
+	return nodes
+}
+
+func (dr *Drill) hasNode(n string) bool { return slices.Contains(dr.nodeNames(), n) }
+
+func (dr *Drill) checkShell(d *decoder, at *yaml.Node, path string, sh *Shell) {
+	nodes := dr.nodeNames()
 	switch {
 	case sh.Node == "":
 		d.fail(at, path+".node", "required: the node to run the command on (%s)", strings.Join(nodes, ", "))

@@ -744,6 +744,10 @@ func describeExpectation(e *Expectation) Text {
 		t = Text{En: en, Ko: ko}
 	case e.Absent != "":
 		t = tr("%s absent", "%s 없음", e.Absent)
+	case strings.HasPrefix(e.Healthy, "node/"):
+		t = tr("%s Ready", "%s Ready", e.Healthy)
+	case e.Healthy != "":
+		t = tr("every %s healthy", "모든 %s 정상", e.Healthy)
 	default:
 		t = Text{En: "?"}
 	}
@@ -826,6 +830,8 @@ func (r *runner) check(e *Expectation) (bool, Text) {
 			return e.Event.None, tr("no events", "이벤트 없음")
 		}
 		return e.Event.None, tr("events: %s", "이벤트: %s", strings.Join(dedupe(seen), ", "))
+	case e.Healthy != "":
+		return healthy(r.c, e.Healthy)
 	case e.Exec != nil:
 		ns := e.Namespace
 		if ns == "" {
