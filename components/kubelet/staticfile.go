@@ -46,6 +46,23 @@ type Programs interface {
 	// Stop is called when the container stops (exits, is killed, or its
 	// pod goes).
 	Stop(c *sim.Ctx, pod *api.Pod, container string)
+	// Sync is called when a kubelet incarnation has read its static
+	// pods: programs of pods not among them stop (a node that rebooted
+	// starts every program it had; the kubelet runs only what its
+	// manifests say).
+	Sync(c *sim.Ctx, pods []*api.Pod)
+}
+
+// syncPrograms tells Programs which static pods run.
+func (st *state) syncPrograms() {
+	if st.cfg.Programs == nil {
+		return
+	}
+	var pods []*api.Pod
+	for _, pw := range st.static {
+		pods = append(pods, pw.pod)
+	}
+	st.cfg.Programs.Sync(st.c, pods)
 }
 
 // ProgramExit is a program that ended right after its start: a bad flag
@@ -155,6 +172,7 @@ func (st *state) reconcileStatic() {
 		st.stopStatic(pw)
 	}
 	st.static = keep
+	st.syncPrograms()
 	sort.Strings(order)
 	for _, key := range order {
 		pod, ok := want[key]

@@ -115,6 +115,21 @@ func (p *controlPlane) Stop(ctx *sim.Ctx, pod *api.Pod, container string) {
 	delete(p.running, actor)
 }
 
+// Sync stops the programs whose static pod the kubelet does not run.
+func (p *controlPlane) Sync(ctx *sim.Ctx, pods []*api.Pod) {
+	want := map[string]bool{}
+	for _, pod := range pods {
+		want[pod.Labels["component"]] = true
+	}
+	for _, component := range sortedKeys(knownFlags) {
+		actor := component + "-" + p.node
+		if !want[component] && ctx.Running(actor) {
+			ctx.Stop(actor)
+			delete(p.running, actor)
+		}
+	}
+}
+
 // program builds a component's actor body from its command line, or the
 // error the binary would stop with.
 func (p *controlPlane) program(component string, argv []string) (func(*sim.Ctx), error) {

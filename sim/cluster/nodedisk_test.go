@@ -123,3 +123,25 @@ func TestAWrongEtcdServersFlagCutsTheAPIServerOff(t *testing.T) {
 	ok := c.WaitFor(func() bool { _, err := c.Admin.Get("namespaces", "", "default"); return err == nil }, time.Minute)
 	assert.True(t, ok, "the fixed flag brings it back")
 }
+
+// A node that reboots starts every program it had; the kubelet stops those
+// whose manifest is gone.
+func TestARebootRunsOnlyWhatTheManifestsSay(t *testing.T) {
+	c, err := New(Config{Seed: 4, Workers: []string{}, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	_, err = c.NodeExec("cp-2", NodeCommand{Op: OpRename, Path: ManifestsDir + "/kube-scheduler.yaml", To: "/root/kube-scheduler.yaml"})
+	require.NoError(t, err)
+	c.K.RunFor(3 * time.Second)
+	require.False(t, c.K.Running("kube-scheduler-cp-2"))
+	require.NoError(t, c.K.StopNode("cp-2"))
+	c.K.RunFor(time.Second)
+	require.NoError(t, c.K.StartNode("cp-2"))
+	c.K.RunFor(5 * time.Second)
+	assert.False(t, c.K.Running("kube-scheduler-cp-2"), "no manifest, no scheduler, after the reboot too")
+	assert.True(t, c.K.Running("kube-apiserver-cp-2"))
+	for _, u := range c.Units("cp-2") {
+		assert.True(t, u.Active, "%s runs again after the reboot", u.Name)
+	}
+}

@@ -166,6 +166,12 @@ func (c *Cluster) Units(node string) []Unit {
 	for _, k := range sortedKeys(s.units) {
 		u := *s.units[k]
 		u.Starts = append([]UnitStart(nil), u.Starts...)
+		if k == "kubelet" {
+			// The kubelet's actor is the truth: a node that starts again
+			// starts the kubelet (the unit is enabled), a crashed one is
+			// not restarted.
+			u.Active = c.K.Running(kubelet.ActorName(node))
+		}
 		out = append(out, u)
 	}
 	return out
