@@ -30,8 +30,14 @@ import (
 // ignores unknown fields).
 
 // KindManifestsChanged tells the kubelet that its staticPodPath changed
-// (the inotify event of a write); the body is ignored.
+// (the inotify event of a write); the body is a ManifestsChanged.
 const KindManifestsChanged = "kubelet manifests-changed"
+
+// ManifestsChanged names the path that changed.
+type ManifestsChanged struct{ Path string }
+
+// Summary is the event's line in the trace.
+func (m ManifestsChanged) Summary() string { return "inotify: " + m.Path + " changed" }
 
 // DefaultStaticPodPath is kubeadm's staticPodPath.
 const DefaultStaticPodPath = "/etc/kubernetes/manifests"

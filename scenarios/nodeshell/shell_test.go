@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
@@ -246,4 +247,24 @@ func TestSnapshotRestoreIntoANewDataDir(t *testing.T) {
 	assert.True(t, gone, "etcd serves the restored data: what came after the snapshot is gone")
 	_, err = c.Admin.Get("namespaces", "", "kube-system")
 	assert.NoError(t, err, "and what was before it is there")
+}
+
+// The shell's changes are narrated from their typed records.
+func TestChangesAreNarrated(t *testing.T) {
+	c, err := cluster.New(cluster.Config{Seed: 6, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	mark := c.K.Trace().Total()
+	require.Equal(t, 0, Run(c, "cp-1", "mv /etc/kubernetes/manifests/kube-scheduler.yaml /root/").Code)
+	require.Equal(t, 0, Run(c, "cp-1", "systemctl restart kubelet").Code)
+	c.K.RunFor(time.Second)
+	var en, ko []string
+	for _, r := range c.K.Trace().Since(mark) {
+		en, ko = append(en, narrate.Line(r, narrate.English)), append(ko, narrate.Line(r, narrate.Korean))
+	}
+	all := strings.Join(en, "\n")
+	assert.Contains(t, all, "On cp-1, root moves /etc/kubernetes/manifests/kube-scheduler.yaml to /root/kube-scheduler.yaml.")
+	assert.Contains(t, all, "inotify tells the kubelet on cp-1 that /etc/kubernetes/manifests/kube-scheduler.yaml changed")
+	assert.Contains(t, all, "On cp-1, systemd restarts the kubelet unit.")
+	assert.Contains(t, strings.Join(ko, "\n"), "cp-1에서 systemd가 kubelet 유닛을 재시작합니다.")
 }

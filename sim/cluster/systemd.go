@@ -253,7 +253,7 @@ func (s *systemd) run(cmd NodeCommand) (string, error) {
 func (s *systemd) touched(p string) {
 	dir := kubelet.DefaultStaticPodPath
 	if p == dir || path.Dir(p) == dir || strings.HasPrefix(dir, p+"/") {
-		s.ext.Send(kubelet.ActorName(s.node), kubelet.KindManifestsChanged, nil)
+		s.ext.Send(kubelet.ActorName(s.node), kubelet.KindManifestsChanged, kubelet.ManifestsChanged{Path: p})
 	}
 }
 
