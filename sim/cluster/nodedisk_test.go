@@ -145,3 +145,18 @@ func TestARebootRunsOnlyWhatTheManifestsSay(t *testing.T) {
 		assert.True(t, u.Active, "%s runs again after the reboot", u.Name)
 	}
 }
+
+// A write that comes without an inotify event (straight to the disk) is
+// found by the file source's periodic listing, within fileCheckFrequency
+// and a node status period.
+func TestTheKubeletRelistsItsManifests(t *testing.T) {
+	c, err := New(Config{Seed: 5, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	require.NoError(t, c.NodeFS("cp-1").Rename(ManifestsDir+"/kube-scheduler.yaml", "/root/kube-scheduler.yaml"))
+	c.K.RunFor(time.Second)
+	assert.True(t, c.K.Running("kube-scheduler-cp-1"), "no inotify event: not noticed yet")
+	c.K.RunFor(kubelet.FileCheckFrequency + 15*time.Second)
+	assert.False(t, c.K.Running("kube-scheduler-cp-1"), "the periodic listing noticed")
+}
