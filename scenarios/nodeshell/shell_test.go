@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -267,4 +268,29 @@ func TestChangesAreNarrated(t *testing.T) {
 	assert.Contains(t, all, "inotify tells the kubelet on cp-1 that /etc/kubernetes/manifests/kube-scheduler.yaml changed")
 	assert.Contains(t, all, "On cp-1, systemd restarts the kubelet unit.")
 	assert.Contains(t, strings.Join(ko, "\n"), "cp-1에서 systemd가 kubelet 유닛을 재시작합니다.")
+}
+
+// Changes made through the shell give the same trace at any GOMAXPROCS.
+func TestChangesAreDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	run := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		c, err := cluster.New(cluster.Config{Seed: 7, Addons: true})
+		require.NoError(t, err)
+		defer c.Stop()
+		c.K.RunFor(20 * time.Second)
+		data, err := ReadFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml")
+		require.NoError(t, err)
+		require.NoError(t, WriteFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml",
+			[]byte(strings.Replace(string(data), "--etcd-servers=https://127.0.0.1:2379", "--etcd-servers=https://127.0.0.1:2380", 1))))
+		c.K.RunFor(10 * time.Second)
+		require.Equal(t, 0, Run(c, "worker-1", "systemctl stop kubelet").Code)
+		require.NoError(t, WriteFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml", data))
+		c.K.RunFor(30 * time.Second)
+		require.Equal(t, 0, Run(c, "worker-1", "systemctl start kubelet").Code)
+		c.K.RunFor(20 * time.Second)
+		return traceText(t, c)
+	}
+	one := run(1)
+	assert.True(t, one == run(4), "the same trace at GOMAXPROCS 1 and 4")
+	assert.True(t, strings.Contains(one, "node-command: systemctl start kubelet"), "the run has the shell's changes")
 }
