@@ -294,3 +294,19 @@ func TestChangesAreDeterministicAcrossGOMAXPROCS(t *testing.T) {
 	assert.True(t, one == run(4), "the same trace at GOMAXPROCS 1 and 4")
 	assert.True(t, strings.Contains(one, "node-command: systemctl start kubelet"), "the run has the shell's changes")
 }
+
+// A static pod written on a worker runs there and shows as a mirror pod.
+func TestAStaticPodOnAWorker(t *testing.T) {
+	c := boot(t)
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: static-web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n"
+	require.NoError(t, WriteFile(c, "worker-1", "/etc/kubernetes/manifests/static-web.yaml", []byte(manifest)))
+	ok := c.WaitFor(func() bool {
+		obj, err := c.Admin.Get("pods", "default", "static-web-worker-1")
+		return err == nil && obj.(*api.Pod).Status.Phase == api.PodRunning
+	}, time.Minute)
+	assert.True(t, ok, "the mirror pod static-web-worker-1 is Running")
+	assert.Contains(t, Run(c, "worker-1", "crictl ps --name web").Stdout, "static-web-worker-1")
+	require.Equal(t, 0, Run(c, "worker-1", "rm /etc/kubernetes/manifests/static-web.yaml").Code)
+	gone := c.WaitFor(func() bool { _, err := c.Admin.Get("pods", "default", "static-web-worker-1"); return err != nil }, time.Minute)
+	assert.True(t, gone, "removing the manifest removes the pod")
+}
