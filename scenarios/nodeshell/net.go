@@ -310,3 +310,57 @@ func (sh *shell) ipRoute() string {
 	fmt.Fprintf(&b, "172.18.0.0/16 dev eth0 proto kernel scope link src %s\n", ip)
 	return b.String()
 }
+
+// kubectl on the node: the kubeconfig (--kubeconfig, $KUBECONFIG is not
+// read, else ~/.kube/config) names the API server; the command answers
+// like kubectl when that server is down or the file missing, and reads the
+// cluster out of band (package views) when it is up.
+func (sh *shell) kubectl(args []string) Result {
+	kubeconfig := Home + "/.kube/config"
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--kubeconfig" && i+1 < len(args):
+			kubeconfig = abs(sh.cwd, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--kubeconfig="):
+			kubeconfig = abs(sh.cwd, strings.TrimPrefix(a, "--kubeconfig="))
+		default:
+			rest = append(rest, a)
+		}
+	}
+	d := sh.c.NodeFS(sh.node)
+	data, err := d.ReadFile(kubeconfig)
+	if err != nil {
+		if kubeconfig != Home+"/.kube/config" {
+			return fail(1, "error: stat %s: no such file or directory", kubeconfig)
+		}
+		return fail(1, "E0101 00:00:00.000000    1234 memcache.go] \"Unhandled Error\" err=\"couldn't get current server API group list: Get \\\"http://localhost:8080/api?timeout=32s\\\": dial tcp 127.0.0.1:8080: connect: connection refused\"\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?")
+	}
+	server := ""
+	for _, l := range lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "server: "); ok {
+			server = v
+		}
+	}
+	hostPort := strings.TrimPrefix(server, "https://")
+	up := false
+	for i, n := range sh.c.NodeNames() {
+		if i < len(sh.c.APIServers) && hostPort == sh.c.NodeIP(n)+":6443" {
+			up = sh.c.K.Running(sh.c.APIServers[i])
+		}
+	}
+	if !up {
+		return fail(1, "The connection to the server %s was refused - did you specify the right host or port?", hostPort)
+	}
+	line := strings.Join(rest, " ")
+	if !views.IsView(line) || len(rest) == 0 || (rest[0] != "get" && rest[0] != "describe" && rest[0] != "events" && rest[0] != "logs") {
+		return fail(1, "kubectl on the node answers get, describe and events here; run other kubectl commands with the real kubectl against kubesim serve")
+	}
+	var b bytes.Buffer
+	if err := views.Exec(views.Context{Cluster: sh.c}, line, &b); err != nil {
+		return Result{Stdout: b.String(), Stderr: err.Error() + "\n", Code: 1}
+	}
+	return ok(b.String())
+}

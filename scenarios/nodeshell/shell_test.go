@@ -310,3 +310,23 @@ func TestAStaticPodOnAWorker(t *testing.T) {
 	gone := c.WaitFor(func() bool { _, err := c.Admin.Get("pods", "default", "static-web-worker-1"); return err != nil }, time.Minute)
 	assert.True(t, gone, "removing the manifest removes the pod")
 }
+
+func TestKubectlOnTheNode(t *testing.T) {
+	c := boot(t)
+	r := Run(c, "cp-1", "kubectl get nodes")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	assert.Contains(t, r.Stdout, "worker-1")
+	r = Run(c, "worker-1", "kubectl get pods")
+	assert.Equal(t, 1, r.Code)
+	assert.Contains(t, r.Stderr, "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
+	r = Run(c, "worker-1", "kubectl --kubeconfig /etc/kubernetes/kubelet.conf get nodes")
+	assert.Equal(t, 0, r.Code, r.Stderr)
+	require.Equal(t, 0, Run(c, "cp-1", "mv /etc/kubernetes/manifests/kube-apiserver.yaml /root/").Code)
+	c.K.RunFor(2 * time.Second)
+	r = Run(c, "cp-1", "kubectl get pods -A")
+	assert.Equal(t, 1, r.Code)
+	assert.Equal(t, "The connection to the server 172.18.0.2:6443 was refused - did you specify the right host or port?\n", r.Stderr)
+	ps := Run(c, "cp-1", "crictl ps").Stdout
+	assert.Contains(t, ps, "etcd-cp-1", "crictl still answers: it talks to containerd")
+	assert.NotContains(t, ps, "kube-apiserver-cp-1")
+}
