@@ -160,3 +160,23 @@ func TestTheKubeletRelistsItsManifests(t *testing.T) {
 	c.K.RunFor(kubelet.FileCheckFrequency + 15*time.Second)
 	assert.False(t, c.K.Running("kube-scheduler-cp-1"), "the periodic listing noticed")
 }
+
+// A mistyped image is not in the registry: the pull fails, and the
+// control-plane program it stood for does not run.
+func TestAWrongImageStopsTheComponent(t *testing.T) {
+	c, err := New(Config{Seed: 6, Workers: []string{}, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	edit(t, c, "kube-controller-manager.yaml", func(s string) string {
+		return strings.Replace(s, "registry.k8s.io/kube-controller-manager:v1.32.4", "registry.k8s.io/kube-controller-manager:v1.32.44x", 1)
+	})
+	c.K.RunFor(5 * time.Second)
+	assert.False(t, c.K.Running("kube-controller-manager-cp-1"))
+	obj, err := c.Admin.Get("pods", "kube-system", "kube-controller-manager-cp-1")
+	require.NoError(t, err)
+	cs := obj.(*api.Pod).Status.ContainerStatuses
+	require.Len(t, cs, 1)
+	require.NotNil(t, cs[0].State.Waiting)
+	assert.Contains(t, []string{"ErrImagePull", "ImagePullBackOff"}, cs[0].State.Waiting.Reason)
+}
