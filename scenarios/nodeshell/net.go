@@ -180,7 +180,8 @@ func (sh *shell) endpointList(v agent.View) string {
 		if len(ls) == 0 {
 			ls = []string{""}
 		}
-		fmt.Fprintf(w, "%d\tDisabled\tDisabled\t%d\t%s\t\t%s\tready\n", ep.ID, ep.Identity, ls[0], ep.IPv4)
+		in, eg := v.Enforced(labels[ep.Identity])
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t\t%s\tready\n", ep.ID, enforcement(in), enforcement(eg), ep.Identity, ls[0], ep.IPv4)
 		for _, l := range ls[1:] {
 			fmt.Fprintf(w, "\t\t\t\t%s\t\t\t\n", l)
 		}
@@ -363,4 +364,11 @@ func (sh *shell) kubectl(args []string) Result {
 		return Result{Stdout: b.String(), Stderr: err.Error() + "\n", Code: 1}
 	}
 	return ok(b.String())
+}
+
+func enforcement(on bool) string {
+	if on {
+		return "Enabled"
+	}
+	return "Disabled"
 }

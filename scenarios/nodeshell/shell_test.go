@@ -330,3 +330,41 @@ func TestKubectlOnTheNode(t *testing.T) {
 	assert.Contains(t, ps, "etcd-cp-1", "crictl still answers: it talks to containerd")
 	assert.NotContains(t, ps, "kube-apiserver-cp-1")
 }
+
+// cilium endpoint list shows policy enforcement as the policies say.
+func TestEndpointListShowsEnforcement(t *testing.T) {
+	c := boot(t)
+	_, err := c.Apply("web.yaml", []byte(`apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-ingress}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+`))
+	require.NoError(t, err)
+	var node string
+	require.True(t, c.WaitFor(func() bool {
+		obj, err := c.Admin.Get("pods", "default", "web")
+		if err != nil || obj.(*api.Pod).Status.PodIP == "" {
+			return false
+		}
+		node = obj.(*api.Pod).Spec.NodeName
+		return true
+	}, time.Minute))
+	c.K.RunFor(2 * time.Second)
+	var row string
+	for _, l := range strings.Split(Run(c, node, "cilium endpoint list").Stdout, "\n") {
+		if strings.Contains(l, "k8s:app=web") {
+			row = l
+		}
+	}
+	require.NotEmpty(t, row, "the web endpoint is listed")
+	f := strings.Fields(row)
+	assert.Equal(t, []string{"Enabled", "Disabled"}, f[1:3], "ingress enforced, egress not: %s", row)
+}
