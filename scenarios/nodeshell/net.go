@@ -104,7 +104,7 @@ func (sh *shell) ciliumStatus(v agent.View) string {
 		{"KubeProxyReplacement:", kpr},
 		{"Host firewall:", "Disabled"},
 		{"Cilium:", "Ok   1.16.5 (v1.16.5)"},
-		{"NodeMonitor:", "Listening for events on 4 CPUs with 64x4096 of shared memory"},
+		{"NodeMonitor:", fmt.Sprintf("Listening for events on %s CPUs with 64x4096 of shared memory", sh.kubelet().Config().CPU)},
 		{"Cilium health daemon:", "Ok"},
 		{"IPAM:", ipam},
 		{"IPv4 BIG TCP:", "Disabled"},
