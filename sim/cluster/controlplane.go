@@ -93,7 +93,10 @@ func (p *controlPlane) Start(ctx *sim.Ctx, pod *api.Pod, container string) error
 		return err
 	}
 	if ctx.Running(actor) {
-		return &kubelet.ProgramExit{Code: 1, Log: []string{component + ": the previous instance still holds its ports; restarting"}}
+		// The old process still holds its port until it has stopped; the
+		// kubelet starts the container again after its back-off.
+		port := map[string]string{"etcd": "2379", "kube-apiserver": "6443", "kube-controller-manager": "10257", "kube-scheduler": "10259"}[component]
+		return &kubelet.ProgramExit{Code: 1, Log: []string{fmt.Sprintf("failed to create listener: failed to listen on 127.0.0.1:%s: listen tcp 127.0.0.1:%s: bind: address already in use", port, port)}}
 	}
 	if err := ctx.Spawn(sim.ActorSpec{Name: actor, Node: p.node, Component: component, Run: run}); err != nil {
 		return &kubelet.ProgramExit{Code: 1, Log: []string{err.Error()}}
