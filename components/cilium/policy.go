@@ -747,3 +747,17 @@ func compileNetworkPolicy(np *api.NetworkPolicy) ([]*rule, error) {
 	}
 	return []*rule{ru}, nil
 }
+
+// Enforced reports whether a policy selects an endpoint with these labels
+// for the direction (its traffic that way is then default-deny), as
+// `cilium endpoint list` shows in POLICY ENFORCEMENT.
+func (r *Repository) Enforced(labels Labels, dir Direction) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ru := range r.rules {
+		if ru.subject.Matches(labels) && ru.enforce[dir] {
+			return true
+		}
+	}
+	return false
+}

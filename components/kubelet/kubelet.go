@@ -159,8 +159,11 @@ type state struct {
 	// pods
 	informer *client.Informer
 	pruned   bool // pods deleted while the kubelet was down are forgotten
-	// staticRead: this incarnation has read its static pods.
-	staticRead bool
+	// staticRead: this incarnation has read its static pods;
+	// staticVersion is the disk's version then, staticChecked when.
+	staticRead    bool
+	staticVersion uint64
+	staticChecked time.Duration
 }
 
 func newState(cfg Config, c *sim.Ctx, m *machine) *state {

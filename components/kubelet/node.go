@@ -286,6 +286,7 @@ func mergeNodeStatus(cur, want api.NodeStatus) api.NodeStatus {
 // right at the next sync.
 func (st *state) syncNodeStatus() {
 	st.c.After(st.nodeStatusInterval(), kindNodeStatus, nil)
+	st.recheckManifests()
 	if !st.registered {
 		return
 	}

@@ -36,6 +36,7 @@ func (st *state) startStaticPods() {
 			pw := st.newWorker(pod, true)
 			st.static = append(st.static, pw)
 		}
+		st.syncPrograms()
 	}
 	for _, pw := range st.static {
 		if pw.api == nil {

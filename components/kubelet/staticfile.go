@@ -21,7 +21,8 @@ import (
 // and also re-lists it every fileCheckFrequency (20 s); here a write to the
 // directory is announced to the kubelet by a KindManifestsChanged message
 // from whoever wrote it (the node's shell), at the instant of the write,
-// which stands for the inotify event. A manifest whose content changed
+// which stands for the inotify event, and the listing is done again on
+// the node status tick once 20 s have passed, if the disk's Version moved. A manifest whose content changed
 // gives a new static pod (its hash is its UID): the old one is stopped and
 // the new one started, and its mirror pod replaced; a removed manifest
 // stops its pod; a file that does not decode to one Pod is logged with the
@@ -30,8 +31,18 @@ import (
 // ignores unknown fields).
 
 // KindManifestsChanged tells the kubelet that its staticPodPath changed
-// (the inotify event of a write); the body is ignored.
+// (the inotify event of a write); the body is a ManifestsChanged.
 const KindManifestsChanged = "kubelet manifests-changed"
+
+// ManifestsChanged names the path that changed.
+type ManifestsChanged struct{ Path string }
+
+// Summary is the event's line in the trace.
+func (m ManifestsChanged) Summary() string { return "inotify: " + m.Path + " changed" }
+
+// FileCheckFrequency is how often the kubelet's file source lists
+// staticPodPath again besides its inotify watch (fileCheckFrequency).
+const FileCheckFrequency = 20 * time.Second
 
 // DefaultStaticPodPath is kubeadm's staticPodPath.
 const DefaultStaticPodPath = "/etc/kubernetes/manifests"
@@ -46,6 +57,23 @@ type Programs interface {
 	// Stop is called when the container stops (exits, is killed, or its
 	// pod goes).
 	Stop(c *sim.Ctx, pod *api.Pod, container string)
+	// Sync is called when a kubelet incarnation has read its static
+	// pods: programs of pods not among them stop (a node that rebooted
+	// starts every program it had; the kubelet runs only what its
+	// manifests say).
+	Sync(c *sim.Ctx, pods []*api.Pod)
+}
+
+// syncPrograms tells Programs which static pods run.
+func (st *state) syncPrograms() {
+	if st.cfg.Programs == nil {
+		return
+	}
+	var pods []*api.Pod
+	for _, pw := range st.static {
+		pods = append(pods, pw.pod)
+	}
+	st.cfg.Programs.Sync(st.c, pods)
 }
 
 // ProgramExit is a program that ended right after its start: a bad flag
@@ -77,6 +105,7 @@ func (st *state) manifests() []*api.Pod {
 		return st.cfg.StaticPods
 	}
 	dir := st.cfg.staticPodPath()
+	st.staticVersion, st.staticChecked = st.cfg.Disk.Version(), st.c.Now()
 	entries, err := st.cfg.Disk.ReadDir(dir)
 	if err != nil {
 		st.log.Error("Unable to read config path", zap.String("path", dir), zap.Error(err))
@@ -155,6 +184,7 @@ func (st *state) reconcileStatic() {
 		st.stopStatic(pw)
 	}
 	st.static = keep
+	st.syncPrograms()
 	sort.Strings(order)
 	for _, key := range order {
 		pod, ok := want[key]
@@ -168,6 +198,21 @@ func (st *state) reconcileStatic() {
 		st.sync(pw)
 	}
 	sort.Slice(st.static, func(i, j int) bool { return st.static[i].key < st.static[j].key })
+}
+
+// recheckManifests is the file source's periodic listing: at least
+// FileCheckFrequency after the last one, if the disk changed since (a write
+// that came without an inotify event), the manifests are read again. It
+// runs on the node status tick.
+func (st *state) recheckManifests() {
+	if st.cfg.Disk == nil || !st.staticRead || st.c.Now()-st.staticChecked < FileCheckFrequency {
+		return
+	}
+	if st.cfg.Disk.Version() == st.staticVersion {
+		st.staticChecked = st.c.Now()
+		return
+	}
+	st.reconcileStatic()
 }
 
 // stopStatic stops a static pod whose manifest changed or went: its

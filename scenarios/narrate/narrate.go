@@ -32,6 +32,7 @@ import (
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/components/scheduler"
 	"github.com/kubesim/kubesim/sim"
+	"github.com/kubesim/kubesim/sim/cluster"
 )
 
 // Lang is a narration language.
@@ -319,6 +320,11 @@ func delivery(r sim.Record) (Text, bool) {
 			"파드의 리졸버가 CoreDNS(resolv.conf의 kube-dns, 10.96.0.10)에 %s %s를 묻습니다.", b.Msg.Q().Type, b.Msg.Q().Name), true
 	case datapath.Program:
 		return text("kube-proxy hands the node its new rule set (iptables-restore): %s.", "kube-proxy가 노드에 새 규칙(iptables-restore)을 넘깁니다: %s.", b.Summary()), true
+	case kubelet.ManifestsChanged:
+		return text("inotify tells the kubelet on %s that %s changed: it reads its static pod manifests again, restarts the pods whose manifest changed and stops those whose manifest went.",
+			"inotify가 %s의 kubelet에게 %s가 바뀌었다고 알립니다: kubelet은 정적 파드 매니페스트를 다시 읽고, 매니페스트가 바뀐 파드는 다시 시작하고 사라진 파드는 멈춥니다.", r.Node, b.Path), true
+	case cluster.NodeCommand:
+		return nodeCommand(r, b), true
 	case sim.Down:
 		return text("%s learns that %s is gone (%s): its connection broke.", "%s이(가) %s가 사라졌음을 알게 됩니다 (%s): 연결이 끊겼습니다.", r.To, b.Name, b.Reason), true
 	}
@@ -518,4 +524,27 @@ func verdict(r sim.Record, b agent.VerdictReply) Text {
 			Ko: fmt.Sprintf("정책이 %s의 %s을(를) 선택했고 이 연결을 허용하는 규칙이 없습니다: %s (%d), 차단(DROPPED) — %s.", who, dir.Ko, b.Decision.DropReason, int(b.Decision.DropReason), dd.By)}
 	}
 	return text("Verdict: %s.", "판정: %s.", b.Summary())
+}
+
+// nodeCommand narrates a change made from a node's shell.
+func nodeCommand(r sim.Record, b cluster.NodeCommand) Text {
+	switch b.Op {
+	case cluster.OpWrite:
+		return text("On %s, root writes %s: the node's disk changes (a manifest under /etc/kubernetes/manifests is the kubelet's to run).",
+			"%s에서 root가 %s를 씁니다: 노드의 디스크가 바뀝니다 (/etc/kubernetes/manifests 아래의 매니페스트는 kubelet이 실행합니다).", r.Node, b.Path)
+	case cluster.OpRename:
+		return text("On %s, root moves %s to %s.", "%s에서 root가 %s를 %s(으)로 옮깁니다.", r.Node, b.Path, b.To)
+	case cluster.OpRemove:
+		return text("On %s, root removes %s.", "%s에서 root가 %s를 지웁니다.", r.Node, b.Path)
+	case cluster.OpSystemctl:
+		ko := map[string]string{"start": "시작", "stop": "중지", "restart": "재시작"}[b.Action]
+		return Text{En: fmt.Sprintf("On %s, systemd %ss the %s unit.", r.Node, b.Action, b.Unit),
+			Ko: fmt.Sprintf("%s에서 systemd가 %s 유닛을 %s합니다.", r.Node, b.Unit, ko)}
+	case cluster.OpSnapshotSave:
+		return text("On %s, etcdctl saves a point-in-time copy of %s's data to %s.", "%s에서 etcdctl이 %s의 데이터를 %s에 특정 시점 사본으로 저장합니다.", r.Node, b.Endpoint, b.Path)
+	case cluster.OpRestore:
+		return text("On %s, etcdutl restores %s into a new data directory, %s: etcd uses it once its manifest's --data-dir points there.",
+			"%s에서 etcdutl이 %s를 새 데이터 디렉터리 %s에 복원합니다: etcd 매니페스트의 --data-dir가 그곳을 가리키면 etcd가 그것을 씁니다.", r.Node, b.Path, b.To)
+	}
+	return generic(r)
 }

@@ -104,7 +104,7 @@ func (sh *shell) ciliumStatus(v agent.View) string {
 		{"KubeProxyReplacement:", kpr},
 		{"Host firewall:", "Disabled"},
 		{"Cilium:", "Ok   1.16.5 (v1.16.5)"},
-		{"NodeMonitor:", "Listening for events on 4 CPUs with 64x4096 of shared memory"},
+		{"NodeMonitor:", fmt.Sprintf("Listening for events on %s CPUs with 64x4096 of shared memory", sh.kubelet().Config().CPU)},
 		{"Cilium health daemon:", "Ok"},
 		{"IPAM:", ipam},
 		{"IPv4 BIG TCP:", "Disabled"},
@@ -180,7 +180,8 @@ func (sh *shell) endpointList(v agent.View) string {
 		if len(ls) == 0 {
 			ls = []string{""}
 		}
-		fmt.Fprintf(w, "%d\tDisabled\tDisabled\t%d\t%s\t\t%s\tready\n", ep.ID, ep.Identity, ls[0], ep.IPv4)
+		in, eg := v.Enforced(labels[ep.Identity])
+		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%s\t\t%s\tready\n", ep.ID, enforcement(in), enforcement(eg), ep.Identity, ls[0], ep.IPv4)
 		for _, l := range ls[1:] {
 			fmt.Fprintf(w, "\t\t\t\t%s\t\t\t\n", l)
 		}
@@ -309,4 +310,65 @@ func (sh *shell) ipRoute() string {
 	}
 	fmt.Fprintf(&b, "172.18.0.0/16 dev eth0 proto kernel scope link src %s\n", ip)
 	return b.String()
+}
+
+// kubectl on the node: the kubeconfig (--kubeconfig, $KUBECONFIG is not
+// read, else ~/.kube/config) names the API server; the command answers
+// like kubectl when that server is down or the file missing, and reads the
+// cluster out of band (package views) when it is up.
+func (sh *shell) kubectl(args []string) Result {
+	kubeconfig := Home + "/.kube/config"
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--kubeconfig" && i+1 < len(args):
+			kubeconfig = abs(sh.cwd, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--kubeconfig="):
+			kubeconfig = abs(sh.cwd, strings.TrimPrefix(a, "--kubeconfig="))
+		default:
+			rest = append(rest, a)
+		}
+	}
+	d := sh.c.NodeFS(sh.node)
+	data, err := d.ReadFile(kubeconfig)
+	if err != nil {
+		if kubeconfig != Home+"/.kube/config" {
+			return fail(1, "error: stat %s: no such file or directory", kubeconfig)
+		}
+		return fail(1, "E0101 00:00:00.000000    1234 memcache.go] \"Unhandled Error\" err=\"couldn't get current server API group list: Get \\\"http://localhost:8080/api?timeout=32s\\\": dial tcp 127.0.0.1:8080: connect: connection refused\"\nThe connection to the server localhost:8080 was refused - did you specify the right host or port?")
+	}
+	server := ""
+	for _, l := range lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "server: "); ok {
+			server = v
+		}
+	}
+	hostPort := strings.TrimPrefix(server, "https://")
+	up := false
+	for i, n := range sh.c.NodeNames() {
+		if i < len(sh.c.APIServers) && hostPort == sh.c.NodeIP(n)+":6443" {
+			up = sh.c.K.Running(sh.c.APIServers[i])
+		}
+	}
+	if !up {
+		return fail(1, "The connection to the server %s was refused - did you specify the right host or port?", hostPort)
+	}
+	line := strings.Join(rest, " ")
+	if !views.IsView(line) || len(rest) == 0 || (rest[0] != "get" && rest[0] != "describe" && rest[0] != "events" && rest[0] != "logs") {
+		return fail(1, "kubectl on the node answers get, describe and events here; run other kubectl commands with the real kubectl against kubesim serve")
+	}
+	var b bytes.Buffer
+	if err := views.Exec(views.Context{Cluster: sh.c}, line, &b); err != nil {
+		return Result{Stdout: b.String(), Stderr: err.Error() + "\n", Code: 1}
+	}
+	return ok(b.String())
+}
+
+func enforcement(on bool) string {
+	if on {
+		return "Enabled"
+	}
+	return "Disabled"
 }

@@ -4,7 +4,8 @@
 // kubelet's configuration, the CNI configuration, /etc/resolv.conf) and the
 // tools incident response uses there: ls, cat, grep, mv, cp, rm, mkdir;
 // systemctl and journalctl for the kubelet and containerd; crictl; etcdctl
-// and etcdutl; iptables-save; cilium and hubble; ip addr and ip route.
+// and etcdutl; iptables-save; cilium and hubble; ip addr and ip route;
+// kubectl get, describe and events through the node's kubeconfig.
 // Their output is formatted as the real tools print it. Pipes into grep,
 // head, tail and wc work; other shell syntax (redirections, variables,
 // globs but in ls/cat/grep arguments) does not.
@@ -222,6 +223,8 @@ func (sh *shell) exec(argv []string, stdin string, piped bool) Result {
 		return sh.hubble(args)
 	case "ip":
 		return sh.ip(args)
+	case "kubectl":
+		return sh.kubectl(args)
 	case "edit", "vi", "vim", "nano":
 		return fail(1, "%s: the editor runs in your own terminal: use `edit FILE` at a kubesim ssh prompt", name)
 	case "exit", "logout", "true", ":":

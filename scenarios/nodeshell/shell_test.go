@@ -5,11 +5,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
@@ -246,4 +248,123 @@ func TestSnapshotRestoreIntoANewDataDir(t *testing.T) {
 	assert.True(t, gone, "etcd serves the restored data: what came after the snapshot is gone")
 	_, err = c.Admin.Get("namespaces", "", "kube-system")
 	assert.NoError(t, err, "and what was before it is there")
+}
+
+// The shell's changes are narrated from their typed records.
+func TestChangesAreNarrated(t *testing.T) {
+	c, err := cluster.New(cluster.Config{Seed: 6, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	mark := c.K.Trace().Total()
+	require.Equal(t, 0, Run(c, "cp-1", "mv /etc/kubernetes/manifests/kube-scheduler.yaml /root/").Code)
+	require.Equal(t, 0, Run(c, "cp-1", "systemctl restart kubelet").Code)
+	c.K.RunFor(time.Second)
+	var en, ko []string
+	for _, r := range c.K.Trace().Since(mark) {
+		en, ko = append(en, narrate.Line(r, narrate.English)), append(ko, narrate.Line(r, narrate.Korean))
+	}
+	all := strings.Join(en, "\n")
+	assert.Contains(t, all, "On cp-1, root moves /etc/kubernetes/manifests/kube-scheduler.yaml to /root/kube-scheduler.yaml.")
+	assert.Contains(t, all, "inotify tells the kubelet on cp-1 that /etc/kubernetes/manifests/kube-scheduler.yaml changed")
+	assert.Contains(t, all, "On cp-1, systemd restarts the kubelet unit.")
+	assert.Contains(t, strings.Join(ko, "\n"), "cp-1에서 systemd가 kubelet 유닛을 재시작합니다.")
+}
+
+// Changes made through the shell give the same trace at any GOMAXPROCS.
+func TestChangesAreDeterministicAcrossGOMAXPROCS(t *testing.T) {
+	run := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		c, err := cluster.New(cluster.Config{Seed: 7, Addons: true})
+		require.NoError(t, err)
+		defer c.Stop()
+		c.K.RunFor(20 * time.Second)
+		data, err := ReadFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml")
+		require.NoError(t, err)
+		require.NoError(t, WriteFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml",
+			[]byte(strings.Replace(string(data), "--etcd-servers=https://127.0.0.1:2379", "--etcd-servers=https://127.0.0.1:2380", 1))))
+		c.K.RunFor(10 * time.Second)
+		require.Equal(t, 0, Run(c, "worker-1", "systemctl stop kubelet").Code)
+		require.NoError(t, WriteFile(c, "cp-1", "/etc/kubernetes/manifests/kube-apiserver.yaml", data))
+		c.K.RunFor(30 * time.Second)
+		require.Equal(t, 0, Run(c, "worker-1", "systemctl start kubelet").Code)
+		c.K.RunFor(20 * time.Second)
+		return traceText(t, c)
+	}
+	one := run(1)
+	assert.True(t, one == run(4), "the same trace at GOMAXPROCS 1 and 4")
+	assert.True(t, strings.Contains(one, "node-command: systemctl start kubelet"), "the run has the shell's changes")
+}
+
+// A static pod written on a worker runs there and shows as a mirror pod.
+func TestAStaticPodOnAWorker(t *testing.T) {
+	c := boot(t)
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: static-web\nspec:\n  containers:\n  - name: web\n    image: nginx:1.27\n"
+	require.NoError(t, WriteFile(c, "worker-1", "/etc/kubernetes/manifests/static-web.yaml", []byte(manifest)))
+	ok := c.WaitFor(func() bool {
+		obj, err := c.Admin.Get("pods", "default", "static-web-worker-1")
+		return err == nil && obj.(*api.Pod).Status.Phase == api.PodRunning
+	}, time.Minute)
+	assert.True(t, ok, "the mirror pod static-web-worker-1 is Running")
+	assert.Contains(t, Run(c, "worker-1", "crictl ps --name web").Stdout, "static-web-worker-1")
+	require.Equal(t, 0, Run(c, "worker-1", "rm /etc/kubernetes/manifests/static-web.yaml").Code)
+	gone := c.WaitFor(func() bool { _, err := c.Admin.Get("pods", "default", "static-web-worker-1"); return err != nil }, time.Minute)
+	assert.True(t, gone, "removing the manifest removes the pod")
+}
+
+func TestKubectlOnTheNode(t *testing.T) {
+	c := boot(t)
+	r := Run(c, "cp-1", "kubectl get nodes")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	assert.Contains(t, r.Stdout, "worker-1")
+	r = Run(c, "worker-1", "kubectl get pods")
+	assert.Equal(t, 1, r.Code)
+	assert.Contains(t, r.Stderr, "The connection to the server localhost:8080 was refused - did you specify the right host or port?")
+	r = Run(c, "worker-1", "kubectl --kubeconfig /etc/kubernetes/kubelet.conf get nodes")
+	assert.Equal(t, 0, r.Code, r.Stderr)
+	require.Equal(t, 0, Run(c, "cp-1", "mv /etc/kubernetes/manifests/kube-apiserver.yaml /root/").Code)
+	c.K.RunFor(2 * time.Second)
+	r = Run(c, "cp-1", "kubectl get pods -A")
+	assert.Equal(t, 1, r.Code)
+	assert.Equal(t, "The connection to the server 172.18.0.2:6443 was refused - did you specify the right host or port?\n", r.Stderr)
+	ps := Run(c, "cp-1", "crictl ps").Stdout
+	assert.Contains(t, ps, "etcd-cp-1", "crictl still answers: it talks to containerd")
+	assert.NotContains(t, ps, "kube-apiserver-cp-1")
+}
+
+// cilium endpoint list shows policy enforcement as the policies say.
+func TestEndpointListShowsEnforcement(t *testing.T) {
+	c := boot(t)
+	_, err := c.Apply("web.yaml", []byte(`apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: nginx:1.27}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-ingress}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+`))
+	require.NoError(t, err)
+	var node string
+	require.True(t, c.WaitFor(func() bool {
+		obj, err := c.Admin.Get("pods", "default", "web")
+		if err != nil || obj.(*api.Pod).Status.PodIP == "" {
+			return false
+		}
+		node = obj.(*api.Pod).Spec.NodeName
+		return true
+	}, time.Minute))
+	c.K.RunFor(2 * time.Second)
+	var row string
+	for _, l := range strings.Split(Run(c, node, "cilium endpoint list").Stdout, "\n") {
+		if strings.Contains(l, "k8s:app=web") {
+			row = l
+		}
+	}
+	require.NotEmpty(t, row, "the web endpoint is listed")
+	f := strings.Fields(row)
+	assert.Equal(t, []string{"Enabled", "Disabled"}, f[1:3], "ingress enforced, egress not: %s", row)
 }

@@ -34,6 +34,7 @@ func TestNodeShellAtThePromptAndOverHTTP(t *testing.T) {
 		"ssh worker-9",
 		"ssh cp-1", "hostname", "crictl ps | grep -c Running", "frobnicate", "mv /etc/kubernetes/manifests/kube-scheduler.yaml /root/", "exit",
 		"time",
+		"back 2", "ssh cp-1", "live",
 	}, "\n")+"\n"), &out, "en"))
 	got := out.String()
 	assert.Contains(t, got, "usage: ssh <node> (nodes: cp-1, worker-1, worker-2)")
@@ -41,6 +42,9 @@ func TestNodeShellAtThePromptAndOverHTTP(t *testing.T) {
 	assert.Contains(t, got, "bash: frobnicate: command not found")
 	assert.Contains(t, got, "Connection to cp-1 closed.")
 	assert.Contains(t, got, "virtual time", "after exit the prompt is serve's again")
+	assert.Contains(t, got, "(in the past at #", "time travel replays the run with the shell's change in it")
+	assert.NotContains(t, got, "not the recorded run")
+	assert.Contains(t, got, "the node shell works on the served cluster: type live first")
 
 	post := func(node, command string) (int, ShellResult) {
 		body, _ := json.Marshal(ShellRequest{Command: command})

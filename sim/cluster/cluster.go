@@ -2,6 +2,12 @@
 // components' actors on nodes in a kernel and gives drivers (tests, the
 // kubesim command) a kubectl-like handle on it. It sits above both the
 // kernel (package sim) and the components, which know nothing of each other.
+//
+// Every node has a disk laid out as kubeadm leaves it (nodedisk.go), from
+// which the kubelet runs its static pods; the control plane's actors follow
+// those static pods (controlplane.go); changes made on a node — the node
+// shell's writes, systemctl, etcd restores — are inputs to the node's init
+// system (systemd.go).
 package cluster
 
 import (

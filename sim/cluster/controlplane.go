@@ -93,7 +93,10 @@ func (p *controlPlane) Start(ctx *sim.Ctx, pod *api.Pod, container string) error
 		return err
 	}
 	if ctx.Running(actor) {
-		return &kubelet.ProgramExit{Code: 1, Log: []string{component + ": the previous instance still holds its ports; restarting"}}
+		// The old process still holds its port until it has stopped; the
+		// kubelet starts the container again after its back-off.
+		port := map[string]string{"etcd": "2379", "kube-apiserver": "6443", "kube-controller-manager": "10257", "kube-scheduler": "10259"}[component]
+		return &kubelet.ProgramExit{Code: 1, Log: []string{fmt.Sprintf("failed to create listener: failed to listen on 127.0.0.1:%s: listen tcp 127.0.0.1:%s: bind: address already in use", port, port)}}
 	}
 	if err := ctx.Spawn(sim.ActorSpec{Name: actor, Node: p.node, Component: component, Run: run}); err != nil {
 		return &kubelet.ProgramExit{Code: 1, Log: []string{err.Error()}}
@@ -113,6 +116,21 @@ func (p *controlPlane) Stop(ctx *sim.Ctx, pod *api.Pod, container string) {
 		ctx.Stop(actor)
 	}
 	delete(p.running, actor)
+}
+
+// Sync stops the programs whose static pod the kubelet does not run.
+func (p *controlPlane) Sync(ctx *sim.Ctx, pods []*api.Pod) {
+	want := map[string]bool{}
+	for _, pod := range pods {
+		want[pod.Labels["component"]] = true
+	}
+	for _, component := range sortedKeys(knownFlags) {
+		actor := component + "-" + p.node
+		if !want[component] && ctx.Running(actor) {
+			ctx.Stop(actor)
+			delete(p.running, actor)
+		}
+	}
 }
 
 // program builds a component's actor body from its command line, or the

@@ -86,6 +86,8 @@ func (c *Cluster) writeNodeDisk(node string, i int, cp bool, static []*api.Pod) 
 			check(write(ManifestsDir+"/"+p.Name+".yaml", string(y), 0o600))
 		}
 		check(write("/etc/kubernetes/admin.conf", kubeconfig(server, "kubernetes-admin", AdminToken), 0o600))
+		// What kubeadm init tells the admin to do: cp admin.conf ~/.kube/config.
+		check(write("/root/.kube/config", kubeconfig(server, "kubernetes-admin", AdminToken), 0o600))
 		check(write("/etc/kubernetes/super-admin.conf", kubeconfig(server, "kubernetes-super-admin", AdminToken), 0o600))
 		check(write("/etc/kubernetes/controller-manager.conf", kubeconfig(server, "system:kube-controller-manager", ControllerToken), 0o600))
 		check(write("/etc/kubernetes/scheduler.conf", kubeconfig(server, "system:kube-scheduler", SchedulerToken), 0o600))

@@ -123,3 +123,60 @@ func TestAWrongEtcdServersFlagCutsTheAPIServerOff(t *testing.T) {
 	ok := c.WaitFor(func() bool { _, err := c.Admin.Get("namespaces", "", "default"); return err == nil }, time.Minute)
 	assert.True(t, ok, "the fixed flag brings it back")
 }
+
+// A node that reboots starts every program it had; the kubelet stops those
+// whose manifest is gone.
+func TestARebootRunsOnlyWhatTheManifestsSay(t *testing.T) {
+	c, err := New(Config{Seed: 4, Workers: []string{}, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	_, err = c.NodeExec("cp-2", NodeCommand{Op: OpRename, Path: ManifestsDir + "/kube-scheduler.yaml", To: "/root/kube-scheduler.yaml"})
+	require.NoError(t, err)
+	c.K.RunFor(3 * time.Second)
+	require.False(t, c.K.Running("kube-scheduler-cp-2"))
+	require.NoError(t, c.K.StopNode("cp-2"))
+	c.K.RunFor(time.Second)
+	require.NoError(t, c.K.StartNode("cp-2"))
+	c.K.RunFor(5 * time.Second)
+	assert.False(t, c.K.Running("kube-scheduler-cp-2"), "no manifest, no scheduler, after the reboot too")
+	assert.True(t, c.K.Running("kube-apiserver-cp-2"))
+	for _, u := range c.Units("cp-2") {
+		assert.True(t, u.Active, "%s runs again after the reboot", u.Name)
+	}
+}
+
+// A write that comes without an inotify event (straight to the disk) is
+// found by the file source's periodic listing, within fileCheckFrequency
+// and a node status period.
+func TestTheKubeletRelistsItsManifests(t *testing.T) {
+	c, err := New(Config{Seed: 5, Workers: []string{}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	require.NoError(t, c.NodeFS("cp-1").Rename(ManifestsDir+"/kube-scheduler.yaml", "/root/kube-scheduler.yaml"))
+	c.K.RunFor(time.Second)
+	assert.True(t, c.K.Running("kube-scheduler-cp-1"), "no inotify event: not noticed yet")
+	c.K.RunFor(kubelet.FileCheckFrequency + 15*time.Second)
+	assert.False(t, c.K.Running("kube-scheduler-cp-1"), "the periodic listing noticed")
+}
+
+// A mistyped image is not in the registry: the pull fails, and the
+// control-plane program it stood for does not run.
+func TestAWrongImageStopsTheComponent(t *testing.T) {
+	c, err := New(Config{Seed: 6, Workers: []string{}, ControlPlanes: []string{"cp-1", "cp-2", "cp-3"}})
+	require.NoError(t, err)
+	defer c.Stop()
+	c.K.RunFor(5 * time.Second)
+	edit(t, c, "kube-controller-manager.yaml", func(s string) string {
+		return strings.Replace(s, "registry.k8s.io/kube-controller-manager:v1.32.4", "registry.k8s.io/kube-controller-manager:v1.32.44x", 1)
+	})
+	c.K.RunFor(5 * time.Second)
+	assert.False(t, c.K.Running("kube-controller-manager-cp-1"))
+	obj, err := c.Admin.Get("pods", "kube-system", "kube-controller-manager-cp-1")
+	require.NoError(t, err)
+	cs := obj.(*api.Pod).Status.ContainerStatuses
+	require.Len(t, cs, 1)
+	require.NotNil(t, cs[0].State.Waiting)
+	assert.Contains(t, []string{"ErrImagePull", "ImagePullBackOff"}, cs[0].State.Waiting.Reason)
+}

@@ -166,6 +166,12 @@ func (c *Cluster) Units(node string) []Unit {
 	for _, k := range sortedKeys(s.units) {
 		u := *s.units[k]
 		u.Starts = append([]UnitStart(nil), u.Starts...)
+		if k == "kubelet" {
+			// The kubelet's actor is the truth: a node that starts again
+			// starts the kubelet (the unit is enabled), a crashed one is
+			// not restarted.
+			u.Active = c.K.Running(kubelet.ActorName(node))
+		}
 		out = append(out, u)
 	}
 	return out
@@ -247,7 +253,7 @@ func (s *systemd) run(cmd NodeCommand) (string, error) {
 func (s *systemd) touched(p string) {
 	dir := kubelet.DefaultStaticPodPath
 	if p == dir || path.Dir(p) == dir || strings.HasPrefix(dir, p+"/") {
-		s.ext.Send(kubelet.ActorName(s.node), kubelet.KindManifestsChanged, nil)
+		s.ext.Send(kubelet.ActorName(s.node), kubelet.KindManifestsChanged, kubelet.ManifestsChanged{Path: p})
 	}
 }
 

@@ -414,6 +414,13 @@ type EndpointInfo struct {
 	Identity int64
 }
 
+// Enforced reports whether a policy selects an endpoint of these identity
+// labels ("k8s:app=web") for ingress and for egress.
+func (v View) Enforced(labels []string) (ingress, egress bool) {
+	ls := cilium.ParseLabels(labels...)
+	return v.a.policy.repo.Enforced(ls, cilium.Ingress), v.a.policy.repo.Enforced(ls, cilium.Egress)
+}
+
 // Endpoints lists the agent's endpoints by ID.
 func (v View) Endpoints() []EndpointInfo {
 	out := make([]EndpointInfo, 0, len(v.a.endpoints))
