@@ -282,7 +282,9 @@ func imageExists(ref string) bool {
 	case "coredns/coredns":
 		return semver(tag) && strings.HasPrefix(tag, "v1.")
 	}
-	return false
+	// Other images of registry.k8s.io (e2e-test-images/agnhost, ...) are
+	// there; a mistyped control-plane name (kube-schedular) is not.
+	return strings.Contains(name, "/") || !strings.HasPrefix(name, "kube-")
 }
 
 // sortedKeys is a map's keys in order.

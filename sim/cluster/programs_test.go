@@ -118,3 +118,19 @@ func listPods(t *testing.T, c *Cluster, selector string) []*api.Pod {
 	}
 	return out
 }
+
+func TestTheRegistryKnowsItsImages(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"registry.k8s.io/kube-scheduler:v1.32.4":                        true,
+		"registry.k8s.io/kube-schedular:v1.32.4":                        false,
+		"registry.k8s.io/kube-scheduler:1.32.4":                         false,
+		"registry.k8s.io/etcd:3.5.16-0":                                 true,
+		"registry.k8s.io/e2e-test-images/agnhost:2.52":                  true,
+		"registry.k8s.io/pause:3.10":                                    true,
+		"registry.k8s.io/pause:3.99":                                    false,
+		"nginx:1.27":                                                    true,
+		"registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.13.0": true,
+	} {
+		assert.Equal(t, want, imageExists(ref), ref)
+	}
+}
