@@ -3,6 +3,7 @@ package narrate
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/scheduler"
@@ -283,7 +284,7 @@ func Explain(name string, lang Lang) (string, bool) {
 			continue
 		}
 		var b strings.Builder
-		body := e.text().In(lang)
+		body := wrap(e.text().In(lang), 110)
 		if lang == Korean {
 			fmt.Fprintf(&b, "%s — %s. 실행 위치: %s.\n%s\n", c.Title, c.Role.In(lang), c.RunsAs.In(lang), body)
 			fmt.Fprintf(&b, "직접 따라가 보기: kubesim run %s --lang ko --step", e.walkthrough)
@@ -294,6 +295,24 @@ func Explain(name string, lang Lang) (string, bool) {
 		return b.String(), true
 	}
 	return "", false
+}
+
+// wrap breaks the lines of s longer than width runes at spaces (the
+// lists computed from the code can be long).
+func wrap(s string, width int) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		for utf8.RuneCountInString(line) > width {
+			cut := strings.LastIndex(string([]rune(line)[:width]), " ")
+			if cut <= 0 {
+				break
+			}
+			out = append(out, line[:cut])
+			line = line[cut+1:]
+		}
+		out = append(out, line)
+	}
+	return strings.Join(out, "\n")
 }
 
 // Role is a component's one-line role ("-" for an actor that is no
