@@ -149,14 +149,16 @@ kube-system/%s로 리더를 뽑습니다. default-scheduler 프로파일은 다�
 			En: `It turns Services into rules on its node: a packet to ClusterIP:port is DNATed to one ready endpoint
 PodIP:port, chosen by iptables' random-probability rules (or eBPF maps under Cilium's kube-proxy replacement).
 When kube-proxy is down, the node's rules stay as they were and go stale.
-In kubesim today: components/proxy/kubeproxy, one actor per node (kube-proxy-<node>), in iptables mode (the
+In kubesim today: components/proxy/kubeproxy, one actor per node (kube-proxy-<node>) that follows the node's pod
+of the kube-proxy DaemonSet (it stops with the pod and starts again with the next), in iptables mode (the
 KUBE-SERVICES, KUBE-SVC-<hash> and KUBE-SEP-<hash> chains with the real hashes) or eBPF mode (drill field
 kubeProxyMode); the rules live in the node's kernel (datapath-<node>), where probes walk them. Simplified: every
 sync rebuilds all rules; no IPVS or nftables mode, no conntrack.`,
 			Ko: `자기 노드에서 Service를 규칙으로 바꿉니다: ClusterIP:port로 가는 패킷은 iptables의 확률 규칙(또는 Cilium
 kube-proxy 대체 시 eBPF 맵)으로 고른 준비된 엔드포인트 PodIP:port로 DNAT됩니다. kube-proxy가 멈추면 그 노드의 규칙은
 그대로 남아 낡아 갑니다.
-kubesim에서 지금 실행되는 것: components/proxy/kubeproxy, 노드마다 액터 하나(kube-proxy-<노드>). iptables 모드(실제와
+kubesim에서 지금 실행되는 것: components/proxy/kubeproxy, 노드마다 액터 하나(kube-proxy-<노드>)가 그 노드의 kube-proxy
+DaemonSet 파드를 따라갑니다(파드와 함께 멈추고 다음 파드와 함께 다시 시작). iptables 모드(실제와
 같은 해시의 KUBE-SERVICES, KUBE-SVC-<해시>, KUBE-SEP-<해시> 체인) 또는 eBPF 모드(드릴 필드 kubeProxyMode). 규칙은
 노드의 커널(datapath-<노드>)에 있고 프로브가 그 규칙을 따라갑니다. 단순화한 점: 동기화할 때마다 규칙 전체를 다시 만들고,
 IPVS·nftables 모드와 conntrack은 없습니다.`}
@@ -182,17 +184,17 @@ kubesim에서 지금 실행되는 것: components/dns/coredns, coredns Deploymen
 security identities from labels and enforces NetworkPolicy and CiliumNetworkPolicy; Hubble shows every flow
 with its verdict. The agent runs on every node (the cilium DaemonSet); the cilium-operator Deployment hands
 each node its pod CIDR.
-In kubesim today: components/cilium/agent: an agent per node (cilium-agent-<node>) answering the kubelet's CNI
-ADD and DEL, with identities, policy verdicts at both ends of a connection and a Hubble ring; and the operator,
-one actor for the cilium-operator Deployment's Running pod, named after it and on its node (cluster-pool IPAM,
-10.0.0.0/8 in /24s).`,
+In kubesim today: components/cilium/agent: an agent per node (cilium-agent-<node>, following the node's pod of
+the cilium DaemonSet) answering the kubelet's CNI ADD and DEL, with identities, policy verdicts at both ends of a
+connection and a Hubble ring; and the operator (cilium-operator, one replica, on the node of the
+cilium-operator Deployment's running pod: cluster-pool IPAM, 10.0.0.0/8 in /24s).`,
 			Ko: `CNI입니다: 노드의 파드 CIDR에서 파드 IP를 주고, 인터페이스와 라우팅을 구성하고, 레이블로 보안 아이덴티티를
 부여하며 NetworkPolicy와 CiliumNetworkPolicy를 적용합니다. Hubble은 모든 흐름과 판정을 보여 줍니다. 에이전트는 모든
 노드(cilium DaemonSet)에서 실행되고, cilium-operator Deployment가 노드마다 파드 CIDR을 나눠 줍니다.
-kubesim에서 지금 실행되는 것: components/cilium/agent: 노드마다 에이전트 하나(cilium-agent-<노드>)가 kubelet의 CNI
-ADD와 DEL에 응답하고, 아이덴티티, 연결 양끝의 정책 판정, Hubble 링을 담당합니다. 오퍼레이터는 cilium-operator
-Deployment의 Running 파드마다 액터 하나(파드 이름으로, 파드의 노드에서)이며 cluster-pool IPAM(10.0.0.0/8을 /24로)을
-맡습니다.`}
+kubesim에서 지금 실행되는 것: components/cilium/agent: 노드마다 에이전트 하나(cilium-agent-<노드>, 그 노드의 cilium
+DaemonSet 파드를 따라감)가 kubelet의 CNI ADD와 DEL에 응답하고, 아이덴티티, 연결 양끝의 정책 판정, Hubble 링을
+담당합니다. 오퍼레이터(cilium-operator, 레플리카 하나)는 cilium-operator Deployment의 실행 중인 파드가 있는 노드에서
+cluster-pool IPAM(10.0.0.0/8을 /24로)을 맡습니다.`}
 	}},
 	{"kubelet", "first-flow", func() Text {
 		return Text{

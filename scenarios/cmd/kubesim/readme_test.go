@@ -254,7 +254,8 @@ func performanceRows(bf *benchFile) ([][2]string, []string) {
 		{"watch events through the HTTP front end", num(g("WatchEvents", "events/s")) + " events/s"},
 		{"cluster boot (3 control-plane + 3 workers) to every kube-system pod Running", fmt.Sprintf("%s ms wall for %s s of virtual time (goal: under 10 ms)", num(g("Boot", "wall-ms")), num(g("Boot", "virtual-s")))},
 		{"node-failure drill (3 workers, 10 replicas, 50 s grace + 300 s toleration)", fmt.Sprintf("%s ms wall for %s s virtual: %sx real time (goal: 50,000x)", num(g("NodeFailure", "wall-ms")), num(g("NodeFailure", "virtual-s")), num(g("NodeFailure", "x-real-time")))},
-		{"the step-through cursor: a jump to any record of the first flow", fmt.Sprintf("%s (the flow has %s records)", ms("GotoFirstFlow"), num(g("GotoFirstFlow", "records")))},
+		{"`goto` a random record of the first flow (a jump back replays from the seed)", fmt.Sprintf("%s per jump (%s records)", ms("GotoFirstFlow"), num(g("GotoFirstFlow", "records")))},
+		{"`goto` the middle, then the end, of `node-failure-eviction`", fmt.Sprintf("%s for the pair (%s records)", ms("GotoEndOfNodeFailure"), num(g("GotoEndOfNodeFailure", "records")))},
 	}
 	return rows, missing
 }
