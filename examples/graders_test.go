@@ -24,9 +24,9 @@ func exercises(t *testing.T) []string {
 	return out
 }
 
-// Every exercise folder has what examples/README.md promises, and every
-// grader knows the stub's shipped hash (so an untouched stub skips in a
-// plain go test ./...).
+// Every exercise folder has what examples/README.md promises, every stub
+// says what to implement, and every grader knows the stub's shipped hash
+// (so that Grade recognizes an untouched stub).
 func TestExerciseLayout(t *testing.T) {
 	for _, d := range exercises(t) {
 		for _, f := range []string{"README.md", "stub.go", "solution.go", "grade_test.go"} {
@@ -41,6 +41,11 @@ func TestExerciseLayout(t *testing.T) {
 		require.NoError(t, err)
 		grader, _ := os.ReadFile(filepath.Join(d, "grade_test.go"))
 		assert.Contains(t, string(grader), fmt.Sprintf("const stubSHA256 = %q", sum), "%s/grade_test.go: stubSHA256 is the sha256 of stub.go as shipped", d)
+		todo, err := exercise.ToDo(filepath.Join(d, "stub.go"))
+		assert.NoError(t, err, "%s/stub.go says what to implement (a function with a TODO, or a documented declaration)", d)
+		for _, item := range todo {
+			assert.NotContains(t, item, "(no doc comment)", "%s/stub.go: every declaration to implement has a doc comment", d)
+		}
 		readme, _ := os.ReadFile(filepath.Join(d, "README.md"))
 		assert.Contains(t, string(readme), "## 한국어", "%s/README.md has a Korean part", d)
 	}

@@ -21,8 +21,11 @@
 // "hubble observe" does. The ring lives in the agent's process: a restart
 // empties it, as restarting a real agent empties Hubble's buffer.
 //
-// The operator (`cilium-operator`) carves per-node pod CIDRs out of the
-// cluster pool (10.0.0.0/8 in /24s) into CiliumNode.spec.ipam.podCIDRs.
+// The operator (NewOperator; the actor `cilium-operator`, on the node of
+// the cilium-operator Deployment's running pod) carves per-node pod CIDRs
+// out of the cluster pool (10.0.0.0/8 in /24s) into
+// CiliumNode.spec.ipam.podCIDRs. A new operator re-reads the CIDRs already
+// given, so one that moves to another node goes on where it stopped.
 package agent
 
 import (

@@ -3,17 +3,21 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
-	"text/tabwriter"
+	"time"
 
 	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
 
-// cmdComponents boots the default cluster and prints which component runs
-// where, computed from the live kernel: every actor, grouped by component.
+// settleWithin bounds the wait for a booted cluster to settle.
+const settleWithin = 5 * time.Minute
+
+// cmdComponents boots the default cluster, lets it settle, and prints the
+// table of components: for each, its role, where a real cluster runs it,
+// and the nodes its actors run on now, read from the live kernel.
 func cmdComponents(args []string, stdout, stderr io.Writer) int {
 	var c common
 	fs := newFlags("components", "components [--lang en|ko] [--seed N]", stderr, &c)
@@ -31,48 +35,42 @@ func cmdComponents(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer cl.Stop()
+	if !cl.WaitFor(cl.Settled, settleWithin) {
+		fmt.Fprintf(stderr, "kubesim: the cluster did not settle within %s of virtual time (kube-system pods not all Running)\n", settleWithin)
+		return 1
+	}
 	writeComponents(stdout, cl.K.Actors(), lang)
+	if lang == narrate.Korean {
+		fmt.Fprintf(stdout, "\n가상 시간 %s, 모든 노드가 Ready이고 kube-system의 모든 파드가 Running이 된 뒤의 모습입니다.\n", cl.K.Now())
+	} else {
+		fmt.Fprintf(stdout, "\nTaken at virtual time %s, once every node was Ready and every kube-system pod Running.\n", cl.K.Now())
+	}
 	return 0
 }
 
+// writeComponents prints one row per component of narrate.Table, with the
+// nodes its running actors sit on. Actors of no component of the table
+// (the nodes' kernels, kubesim's own machinery) are not components and
+// are left out.
 func writeComponents(w io.Writer, actors []sim.ActorInfo, lang narrate.Lang) {
-	where := map[string][]string{}
-	for _, a := range actors {
-		place := a.Node
-		if a.State != "running" {
-			place += " (" + a.State + ")"
-		}
-		where[a.Component] = append(where[a.Component], place)
-	}
-	comps := make([]string, 0, len(where))
-	for c := range where {
-		comps = append(comps, c)
-	}
-	order := map[string]int{}
-	for i, c := range narrate.Components() {
-		order[c] = i
-	}
-	sort.Slice(comps, func(i, j int) bool {
-		oi, iok := order[comps[i]]
-		oj, jok := order[comps[j]]
-		if iok != jok {
-			return iok
-		}
-		if oi != oj {
-			return oi < oj
-		}
-		return comps[i] < comps[j]
-	})
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	header := []string{"COMPONENT", "ROLE", "RUNS ON", "NODES NOW"}
 	if lang == narrate.Korean {
-		fmt.Fprintln(tw, "컴포넌트\t역할\t실행 위치")
-	} else {
-		fmt.Fprintln(tw, "COMPONENT\tROLE\tRUNS ON")
+		header = []string{"컴포넌트", "역할", "실행 위치", "지금 실행 중인 노드"}
 	}
-	for _, c := range comps {
-		nodes := where[c]
-		sort.Strings(nodes)
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c, narrate.Role(c, lang), strings.Join(nodes, ", "))
+	rows := [][]string{header}
+	for _, c := range narrate.Table() {
+		var nodes []string
+		for _, a := range actors {
+			if a.Component == c.Name && a.State == "running" && !slices.Contains(nodes, a.Node) {
+				nodes = append(nodes, a.Node)
+			}
+		}
+		slices.Sort(nodes)
+		now := strings.Join(nodes, ", ")
+		if now == "" {
+			now = "-"
+		}
+		rows = append(rows, []string{c.Title, c.Role.In(lang), c.RunsAs.In(lang), now})
 	}
-	tw.Flush()
+	writeTable(w, rows)
 }

@@ -33,8 +33,10 @@ Commands:
                       --step steps through it (back, goto, until move the cursor)
   list                list the built-in walkthroughs and drills
   trace [name|file]   print a walkthrough's or a drill's trace (--format text|jsonl|mermaid)
-  explain <component> say what a component does and where it runs
-  components          boot the default cluster and show which component runs where
+  explain <component> say what a component does, where it runs, what kubesim runs of it
+                      today, and which walkthrough shows it
+  components          boot the default cluster, let it settle, and show which component
+                      runs where: its role, where a real cluster runs it, its nodes now
   serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
   incident            hands-on incident response: start a broken cluster, fix it, check it
   ssh NODE            a shell on a node of the cluster kubesim serve runs (from another terminal)
