@@ -25,7 +25,7 @@ import (
 )
 
 const incidentUsage = `Usage:
-  kubesim incident list                         the built-in incidents
+  kubesim incident list [--lang ko]             the built-in incidents
   kubesim incident start NAME|FILE [flags]      break a cluster and hand it over: serve it to the real
                                                 kubectl, print the symptom, keep the prompt open
   kubesim incident check [--kubeconfig FILE]    grade the running incident from another terminal
@@ -44,9 +44,20 @@ func cmdIncident(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "list":
+		lang := "en"
+		if len(args) == 3 && args[1] == "--lang" {
+			lang = args[2]
+		} else if len(args) > 1 {
+			fmt.Fprintf(stderr, "usage: kubesim incident list [--lang en|ko]\n")
+			return 2
+		}
+		rows := [][]string{{"NAME", "COMPONENT", "TITLE"}}
 		for _, name := range library.Incidents() {
 			d, _, _ := library.Load(name)
-			fmt.Fprintf(stdout, "  %-36s %-24s %s\n", name, d.Component, d.Title.En)
+			rows = append(rows, []string{name, d.Component, d.Title.In(lang)})
+		}
+		if err := writeTable(stdout, rows); err != nil {
+			return 1
 		}
 		return 0
 	case "start":

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubesim/kubesim/scenarios/library"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -93,4 +94,22 @@ func TestIncidentEndToEnd(t *testing.T) {
 	assert.Contains(t, e, "is an incident: kubesim incident start")
 	_, e, code = kubesim(t, "", "incident", "check", "--kubeconfig", filepath.Join(dir, "none"))
 	assert.Equal(t, 2, code, e)
+}
+
+// incident list shows every built-in incident in aligned columns, in the
+// language asked for.
+func TestIncidentList(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		out, _, code := kubesim(t, "", "incident", "list", "--lang", lang)
+		require.Equal(t, 0, code)
+		lines := strings.Split(strings.TrimSpace(out), "\n")
+		require.Equal(t, len(library.Incidents())+1, len(lines))
+		col := strings.Index(lines[0], "COMPONENT")
+		for _, l := range lines[1:] {
+			assert.Equal(t, ' ', rune(l[col-1]), "aligned: %q", l)
+			assert.NotEqual(t, ' ', rune(l[col]), "aligned: %q", l)
+		}
+	}
+	_, _, code := kubesim(t, "", "incident", "list", "--bogus")
+	assert.Equal(t, 2, code)
 }

@@ -393,15 +393,15 @@ func cmdList(args []string, stdout, stderr io.Writer) int {
 	}
 	var walks, drills, incidents []string
 	for _, w := range walkthrough.All() {
-		walks = append(walks, fmt.Sprintf("  %-36s %-24s %s", w.Name, w.Component, w.Title.En))
+		walks = append(walks, fmt.Sprintf("  %-44s %-24s %s", w.Name, w.Component, w.Title.En))
 	}
 	for _, name := range library.Names() {
 		d, _, err := library.Load(name)
 		if err != nil {
-			drills = append(drills, fmt.Sprintf("  %-36s (broken: %v)", name, err))
+			drills = append(drills, fmt.Sprintf("  %-44s (broken: %v)", name, err))
 			continue
 		}
-		line := fmt.Sprintf("  %-36s %-24s %s", name, d.Component, d.Title.En)
+		line := fmt.Sprintf("  %-44s %-24s %s", name, d.Component, d.Title.En)
 		switch {
 		case d.IsWalkthrough():
 			walks = append(walks, line)
