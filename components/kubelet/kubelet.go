@@ -134,6 +134,12 @@ func (m *machine) reboot(now time.Duration, wall time.Time) {
 
 // Run is the actor body.
 func (kl *Kubelet) Run(c *sim.Ctx) {
+	if err := checkConfigFile(kl.cfg); err != nil {
+		// The process exits 1 before it does anything; systemd starts it
+		// again (Restart=always).
+		c.Log().Error("command failed", zap.Error(err))
+		return
+	}
 	st := newState(kl.cfg, c, kl.m)
 	kl.st = st
 	st.run()

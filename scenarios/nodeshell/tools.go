@@ -127,9 +127,17 @@ func (sh *shell) unitStatus(u cluster.Unit) string {
 		b.WriteString("     Loaded: loaded (/usr/lib/systemd/system/containerd.service; enabled; preset: enabled)\n")
 	}
 	when := since.Format("Mon 2006-01-02 15:04:05 MST")
-	if u.Active {
+	var exited time.Duration
+	if len(u.Starts) > 0 {
+		exited = u.Starts[len(u.Starts)-1].At
+	}
+	switch {
+	case u.Active:
 		fmt.Fprintf(&b, "     Active: active (running) since %s; %s\n", when, ago(k.Now()-u.Since))
-	} else {
+	case u.AutoRestart:
+		fmt.Fprintf(&b, "     Active: activating (auto-restart) (Result: exit-code) since %s; %s\n",
+			k.Epoch().Add(exited).Format("Mon 2006-01-02 15:04:05 MST"), ago(k.Now()-exited))
+	default:
 		fmt.Fprintf(&b, "     Active: inactive (dead) since %s; %s\n", when, ago(k.Now()-u.Since))
 	}
 	fmt.Fprintf(&b, "       Docs: %s\n", unitDocs[u.Name])
@@ -140,6 +148,8 @@ func (sh *shell) unitStatus(u cluster.Unit) string {
 		} else {
 			fmt.Fprintf(&b, "     CGroup: /system.slice/containerd.service\n             └─%d /usr/bin/containerd\n", u.PID)
 		}
+	} else if u.AutoRestart {
+		fmt.Fprintf(&b, "    Process: %d ExecStart=/usr/bin/%s $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS (code=exited, status=1/FAILURE)\n   Main PID: %d (code=exited, status=1/FAILURE)\n", u.PID, u.Name, u.PID)
 	} else {
 		fmt.Fprintf(&b, "    Process: %d ExecStart=/usr/bin/%s (code=killed, signal=TERM)\n   Main PID: %d (code=killed, signal=TERM)\n", u.PID, u.Name, u.PID)
 	}

@@ -94,6 +94,13 @@ type Unit struct {
 	// Starts are the unit's starts, oldest first: when, and the main PID
 	// it got (journal lines carry the PID of their time).
 	Starts []UnitStart
+	// Restarts counts the automatic restarts (Restart=always) of a main
+	// process that exited.
+	Restarts int
+	// AutoRestart: the main process exited and systemd starts it again
+	// after RestartSec ("activating (auto-restart)").
+	AutoRestart bool
+	supervised  bool
 }
 
 // UnitStart is one start of a unit.
@@ -170,7 +177,11 @@ func (c *Cluster) Units(node string) []Unit {
 			// The kubelet's actor is the truth: a node that starts again
 			// starts the kubelet (the unit is enabled), a crashed one is
 			// not restarted.
-			u.Active = c.K.Running(kubelet.ActorName(node))
+			running := c.K.Running(kubelet.ActorName(node))
+			// Restart=always: a unit systemd keeps starting is
+			// "activating (auto-restart)" while its process is down.
+			u.AutoRestart = u.Active && u.supervised && !running
+			u.Active = running
 		}
 		out = append(out, u)
 	}
@@ -257,6 +268,40 @@ func (s *systemd) touched(p string) {
 	}
 }
 
+// kubeletRestartSec is the kubelet unit's RestartSec (kubeadm's drop-in:
+// Restart=always, RestartSec=10).
+const kubeletRestartSec = 10 * time.Second
+
+// supervise is Restart=always for a unit systemctl started: every
+// RestartSec, a main process that exited (a kubelet that could not start
+// with its configuration) is started again, with a new PID, until the unit
+// is stopped. Simplification: units start supervising with their first
+// systemctl start or restart; at boot a crashed kubelet stays down, as the
+// drills that crash it expect.
+func (s *systemd) supervise(u *Unit, actor string) {
+	if u.supervised {
+		return
+	}
+	u.supervised = true
+	k := s.c.K
+	var tick func()
+	tick = func() {
+		if !u.Active {
+			u.supervised = false
+			return
+		}
+		if !k.Running(actor) && !k.NodeDown(s.node) {
+			if err := k.Restart(actor); err == nil {
+				u.PID += 1000
+				u.Starts = append(u.Starts, UnitStart{At: k.Now(), PID: u.PID})
+				u.Restarts++
+			}
+		}
+		k.At(k.Now()+kubeletRestartSec, "systemd-"+s.node+": "+u.Name+".service RestartSec", tick)
+	}
+	k.At(k.Now()+kubeletRestartSec, "systemd-"+s.node+": "+u.Name+".service RestartSec", tick)
+}
+
 func (s *systemd) systemctl(unit, action string) (string, error) {
 	u := s.units[unit]
 	if u == nil {
@@ -284,6 +329,9 @@ func (s *systemd) systemctl(unit, action string) (string, error) {
 			u.Starts = append(u.Starts, UnitStart{At: k.Now(), PID: u.PID})
 		}
 		u.Active, u.Since = true, k.Now()
+		if actor != "" {
+			s.supervise(u, actor)
+		}
 		return nil
 	}
 	switch action {
