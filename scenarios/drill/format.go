@@ -7,13 +7,13 @@
 package drill
 
 import (
-	"sort"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
