@@ -37,6 +37,9 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 		}
 		return h.create(r, info)
 	case apiwire.VerbUpdate:
+		if r.Subresource == "scale" {
+			return h.updateScale(r, info)
+		}
 		return h.update(r, info, r.Object)
 	case apiwire.VerbPatch:
 		return h.patch(r, info)
@@ -472,4 +475,44 @@ func same(a, b api.Object) bool {
 // period left to wait for.
 func graceOver(m *api.ObjectMeta) bool {
 	return m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds == 0
+}
+
+// updateScale is PUT <workload>/scale: the autoscaling/v1 Scale's
+// spec.replicas becomes the workload's, guarded by the Scale's
+// resourceVersion (the workload's). The answer is the workload; the front
+// end presents it as a Scale.
+func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
+	sc, ok := r.Object.(*api.Scale)
+	if !ok {
+		got := "nothing"
+		if r.Object != nil {
+			got = r.Object.GetTypeMeta().Kind
+		}
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %s", got))
+	}
+	if sc.Name != r.Name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", sc.Name, r.Name))
+	}
+	if sc.Spec.Replicas < 0 {
+		return nil, apierrors.NewInvalid("autoscaling", "Scale", sc.Name, []apierrors.FieldError{apierrors.Invalid("spec.replicas", sc.Spec.Replicas, "must be greater than or equal to 0")})
+	}
+	old, modRev, err := h.read(info, r.Namespace, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	if sc.ResourceVersion != "" && sc.ResourceVersion != strconv.FormatInt(modRev, 10) {
+		return nil, apierrors.NewConflict(info.Group, info.Resource, r.Name, apierrors.ErrModified)
+	}
+	obj := api.DeepCopyObject(old)
+	replicas := sc.Spec.Replicas
+	switch o := obj.(type) {
+	case *api.Deployment:
+		o.Spec.Replicas = &replicas
+	case *api.ReplicaSet:
+		o.Spec.Replicas = &replicas
+	default:
+		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
+	}
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(modRev, 10)
+	return h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager}, info, obj)
 }

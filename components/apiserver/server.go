@@ -28,6 +28,7 @@
 package apiserver
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,6 +140,10 @@ const (
 	// its etcd client does (only with more than one member to move to).
 	watchProbeInterval = 10 * time.Second
 )
+
+// InitialEventsEndAnnotation marks the bookmark that ends the initial
+// events of a streaming list.
+const InitialEventsEndAnnotation = "k8s.io/initial-events-end"
 
 // rewatch asks the run loop to reopen the etcd watch it names.
 type rewatch struct{ watch mvcc.WatchID }
@@ -580,7 +585,7 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 		return
 	}
 	var replay []cacheEvent
-	if r.ResourceVersion == "" || r.ResourceVersion == "0" {
+	if r.SendInitialEvents || r.ResourceVersion == "" || r.ResourceVersion == "0" {
 		s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
 			replay = append(replay, cacheEvent{typ: apiwire.Added, info: info, obj: e.obj})
 			return true
@@ -610,6 +615,19 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			return
 		}
 	}
+	if r.SendInitialEvents && w.bookmarks {
+		// The end of a streaming list: a bookmark at the revision the
+		// initial events reflect, annotated so the client knows its list
+		// is complete (what client-go's reflector waits for).
+		obj := info.New()
+		api.SetTypeMeta(obj)
+		om := obj.GetObjectMeta()
+		om.ResourceVersion = strconv.FormatInt(s.cache.rev, 10)
+		om.Annotations = map[string]string{InitialEventsEndAnnotation: "true"}
+		if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: info.Resource}) {
+			return
+		}
+	}
 	s.watchers[info.Resource] = append(s.watchers[info.Resource], w)
 }
 
@@ -631,14 +649,74 @@ func (s *server) listFromCache(r *apiwire.Request, info *api.ResourceInfo) (*api
 	if err != nil {
 		return nil, err
 	}
-	res := &apiwire.Response{Code: 200, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)}
-	s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
-		if w.matches(e.obj) {
-			res.Items = append(res.Items, e.obj)
+	prefix := info.Key(r.Namespace, "")
+	rev := s.cache.rev
+	from := prefix
+	if r.Continue != "" {
+		tok, err := parseContinue(r.Continue)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: %v", err))
 		}
+		if tok.RV < s.cache.oldest()-1 {
+			return nil, apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+		}
+		from, rev = prefix+tok.Start, tok.RV
+	}
+	res := &apiwire.Response{Code: 200, ResourceVersion: strconv.FormatInt(rev, 10)}
+	var remaining int64
+	var last string
+	s.cache.objects.AscendGreaterOrEqual(&cacheEntry{key: from}, func(e *cacheEntry) bool {
+		if !strings.HasPrefix(e.key, prefix) {
+			return false
+		}
+		if !w.matches(e.obj) {
+			return true
+		}
+		if r.Limit > 0 && int64(len(res.Items)) >= r.Limit {
+			remaining++
+			return true
+		}
+		res.Items = append(res.Items, e.obj)
+		last = e.key
 		return true
 	})
+	if remaining > 0 {
+		// As the real apiserver's token: the revision of the first page and
+		// the key to resume after (a NUL makes it the next key). kubesim
+		// pages through the cache as it is now, not through etcd at the
+		// first page's revision: objects changed meanwhile show their
+		// newer state.
+		res.Continue = encodeContinue(continueToken{V: "meta.k8s.io/v1", RV: rev, Start: strings.TrimPrefix(last, prefix) + "\x00"})
+		res.RemainingItemCount = &remaining
+	}
 	return res, nil
+}
+
+// continueToken is the decoded form of a list's continue parameter.
+type continueToken struct {
+	V     string `json:"v"`
+	RV    int64  `json:"rv"`
+	Start string `json:"start"`
+}
+
+func encodeContinue(t continueToken) string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseContinue(s string) (continueToken, error) {
+	var t continueToken
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return t, err
+	}
+	if t.V != "meta.k8s.io/v1" || t.Start == "" || strings.Contains(t.Start, "/../") {
+		return t, errors.New("continue key is not valid")
+	}
+	return t, nil
 }
 
 func (s *server) getFromCache(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {

@@ -78,6 +78,15 @@ type Request struct {
 	Limit           int64
 	// AllowWatchBookmarks asks for periodic BOOKMARK events.
 	AllowWatchBookmarks bool
+	// SendInitialEvents makes a watch start with an ADDED event for every
+	// object that exists, ended by a BOOKMARK annotated
+	// k8s.io/initial-events-end (a streaming list, client-go's WatchList).
+	SendInitialEvents bool
+	// ResourceVersionMatch says how ResourceVersion applies to a list or a
+	// streaming list: "NotOlderThan" or "Exact".
+	ResourceVersionMatch string
+	// Continue is the token of a paginated list's next page.
+	Continue string
 
 	// Delete options.
 	PropagationPolicy  string
@@ -130,6 +139,9 @@ func (r *Request) Summary() string {
 	var q []string
 	if r.Verb == VerbWatch {
 		q = append(q, "watch=true")
+		if r.SendInitialEvents {
+			q = append(q, "sendInitialEvents=true")
+		}
 	}
 	if r.LabelSelector != "" {
 		q = append(q, "labelSelector="+r.LabelSelector)
@@ -160,9 +172,12 @@ type Response struct {
 	Code int
 	// Object is the object read, created, updated or deleted.
 	Object api.Object
-	// Items and ResourceVersion answer a list.
-	Items           []api.Object
-	ResourceVersion string
+	// Items and ResourceVersion answer a list; Continue, when set, is the
+	// token of the next page and RemainingItemCount how many items follow.
+	Items              []api.Object
+	ResourceVersion    string
+	Continue           string
+	RemainingItemCount *int64
 	// WatchID identifies a watch the request opened; events follow as
 	// WatchEvent messages.
 	WatchID int64

@@ -119,6 +119,9 @@ func listOptions(req *apiwire.Request, q url.Values) {
 		req.Limit = n
 	}
 	req.AllowWatchBookmarks = isTrue(q.Get("allowWatchBookmarks"))
+	req.SendInitialEvents = isTrue(q.Get("sendInitialEvents"))
+	req.ResourceVersionMatch = q.Get("resourceVersionMatch")
+	req.Continue = q.Get("continue")
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
@@ -132,7 +135,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	addWarnings(w, res.Warnings)
 	if wantsTable(r) {
-		writeJSON(w, http.StatusOK, h.table(r, t.info, res.Items, res.ResourceVersion, true))
+		tbl := h.table(r, t.info, res.Items, res.ResourceVersion, true)
+		tbl.Metadata.Continue, tbl.Metadata.RemainingItemCount = res.Continue, res.RemainingItemCount
+		writeJSON(w, http.StatusOK, tbl)
 		return
 	}
 	list := t.info.NewList()
@@ -140,8 +145,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, apierrors.NewInternalError(err))
 		return
 	}
-	list.GetListMeta().ResourceVersion = res.ResourceVersion
-	h.writeEncoded(w, http.StatusOK, list)
+	lm := list.GetListMeta()
+	lm.ResourceVersion, lm.Continue, lm.RemainingItemCount = res.ResourceVersion, res.Continue, res.RemainingItemCount
+	h.writeEncoded(w, r, http.StatusOK, list)
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
@@ -165,7 +171,7 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 	}
 	if t.sub == "scale" {
 		if s, ok := scaleOf(res.Object); ok {
-			h.writeEncoded(w, code, s)
+			h.writeEncoded(w, r, code, s)
 			return
 		}
 	}
@@ -173,14 +179,22 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 		writeJSON(w, code, h.table(r, t.info, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
 		return
 	}
-	h.writeEncoded(w, code, res.Object)
+	h.writeEncoded(w, r, code, res.Object)
 }
 
-func (h *Handler) writeEncoded(w http.ResponseWriter, code int, obj any) {
+// writeEncoded answers with an object or list, in protobuf when the client
+// prefers it and the kind has a protobuf form, in JSON otherwise.
+func (h *Handler) writeEncoded(w http.ResponseWriter, r *http.Request, code int, obj any) {
 	b, err := api.ToJSON(obj)
 	if err != nil {
 		writeError(w, apierrors.NewInternalError(err))
 		return
+	}
+	if wantsProtobuf(r) {
+		if pb, ok := toProtobuf(b); ok {
+			writeBody(w, code, contentProtobuf, pb)
+			return
+		}
 	}
 	writeBody(w, code, contentJSON, b)
 }
@@ -213,7 +227,11 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
 	req := h.base(apiwire.VerbUpdate, t, q)
 	if t.info != nil {
-		obj, warnings, err := decodeBody(r, t.info, t.info, q.Get("fieldValidation"))
+		kind := t.info
+		if t.sub == "scale" {
+			kind = nil // an autoscaling/v1 Scale
+		}
+		obj, warnings, err := decodeBody(r, kind, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -283,6 +301,12 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, tooLarge(err))
 		return
 	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == contentProtobuf && len(body) > 0 {
+		if body, err = protobufToJSON(body, nil); err != nil {
+			writeError(w, apierrors.NewBadRequest(err.Error()))
+			return
+		}
+	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := api.DecodeJSONInto(body, &opts); err != nil {
 			writeError(w, apierrors.NewBadRequest(err.Error()))
@@ -321,7 +345,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, apierrors.NewInternalError(err))
 			return
 		}
-		h.writeEncoded(w, http.StatusOK, list)
+		h.writeEncoded(w, r, http.StatusOK, list)
 		return
 	}
 	m := res.Object.GetObjectMeta()
@@ -360,7 +384,7 @@ var bodyTypes = []string{"application/json", "application/yaml", "application/vn
 // messages.
 func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string) (api.Object, []string, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/json" && ct != "application/yaml" {
+	if ct != "application/json" && ct != "application/yaml" && ct != contentProtobuf {
 		return nil, nil, apierrors.NewUnsupportedMediaType(ct, bodyTypes)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
@@ -369,6 +393,11 @@ func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string
 	}
 	if len(body) > maxBodyBytes {
 		return nil, nil, tooLarge(&http.MaxBytesError{Limit: maxBodyBytes})
+	}
+	if ct == contentProtobuf {
+		if body, err = protobufToJSON(body, into); err != nil {
+			return nil, nil, apierrors.NewBadRequest(err.Error())
+		}
 	}
 	if ct == "application/yaml" {
 		var doc any
@@ -400,9 +429,15 @@ func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string
 		}
 	}
 	strict := validation == "Strict"
-	obj, warnings, err := api.DecodeJSONWithOptions(body, api.DecodeOptions{Lenient: !strict, Default: kind})
+	obj, warnings, err := api.DecodeJSONWithOptions(body, api.DecodeOptions{Lenient: !strict || ct == contentProtobuf, Default: kind})
 	if err != nil {
 		return nil, nil, cannot(err)
+	}
+	if ct == contentProtobuf {
+		warnings = dropEmptyUnknown(body, warnings)
+		if strict && len(warnings) > 0 {
+			return nil, nil, cannot(fmt.Errorf("strict decoding error: %s", strings.Join(warnings, ", ")))
+		}
 	}
 	if validation == "Ignore" {
 		warnings = nil
