@@ -491,6 +491,15 @@ func (s *server) serve(m *sim.Message) {
 			c.ReplyErr(m, m.Kind, apierrors.NewUnauthorized())
 			return
 		}
+		if b.Impersonate != nil {
+			as, err := s.impersonate(user, b.Impersonate)
+			if err != nil {
+				c.Note(NoteAuthn, AuthnNote{User: user})
+				c.ReplyErr(m, m.Kind, err)
+				return
+			}
+			user = as
+		}
 		c.Note(NoteAuthn, AuthnNote{User: user})
 		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
 		decision := s.authorize(attrs)
@@ -503,6 +512,9 @@ func (s *server) serve(m *sim.Message) {
 		}
 		c.Note(NoteAuthz, decision)
 		switch {
+		case b.Verb == apiwire.VerbCreate && isReview(info):
+			res, err := s.review(b, user)
+			s.reply(m, res, err)
 		case b.Verb == apiwire.VerbWatch:
 			s.watch(m, b, info)
 		case b.Verb == apiwire.VerbList && b.ResourceVersion != "":

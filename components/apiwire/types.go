@@ -64,6 +64,10 @@ type Request struct {
 	Token string
 	// UserAgent names the client in the trace ("kubectl", "kube-scheduler").
 	UserAgent string
+	// Impersonate, when set, asks to act as another identity (the
+	// Impersonate-User and Impersonate-Group headers, kubectl --as and
+	// --as-group); the caller needs the RBAC verb impersonate on it.
+	Impersonate *Impersonation
 
 	// Object is the body of create and update (and of pods/binding).
 	Object api.Object
@@ -164,6 +168,12 @@ func (r *Request) Summary() string {
 		}
 	}
 	return s
+}
+
+// Impersonation is the identity a request asks to act as.
+type Impersonation struct {
+	User   string
+	Groups []string
 }
 
 // Response is a successful answer.

@@ -103,8 +103,11 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 func isTrue(s string) bool { return s == "true" || s == "1" }
 
 // base is the request for a target, with the options every verb shares.
-func (h *Handler) base(verb string, t target, q url.Values) *apiwire.Request {
+func (h *Handler) base(r *http.Request, verb string, t target, q url.Values) *apiwire.Request {
 	req := h.request(verb)
+	if user := r.Header.Get("Impersonate-User"); user != "" {
+		req.Impersonate = &apiwire.Impersonation{User: user, Groups: r.Header.Values("Impersonate-Group")}
+	}
 	req.Resource, req.Namespace, req.Name, req.Subresource = t.resource, t.namespace, t.name, t.sub
 	req.DryRun = q.Get("dryRun") == "All"
 	req.FieldManager = q.Get("fieldManager")
@@ -126,7 +129,7 @@ func listOptions(req *apiwire.Request, q url.Values) {
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbList, t, q)
+	req := h.base(r, apiwire.VerbList, t, q)
 	listOptions(req, q)
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -152,7 +155,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbGet, t, q)
+	req := h.base(r, apiwire.VerbGet, t, q)
 	req.ResourceVersion = q.Get("resourceVersion")
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -201,7 +204,7 @@ func (h *Handler) writeEncoded(w http.ResponseWriter, r *http.Request, code int,
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbCreate, t, q)
+	req := h.base(r, apiwire.VerbCreate, t, q)
 	if t.info != nil {
 		kind := t.info
 		if t.sub != "" {
@@ -225,7 +228,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbUpdate, t, q)
+	req := h.base(r, apiwire.VerbUpdate, t, q)
 	if t.info != nil {
 		kind := t.info
 		if t.sub == "scale" {
@@ -253,7 +256,7 @@ var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch),
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbPatch, t, q)
+	req := h.base(r, apiwire.VerbPatch, t, q)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	known := false
 	for _, pt := range patchTypes {
@@ -292,7 +295,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if t.name == "" {
 		verb = apiwire.VerbDeleteCollection
 	}
-	req := h.base(verb, t, q)
+	req := h.base(r, verb, t, q)
 	listOptions(req, q)
 	req.ResourceVersion = ""
 	var opts api.DeleteOptions

@@ -19,7 +19,7 @@ type watchEventJSON struct {
 // the client goes away (kubectl get -w exits when the stream closes).
 func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbWatch, t, q)
+	req := h.base(r, apiwire.VerbWatch, t, q)
 	listOptions(req, q)
 	asTable := wantsTable(r)
 	if asTable {
