@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -285,10 +286,20 @@ func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, mod
 func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	for attempt := 0; ; attempt++ {
 		old, modRev, err := h.read(info, r.Namespace, r.Name)
+		if apierrors.IsNotFound(err) && r.PatchType == apiwire.ApplyPatch && r.Subresource == "" {
+			return h.applyCreate(r, info)
+		}
 		if err != nil {
 			return nil, err
 		}
-		patched, err := applyPatch(info, old, r.Patch, r.PatchType)
+		pt := r.PatchType
+		if pt == apiwire.ApplyPatch {
+			if err := checkApplied(r, info); err != nil {
+				return nil, err
+			}
+			pt = apiwire.StrategicMergePatch
+		}
+		patched, err := applyPatch(info, old, r.Patch, pt)
 		if err != nil {
 			return nil, err
 		}
@@ -515,4 +526,53 @@ func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(modRev, 10)
 	return h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager}, info, obj)
+}
+
+// Server-side apply, as kubesim models it: the applied configuration is
+// created when the object does not exist, and otherwise merged into it
+// with strategic merge semantics (lists merge by their keys). Field
+// ownership is not modelled: there are no managedFields, so no conflicts
+// between managers, and a field left out of a later apply stays as it is
+// rather than being removed.
+
+// checkApplied requires what the real apply requires of its body: the
+// kind and apiVersion of the URL's resource and the URL's name.
+func checkApplied(r *apiwire.Request, info *api.ResourceInfo) error {
+	var head struct {
+		Kind       string `json:"kind"`
+		APIVersion string `json:"apiVersion"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(r.Patch, &head); err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err))
+	}
+	switch {
+	case head.APIVersion == "":
+		return apierrors.NewBadRequest("apiVersion must be set in apply patch")
+	case head.Kind == "":
+		return apierrors.NewBadRequest("kind must be set in apply patch")
+	case head.Kind != info.Kind || head.APIVersion != info.APIVersion():
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", head.APIVersion+", Kind="+head.Kind, info.GVK().String()))
+	case head.Metadata.Name != "" && head.Metadata.Name != r.Name:
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", head.Metadata.Name, r.Name))
+	}
+	return nil
+}
+
+// applyCreate is an apply of an object that does not exist: a create.
+func (h *handler) applyCreate(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
+	if err := checkApplied(r, info); err != nil {
+		return nil, err
+	}
+	obj, _, err := api.DecodeJSONWithOptions(r.Patch, api.DecodeOptions{Lenient: true, Default: info})
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	m := obj.GetObjectMeta()
+	if m.Name == "" {
+		m.Name = r.Name
+	}
+	return h.create(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: r.Resource, Namespace: r.Namespace, Object: obj, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info)
 }

@@ -42,6 +42,9 @@ const (
 	MergePatch          PatchType = "application/merge-patch+json"
 	StrategicMergePatch PatchType = "application/strategic-merge-patch+json"
 	JSONPatch           PatchType = "application/json-patch+json"
+	// ApplyPatch is server-side apply: the body is the caller's whole
+	// intent for the object (the front end turns its YAML into JSON).
+	ApplyPatch PatchType = "application/apply-patch+yaml"
 )
 
 // Deletion propagation policies.

@@ -252,7 +252,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 
 // patchTypes are the patch media types kube-apiserver accepts for built-in
 // kinds, in the order its 415 message lists them.
-var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch), "application/apply-patch+yaml"}
+var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch), string(apiwire.ApplyPatch)}
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
@@ -272,8 +272,19 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	req.Patch, req.PatchType = body, apiwire.PatchType(ct)
-	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch) {
-		patch, warnings, err := checkPatchFields(body, t.info, q.Get("fieldValidation"))
+	if req.PatchType == apiwire.ApplyPatch {
+		var doc any
+		if err := yaml.Unmarshal(body, &doc); err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err)))
+			return
+		}
+		if req.Patch, err = json.Marshal(doc); err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err)))
+			return
+		}
+	}
+	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch || req.PatchType == apiwire.ApplyPatch) {
+		patch, warnings, err := checkPatchFields(req.Patch, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return

@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -170,6 +171,16 @@ func TestClientGoDefaults(t *testing.T) {
 		assert.Contains(t, out.Data, p.key, "patch %s", p.typ)
 	}
 
+	// Server-side apply, of an existing object and of a new one.
+	applied, err := cms.Apply(ctx, corev1ac.ConfigMap("app", "default").WithData(map[string]string{"f": "6"}), metav1.ApplyOptions{FieldManager: "realclients", Force: true})
+	require.NoError(t, err, "server-side apply")
+	assert.Equal(t, "6", applied.Data["f"])
+	assert.Equal(t, "1", applied.Data["a"], "apply merges into the object")
+	applied, err = cms.Apply(ctx, corev1ac.ConfigMap("applied", "default").WithData(map[string]string{"g": "7"}), metav1.ApplyOptions{FieldManager: "realclients"})
+	require.NoError(t, err, "server-side apply creates")
+	assert.Equal(t, "7", applied.Data["g"])
+	assert.NotEmpty(t, applied.UID)
+
 	// Paginated list: limit and continue.
 	for _, name := range []string{"b-1", "b-2", "b-3"} {
 		_, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"batch": "b"}}}, metav1.CreateOptions{})
@@ -218,7 +229,7 @@ func TestClientGoDefaults(t *testing.T) {
 	assert.EqualValues(t, 3, *d.Spec.Replicas, "the Deployment took the Scale's replicas")
 
 	// The informer saw every change to the ConfigMap, in order.
-	want := []string{"add app", "update app", "update app", "update app", "update app", "add b-1", "add b-2", "add b-3", "delete app"}
+	want := []string{"add app", "update app", "update app", "update app", "update app", "update app", "add applied", "add b-1", "add b-2", "add b-3", "delete app"}
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()

@@ -87,3 +87,53 @@ func TestKubectlAuth(t *testing.T) {
 	assert.NotEqual(t, 0, code)
 	assert.Contains(t, errOut, `Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:default:default" cannot list resource "pods" in API group "" in the namespace "default"`)
 }
+
+func TestKubectlExplain(t *testing.T) {
+	s := startServed(t)
+	k := newKubectl(t, s)
+
+	out, errOut, code := k.run("", "explain", "pods")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "KIND:       Pod")
+	assert.Contains(t, out, "VERSION:    v1")
+	assert.Contains(t, out, "Pod is a collection of containers that can run on a host.")
+	assert.Regexp(t, `spec\s+<PodSpec>`, out)
+
+	out, errOut, code = k.run("", "explain", "pods.spec.containers.image")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "FIELD: image <string>")
+	assert.Contains(t, out, "Container image name.")
+
+	out, errOut, code = k.run("", "explain", "deployment.spec.strategy", "--recursive")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "GROUP:      apps")
+	assert.Regexp(t, `rollingUpdate\s+<RollingUpdateDeployment>`, out)
+	assert.Regexp(t, `maxSurge\s+<IntOrString>`, out)
+
+	_, errOut, code = k.run("", "explain", "pods.spec.nosuchfield")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, `field "nosuchfield" does not exist`)
+}
+
+func TestKubectlApplyServerSide(t *testing.T) {
+	s := startServed(t)
+	k := newKubectl(t, s)
+	manifest := func(level string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: demo\n  namespace: default\ndata:\n  level: \"" + level + "\"\n"
+	}
+	out, errOut, code := k.run(manifest("1"), "apply", "--server-side", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "configmap/demo serverside-applied\n", out)
+
+	out, errOut, code = k.run(manifest("2"), "diff", "--server-side", "-f", "-")
+	assert.Equal(t, 1, code, "kubectl diff exits 1 when there are differences: %s", errOut)
+	assert.Contains(t, out, `-  level: "1"`)
+	assert.Contains(t, out, `+  level: "2"`)
+
+	out, errOut, code = k.run(manifest("2"), "apply", "--server-side", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "configmap/demo serverside-applied\n", out)
+	out, errOut, code = k.run("", "get", "configmap", "demo", "-o", "jsonpath={.data.level}")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "2", out)
+}
