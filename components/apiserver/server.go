@@ -21,10 +21,20 @@
 // `too old resource version`). Reads with an empty resourceVersion are
 // quorum reads from etcd, as in the real apiserver.
 //
+// Watches also serve streaming lists (sendInitialEvents=true, client-go's
+// WatchList): an ADDED event per existing object, then a BOOKMARK annotated
+// k8s.io/initial-events-end. Lists page with limit and continue tokens.
+// The review APIs (SelfSubjectAccessReview, SubjectAccessReview,
+// SelfSubjectRulesReview, SelfSubjectReview) are answered from RBAC and
+// never stored (reviews.go); impersonation needs the impersonate verb.
+//
 // Simplifications, said where they show: RBAC is the only authorizer (the
 // real control plane also runs the Node authorizer for kubelets); service
 // account tokens are opaque strings rather than signed JWTs; one cache
-// serves every resource.
+// serves every resource; server-side apply creates or merges the applied
+// configuration but keeps no managedFields, so managers never conflict and
+// fields dropped from a later apply stay; continue tokens page through the
+// cache as it is, not as it was at the first page's revision.
 package apiserver
 
 import (
