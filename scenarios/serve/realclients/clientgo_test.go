@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
 )
 
 func TestMain(m *testing.M) {
@@ -217,11 +219,20 @@ func TestClientGoDefaults(t *testing.T) {
 		},
 	}, metav1.CreateOptions{})
 	require.NoError(t, err)
-	sc, err := deps.GetScale(ctx, "web", metav1.GetOptions{})
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, sc.Spec.Replicas)
-	sc.Spec.Replicas = 3
-	sc, err = deps.UpdateScale(ctx, "web", sc, metav1.UpdateOptions{})
+	// The Deployment controller may write the status between the get and
+	// the update: the Scale's resourceVersion then conflicts, as on a real
+	// cluster, and the client retries.
+	var sc *autoscalingv1.Scale
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := deps.GetScale(ctx, "web", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		assert.EqualValues(t, 1, cur.Spec.Replicas)
+		cur.Spec.Replicas = 3
+		sc, err = deps.UpdateScale(ctx, "web", cur, metav1.UpdateOptions{})
+		return err
+	})
 	require.NoError(t, err, "UpdateScale")
 	assert.EqualValues(t, 3, sc.Spec.Replicas)
 	d, err := deps.Get(ctx, "web", metav1.GetOptions{})

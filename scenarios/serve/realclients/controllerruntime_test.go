@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 )
@@ -49,7 +50,10 @@ func TestControllerRuntimeManager(t *testing.T) {
 		LeaderElectionNamespace: "default",
 	})
 	require.NoError(t, err)
-	require.NoError(t, ctrl.NewControllerManagedBy(mgr).For(&corev1.ConfigMap{}).Owns(&corev1.ConfigMap{}).Complete(&mirror{c: mgr.GetClient()}))
+	skip := true
+	require.NoError(t, ctrl.NewControllerManagedBy(mgr).For(&corev1.ConfigMap{}).Owns(&corev1.ConfigMap{}).
+		WithOptions(controller.Options{SkipNameValidation: &skip}). // the name registry is global; tests may run twice
+		Complete(&mirror{c: mgr.GetClient()}))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
