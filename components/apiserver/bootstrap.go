@@ -69,10 +69,6 @@ func DefaultBootstrap() []api.Object {
 			{APIGroups: []string{"cilium.io"}, Resources: []string{"*"}, Verbs: rw},
 			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: rw},
 		}},
-		{"system:basic-user", []api.PolicyRule{
-			{APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}, Verbs: []string{"create"}},
-			{APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"selfsubjectreviews"}, Verbs: []string{"create"}},
-		}},
 	}
 	for _, r := range roles {
 		out = append(out, &api.ClusterRole{TypeMeta: api.TypeMeta{Kind: "ClusterRole", APIVersion: "rbac.authorization.k8s.io/v1"},
@@ -91,7 +87,6 @@ func DefaultBootstrap() []api.Object {
 		{"system:coredns", "system:coredns", api.Subject{Kind: "ServiceAccount", Name: "coredns", Namespace: "kube-system"}},
 		{"cilium", "cilium", api.Subject{Kind: "ServiceAccount", Name: "cilium", Namespace: "kube-system"}},
 		{"cilium-operator", "cilium-operator", api.Subject{Kind: "ServiceAccount", Name: "cilium-operator", Namespace: "kube-system"}},
-		{"system:basic-user", "system:basic-user", api.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: GroupAuthenticated}},
 	}
 	for _, b := range bindings {
 		out = append(out, &api.ClusterRoleBinding{TypeMeta: api.TypeMeta{Kind: "ClusterRoleBinding", APIVersion: "rbac.authorization.k8s.io/v1"},

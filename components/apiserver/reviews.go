@@ -15,7 +15,10 @@ import (
 // what RBAC grants in a namespace (`can-i --list`), SelfSubjectReview
 // says who the caller is (`kubectl auth whoami`).
 //
-// Simplification: kubesim's RBAC has no nonResourceURLs rules; a
+// Simplifications: the bootstrap ClusterRole and ClusterRoleBinding
+// system:basic-user are not stored objects; their grant (every
+// authenticated user may create the self reviews) is applied by
+// basicUser. kubesim's RBAC has no nonResourceURLs rules; a
 // non-resource action is allowed on the public paths system:public-info-viewer
 // opens (/healthz, /livez, /readyz, /version) and otherwise only by a rule
 // that grants every verb on every resource.
@@ -27,6 +30,37 @@ func isReview(info *api.ResourceInfo) bool {
 		return true
 	}
 	return false
+}
+
+// isSelfReview reports whether a resource is a review any authenticated
+// user may create about itself.
+func isSelfReview(info *api.ResourceInfo) bool {
+	switch info.Resource {
+	case "selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews":
+		return true
+	}
+	return false
+}
+
+func hasGroup(u UserInfo, g string) bool {
+	for _, x := range u.Groups {
+		if x == g {
+			return true
+		}
+	}
+	return false
+}
+
+// basicUser is the decision of the real bootstrap ClusterRoleBinding
+// system:basic-user, which lets every authenticated user create the self
+// reviews. kubesim grants it here rather than storing that role and
+// binding among its bootstrap objects.
+func basicUser(d AuthzNote) AuthzNote {
+	d.Allowed, d.Reason = true, ""
+	d.BindingKind, d.BindingName, d.RoleKind, d.RoleName = "ClusterRoleBinding", "system:basic-user", "ClusterRole", "system:basic-user"
+	d.Rule = api.PolicyRule{APIGroups: []string{d.Group}, Resources: []string{d.Resource}, Verbs: []string{apiwire.VerbCreate}}
+	d.Subject = api.Subject{Kind: "Group", APIGroup: "rbac.authorization.k8s.io", Name: GroupAuthenticated}
+	return d
 }
 
 var publicPaths = []string{"/healthz", "/livez", "/readyz", "/version"}
@@ -141,6 +175,12 @@ func (s *server) rulesReview(user UserInfo, namespace string) api.SubjectRulesRe
 			}
 			return true
 		})
+	}
+	if hasGroup(user, GroupAuthenticated) {
+		// system:basic-user's rules (see basicUser).
+		st.ResourceRules = append(st.ResourceRules,
+			api.ResourceRule{Verbs: []string{"create"}, APIGroups: []string{"authorization.k8s.io"}, Resources: []string{"selfsubjectaccessreviews", "selfsubjectrulesreviews"}},
+			api.ResourceRule{Verbs: []string{"create"}, APIGroups: []string{"authentication.k8s.io"}, Resources: []string{"selfsubjectreviews"}})
 	}
 	st.NonResourceRules = append(st.NonResourceRules, api.NonResourceRule{Verbs: []string{"get"}, NonResourceURLs: append([]string(nil), publicPaths...)})
 	return st
