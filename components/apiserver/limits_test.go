@@ -108,3 +108,20 @@ func TestImmutableFields(t *testing.T) {
 		})
 	}
 }
+
+// TestEtcdRequestTooLarge: an object that passes validation but is bigger
+// than etcd's --max-request-bytes (1.5 MiB) fails with etcd's own text
+// and is not stored.
+func TestEtcdRequestTooLarge(t *testing.T) {
+	c := boot(t)
+	p := pod("huge")
+	p.Spec.Containers[0].Env = []api.EnvVar{{Name: "BLOB", Value: strings.Repeat("x", 1600<<10)}}
+	_, err := c.Admin.Create(p)
+	require.Error(t, err)
+	assert.Equal(t, "etcdserver: request is too large", err.Error())
+	var se *apierrors.StatusError
+	require.ErrorAs(t, err, &se)
+	assert.EqualValues(t, 500, se.ErrStatus.Code)
+	_, err = c.Admin.Get("pods", "default", "huge")
+	assert.True(t, apierrors.IsNotFound(err), "nothing stored: %v", err)
+}

@@ -816,6 +816,10 @@ func storageError(err error) error {
 	switch {
 	case errors.Is(err, etcd.ErrRequestTimeout), errors.Is(err, sim.ErrTimeout):
 		return apierrors.NewTimeout(etcd.ErrRequestTimeout.Error())
+	case errors.Is(err, etcd.ErrRequestTooLarge):
+		// Passed on as etcd said it, without a reason: kubectl prints
+		// `Error from server: etcdserver: request is too large`.
+		return &apierrors.StatusError{ErrStatus: apierrors.Status{Kind: "Status", APIVersion: "v1", Status: "Failure", Message: err.Error(), Code: 500}}
 	case errors.Is(err, mvcc.ErrNoSpace):
 		return apierrors.NewInternalError(fmt.Errorf("etcdserver: mvcc: database space exceeded"))
 	}
