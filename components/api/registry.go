@@ -311,6 +311,26 @@ var registry = []*ResourceInfo{
 		newObject: func() Object { return &NetworkPolicy{} }, newList: func() ListObject { return &NetworkPolicyList{} },
 	},
 	{
+		Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectAccessReview", ListKind: "SelfSubjectAccessReviewList",
+		Resource: "selfsubjectaccessreviews", Singular: "selfsubjectaccessreview", Verbs: []string{VerbCreate},
+		newObject: func() Object { return &SelfSubjectAccessReview{} }, newList: func() ListObject { return &SelfSubjectAccessReviewList{} },
+	},
+	{
+		Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectRulesReview", ListKind: "SelfSubjectRulesReviewList",
+		Resource: "selfsubjectrulesreviews", Singular: "selfsubjectrulesreview", Verbs: []string{VerbCreate},
+		newObject: func() Object { return &SelfSubjectRulesReview{} }, newList: func() ListObject { return &SelfSubjectRulesReviewList{} },
+	},
+	{
+		Group: "authorization.k8s.io", Version: "v1", Kind: "SubjectAccessReview", ListKind: "SubjectAccessReviewList",
+		Resource: "subjectaccessreviews", Singular: "subjectaccessreview", Verbs: []string{VerbCreate},
+		newObject: func() Object { return &SubjectAccessReview{} }, newList: func() ListObject { return &SubjectAccessReviewList{} },
+	},
+	{
+		Group: "authentication.k8s.io", Version: "v1", Kind: "SelfSubjectReview", ListKind: "SelfSubjectReviewList",
+		Resource: "selfsubjectreviews", Singular: "selfsubjectreview", Verbs: []string{VerbCreate},
+		newObject: func() Object { return &SelfSubjectReview{} }, newList: func() ListObject { return &SelfSubjectReviewList{} },
+	},
+	{
 		Group: "cilium.io", Version: "v2", Kind: "CiliumNetworkPolicy", ListKind: "CiliumNetworkPolicyList",
 		Resource: "ciliumnetworkpolicies", Singular: "ciliumnetworkpolicy", ShortNames: []string{"cnp", "ciliumnp"},
 		Categories: []string{"cilium", "ciliumpolicy"}, Namespaced: true, Verbs: standardVerbs,

@@ -240,6 +240,12 @@ func Duplicate(field string, value any) FieldError {
 	return FieldError{Type: "Duplicate value", Field: field, BadValue: value}
 }
 
+// TooLong is a value over its size limit:
+// `metadata.annotations: Too long: must have at most 262144 bytes`.
+func TooLong(field string, limit int) FieldError {
+	return FieldError{Type: "Too long", Field: field, Detail: fmt.Sprintf("must have at most %d bytes", limit), NoValue: true}
+}
+
 // Forbidden is a field that may not be set.
 func Forbidden(field, detail string) FieldError {
 	return FieldError{Type: "Forbidden", Field: field, Detail: detail, NoValue: true}

@@ -86,6 +86,9 @@ func setDefaults(obj api.Object, create bool) []string {
 		if o.Spec.SessionAffinity == "" {
 			o.Spec.SessionAffinity = api.ServiceAffinityNone
 		}
+		if (o.Spec.Type == api.ServiceTypeNodePort || o.Spec.Type == api.ServiceTypeLoadBalancer) && o.Spec.ExternalTrafficPolicy == "" {
+			o.Spec.ExternalTrafficPolicy = api.ServiceExternalTrafficPolicyCluster
+		}
 		if o.Spec.Type != api.ServiceTypeExternalName && o.Spec.InternalTrafficPolicy == nil {
 			o.Spec.InternalTrafficPolicy = ptr(api.ServiceInternalTrafficPolicyCluster)
 		}

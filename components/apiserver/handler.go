@@ -1,6 +1,7 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -37,6 +38,9 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 		}
 		return h.create(r, info)
 	case apiwire.VerbUpdate:
+		if r.Subresource == "scale" {
+			return h.updateScale(r, info)
+		}
 		return h.update(r, info, r.Object)
 	case apiwire.VerbPatch:
 		return h.patch(r, info)
@@ -282,10 +286,20 @@ func (h *handler) remove(info *api.ResourceInfo, key string, obj api.Object, mod
 func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	for attempt := 0; ; attempt++ {
 		old, modRev, err := h.read(info, r.Namespace, r.Name)
+		if apierrors.IsNotFound(err) && r.PatchType == apiwire.ApplyPatch && r.Subresource == "" {
+			return h.applyCreate(r, info)
+		}
 		if err != nil {
 			return nil, err
 		}
-		patched, err := applyPatch(info, old, r.Patch, r.PatchType)
+		pt := r.PatchType
+		if pt == apiwire.ApplyPatch {
+			if err := checkApplied(r, info); err != nil {
+				return nil, err
+			}
+			pt = apiwire.StrategicMergePatch
+		}
+		patched, err := applyPatch(info, old, r.Patch, pt)
 		if err != nil {
 			return nil, err
 		}
@@ -472,4 +486,93 @@ func same(a, b api.Object) bool {
 // period left to wait for.
 func graceOver(m *api.ObjectMeta) bool {
 	return m.DeletionGracePeriodSeconds == nil || *m.DeletionGracePeriodSeconds == 0
+}
+
+// updateScale is PUT <workload>/scale: the autoscaling/v1 Scale's
+// spec.replicas becomes the workload's, guarded by the Scale's
+// resourceVersion (the workload's). The answer is the workload; the front
+// end presents it as a Scale.
+func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
+	sc, ok := r.Object.(*api.Scale)
+	if !ok {
+		got := "nothing"
+		if r.Object != nil {
+			got = r.Object.GetTypeMeta().Kind
+		}
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %s", got))
+	}
+	if sc.Name != r.Name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", sc.Name, r.Name))
+	}
+	if sc.Spec.Replicas < 0 {
+		return nil, apierrors.NewInvalid("autoscaling", "Scale", sc.Name, []apierrors.FieldError{apierrors.Invalid("spec.replicas", sc.Spec.Replicas, "must be greater than or equal to 0")})
+	}
+	old, modRev, err := h.read(info, r.Namespace, r.Name)
+	if err != nil {
+		return nil, err
+	}
+	if sc.ResourceVersion != "" && sc.ResourceVersion != strconv.FormatInt(modRev, 10) {
+		return nil, apierrors.NewConflict(info.Group, info.Resource, r.Name, apierrors.ErrModified)
+	}
+	obj := api.DeepCopyObject(old)
+	replicas := sc.Spec.Replicas
+	switch o := obj.(type) {
+	case *api.Deployment:
+		o.Spec.Replicas = &replicas
+	case *api.ReplicaSet:
+		o.Spec.Replicas = &replicas
+	default:
+		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
+	}
+	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(modRev, 10)
+	return h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager}, info, obj)
+}
+
+// Server-side apply, as kubesim models it: the applied configuration is
+// created when the object does not exist, and otherwise merged into it
+// with strategic merge semantics (lists merge by their keys). Field
+// ownership is not modelled: there are no managedFields, so no conflicts
+// between managers, and a field left out of a later apply stays as it is
+// rather than being removed.
+
+// checkApplied requires what the real apply requires of its body: the
+// kind and apiVersion of the URL's resource and the URL's name.
+func checkApplied(r *apiwire.Request, info *api.ResourceInfo) error {
+	var head struct {
+		Kind       string `json:"kind"`
+		APIVersion string `json:"apiVersion"`
+		Metadata   struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(r.Patch, &head); err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err))
+	}
+	switch {
+	case head.APIVersion == "":
+		return apierrors.NewBadRequest("apiVersion must be set in apply patch")
+	case head.Kind == "":
+		return apierrors.NewBadRequest("kind must be set in apply patch")
+	case head.Kind != info.Kind || head.APIVersion != info.APIVersion():
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", head.APIVersion+", Kind="+head.Kind, info.GVK().String()))
+	case head.Metadata.Name != "" && head.Metadata.Name != r.Name:
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", head.Metadata.Name, r.Name))
+	}
+	return nil
+}
+
+// applyCreate is an apply of an object that does not exist: a create.
+func (h *handler) applyCreate(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
+	if err := checkApplied(r, info); err != nil {
+		return nil, err
+	}
+	obj, _, err := api.DecodeJSONWithOptions(r.Patch, api.DecodeOptions{Lenient: true, Default: info})
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	m := obj.GetObjectMeta()
+	if m.Name == "" {
+		m.Name = r.Name
+	}
+	return h.create(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: r.Resource, Namespace: r.Namespace, Object: obj, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info)
 }

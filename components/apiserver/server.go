@@ -21,13 +21,24 @@
 // `too old resource version`). Reads with an empty resourceVersion are
 // quorum reads from etcd, as in the real apiserver.
 //
+// Watches also serve streaming lists (sendInitialEvents=true, client-go's
+// WatchList): an ADDED event per existing object, then a BOOKMARK annotated
+// k8s.io/initial-events-end. Lists page with limit and continue tokens.
+// The review APIs (SelfSubjectAccessReview, SubjectAccessReview,
+// SelfSubjectRulesReview, SelfSubjectReview) are answered from RBAC and
+// never stored (reviews.go); impersonation needs the impersonate verb.
+//
 // Simplifications, said where they show: RBAC is the only authorizer (the
 // real control plane also runs the Node authorizer for kubelets); service
 // account tokens are opaque strings rather than signed JWTs; one cache
-// serves every resource.
+// serves every resource; server-side apply creates or merges the applied
+// configuration but keeps no managedFields, so managers never conflict and
+// fields dropped from a later apply stay; continue tokens page through the
+// cache as it is, not as it was at the first page's revision.
 package apiserver
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,6 +150,10 @@ const (
 	// its etcd client does (only with more than one member to move to).
 	watchProbeInterval = 10 * time.Second
 )
+
+// InitialEventsEndAnnotation marks the bookmark that ends the initial
+// events of a streaming list.
+const InitialEventsEndAnnotation = "k8s.io/initial-events-end"
 
 // rewatch asks the run loop to reopen the etcd watch it names.
 type rewatch struct{ watch mvcc.WatchID }
@@ -486,9 +501,21 @@ func (s *server) serve(m *sim.Message) {
 			c.ReplyErr(m, m.Kind, apierrors.NewUnauthorized())
 			return
 		}
+		if b.Impersonate != nil {
+			as, err := s.impersonate(user, b.Impersonate)
+			if err != nil {
+				c.Note(NoteAuthn, AuthnNote{User: user})
+				c.ReplyErr(m, m.Kind, err)
+				return
+			}
+			user = as
+		}
 		c.Note(NoteAuthn, AuthnNote{User: user})
 		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
 		decision := s.authorize(attrs)
+		if !decision.Allowed && b.Verb == apiwire.VerbCreate && isSelfReview(info) && hasGroup(user, GroupAuthenticated) {
+			decision = basicUser(decision)
+		}
 		if !decision.Allowed {
 			reason := attrs.forbiddenReason()
 			decision.Reason = reason.Error()
@@ -498,6 +525,9 @@ func (s *server) serve(m *sim.Message) {
 		}
 		c.Note(NoteAuthz, decision)
 		switch {
+		case b.Verb == apiwire.VerbCreate && isReview(info):
+			res, err := s.review(b, user)
+			s.reply(m, res, err)
 		case b.Verb == apiwire.VerbWatch:
 			s.watch(m, b, info)
 		case b.Verb == apiwire.VerbList && b.ResourceVersion != "":
@@ -580,7 +610,7 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 		return
 	}
 	var replay []cacheEvent
-	if r.ResourceVersion == "" || r.ResourceVersion == "0" {
+	if r.SendInitialEvents || r.ResourceVersion == "" || r.ResourceVersion == "0" {
 		s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
 			replay = append(replay, cacheEvent{typ: apiwire.Added, info: info, obj: e.obj})
 			return true
@@ -610,6 +640,19 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			return
 		}
 	}
+	if r.SendInitialEvents && w.bookmarks {
+		// The end of a streaming list: a bookmark at the revision the
+		// initial events reflect, annotated so the client knows its list
+		// is complete (what client-go's reflector waits for).
+		obj := info.New()
+		api.SetTypeMeta(obj)
+		om := obj.GetObjectMeta()
+		om.ResourceVersion = strconv.FormatInt(s.cache.rev, 10)
+		om.Annotations = map[string]string{InitialEventsEndAnnotation: "true"}
+		if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: info.Resource}) {
+			return
+		}
+	}
 	s.watchers[info.Resource] = append(s.watchers[info.Resource], w)
 }
 
@@ -631,14 +674,74 @@ func (s *server) listFromCache(r *apiwire.Request, info *api.ResourceInfo) (*api
 	if err != nil {
 		return nil, err
 	}
-	res := &apiwire.Response{Code: 200, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)}
-	s.cache.list(info.Key(r.Namespace, ""), func(e *cacheEntry) bool {
-		if w.matches(e.obj) {
-			res.Items = append(res.Items, e.obj)
+	prefix := info.Key(r.Namespace, "")
+	rev := s.cache.rev
+	from := prefix
+	if r.Continue != "" {
+		tok, err := parseContinue(r.Continue)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: %v", err))
 		}
+		if tok.RV < s.cache.oldest()-1 {
+			return nil, apierrors.NewResourceExpired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+		}
+		from, rev = prefix+tok.Start, tok.RV
+	}
+	res := &apiwire.Response{Code: 200, ResourceVersion: strconv.FormatInt(rev, 10)}
+	var remaining int64
+	var last string
+	s.cache.objects.AscendGreaterOrEqual(&cacheEntry{key: from}, func(e *cacheEntry) bool {
+		if !strings.HasPrefix(e.key, prefix) {
+			return false
+		}
+		if !w.matches(e.obj) {
+			return true
+		}
+		if r.Limit > 0 && int64(len(res.Items)) >= r.Limit {
+			remaining++
+			return true
+		}
+		res.Items = append(res.Items, e.obj)
+		last = e.key
 		return true
 	})
+	if remaining > 0 {
+		// As the real apiserver's token: the revision of the first page and
+		// the key to resume after (a NUL makes it the next key). kubesim
+		// pages through the cache as it is now, not through etcd at the
+		// first page's revision: objects changed meanwhile show their
+		// newer state.
+		res.Continue = encodeContinue(continueToken{V: "meta.k8s.io/v1", RV: rev, Start: strings.TrimPrefix(last, prefix) + "\x00"})
+		res.RemainingItemCount = &remaining
+	}
 	return res, nil
+}
+
+// continueToken is the decoded form of a list's continue parameter.
+type continueToken struct {
+	V     string `json:"v"`
+	RV    int64  `json:"rv"`
+	Start string `json:"start"`
+}
+
+func encodeContinue(t continueToken) string {
+	b, _ := json.Marshal(t)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func parseContinue(s string) (continueToken, error) {
+	var t continueToken
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return t, err
+	}
+	if err := json.Unmarshal(b, &t); err != nil {
+		return t, err
+	}
+	if t.V != "meta.k8s.io/v1" || t.Start == "" || strings.Contains(t.Start, "/../") {
+		return t, errors.New("continue key is not valid")
+	}
+	return t, nil
 }
 
 func (s *server) getFromCache(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
@@ -713,6 +816,10 @@ func storageError(err error) error {
 	switch {
 	case errors.Is(err, etcd.ErrRequestTimeout), errors.Is(err, sim.ErrTimeout):
 		return apierrors.NewTimeout(etcd.ErrRequestTimeout.Error())
+	case errors.Is(err, etcd.ErrRequestTooLarge):
+		// Passed on as etcd said it, without a reason: kubectl prints
+		// `Error from server: etcdserver: request is too large`.
+		return &apierrors.StatusError{ErrStatus: apierrors.Status{Kind: "Status", APIVersion: "v1", Status: "Failure", Message: err.Error(), Code: 500}}
 	case errors.Is(err, mvcc.ErrNoSpace):
 		return apierrors.NewInternalError(fmt.Errorf("etcdserver: mvcc: database space exceeded"))
 	}

@@ -65,6 +65,7 @@ func TestNodePortHeadlessAndExternalName(t *testing.T) {
 	obj, err := c.Admin.Create(svc("np", api.ServiceTypeNodePort, "", port("http", 80)))
 	require.NoError(t, err)
 	np := obj.(*api.Service).Spec.Ports[0].NodePort
+	assert.Equal(t, api.ServiceExternalTrafficPolicyCluster, obj.(*api.Service).Spec.ExternalTrafficPolicy, "NodePort Services default to externalTrafficPolicy: Cluster")
 	assert.GreaterOrEqual(t, np, int32(30000))
 	assert.LessOrEqual(t, np, int32(32767))
 

@@ -1,8 +1,10 @@
 package apiserver
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -117,8 +119,148 @@ func labelKeyProblems(k string) []string {
 }
 
 // validate checks an object about to be stored.
+// Size limits of the real apiserver's validation.
+const (
+	// totalAnnotationSizeLimit bounds the keys and values of an object's
+	// annotations together (apimachinery's TotalAnnotationSizeLimitB).
+	totalAnnotationSizeLimit = 256 << 10
+	// maxConfigDataSize bounds a ConfigMap's or Secret's data
+	// (MaxSecretSize, also used for ConfigMaps).
+	maxConfigDataSize = 1 << 20
+)
+
+// goValue is a bad value shown as Go syntax, as the real field errors
+// print structs (`v1.LabelSelector{MatchLabels:...}`).
+type goValue string
+
+func (v goValue) String() string { return string(v) }
+
+// selectorValue prints a label selector as the real immutability error
+// does.
+func selectorValue(sel *api.LabelSelector) goValue {
+	if sel == nil {
+		return "(*v1.LabelSelector)(nil)"
+	}
+	ml := "map[string]string(nil)"
+	if sel.MatchLabels != nil {
+		keys := make([]string, 0, len(sel.MatchLabels))
+		for k := range sel.MatchLabels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%q:%q", k, sel.MatchLabels[k])
+		}
+		ml = "map[string]string{" + strings.Join(parts, ", ") + "}"
+	}
+	me := "[]v1.LabelSelectorRequirement(nil)"
+	if sel.MatchExpressions != nil {
+		parts := make([]string, len(sel.MatchExpressions))
+		for i, r := range sel.MatchExpressions {
+			vals := make([]string, len(r.Values))
+			for j, v := range r.Values {
+				vals[j] = fmt.Sprintf("%q", v)
+			}
+			parts[i] = fmt.Sprintf("v1.LabelSelectorRequirement{Key:%q, Operator:%q, Values:[]string{%s}}", r.Key, string(r.Operator), strings.Join(vals, ", "))
+		}
+		me = "[]v1.LabelSelectorRequirement{" + strings.Join(parts, ", ") + "}"
+	}
+	return goValue(fmt.Sprintf("v1.LabelSelector{MatchLabels:%s, MatchExpressions:%s}", ml, me))
+}
+
+// immutableSelector refuses a changed spec.selector of a workload, as
+// apps/v1 does.
+func immutableSelector(sel, old *api.LabelSelector) []apierrors.FieldError {
+	a, _ := json.Marshal(sel)
+	b, _ := json.Marshal(old)
+	if string(a) != string(b) {
+		return []apierrors.FieldError{apierrors.Invalid("spec.selector", selectorValue(sel), "field is immutable")}
+	}
+	return nil
+}
+
+func validateSizes(obj api.Object) []apierrors.FieldError {
+	var errs []apierrors.FieldError
+	total := 0
+	for k, v := range obj.GetObjectMeta().Annotations {
+		total += len(k) + len(v)
+	}
+	if total > totalAnnotationSizeLimit {
+		errs = append(errs, apierrors.TooLong("metadata.annotations", totalAnnotationSizeLimit))
+	}
+	switch o := obj.(type) {
+	case *api.ConfigMap:
+		size := 0
+		for k, v := range o.Data {
+			size += len(k) + len(v)
+		}
+		for k, v := range o.BinaryData {
+			size += len(k) + len(v)
+		}
+		if size > maxConfigDataSize {
+			errs = append(errs, apierrors.TooLong("[]", maxConfigDataSize))
+		}
+	case *api.Secret:
+		size := 0
+		for k, v := range o.Data {
+			size += len(k) + len(v)
+		}
+		if size > maxConfigDataSize {
+			errs = append(errs, apierrors.TooLong("data", maxConfigDataSize))
+		}
+	}
+	return errs
+}
+
+// immutableData refuses changes to a ConfigMap or Secret marked immutable.
+func immutableData(obj, old api.Object) []apierrors.FieldError {
+	var was *bool
+	var now *bool
+	var same bool
+	switch o := obj.(type) {
+	case *api.ConfigMap:
+		p := old.(*api.ConfigMap)
+		was, now = p.Immutable, o.Immutable
+		a, _ := json.Marshal([]any{o.Data, o.BinaryData})
+		b, _ := json.Marshal([]any{p.Data, p.BinaryData})
+		same = string(a) == string(b)
+	case *api.Secret:
+		p := old.(*api.Secret)
+		was, now = p.Immutable, o.Immutable
+		a, _ := json.Marshal(o.Data)
+		b, _ := json.Marshal(p.Data)
+		same = string(a) == string(b)
+	default:
+		return nil
+	}
+	if was == nil || !*was {
+		return nil
+	}
+	var errs []apierrors.FieldError
+	if now == nil || !*now {
+		errs = append(errs, apierrors.Forbidden("immutable", "field is immutable when `immutable` is set"))
+	}
+	if !same {
+		errs = append(errs, apierrors.Forbidden("data", "field is immutable when `immutable` is set"))
+	}
+	return errs
+}
+
 func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierrors.FieldError {
 	errs := validateMeta(info, obj.GetObjectMeta())
+	errs = append(errs, validateSizes(obj)...)
+	if old != nil {
+		errs = append(errs, immutableData(obj, old)...)
+		switch o := obj.(type) {
+		case *api.Deployment:
+			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.Deployment).Spec.Selector)...)
+		case *api.ReplicaSet:
+			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.ReplicaSet).Spec.Selector)...)
+		case *api.DaemonSet:
+			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.DaemonSet).Spec.Selector)...)
+		}
+	}
 	switch o := obj.(type) {
 	case *api.Pod:
 		errs = append(errs, validatePodSpec(&o.Spec, "spec")...)

@@ -78,3 +78,34 @@ func TestOnlyTheAPIServerReachesEtcd(t *testing.T) {
 	assert.Empty(t, offenders, "these component packages pull in etcd or raft; clients should import apiwire, not apiserver")
 	assert.True(t, visit(module+"components/apiserver", map[string]bool{}), "kube-apiserver itself does reach etcd (the check can fail)")
 }
+
+// TestOnlyTheFrontEndImportsKubernetesTypes keeps k8s.io's generated types
+// at the HTTP edge: only the front end may import k8s.io/ packages (to
+// transcode protobuf and document schemas); the simulation keeps its own
+// objects. Tests may use client-go and controller-runtime freely.
+func TestOnlyTheFrontEndImportsKubernetesTypes(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	var importers []string
+	for _, top := range []string{"sim", "components", "scenarios", "examples"} {
+		err = filepath.WalkDir(filepath.Join(root, top), func(path string, d os.DirEntry, err error) error {
+			if err != nil || !d.IsDir() {
+				return err
+			}
+			pkg, err := build.ImportDir(path, 0)
+			if err != nil {
+				return nil
+			}
+			for _, imp := range pkg.Imports {
+				if strings.HasPrefix(imp, "k8s.io/") || strings.HasPrefix(imp, "sigs.k8s.io/") {
+					rel, _ := filepath.Rel(root, path)
+					importers = append(importers, filepath.ToSlash(rel))
+					break
+				}
+			}
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"components/apiserver/frontend"}, importers, "k8s.io packages outside the HTTP front end")
+}

@@ -42,6 +42,9 @@ const (
 	MergePatch          PatchType = "application/merge-patch+json"
 	StrategicMergePatch PatchType = "application/strategic-merge-patch+json"
 	JSONPatch           PatchType = "application/json-patch+json"
+	// ApplyPatch is server-side apply: the body is the caller's whole
+	// intent for the object (the front end turns its YAML into JSON).
+	ApplyPatch PatchType = "application/apply-patch+yaml"
 )
 
 // Deletion propagation policies.
@@ -64,6 +67,10 @@ type Request struct {
 	Token string
 	// UserAgent names the client in the trace ("kubectl", "kube-scheduler").
 	UserAgent string
+	// Impersonate, when set, asks to act as another identity (the
+	// Impersonate-User and Impersonate-Group headers, kubectl --as and
+	// --as-group); the caller needs the RBAC verb impersonate on it.
+	Impersonate *Impersonation
 
 	// Object is the body of create and update (and of pods/binding).
 	Object api.Object
@@ -78,6 +85,15 @@ type Request struct {
 	Limit           int64
 	// AllowWatchBookmarks asks for periodic BOOKMARK events.
 	AllowWatchBookmarks bool
+	// SendInitialEvents makes a watch start with an ADDED event for every
+	// object that exists, ended by a BOOKMARK annotated
+	// k8s.io/initial-events-end (a streaming list, client-go's WatchList).
+	SendInitialEvents bool
+	// ResourceVersionMatch says how ResourceVersion applies to a list or a
+	// streaming list: "NotOlderThan" or "Exact".
+	ResourceVersionMatch string
+	// Continue is the token of a paginated list's next page.
+	Continue string
 
 	// Delete options.
 	PropagationPolicy  string
@@ -130,6 +146,9 @@ func (r *Request) Summary() string {
 	var q []string
 	if r.Verb == VerbWatch {
 		q = append(q, "watch=true")
+		if r.SendInitialEvents {
+			q = append(q, "sendInitialEvents=true")
+		}
 	}
 	if r.LabelSelector != "" {
 		q = append(q, "labelSelector="+r.LabelSelector)
@@ -154,15 +173,24 @@ func (r *Request) Summary() string {
 	return s
 }
 
+// Impersonation is the identity a request asks to act as.
+type Impersonation struct {
+	User   string
+	Groups []string
+}
+
 // Response is a successful answer.
 type Response struct {
 	// Code is the HTTP status: 200, or 201 for a create.
 	Code int
 	// Object is the object read, created, updated or deleted.
 	Object api.Object
-	// Items and ResourceVersion answer a list.
-	Items           []api.Object
-	ResourceVersion string
+	// Items and ResourceVersion answer a list; Continue, when set, is the
+	// token of the next page and RemainingItemCount how many items follow.
+	Items              []api.Object
+	ResourceVersion    string
+	Continue           string
+	RemainingItemCount *int64
 	// WatchID identifies a watch the request opened; events follow as
 	// WatchEvent messages.
 	WatchID int64

@@ -15,6 +15,9 @@ var (
 	ErrRequestTimeout = errors.New("etcdserver: request timed out")
 	// ErrNoLeader: the member has no leader and the request needs one.
 	ErrNoLeader = errors.New("etcdserver: no leader")
+	// ErrRequestTooLarge refuses a write bigger than --max-request-bytes
+	// (1.5 MiB by default) before it is proposed.
+	ErrRequestTooLarge = errors.New("etcdserver: request is too large")
 	// ErrLeaderChanged: the leader changed while a linearizable read waited
 	// for its read index; the read can be retried.
 	ErrLeaderChanged = errors.New("etcdserver: leader changed")

@@ -368,6 +368,10 @@ func (s *server) handle(msg *sim.Message) {
 			c.ReplyErr(msg, msg.Kind, ErrNoLeader)
 			return
 		}
+		if txnBytes(&b.TxnRequest) > MaxRequestBytes {
+			c.ReplyErr(msg, msg.Kind, ErrRequestTooLarge)
+			return
+		}
 		s.propose(msg, &request{kind: entryTxn, txn: b.TxnRequest})
 	case CompactRequest:
 		s.propose(msg, &request{kind: entryCompact, compact: b.Revision})
@@ -446,4 +450,25 @@ func (m *Member) Status() (*StatusResponse, bool) {
 		return nil, false
 	}
 	return m.srv.status(), true
+}
+
+// MaxRequestBytes is etcd's --max-request-bytes default: a proposal larger
+// than 1.5 MiB is refused with ErrRequestTooLarge.
+const MaxRequestBytes = 1536 * 1024
+
+// txnBytes approximates a txn's size on the wire: its keys and values.
+func txnBytes(t *mvcc.TxnRequest) int {
+	n := 0
+	for _, c := range t.Compare {
+		n += len(c.Key)
+	}
+	for _, ops := range [][]mvcc.Op{t.Success, t.Failure} {
+		for i := range ops {
+			n += len(ops[i].Key) + len(ops[i].End) + len(ops[i].Value)
+			if ops[i].Txn != nil {
+				n += txnBytes(ops[i].Txn)
+			}
+		}
+	}
+	return n
 }

@@ -237,11 +237,11 @@ func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, parts []stri
 	return false
 }
 
-// The OpenAPI v3 documents are as small as kubectl allows: with them,
-// `kubectl apply` and `create` validate on the server (they send
-// fieldValidation=Strict) instead of failing to download a schema. kubectl
-// looks for a patch operation carrying the kind and the fieldValidation
-// parameter; no schemas are needed.
+// The OpenAPI v3 documents: with them, `kubectl apply` and `create`
+// validate on the server (they send fieldValidation=Strict) instead of
+// failing to download a schema — kubectl looks for a patch operation
+// carrying the kind and the fieldValidation parameter — and `kubectl
+// explain` finds the schemas of the kinds (openapi.go).
 
 func openAPIPath(gv api.GroupVersion) string {
 	if gv.Group == "" {
@@ -287,7 +287,7 @@ func (h *Handler) openAPIGroupVersion(w http.ResponseWriter, r *http.Request) {
 				},
 			}}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"openapi": "3.0.0", "info": map[string]string{"title": "Kubernetes", "version": Version["gitVersion"]}, "paths": paths})
+		writeJSON(w, http.StatusOK, map[string]any{"openapi": "3.0.0", "info": map[string]string{"title": "Kubernetes", "version": Version["gitVersion"]}, "paths": paths, "components": components(g)})
 		return
 	}
 	writeError(w, notFound())

@@ -11,11 +11,19 @@
 // cluster and never writes anything itself.
 //
 // What the front end does itself is what the real apiserver's HTTP layer
-// does before its storage code runs: routing, content negotiation
-// (JSON, or a server-side Table built with package printers when kubectl
-// asks for one), decoding bodies with the requested fieldValidation,
-// discovery (aggregated v2 and legacy), a minimal OpenAPI v3 that kubectl's
-// validation needs, /version and the health endpoints, and watch streams.
+// does before its storage code runs: routing, content negotiation (JSON,
+// YAML bodies, protobuf for the built-in kinds as client-go sends and
+// expects by default, or a server-side Table built with package printers
+// when kubectl asks for one), decoding bodies with the requested
+// fieldValidation, impersonation headers, discovery (aggregated v2 and
+// legacy), OpenAPI v3 documents with the schemas of every served kind
+// (kubectl's validation and `kubectl explain`), /version and the health
+// endpoints, and watch streams (JSON lines or length-delimited protobuf).
+//
+// This package is the only one of kubesim that imports k8s.io's generated
+// types, and only to translate: protobuf bodies into the JSON kubesim's
+// decoder reads and back (protobuf.go), and their field documentation
+// into the schemas (openapi.go).
 // A body that cannot be decoded is refused here with the real Status text
 // and never reaches the simulation (as the real apiserver refuses it in its
 // handler, before admission).

@@ -17,7 +17,7 @@ import (
 // applied here; follow answers with what there is and ends the stream.
 func (h *Handler) logs(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbGet, t, q)
+	req := h.base(r, apiwire.VerbGet, t, q)
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
 		writeError(w, err)

@@ -103,8 +103,11 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 func isTrue(s string) bool { return s == "true" || s == "1" }
 
 // base is the request for a target, with the options every verb shares.
-func (h *Handler) base(verb string, t target, q url.Values) *apiwire.Request {
+func (h *Handler) base(r *http.Request, verb string, t target, q url.Values) *apiwire.Request {
 	req := h.request(verb)
+	if user := r.Header.Get("Impersonate-User"); user != "" {
+		req.Impersonate = &apiwire.Impersonation{User: user, Groups: r.Header.Values("Impersonate-Group")}
+	}
 	req.Resource, req.Namespace, req.Name, req.Subresource = t.resource, t.namespace, t.name, t.sub
 	req.DryRun = q.Get("dryRun") == "All"
 	req.FieldManager = q.Get("fieldManager")
@@ -119,11 +122,14 @@ func listOptions(req *apiwire.Request, q url.Values) {
 		req.Limit = n
 	}
 	req.AllowWatchBookmarks = isTrue(q.Get("allowWatchBookmarks"))
+	req.SendInitialEvents = isTrue(q.Get("sendInitialEvents"))
+	req.ResourceVersionMatch = q.Get("resourceVersionMatch")
+	req.Continue = q.Get("continue")
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbList, t, q)
+	req := h.base(r, apiwire.VerbList, t, q)
 	listOptions(req, q)
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -132,7 +138,9 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	addWarnings(w, res.Warnings)
 	if wantsTable(r) {
-		writeJSON(w, http.StatusOK, h.table(r, t.info, res.Items, res.ResourceVersion, true))
+		tbl := h.table(r, t.info, res.Items, res.ResourceVersion, true)
+		tbl.Metadata.Continue, tbl.Metadata.RemainingItemCount = res.Continue, res.RemainingItemCount
+		writeJSON(w, http.StatusOK, tbl)
 		return
 	}
 	list := t.info.NewList()
@@ -140,13 +148,14 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, apierrors.NewInternalError(err))
 		return
 	}
-	list.GetListMeta().ResourceVersion = res.ResourceVersion
-	h.writeEncoded(w, http.StatusOK, list)
+	lm := list.GetListMeta()
+	lm.ResourceVersion, lm.Continue, lm.RemainingItemCount = res.ResourceVersion, res.Continue, res.RemainingItemCount
+	h.writeEncoded(w, r, http.StatusOK, list)
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbGet, t, q)
+	req := h.base(r, apiwire.VerbGet, t, q)
 	req.ResourceVersion = q.Get("resourceVersion")
 	res, err := h.cfg.Backend.Do(r.Context(), req)
 	if err != nil {
@@ -165,7 +174,7 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 	}
 	if t.sub == "scale" {
 		if s, ok := scaleOf(res.Object); ok {
-			h.writeEncoded(w, code, s)
+			h.writeEncoded(w, r, code, s)
 			return
 		}
 	}
@@ -173,21 +182,29 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 		writeJSON(w, code, h.table(r, t.info, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
 		return
 	}
-	h.writeEncoded(w, code, res.Object)
+	h.writeEncoded(w, r, code, res.Object)
 }
 
-func (h *Handler) writeEncoded(w http.ResponseWriter, code int, obj any) {
+// writeEncoded answers with an object or list, in protobuf when the client
+// prefers it and the kind has a protobuf form, in JSON otherwise.
+func (h *Handler) writeEncoded(w http.ResponseWriter, r *http.Request, code int, obj any) {
 	b, err := api.ToJSON(obj)
 	if err != nil {
 		writeError(w, apierrors.NewInternalError(err))
 		return
+	}
+	if wantsProtobuf(r) {
+		if pb, ok := toProtobuf(b); ok {
+			writeBody(w, code, contentProtobuf, pb)
+			return
+		}
 	}
 	writeBody(w, code, contentJSON, b)
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbCreate, t, q)
+	req := h.base(r, apiwire.VerbCreate, t, q)
 	if t.info != nil {
 		kind := t.info
 		if t.sub != "" {
@@ -211,9 +228,13 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbUpdate, t, q)
+	req := h.base(r, apiwire.VerbUpdate, t, q)
 	if t.info != nil {
-		obj, warnings, err := decodeBody(r, t.info, t.info, q.Get("fieldValidation"))
+		kind := t.info
+		if t.sub == "scale" {
+			kind = nil // an autoscaling/v1 Scale
+		}
+		obj, warnings, err := decodeBody(r, kind, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -231,11 +252,11 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 
 // patchTypes are the patch media types kube-apiserver accepts for built-in
 // kinds, in the order its 415 message lists them.
-var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch), "application/apply-patch+yaml"}
+var patchTypes = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.StrategicMergePatch), string(apiwire.ApplyPatch)}
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbPatch, t, q)
+	req := h.base(r, apiwire.VerbPatch, t, q)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	known := false
 	for _, pt := range patchTypes {
@@ -251,8 +272,19 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	req.Patch, req.PatchType = body, apiwire.PatchType(ct)
-	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch) {
-		patch, warnings, err := checkPatchFields(body, t.info, q.Get("fieldValidation"))
+	if req.PatchType == apiwire.ApplyPatch {
+		var doc any
+		if err := yaml.Unmarshal(body, &doc); err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err)))
+			return
+		}
+		if req.Patch, err = json.Marshal(doc); err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err)))
+			return
+		}
+	}
+	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch || req.PatchType == apiwire.ApplyPatch) {
+		patch, warnings, err := checkPatchFields(req.Patch, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -274,7 +306,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if t.name == "" {
 		verb = apiwire.VerbDeleteCollection
 	}
-	req := h.base(verb, t, q)
+	req := h.base(r, verb, t, q)
 	listOptions(req, q)
 	req.ResourceVersion = ""
 	var opts api.DeleteOptions
@@ -282,6 +314,12 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 	if err != nil {
 		writeError(w, tooLarge(err))
 		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == contentProtobuf && len(body) > 0 {
+		if body, err = protobufToJSON(body, nil); err != nil {
+			writeError(w, apierrors.NewBadRequest(err.Error()))
+			return
+		}
 	}
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := api.DecodeJSONInto(body, &opts); err != nil {
@@ -321,7 +359,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, t target) {
 			writeError(w, apierrors.NewInternalError(err))
 			return
 		}
-		h.writeEncoded(w, http.StatusOK, list)
+		h.writeEncoded(w, r, http.StatusOK, list)
 		return
 	}
 	m := res.Object.GetObjectMeta()
@@ -360,7 +398,7 @@ var bodyTypes = []string{"application/json", "application/yaml", "application/vn
 // messages.
 func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string) (api.Object, []string, error) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct != "application/json" && ct != "application/yaml" {
+	if ct != "application/json" && ct != "application/yaml" && ct != contentProtobuf {
 		return nil, nil, apierrors.NewUnsupportedMediaType(ct, bodyTypes)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes+1))
@@ -369,6 +407,11 @@ func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string
 	}
 	if len(body) > maxBodyBytes {
 		return nil, nil, tooLarge(&http.MaxBytesError{Limit: maxBodyBytes})
+	}
+	if ct == contentProtobuf {
+		if body, err = protobufToJSON(body, into); err != nil {
+			return nil, nil, apierrors.NewBadRequest(err.Error())
+		}
 	}
 	if ct == "application/yaml" {
 		var doc any
@@ -400,9 +443,15 @@ func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string
 		}
 	}
 	strict := validation == "Strict"
-	obj, warnings, err := api.DecodeJSONWithOptions(body, api.DecodeOptions{Lenient: !strict, Default: kind})
+	obj, warnings, err := api.DecodeJSONWithOptions(body, api.DecodeOptions{Lenient: !strict || ct == contentProtobuf, Default: kind})
 	if err != nil {
 		return nil, nil, cannot(err)
+	}
+	if ct == contentProtobuf {
+		warnings = dropEmptyUnknown(body, warnings)
+		if strict && len(warnings) > 0 {
+			return nil, nil, cannot(fmt.Errorf("strict decoding error: %s", strings.Join(warnings, ", ")))
+		}
 	}
 	if validation == "Ignore" {
 		warnings = nil

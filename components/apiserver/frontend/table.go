@@ -19,7 +19,9 @@ type tableJSON struct {
 }
 
 type tableMeta struct {
-	ResourceVersion string `json:"resourceVersion,omitempty"`
+	ResourceVersion    string `json:"resourceVersion,omitempty"`
+	Continue           string `json:"continue,omitempty"`
+	RemainingItemCount *int64 `json:"remainingItemCount,omitempty"`
 }
 
 type rowJSON struct {

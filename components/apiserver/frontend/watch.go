@@ -19,7 +19,7 @@ type watchEventJSON struct {
 // the client goes away (kubectl get -w exits when the stream closes).
 func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(apiwire.VerbWatch, t, q)
+	req := h.base(r, apiwire.VerbWatch, t, q)
 	listOptions(req, q)
 	asTable := wantsTable(r)
 	if asTable {
@@ -32,7 +32,12 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	defer wt.Stop()
 	flusher, _ := w.(http.Flusher)
-	w.Header().Set("Content-Type", contentJSON)
+	proto := !asTable && t.info != nil && wantsProtobuf(r) && hasProtobuf(t.info.GVK())
+	if proto {
+		w.Header().Set("Content-Type", contentProtobufWatch)
+	} else {
+		w.Header().Set("Content-Type", contentJSON)
+	}
 	w.WriteHeader(http.StatusOK)
 	if flusher != nil {
 		flusher.Flush()
@@ -51,7 +56,15 @@ func (h *Handler) watch(w http.ResponseWriter, r *http.Request, t target) {
 				continue
 			}
 			first = false
-			if _, err := w.Write(append(line, '\n')); err != nil {
+			if proto {
+				line, skip = jsonEventToProtobuf(line)
+			} else {
+				line = append(line, '\n')
+			}
+			if skip {
+				continue
+			}
+			if _, err := w.Write(line); err != nil {
 				return
 			}
 			if flusher != nil {
@@ -83,4 +96,15 @@ func (h *Handler) encodeEvent(r *http.Request, t target, ev *apiwire.WatchEvent,
 	}
 	b, _ := json.Marshal(out)
 	return b, false
+}
+
+// jsonEventToProtobuf re-frames one JSON watch event for a protobuf watch
+// stream.
+func jsonEventToProtobuf(line []byte) ([]byte, bool) {
+	var ev watchEventJSON
+	if err := json.Unmarshal(line, &ev); err != nil {
+		return nil, true
+	}
+	b, ok := protobufWatchEvent(ev.Type, ev.Object)
+	return b, !ok
 }
