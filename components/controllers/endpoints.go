@@ -52,27 +52,7 @@ func (e *EndpointsController) Setup(m *Manager, q *Queue) {
 	e.m = m
 	m.Informer("services").AddHandler(handlerFor(q, keyOfObject))
 	m.Informer("endpoints").AddHandler(handlerFor(q, keyOfObject))
-	podChanged := func(objs ...api.Object) {
-		seen := map[string]bool{}
-		for _, o := range objs {
-			p := o.(*api.Pod)
-			for _, so := range m.ByIndex("services", IndexNamespace, p.Namespace) {
-				svc := so.(*api.Service)
-				if len(svc.Spec.Selector) == 0 || seen[svc.Name] {
-					continue
-				}
-				if api.SelectorFromSet(svc.Spec.Selector).Matches(p.Labels) {
-					seen[svc.Name] = true
-					q.Add(svc.Namespace + "/" + svc.Name)
-				}
-			}
-		}
-	}
-	m.Informer("pods").AddHandler(client.Handler{
-		OnAdd:    func(o api.Object) { podChanged(o) },
-		OnUpdate: func(old, o api.Object) { podChanged(old, o) },
-		OnDelete: func(o api.Object) { podChanged(o) },
-	})
+	m.Informer("pods").AddHandler(selectingServices(m, q))
 }
 
 // Reconcile implements Controller; the key is "namespace/service".

@@ -42,8 +42,12 @@ func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 		}
 		return ""
 	}))
-	// A pod change concerns every Service of its namespace whose selector
-	// matched it before or after.
+	m.Informer("pods").AddHandler(selectingServices(m, q))
+}
+
+// selectingServices queues, for a pod's change, every Service of its
+// namespace whose selector matched it before or after.
+func selectingServices(m *Manager, q *Queue) client.Handler {
 	podChanged := func(objs ...api.Object) {
 		seen := map[string]bool{}
 		for _, o := range objs {
@@ -60,11 +64,11 @@ func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 			}
 		}
 	}
-	m.Informer("pods").AddHandler(client.Handler{
+	return client.Handler{
 		OnAdd:    func(o api.Object) { podChanged(o) },
 		OnUpdate: func(old, o api.Object) { podChanged(old, o) },
 		OnDelete: func(o api.Object) { podChanged(o) },
-	})
+	}
 }
 
 func keyOfObject(o api.Object) string { return o.GetObjectMeta().Key() }
