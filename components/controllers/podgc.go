@@ -115,14 +115,7 @@ func (gc *PodGC) Reconcile(key string) (Result, error) {
 // markFailed sets a pod that has not finished to Failed, with the
 // DisruptionTarget condition that says why.
 func (gc *PodGC) markFailed(p *api.Pod) error {
-	c := api.DeepCopy(p)
-	cond := api.PodCondition{Type: api.DisruptionTarget, Status: api.ConditionTrue, Reason: api.PodReasonDeletionByPodGC,
-		Message: MessagePodGCOrphaned, LastTransitionTime: api.NewTime(gc.m.Now())}
-	if cur := podCondition(c, api.DisruptionTarget); cur != nil {
-		*cur = cond
-	} else {
-		c.Status.Conditions = append(c.Status.Conditions, cond)
-	}
+	c := withDisruptionTarget(p, api.PodReasonDeletionByPodGC, MessagePodGCOrphaned, gc.m.Now())
 	if c.Status.Phase != api.PodSucceeded && c.Status.Phase != api.PodFailed {
 		c.Status.Phase = api.PodFailed
 	}

@@ -153,14 +153,7 @@ func (tc *TaintEviction) cancel(pod *api.Pod) {
 // evict marks the pod with a DisruptionTarget condition and deletes it.
 func (tc *TaintEviction) evict(pod *api.Pod) error {
 	tc.rec.Eventf(pod, api.EventTypeNormal, "TaintManagerEviction", "Marking for deletion Pod %s", pod.Key())
-	c := api.DeepCopy(pod)
-	cond := api.PodCondition{Type: api.DisruptionTarget, Status: api.ConditionTrue, Reason: api.PodReasonDeletionByTaintManager,
-		Message: MessageTaintManagerDeletion, LastTransitionTime: api.NewTime(tc.m.Now())}
-	if cur := podCondition(c, api.DisruptionTarget); cur != nil {
-		*cur = cond
-	} else {
-		c.Status.Conditions = append(c.Status.Conditions, cond)
-	}
+	c := withDisruptionTarget(pod, api.PodReasonDeletionByTaintManager, MessageTaintManagerDeletion, tc.m.Now())
 	if _, err := tc.m.Client.UpdateStatus(c); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return err
 	}
@@ -170,6 +163,19 @@ func (tc *TaintEviction) evict(pod *api.Pod) error {
 	delete(tc.scheduled, pod.Key())
 	tc.evicted[pod.UID] = true
 	return nil
+}
+
+// withDisruptionTarget is a copy of the pod with the DisruptionTarget
+// condition that says why it is about to be deleted.
+func withDisruptionTarget(pod *api.Pod, reason, message string, now time.Time) *api.Pod {
+	c := api.DeepCopy(pod)
+	cond := api.PodCondition{Type: api.DisruptionTarget, Status: api.ConditionTrue, Reason: reason, Message: message, LastTransitionTime: api.NewTime(now)}
+	if cur := podCondition(c, api.DisruptionTarget); cur != nil {
+		*cur = cond
+	} else {
+		c.Status.Conditions = append(c.Status.Conditions, cond)
+	}
+	return c
 }
 
 // tolerates reports whether a toleration matches a taint.
