@@ -39,6 +39,7 @@ func (dc *DaemonSets) Setup(m *Manager, q *Queue) {
 	dc.m, dc.q = m, q
 	dc.rec = m.Recorder("daemonset-controller")
 	m.AddIndex("pods", IndexController, controllerIndex)
+	m.AddLabelIndex("pods")
 	m.Informer("daemonsets").AddHandler(handlerFor(q, func(o api.Object) string { return o.GetObjectMeta().Key() }))
 	all := func(api.Object) {
 		for _, o := range m.Informer("daemonsets").List() {
@@ -82,7 +83,7 @@ func (dc *DaemonSets) Reconcile(key string) (Result, error) {
 	if err != nil || sel.Empty() {
 		return Result{}, nil
 	}
-	claimed, err := dc.m.claim(ds, sel, dc.m.ByIndex("pods", IndexNamespace, ds.Namespace), dc.m.recheckOwner("daemonsets", ds))
+	claimed, err := dc.m.claim(ds, sel, union(dc.m.ByIndex("pods", IndexController, string(ds.UID)), dc.m.Select("pods", ds.Namespace, sel)), dc.m.recheckOwner("daemonsets", ds))
 	if err != nil {
 		return Result{}, err
 	}

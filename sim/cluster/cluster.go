@@ -485,8 +485,9 @@ func addonAccounts() []api.Object {
 }
 
 // nodeIP is the InternalIP of the i-th node (control planes first), in the
-// 172.18.0.0/16 network a kind cluster's nodes get.
-func nodeIP(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
+// 172.18.0.0/16 network a kind cluster's nodes get (172.18.0.2 onwards,
+// on into 172.18.1.0 and beyond past the 254th node).
+func nodeIP(i int) string { return fmt.Sprintf("172.18.%d.%d", (i+2)/256, (i+2)%256) }
 
 func orDefault(v, def string) string {
 	if v == "" {
