@@ -63,6 +63,11 @@ func (h *handler) read(info *api.ResourceInfo, namespace, name string) (api.Obje
 		return nil, 0, apierrors.NewNotFound(info.Group, info.Resource, name)
 	}
 	kv := res.KVs[0]
+	// The watch cache has usually decoded this very revision already; a
+	// copy of it is what decoding the value would give.
+	if e, ok := h.s.cache.get(key); ok && e.obj.GetObjectMeta().ResourceVersion == strconv.FormatInt(kv.ModRevision, 10) {
+		return api.DeepCopyObject(e.obj), kv.ModRevision, nil
+	}
 	obj, err := decode(info, kv.Value, kv.ModRevision)
 	if err != nil {
 		return nil, 0, apierrors.NewInternalError(err)

@@ -46,7 +46,11 @@ func (dc *DaemonSets) Setup(m *Manager, q *Queue) {
 			q.Add(o.GetObjectMeta().Key())
 		}
 	}
-	m.Informer("nodes").AddHandler(client.Handler{OnAdd: all, OnUpdate: func(_, o api.Object) { all(o) }, OnDelete: all})
+	m.Informer("nodes").AddHandler(client.Handler{OnAdd: all, OnDelete: all, OnUpdate: func(old, o api.Object) {
+		if !shouldIgnoreNodeUpdate(old.(*api.Node), o.(*api.Node)) {
+			all(o)
+		}
+	}})
 	onPod := func(o api.Object) {
 		ref := o.GetObjectMeta().ControllerRef()
 		if ref != nil && ref.Kind == "DaemonSet" {
@@ -420,4 +424,39 @@ func sortedNodeKeys(m map[string][]*api.Pod) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// shouldIgnoreNodeUpdate is the DaemonSet controller's filter of node
+// updates: a heartbeat (the conditions' times, the resourceVersion) or a
+// condition that is not True before and after changes nothing about
+// which nodes should run daemon pods, so it does not wake every
+// DaemonSet.
+func shouldIgnoreNodeUpdate(old, cur *api.Node) bool {
+	if !nodeInSameCondition(old.Status.Conditions, cur.Status.Conditions) {
+		return false
+	}
+	o := api.DeepCopy(old)
+	o.ResourceVersion = cur.ResourceVersion
+	o.Status.Conditions = cur.Status.Conditions
+	return reflect.DeepEqual(o, cur)
+}
+
+// nodeInSameCondition reports whether the same condition types are True.
+func nodeInSameCondition(old, cur []api.NodeCondition) bool {
+	trueBefore := map[api.NodeConditionType]bool{}
+	for _, c := range old {
+		if c.Status == api.ConditionTrue {
+			trueBefore[c.Type] = true
+		}
+	}
+	for _, c := range cur {
+		if c.Status != api.ConditionTrue {
+			continue
+		}
+		if !trueBefore[c.Type] {
+			return false
+		}
+		delete(trueBefore, c.Type)
+	}
+	return len(trueBefore) == 0
 }

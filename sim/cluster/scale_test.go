@@ -3,6 +3,8 @@ package cluster
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -20,7 +22,8 @@ import (
 // -scale.rungs picks rungs by node count (e.g. "100,1000").
 var (
 	scaleOut   = flag.String("scale.out", "", "write the scale ladder's figures to this file")
-	scaleRungs = flag.String("scale.rungs", "100", "comma-separated node counts of the rungs to run (100, 1000, 5000)")
+	scaleRungs  = flag.String("scale.rungs", "100", "comma-separated node counts of the rungs to run (100, 1000, 5000)")
+	scalePhases = flag.Int("scale.phases", 4, "how many of the phases to run (1: boot only; for profiling)")
 )
 
 // A rung: workers, pods (Deployments of perDeployment replicas, 10m CPU
@@ -181,6 +184,9 @@ func runRung(r rung) ([]phase, error) {
 	}
 	defer c.Stop()
 	phases = append(phases, boot)
+	if *scalePhases < 2 {
+		return phases, nil
+	}
 	deployments := r.pods / r.perDeployment
 	p, err := measure(c, "pods Running", func(h *heapSampler) error {
 		if _, err := c.ApplyObjects(ladderManifests(r)...); err != nil {
@@ -195,7 +201,7 @@ func runRung(r rung) ([]phase, error) {
 		return nil
 	})
 	phases = append(phases, p)
-	if err != nil {
+	if err != nil || *scalePhases < 3 {
 		return phases, err
 	}
 	p, err = measure(c, "5 idle minutes", func(h *heapSampler) error {
@@ -203,6 +209,9 @@ func runRung(r rung) ([]phase, error) {
 		return nil
 	})
 	phases = append(phases, p)
+	if *scalePhases < 4 {
+		return phases, nil
+	}
 	// Power off zone-b (a third of the workers; the control plane stays
 	// in zone-a), then wait for the replacements: the node lifecycle
 	// controller taints a fully disrupted zone's nodes at
@@ -257,6 +266,9 @@ func measureBoot(workers []string, out **Cluster) (phase, error) {
 // whatever b.N is, and reports per phase: wall and virtual time, kernel
 // events, events per wall second, peak live heap and allocations per pod.
 func BenchmarkScaleLadder(b *testing.B) {
+	if addr := os.Getenv("KUBESIM_PPROF"); addr != "" {
+		go http.ListenAndServe(addr, nil) // profiles of a long rung while it runs
+	}
 	var report strings.Builder
 	for _, r := range ladder {
 		if !strings.Contains(","+*scaleRungs+",", fmt.Sprintf(",%d,", r.nodes)) {
