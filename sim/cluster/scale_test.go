@@ -21,7 +21,7 @@ import (
 // rung and writes the figures to testdata/scale-ladder.md (-scale.out).
 // -scale.rungs picks rungs by node count (e.g. "100,1000").
 var (
-	scaleOut   = flag.String("scale.out", "", "write the scale ladder's figures to this file")
+	scaleOut    = flag.String("scale.out", "", "write the scale ladder's figures to this file")
 	scaleRungs  = flag.String("scale.rungs", "100", "comma-separated node counts of the rungs to run (100, 1000, 5000)")
 	scalePhases = flag.Int("scale.phases", 4, "how many of the phases to run (1: boot only; for profiling)")
 )

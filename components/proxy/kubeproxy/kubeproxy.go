@@ -91,6 +91,10 @@ type Config struct {
 	// Kernel is the actor holding the node's rules;
 	// datapath.NodeName(Node) when empty.
 	Kernel string
+	// Rules, if set, is the cache of compiled service rules shared by the
+	// cluster's kube-proxies (proxy.RuleCache): nodes with the same inputs
+	// share the rules instead of each compiling them.
+	Rules *proxy.RuleCache
 }
 
 func (c Config) withDefaults() Config {
@@ -181,7 +185,7 @@ func (p *kubeProxy) newBackend() {
 		p.lb = proxy.NewBPFLoadBalancer(proxy.BPFConfig{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs})
 		p.be = p.lb
 	} else {
-		p.proxier = proxy.NewProxier(proxy.Config{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs, ClusterCIDR: p.cfg.ClusterCIDR})
+		p.proxier = proxy.NewProxier(proxy.Config{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs, ClusterCIDR: p.cfg.ClusterCIDR, Rules: p.cfg.Rules})
 		p.be = p.proxier
 	}
 	for _, o := range p.services.List() {
