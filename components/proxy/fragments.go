@@ -25,6 +25,50 @@ import (
 type RuleCache struct {
 	mu    sync.Mutex
 	frags map[fragKey]*fragment
+	sets  []*sharedSet // the newest whole rulesets, newest first
+}
+
+// sharedSet is a whole ruleset and what it was written from: a node whose
+// sync comes to the same fragments with the same flags takes it as it is.
+type sharedSet struct {
+	flags    uint8
+	cidr     netip.Prefix
+	noRandom bool
+	frags    []*fragment
+	rs       *Ruleset
+}
+
+const sharedSets = 4
+
+func (s *sharedSet) matches(cfg *Config, frags []*fragment) bool {
+	if s.flags != cfgFlags(cfg) || s.cidr != cfg.ClusterCIDR || s.noRandom != cfg.NoRandomFully || len(s.frags) != len(frags) {
+		return false
+	}
+	for i, f := range frags {
+		if s.frags[i] != f {
+			return false
+		}
+	}
+	return true
+}
+
+// ruleset returns a ruleset written from frags with cfg's flags, built by
+// build unless a recent one was written from the same.
+func (c *RuleCache) ruleset(cfg *Config, frags []*fragment, build func() *Ruleset) *Ruleset {
+	c.mu.Lock()
+	for _, s := range c.sets {
+		if s.matches(cfg, frags) {
+			c.mu.Unlock()
+			return s.rs
+		}
+	}
+	c.mu.Unlock()
+	rs := build()
+	c.mu.Lock()
+	s := &sharedSet{flags: cfgFlags(cfg), cidr: cfg.ClusterCIDR, noRandom: cfg.NoRandomFully, frags: frags, rs: rs}
+	c.sets = append([]*sharedSet{s}, c.sets[:min(len(c.sets), sharedSets-1)]...)
+	c.mu.Unlock()
+	return rs
 }
 
 // NewRuleCache returns an empty cache.

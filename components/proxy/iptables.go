@@ -79,13 +79,16 @@ func buildRuleset(cfg *Config, t *tracker, cache *RuleCache, held map[fragKey]bo
 	for k := range held {
 		cache.release(k)
 	}
-	b := &builder{cfg: cfg, filter: newTable("filter"), nat: newTable("nat"), large: total > largeClusterEndpointsThreshold, probs: probs}
-	b.header()
-	for _, f := range frags {
-		f.writeTo(b.nat, b.filter)
-	}
-	b.trailer()
-	return &Ruleset{Filter: b.filter, NAT: b.nat, Endpoints: total, LargeCluster: b.large}, keys
+	rs := cache.ruleset(cfg, frags, func() *Ruleset {
+		b := &builder{cfg: cfg, filter: newTable("filter"), nat: newTable("nat"), large: total > largeClusterEndpointsThreshold, probs: probs}
+		b.header()
+		for _, f := range frags {
+			f.writeTo(b.nat, b.filter)
+		}
+		b.trailer()
+		return &Ruleset{Filter: b.filter, NAT: b.nat, Endpoints: total, LargeCluster: b.large}
+	})
+	return rs, keys
 }
 
 // compileFragment writes one service port's rules into tables of its own.
