@@ -250,6 +250,7 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	h.s.written[key] = pendingWrite{obj: obj, data: data}
 	res, err := h.etcd.Txn(mvcc.TxnRequest{
 		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, modRev)},
 		Success: []mvcc.Op{mvcc.OpPut(key, data, 0)},
@@ -261,7 +262,6 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	h.s.written[key] = obj
 	return &apiwire.Response{Code: 200, Object: obj}, nil
 }
 

@@ -38,6 +38,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -96,7 +97,7 @@ func (c Config) withDefaults() Config {
 func New(cfg Config) func(*sim.Ctx) {
 	cfg = cfg.withDefaults()
 	return func(c *sim.Ctx) {
-		s := &server{cfg: cfg, c: c, written: map[string]api.Object{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
+		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
 		s.run()
 	}
 }
@@ -122,7 +123,15 @@ type server struct {
 	// written holds objects this apiserver just stored, by key, until their
 	// etcd watch event arrives: the cache takes them as they are instead of
 	// decoding the bytes it wrote itself.
-	written map[string]api.Object
+	written map[string]pendingWrite
+}
+
+// pendingWrite is an object this apiserver is storing and the bytes it
+// stores: the etcd watch event may come before the write's reply, and the
+// cache recognises the object by its bytes.
+type pendingWrite struct {
+	obj  api.Object
+	data []byte
 }
 
 type watcher struct {
@@ -374,10 +383,11 @@ func (s *server) compact() {
 func (s *server) applyEtcd(r *etcd.WatchResponse) {
 	for _, e := range r.Events {
 		var known api.Object
-		if o, ok := s.written[e.KV.Key]; ok {
+		if w, ok := s.written[e.KV.Key]; ok {
 			delete(s.written, e.KV.Key)
-			if e.Type == mvcc.EventPut && o.GetObjectMeta().ResourceVersion == strconv.FormatInt(e.KV.ModRevision, 10) {
-				known = o
+			if e.Type == mvcc.EventPut && bytes.Equal(w.data, e.KV.Value) {
+				known = w.obj
+				known.GetObjectMeta().ResourceVersion = strconv.FormatInt(e.KV.ModRevision, 10)
 			}
 		}
 		ev, ok, err := s.cache.apply(e, known)
@@ -795,10 +805,13 @@ func (s *server) create(info *api.ResourceInfo, key string, obj api.Object) (api
 	return createWith(s.etcd, info, key, obj, 0, s.written)
 }
 
-func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID, written map[string]api.Object) (api.Object, error) {
+func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID, written map[string]pendingWrite) (api.Object, error) {
 	data, err := encode(obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
+	}
+	if written != nil {
+		written[key] = pendingWrite{obj: obj, data: data}
 	}
 	res, err := cl.Txn(mvcc.TxnRequest{
 		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, 0)},
@@ -811,9 +824,6 @@ func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Obj
 		return nil, apierrors.NewAlreadyExists(info.Group, info.Resource, obj.GetObjectMeta().Name)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	if written != nil {
-		written[key] = obj
-	}
 	return obj, nil
 }
 

@@ -35,9 +35,6 @@ func (e *EndpointSlices) Name() string { return "endpointslice" }
 func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 	e.m = m
 	m.Informer("nodes")
-	m.AddLabelIndex("pods")
-	m.AddLabelIndex("endpointslices")
-	m.AddIndex("services", indexSelector, serviceSelectorIndex)
 	m.Informer("services").AddHandler(handlerFor(q, keyOfObject))
 	m.Informer("endpointslices").AddHandler(handlerFor(q, func(o api.Object) string {
 		if svc := o.GetObjectMeta().Labels[api.LabelServiceName]; svc != "" {
@@ -68,6 +65,10 @@ func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 		OnUpdate: func(old, o api.Object) { podChanged(old, o) },
 		OnDelete: func(o api.Object) { podChanged(o) },
 	})
+	// (after the informers, which start in the order they were asked for)
+	m.AddLabelIndex("pods")
+	m.AddLabelIndex("endpointslices")
+	m.AddIndex("services", indexSelector, serviceSelectorIndex)
 }
 
 // indexSelector indexes Services by the first pair of their selector
