@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench bench-scale build
+.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -60,3 +60,9 @@ RUNGS   ?= 100,1000
 bench-scale:
 	$(GO) test -run '^$$' -bench BenchmarkScaleLadder -benchtime 1x -timeout 3h ./sim/cluster \
 		-args -scale.rungs=$(RUNGS) -scale.out=$(CURDIR)/sim/cluster/testdata/scale-ladder.md
+
+# The same seed gives the same trace hash at 1,000 nodes, at GOMAXPROCS 1
+# and 2 (minutes: not part of `make test`).
+SCALE_NODES ?= 1000
+test-scale:
+	KUBESIM_SCALE_NODES=$(SCALE_NODES) $(GO) test -count=1 -timeout 2h -run TestSameSeedSameTraceAtScale -v ./sim/cluster

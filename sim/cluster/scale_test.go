@@ -256,6 +256,7 @@ func measureBoot(workers []string, out **Cluster) (phase, error) {
 	h.sample()
 	live, allocs1 := readHeap()
 	p.peakHeap, p.allocs, p.heapAfter = h.peak, allocs1-allocs0, live
+	fmt.Fprintf(os.Stderr, "scale: %s: %v wall, %v virtual, %d events\n", p.name, p.wall, p.virtual, p.events)
 	if !ok {
 		return p, fmt.Errorf("%d nodes not Ready after 5 virtual minutes", len(workers))
 	}
@@ -267,7 +268,9 @@ func measureBoot(workers []string, out **Cluster) (phase, error) {
 // events, events per wall second, peak live heap and allocations per pod.
 func BenchmarkScaleLadder(b *testing.B) {
 	if addr := os.Getenv("KUBESIM_PPROF"); addr != "" {
-		go http.ListenAndServe(addr, nil) // profiles of a long rung while it runs
+		srv := &http.Server{Addr: addr} // profiles of a long rung while it runs
+		go srv.ListenAndServe()
+		defer srv.Close()
 	}
 	var report strings.Builder
 	for _, r := range ladder {
