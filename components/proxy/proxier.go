@@ -115,7 +115,8 @@ func (p *Proxier) Pending() bool {
 }
 
 // Sync compiles the current Services and EndpointSlices into a new ruleset
-// (a full sync, as kube-proxy's syncProxyRules) and programs it.
+// (kube-proxy's syncProxyRules; only the changed Services are compiled
+// again, see RuleCache) and programs it.
 func (p *Proxier) Sync() *Ruleset {
 	p.mu.Lock()
 	defer p.mu.Unlock()

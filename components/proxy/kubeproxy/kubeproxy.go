@@ -18,9 +18,12 @@
 // KindRules asks kube-proxy for the rules of its last sync as text
 // (iptables-restore input, or "cilium-dbg bpf lb list" in eBPF mode).
 //
-// Where kubesim simplifies: every sync is a full rebuild (kube-proxy's
-// partial syncs write only changed chains, with the same result); there is
-// no conntrack cleanup, no healthz server and no nftables or IPVS mode.
+// A sync recompiles only the Services whose Service or EndpointSlices
+// changed, as kube-proxy's partial syncs do, and the cluster's nodes share
+// what they compiled from the same inputs (proxy.RuleCache); the rules are
+// those of a full rebuild. Where kubesim simplifies: the whole ruleset is
+// handed to the node's kernel on every sync that changed something; there
+// is no conntrack cleanup, no healthz server and no nftables or IPVS mode.
 package kubeproxy
 
 import (
