@@ -20,10 +20,12 @@ import (
 
 // The scale ladder: `make bench-scale` runs BenchmarkScaleLadder once per
 // rung and writes the figures to testdata/scale-ladder.md (-scale.out).
-// -scale.rungs picks rungs by node count (e.g. "100,1000").
+// -scale.rungs picks rungs by node count (e.g. "100,1000"); without it
+// `make bench` skips the ladder. KUBESIM_PPROF=host:port serves pprof
+// while a rung runs.
 var (
 	scaleOut    = flag.String("scale.out", "", "write the scale ladder's figures to this file")
-	scaleRungs  = flag.String("scale.rungs", "100", "comma-separated node counts of the rungs to run (100, 1000, 5000)")
+	scaleRungs  = flag.String("scale.rungs", "", "comma-separated node counts of the rungs to run (100, 1000, 5000); none: the ladder is skipped (make bench-scale sets it)")
 	scalePhases = flag.Int("scale.phases", 4, "how many of the phases to run (1: boot only; for profiling)")
 )
 
@@ -277,6 +279,9 @@ func measureBoot(workers []string, out **Cluster) (phase, error) {
 // whatever b.N is, and reports per phase: wall and virtual time, kernel
 // events, events per wall second, peak live heap and allocations per pod.
 func BenchmarkScaleLadder(b *testing.B) {
+	if *scaleRungs == "" {
+		b.Skip("the scale ladder runs for minutes: make bench-scale (or -scale.rungs=100,1000,5000)")
+	}
 	if addr := os.Getenv("KUBESIM_PPROF"); addr != "" {
 		srv := &http.Server{Addr: addr} // profiles of a long rung while it runs
 		go srv.ListenAndServe()
