@@ -45,7 +45,7 @@ func loadedProxier(b *testing.B, n, eps int) *Proxier {
 // iptables-restore text of that ruleset.
 func BenchmarkSync1000x10(b *testing.B) {
 	p := loadedProxier(b, 1000, 10)
-	b.Run("full", func(b *testing.B) {
+	b.Run("sync", func(b *testing.B) { // a full rebuild
 		b.ReportAllocs()
 		var rules int
 		for b.Loop() {
