@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench build
+.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -51,3 +51,18 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS) > .bench/results.tmp || { cat .bench/results.tmp; exit 1; }
 	mv .bench/results.tmp .bench/results.txt
 	$(GO) test -count=1 -run '^TestREADMEPerformance$$' ./scenarios/cmd/kubesim -update
+
+# The scale ladder (100 nodes / 3,000 pods, 1,000 / 30,000, 5,000 /
+# 150,000 with 10,000 Services): boot, pods Running, 5 idle minutes, a zone
+# powered off, replacements Running. Figures go to the results file.
+# RUNGS picks rungs by node count.
+RUNGS   ?= 100,1000
+bench-scale:
+	$(GO) test -run '^$$' -bench BenchmarkScaleLadder -benchtime 1x -timeout 3h ./sim/cluster \
+		-args -scale.rungs=$(RUNGS) -scale.out=$(CURDIR)/sim/cluster/testdata/scale-ladder.md
+
+# The same seed gives the same trace hash at 1,000 nodes, at GOMAXPROCS 1
+# and 2 (minutes: not part of `make test`).
+SCALE_NODES ?= 1000
+test-scale:
+	KUBESIM_SCALE_NODES=$(SCALE_NODES) $(GO) test -count=1 -timeout 2h -run TestSameSeedSameTraceAtScale -v ./sim/cluster

@@ -18,9 +18,12 @@ func parseFieldSelector(info *api.ResourceInfo, s string) (fieldSelector, error)
 	return fieldSelector{sel: sel}, nil
 }
 
-func (s fieldSelector) matches(obj api.Object) bool {
+func (s fieldSelector) matches(obj api.Object, fields *eventFields) bool {
 	if s.sel.Empty() {
 		return true
 	}
-	return s.sel.Matches(api.ObjectFields(obj))
+	if fields == nil {
+		return s.sel.Matches(api.ObjectFields(obj))
+	}
+	return s.sel.Matches(fields.of(obj))
 }

@@ -63,6 +63,11 @@ func (h *handler) read(info *api.ResourceInfo, namespace, name string) (api.Obje
 		return nil, 0, apierrors.NewNotFound(info.Group, info.Resource, name)
 	}
 	kv := res.KVs[0]
+	// The watch cache has usually decoded this very revision already; a
+	// copy of it is what decoding the value would give.
+	if e, ok := h.s.cache.get(key); ok && e.obj.GetObjectMeta().ResourceVersion == strconv.FormatInt(kv.ModRevision, 10) {
+		return api.DeepCopyObject(e.obj), kv.ModRevision, nil
+	}
 	obj, err := decode(info, kv.Value, kv.ModRevision)
 	if err != nil {
 		return nil, 0, apierrors.NewInternalError(err)
@@ -245,6 +250,7 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
 	}
+	h.s.written[key] = pendingWrite{obj: obj, data: data}
 	res, err := h.etcd.Txn(mvcc.TxnRequest{
 		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, modRev)},
 		Success: []mvcc.Op{mvcc.OpPut(key, data, 0)},
@@ -256,7 +262,6 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	h.s.written[key] = obj
 	return &apiwire.Response{Code: 200, Object: obj}, nil
 }
 

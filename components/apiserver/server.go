@@ -38,6 +38,7 @@
 package apiserver
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -96,7 +97,7 @@ func (c Config) withDefaults() Config {
 func New(cfg Config) func(*sim.Ctx) {
 	cfg = cfg.withDefaults()
 	return func(c *sim.Ctx) {
-		s := &server{cfg: cfg, c: c, written: map[string]api.Object{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string][]*watcher{}}
+		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
 		s.run()
 	}
 }
@@ -112,7 +113,7 @@ type server struct {
 	// etcdMember is the member serving etcdWatch: a watch lives on one
 	// member and ends with it.
 	etcdMember string
-	watchers   map[string][]*watcher // by resource
+	watchers   map[string]*watcherSet // by resource
 	nextWatch  int64
 	lastRev    int64 // revision seen at the previous compaction tick
 
@@ -122,7 +123,15 @@ type server struct {
 	// written holds objects this apiserver just stored, by key, until their
 	// etcd watch event arrives: the cache takes them as they are instead of
 	// decoding the bytes it wrote itself.
-	written map[string]api.Object
+	written map[string]pendingWrite
+}
+
+// pendingWrite is an object this apiserver is storing and the bytes it
+// stores: the etcd watch event may come before the write's reply, and the
+// cache recognises the object by its bytes.
+type pendingWrite struct {
+	obj  api.Object
+	data []byte
 }
 
 type watcher struct {
@@ -136,6 +145,10 @@ type watcher struct {
 	fields    fieldSelector
 	bookmarks bool
 	closed    bool
+	// triggered is set when the field selector pins the resource's
+	// indexed trigger field, to triggerValue (see watcherSet).
+	triggered    bool
+	triggerValue string
 }
 
 const (
@@ -291,7 +304,7 @@ func (s *server) relist() bool {
 	}
 	sort.Strings(resources)
 	for _, r := range resources {
-		for _, w := range s.watchers[r] {
+		for _, w := range s.watchers[r].all {
 			if !w.closed {
 				w.closed = true
 				s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Error, Err: gone, Resource: r})
@@ -370,10 +383,11 @@ func (s *server) compact() {
 func (s *server) applyEtcd(r *etcd.WatchResponse) {
 	for _, e := range r.Events {
 		var known api.Object
-		if o, ok := s.written[e.KV.Key]; ok {
+		if w, ok := s.written[e.KV.Key]; ok {
 			delete(s.written, e.KV.Key)
-			if e.Type == mvcc.EventPut && o.GetObjectMeta().ResourceVersion == strconv.FormatInt(e.KV.ModRevision, 10) {
-				known = o
+			if e.Type == mvcc.EventPut && bytes.Equal(w.data, e.KV.Value) {
+				known = w.obj
+				known.GetObjectMeta().ResourceVersion = strconv.FormatInt(e.KV.ModRevision, 10)
 			}
 		}
 		ev, ok, err := s.cache.apply(e, known)
@@ -394,28 +408,28 @@ func (s *server) applyEtcd(r *etcd.WatchResponse) {
 }
 
 func (s *server) fanOut(ev cacheEvent) {
-	list := s.watchers[ev.info.Resource]
-	live := list[:0]
-	for _, w := range list {
-		if w.closed {
-			continue
-		}
-		if s.send(w, ev) {
-			live = append(live, w)
-		}
+	set := s.watchers[ev.info.Resource]
+	if set == nil {
+		return
 	}
-	for i := len(live); i < len(list); i++ {
-		list[i] = nil
+	fields := &eventFields{obj: ev.obj, prev: ev.prev}
+	var gone []*watcher
+	set.candidates(ev.obj, ev.prev, func(w *watcher) {
+		if !s.send(w, ev, fields) {
+			gone = append(gone, w)
+		}
+	})
+	for _, w := range gone {
+		set.close(w)
 	}
-	s.watchers[ev.info.Resource] = live
 }
 
 // send delivers one cache event to one watcher, translating it as a
 // selector-filtered watch does: an object that stops matching is DELETED
 // for that watcher, one that starts matching is ADDED.
-func (s *server) send(w *watcher, ev cacheEvent) bool {
-	now := w.matches(ev.obj)
-	was := ev.prev != nil && w.matches(ev.prev)
+func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
+	now := w.matches(ev.obj, fields)
+	was := ev.prev != nil && w.matches(ev.prev, fields)
 	typ := ev.typ
 	switch {
 	case ev.typ == apiwire.Modified && now && !was:
@@ -431,7 +445,7 @@ func (s *server) send(w *watcher, ev cacheEvent) bool {
 	return s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
 }
 
-func (w *watcher) matches(obj api.Object) bool {
+func (w *watcher) matches(obj api.Object, fields *eventFields) bool {
 	m := obj.GetObjectMeta()
 	if w.namespace != "" && m.Namespace != w.namespace {
 		return false
@@ -442,7 +456,7 @@ func (w *watcher) matches(obj api.Object) bool {
 	if !w.labels.Matches(m.Labels) {
 		return false
 	}
-	return w.fields.matches(obj)
+	return w.fields.matches(obj, fields)
 }
 
 // bookmarks tells watchers that asked for them how far the cache has got,
@@ -457,8 +471,8 @@ func (s *server) bookmarks() {
 	sort.Strings(resources)
 	for _, r := range resources {
 		info, _ := api.ResourceFor(r)
-		live := s.watchers[r][:0]
-		for _, w := range s.watchers[r] {
+		set := s.watchers[r]
+		for _, w := range set.all {
 			if w.closed {
 				continue
 			}
@@ -467,12 +481,12 @@ func (s *server) bookmarks() {
 				obj.GetObjectMeta().ResourceVersion = rv
 				api.SetTypeMeta(obj)
 				if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: r}) {
-					continue
+					w.closed = true
+					set.closed++
 				}
 			}
-			live = append(live, w)
 		}
-		s.watchers[r] = live
+		set.prune()
 	}
 }
 
@@ -590,10 +604,11 @@ func containsVerb(verbs []string, v string) bool {
 }
 
 func (s *server) cancelWatch(id int64) {
-	for _, list := range s.watchers {
-		for _, w := range list {
-			if w.id == id {
-				w.closed = true
+	for _, set := range s.watchers {
+		for _, w := range set.all {
+			if w.id == id && !w.closed {
+				set.close(w)
+				return
 			}
 		}
 	}
@@ -636,7 +651,7 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 	w.id = s.nextWatch
 	c.Reply(m, m.Kind, &apiwire.Response{Code: 200, WatchID: w.id, ResourceVersion: strconv.FormatInt(s.cache.rev, 10)})
 	for _, ev := range replay {
-		if !s.send(w, ev) {
+		if !s.send(w, ev, nil) {
 			return
 		}
 	}
@@ -653,7 +668,12 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			return
 		}
 	}
-	s.watchers[info.Resource] = append(s.watchers[info.Resource], w)
+	set := s.watchers[info.Resource]
+	if set == nil {
+		set = newWatcherSet(info.Resource)
+		s.watchers[info.Resource] = set
+	}
+	set.add(w)
 }
 
 func (s *server) newWatcher(m *sim.Message, r *apiwire.Request, info *api.ResourceInfo) (*watcher, error) {
@@ -694,7 +714,7 @@ func (s *server) listFromCache(r *apiwire.Request, info *api.ResourceInfo) (*api
 		if !strings.HasPrefix(e.key, prefix) {
 			return false
 		}
-		if !w.matches(e.obj) {
+		if !w.matches(e.obj, nil) {
 			return true
 		}
 		if r.Limit > 0 && int64(len(res.Items)) >= r.Limit {
@@ -785,10 +805,13 @@ func (s *server) create(info *api.ResourceInfo, key string, obj api.Object) (api
 	return createWith(s.etcd, info, key, obj, 0, s.written)
 }
 
-func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID, written map[string]api.Object) (api.Object, error) {
+func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Object, lease mvcc.LeaseID, written map[string]pendingWrite) (api.Object, error) {
 	data, err := encode(obj)
 	if err != nil {
 		return nil, apierrors.NewInternalError(err)
+	}
+	if written != nil {
+		written[key] = pendingWrite{obj: obj, data: data}
 	}
 	res, err := cl.Txn(mvcc.TxnRequest{
 		Compare: []mvcc.Compare{mvcc.CmpModRevision(key, mvcc.Equal, 0)},
@@ -801,9 +824,6 @@ func createWith(cl *etcd.Client, info *api.ResourceInfo, key string, obj api.Obj
 		return nil, apierrors.NewAlreadyExists(info.Group, info.Resource, obj.GetObjectMeta().Name)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	if written != nil {
-		written[key] = obj
-	}
 	return obj, nil
 }
 

@@ -259,13 +259,13 @@ func (h *handler) createService(info *api.ResourceInfo, svc *api.Service) (*apiw
 			cmps = append(cmps, mvcc.CmpModRevision(k, mvcc.Equal, 0))
 			ops = append(ops, mvcc.OpPut(k, []byte(cand.Namespace+"/"+cand.Name), 0))
 		}
+		h.s.written[key] = pendingWrite{obj: cand, data: data}
 		res, err := h.etcd.Txn(mvcc.TxnRequest{Compare: cmps, Success: ops})
 		if err != nil {
 			return nil, storageError(err)
 		}
 		if res.Succeeded {
 			cand.ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-			h.s.written[key] = cand
 			h.c.Note(NoteAllocation, AllocationNote{Namespace: cand.Namespace, Name: cand.Name, ClusterIP: cand.Spec.ClusterIP, NodePorts: nodePortsOf(cand)})
 			return &apiwire.Response{Code: 201, Object: cand}, nil
 		}

@@ -327,7 +327,10 @@ func NewObserver(opts ...ObserverOption) *Observer {
 	if o.capacity < 1 {
 		o.capacity = 1
 	}
-	return &Observer{opts: o, ring: make([]Flow, o.capacity), followers: map[int]follower{}}
+	// The ring grows to its capacity as flows come: a node that forwards
+	// nothing costs nothing (5,000 agents would otherwise hold 5,000 empty
+	// rings).
+	return &Observer{opts: o, followers: map[int]follower{}}
 }
 
 // Record stores a flow, overwriting the oldest when the ring is full, and
@@ -345,9 +348,9 @@ func (o *Observer) Record(f Flow) error {
 			return nil
 		}
 	}
-	c := len(o.ring)
+	c := o.opts.capacity
 	if o.n < c {
-		o.ring[(o.start+o.n)%c] = f
+		o.ring = append(o.ring, f) // not yet full: start is 0, the next slot is n
 		o.n++
 	} else {
 		o.ring[o.start] = f

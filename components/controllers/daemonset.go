@@ -39,13 +39,18 @@ func (dc *DaemonSets) Setup(m *Manager, q *Queue) {
 	dc.m, dc.q = m, q
 	dc.rec = m.Recorder("daemonset-controller")
 	m.AddIndex("pods", IndexController, controllerIndex)
+	m.AddLabelIndex("pods")
 	m.Informer("daemonsets").AddHandler(handlerFor(q, func(o api.Object) string { return o.GetObjectMeta().Key() }))
 	all := func(api.Object) {
 		for _, o := range m.Informer("daemonsets").List() {
 			q.Add(o.GetObjectMeta().Key())
 		}
 	}
-	m.Informer("nodes").AddHandler(client.Handler{OnAdd: all, OnUpdate: func(_, o api.Object) { all(o) }, OnDelete: all})
+	m.Informer("nodes").AddHandler(client.Handler{OnAdd: all, OnDelete: all, OnUpdate: func(old, o api.Object) {
+		if !shouldIgnoreNodeUpdate(old.(*api.Node), o.(*api.Node)) {
+			all(o)
+		}
+	}})
 	onPod := func(o api.Object) {
 		ref := o.GetObjectMeta().ControllerRef()
 		if ref != nil && ref.Kind == "DaemonSet" {
@@ -82,7 +87,7 @@ func (dc *DaemonSets) Reconcile(key string) (Result, error) {
 	if err != nil || sel.Empty() {
 		return Result{}, nil
 	}
-	claimed, err := dc.m.claim(ds, sel, dc.m.ByIndex("pods", IndexNamespace, ds.Namespace), dc.m.recheckOwner("daemonsets", ds))
+	claimed, err := dc.m.claim(ds, sel, union(dc.m.ByIndex("pods", IndexController, string(ds.UID)), dc.m.Select("pods", ds.Namespace, sel)), dc.m.recheckOwner("daemonsets", ds))
 	if err != nil {
 		return Result{}, err
 	}
@@ -419,4 +424,39 @@ func sortedNodeKeys(m map[string][]*api.Pod) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// shouldIgnoreNodeUpdate is the DaemonSet controller's filter of node
+// updates: a heartbeat (the conditions' times, the resourceVersion) or a
+// condition that is not True before and after changes nothing about
+// which nodes should run daemon pods, so it does not wake every
+// DaemonSet.
+func shouldIgnoreNodeUpdate(old, cur *api.Node) bool {
+	if !nodeInSameCondition(old.Status.Conditions, cur.Status.Conditions) {
+		return false
+	}
+	o := api.DeepCopy(old)
+	o.ResourceVersion = cur.ResourceVersion
+	o.Status.Conditions = cur.Status.Conditions
+	return reflect.DeepEqual(o, cur)
+}
+
+// nodeInSameCondition reports whether the same condition types are True.
+func nodeInSameCondition(old, cur []api.NodeCondition) bool {
+	trueBefore := map[api.NodeConditionType]bool{}
+	for _, c := range old {
+		if c.Status == api.ConditionTrue {
+			trueBefore[c.Type] = true
+		}
+	}
+	for _, c := range cur {
+		if c.Status != api.ConditionTrue {
+			continue
+		}
+		if !trueBefore[c.Type] {
+			return false
+		}
+		delete(trueBefore, c.Type)
+	}
+	return len(trueBefore) == 0
 }

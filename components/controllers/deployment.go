@@ -54,6 +54,7 @@ func (dc *Deployments) Setup(m *Manager, q *Queue) {
 	dc.rec = m.Recorder("deployment-controller")
 	m.AddIndex("pods", IndexController, controllerIndex)
 	m.AddIndex("replicasets", IndexController, controllerIndex)
+	m.AddLabelIndex("replicasets")
 	m.Informer("deployments").AddHandler(handlerFor(q, func(o api.Object) string { return o.GetObjectMeta().Key() }))
 	onRS := func(o api.Object) {
 		rs := o.(*api.ReplicaSet)
@@ -134,7 +135,7 @@ func (dc *Deployments) replicaSetsFor(d *api.Deployment) ([]*api.ReplicaSet, err
 	if err != nil {
 		return nil, err
 	}
-	claimed, err := dc.m.claim(d, sel, dc.m.ByIndex("replicasets", IndexNamespace, d.Namespace), dc.m.recheckOwner("deployments", d))
+	claimed, err := dc.m.claim(d, sel, union(dc.m.ByIndex("replicasets", IndexController, string(d.UID)), dc.m.Select("replicasets", d.Namespace, sel)), dc.m.recheckOwner("deployments", d))
 	out := make([]*api.ReplicaSet, len(claimed))
 	for i, o := range claimed {
 		out[i] = o.(*api.ReplicaSet)

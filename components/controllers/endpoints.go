@@ -53,6 +53,7 @@ func (e *EndpointsController) Setup(m *Manager, q *Queue) {
 	m.Informer("services").AddHandler(handlerFor(q, keyOfObject))
 	m.Informer("endpoints").AddHandler(handlerFor(q, keyOfObject))
 	m.Informer("pods").AddHandler(selectingServices(m, q))
+	m.AddIndex("services", indexSelector, serviceSelectorIndex)
 }
 
 // Reconcile implements Controller; the key is "namespace/service".

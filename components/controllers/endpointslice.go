@@ -43,6 +43,10 @@ func (e *EndpointSlices) Setup(m *Manager, q *Queue) {
 		return ""
 	}))
 	m.Informer("pods").AddHandler(selectingServices(m, q))
+	// (after the informers, which start in the order they were asked for)
+	m.AddLabelIndex("pods")
+	m.AddLabelIndex("endpointslices")
+	m.AddIndex("services", indexSelector, serviceSelectorIndex)
 }
 
 // selectingServices queues, for a pod's change, every Service of its
@@ -52,9 +56,9 @@ func selectingServices(m *Manager, q *Queue) client.Handler {
 		seen := map[string]bool{}
 		for _, o := range objs {
 			p := o.(*api.Pod)
-			for _, so := range m.ByIndex("services", IndexNamespace, p.Namespace) {
+			for _, so := range servicesSelecting(m, p) {
 				svc := so.(*api.Service)
-				if len(svc.Spec.Selector) == 0 || seen[svc.Name] {
+				if seen[svc.Name] {
 					continue
 				}
 				if api.SelectorFromSet(svc.Spec.Selector).Matches(p.Labels) {
@@ -69,6 +73,36 @@ func selectingServices(m *Manager, q *Queue) client.Handler {
 		OnUpdate: func(old, o api.Object) { podChanged(old, o) },
 		OnDelete: func(o api.Object) { podChanged(o) },
 	}
+}
+
+// indexSelector indexes Services by the first pair of their selector
+// ("namespace/key=value", keys sorted): a pod can only be selected by the
+// Services filed under one of its own labels.
+const indexSelector = "selector"
+
+func serviceSelectorIndex(o api.Object) []string {
+	svc := o.(*api.Service)
+	if len(svc.Spec.Selector) == 0 {
+		return nil
+	}
+	first := ""
+	for k := range svc.Spec.Selector {
+		if first == "" || k < first {
+			first = k
+		}
+	}
+	return []string{svc.Namespace + "/" + first + "=" + svc.Spec.Selector[first]}
+}
+
+// servicesSelecting returns, sorted by key, the Services of a pod's
+// namespace that may select it (GetPodServiceMemberships, from the
+// selector index): a superset of those whose selector matches.
+func servicesSelecting(m *Manager, p *api.Pod) []api.Object {
+	lists := make([][]api.Object, 0, len(p.Labels))
+	for _, k := range sortedKeys(p.Labels) {
+		lists = append(lists, m.ByIndex("services", indexSelector, p.Namespace+"/"+k+"="+p.Labels[k]))
+	}
+	return union(lists...)
 }
 
 func keyOfObject(o api.Object) string { return o.GetObjectMeta().Key() }
@@ -123,7 +157,7 @@ func (e *EndpointSlices) Reconcile(key string) (Result, error) {
 // slicesOf lists the controller's slices of a Service, by name.
 func (e *EndpointSlices) slicesOf(ns, svc string) []*api.EndpointSlice {
 	var out []*api.EndpointSlice
-	for _, o := range e.m.ByIndex("endpointslices", IndexNamespace, ns) {
+	for _, o := range e.m.Select("endpointslices", ns, api.SelectorFromSet(map[string]string{api.LabelServiceName: svc})) {
 		s := o.(*api.EndpointSlice)
 		if s.Namespace == ns && s.Labels[api.LabelServiceName] == svc && s.Labels[api.LabelManagedBy] == api.EndpointSliceControllerName {
 			out = append(out, s)
@@ -139,7 +173,7 @@ func (e *EndpointSlices) desired(svc *api.Service) []*api.EndpointSlice {
 	groups := map[string][]api.EndpointSlicePort{}
 	members := map[string][]api.Endpoint{}
 	var order []string
-	for _, o := range e.m.ByIndex("pods", IndexNamespace, svc.Namespace) {
+	for _, o := range e.m.Select("pods", svc.Namespace, sel) {
 		p := o.(*api.Pod)
 		if !sel.Matches(p.Labels) || p.Status.PodIP == "" {
 			continue

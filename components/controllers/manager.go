@@ -325,6 +325,90 @@ func (m *Manager) ByIndex(resource, name, value string) []api.Object {
 	return out
 }
 
+// IndexLabels indexes objects by "namespace/key=value" for each of their
+// labels; Select uses it when a controller added it.
+const IndexLabels = "labels"
+
+func labelIndex(o api.Object) []string {
+	m := o.GetObjectMeta()
+	out := make([]string, 0, len(m.Labels))
+	for k, v := range m.Labels {
+		out = append(out, m.Namespace+"/"+k+"="+v)
+	}
+	return out
+}
+
+// Select returns the cached objects of a resource in a namespace that a
+// label selector matches, sorted by key: the namespace's objects filtered
+// by the selector, as a lister's List(selector) returns them. With the
+// labels index (AddIndex(resource, IndexLabels, ...) through
+// AddLabelIndex) it starts from the smallest set an equality requirement
+// names instead of from the whole namespace, as an indexer keyed by label
+// would; the result is the same.
+func (m *Manager) Select(resource, namespace string, sel api.Selector) []api.Object {
+	if sel.IsNothing() {
+		return nil
+	}
+	in := m.informer(resource)
+	var cands map[string]api.Object
+	if ix := in.indexes[IndexLabels]; ix != nil && namespace != "" {
+		found := false
+		for _, r := range sel.Requirements() {
+			var set map[string]api.Object
+			switch {
+			case (r.Operator == api.SelectorEquals || r.Operator == api.SelectorDoubleEquals || r.Operator == api.SelectorIn) && len(r.Values) == 1:
+				set = ix.entries[namespace+"/"+r.Key+"="+r.Values[0]]
+			default:
+				continue
+			}
+			if !found || len(set) < len(cands) {
+				cands, found = set, true
+			}
+		}
+		if !found {
+			cands = in.indexes[IndexNamespace].entries[namespace]
+		}
+	} else {
+		cands = in.indexes[IndexNamespace].entries[namespace]
+	}
+	keys := make([]string, 0, len(cands))
+	for k, o := range cands {
+		if sel.Matches(o.GetObjectMeta().Labels) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]api.Object, len(keys))
+	for i, k := range keys {
+		out[i] = cands[k]
+	}
+	return out
+}
+
+// AddLabelIndex adds the labels index to a resource's cache (see Select).
+func (m *Manager) AddLabelIndex(resource string) { m.AddIndex(resource, IndexLabels, labelIndex) }
+
+// union merges lists of cached objects sorted by key into one, sorted,
+// without duplicates.
+func union(lists ...[]api.Object) []api.Object {
+	seen := map[string]api.Object{}
+	for _, l := range lists {
+		for _, o := range l {
+			seen[o.GetObjectMeta().Key()] = o
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]api.Object, len(keys))
+	for i, k := range keys {
+		out[i] = seen[k]
+	}
+	return out
+}
+
 // Recorder returns the event recorder of a component ("replicaset-controller").
 func (m *Manager) Recorder(component string) *client.EventRecorder {
 	if r, ok := m.recorders[component]; ok {

@@ -48,6 +48,8 @@ func (r *ReplicaSets) Setup(m *Manager, q *Queue) {
 	r.rec = m.Recorder("replicaset-controller")
 	m.AddIndex("pods", IndexController, controllerIndex)
 	m.AddIndex("replicasets", IndexController, controllerIndex)
+	m.AddLabelIndex("pods")
+	m.AddLabelIndex("replicasets")
 	m.Informer("replicasets").AddHandler(handlerFor(q, func(o api.Object) string { return o.GetObjectMeta().Key() }))
 	m.Informer("replicasets").AddHandler(client.Handler{OnDelete: func(o api.Object) { r.exp.forget(o.GetObjectMeta().Key()) }})
 	m.Informer("pods").AddHandler(client.Handler{
@@ -130,8 +132,12 @@ func (r *ReplicaSets) Reconcile(key string) (Result, error) {
 	if err != nil {
 		return Result{}, nil // an invalid selector cannot be acted on
 	}
+	// The pods claim can act on: those this ReplicaSet controls (the
+	// controller-UID index) and those its selector matches (the label
+	// index); every other pod of the namespace is owned by someone else
+	// or does not match, and claim would pass it by.
 	var active []api.Object
-	for _, p := range r.m.ByIndex("pods", IndexNamespace, rs.Namespace) {
+	for _, p := range union(r.m.ByIndex("pods", IndexController, string(rs.UID)), r.m.Select("pods", rs.Namespace, sel)) {
 		if isPodActive(p.(*api.Pod)) {
 			active = append(active, p)
 		}

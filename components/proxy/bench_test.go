@@ -39,19 +39,40 @@ func loadedProxier(b *testing.B, n, eps int) *Proxier {
 	return p
 }
 
-// BenchmarkSync1000x10 programs 1,000 services x 10 endpoints (one full
-// kube-proxy sync: categorize, hash, build 32k rules), then renders the
+// BenchmarkSync1000x10 programs 1,000 services x 10 endpoints: a full
+// rebuild (categorize, hash, build 32k rules), a partial sync after one
+// EndpointSlice changed, a sync with nothing changed; then renders the
 // iptables-restore text of that ruleset.
 func BenchmarkSync1000x10(b *testing.B) {
 	p := loadedProxier(b, 1000, 10)
-	b.Run("sync", func(b *testing.B) {
+	b.Run("sync", func(b *testing.B) { // a full rebuild
 		b.ReportAllocs()
 		var rules int
 		for b.Loop() {
-			rs := p.Sync()
+			rs := buildRulesetFull(&p.cfg, &p.tr)
 			rules = rs.NAT.Len() + rs.Filter.Len()
 		}
 		b.ReportMetric(float64(rules), "rules")
+	})
+	b.Run("one-slice-changed", func(b *testing.B) {
+		_, slices := scaleObjects(1000, 10)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			es := api.DeepCopy(slices[i%len(slices)])
+			es.Endpoints = es.Endpoints[1:]
+			p.UpsertEndpointSlice(es)
+			p.Sync()
+			p.UpsertEndpointSlice(slices[i%len(slices)])
+			p.Sync()
+			i++
+		}
+	})
+	b.Run("unchanged", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			p.Sync()
+		}
 	})
 	b.Run("render", func(b *testing.B) {
 		rs := p.Sync()

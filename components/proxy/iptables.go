@@ -3,6 +3,8 @@ package proxy
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/kubesim/kubesim/components/api"
 )
 
 var (
@@ -43,7 +45,68 @@ type compiled struct {
 	sep map[string]string // endpoint "IP:port" -> KUBE-SEP chain
 }
 
-func buildRuleset(cfg *Config, t *tracker) *Ruleset {
+// buildRuleset is a sync: every service port's fragment, from the cache
+// when its inputs did not change (see RuleCache), in kube-proxy's order.
+// held are the fragments of the previous sync; the new ones are returned.
+func buildRuleset(cfg *Config, t *tracker, cache *RuleCache, held map[fragKey]bool, wasLarge bool) (*Ruleset, map[fragKey]bool) {
+	ports := t.servicePorts()
+	idx := t.endpointsIndex()
+	probs := map[int]string{}
+	cidr, flags := cfg.ClusterCIDR, cfgFlags(cfg)
+	collect := func(large bool) ([]*fragment, map[fragKey]bool, int) {
+		frags := make([]*fragment, len(ports))
+		keys := make(map[fragKey]bool, len(ports))
+		total := 0
+		for i, sp := range ports {
+			slices := idx[sp.namespace+"/"+sp.service]
+			key := fragKey{svc: sp.svc, port: sp.name + "/" + sp.protocol, slices: slicesIdentity(slices), large: large, cidr: cidr, flags: flags}
+			if sp.usesLocalEndpoints() {
+				key.node = cfg.NodeName
+			}
+			frags[i] = cache.acquire(key, func() *fragment { return compileFragment(cfg, sp, slices, large, probs) })
+			keys[key] = true
+			total += frags[i].endpoints
+		}
+		return frags, keys, total
+	}
+	frags, keys, total := collect(wasLarge)
+	if large := total > largeClusterEndpointsThreshold; large != wasLarge {
+		for k := range keys {
+			cache.release(k)
+		}
+		frags, keys, _ = collect(large)
+	}
+	for k := range held {
+		cache.release(k)
+	}
+	rs := cache.ruleset(cfg, frags, func() *Ruleset {
+		b := &builder{cfg: cfg, filter: newTable("filter"), nat: newTable("nat"), large: total > largeClusterEndpointsThreshold, probs: probs}
+		b.header()
+		for _, f := range frags {
+			f.writeTo(b.nat, b.filter)
+		}
+		b.trailer()
+		return &Ruleset{Filter: b.filter, NAT: b.nat, Endpoints: total, LargeCluster: b.large}
+	})
+	return rs, keys
+}
+
+// compileFragment writes one service port's rules into tables of its own.
+func compileFragment(cfg *Config, sp *servicePort, slices []*api.EndpointSlice, large bool, probs map[int]string) *fragment {
+	eps := endpointsFor(sp, slices, cfg.NodeName)
+	c := compiled{sp: sp, cat: categorize(sp, eps), sep: map[string]string{}}
+	for _, e := range eps {
+		c.sep[e.str] = "KUBE-SEP-" + EndpointHash(sp.name, sp.protocol, e.str)
+	}
+	b := &builder{cfg: cfg, filter: newTable("filter"), nat: newTable("nat"), large: large, probs: probs}
+	b.service(&c)
+	// kube-proxy counts every endpoint the endpoints map holds.
+	return &fragment{slices: slices, endpoints: len(eps), natChains: b.nat.chains, natRules: b.nat.rules, filChains: b.filter.chains, filRules: b.filter.rules}
+}
+
+// buildRulesetFull compiles every service port afresh (no cache): the
+// reference the partial syncs are tested against.
+func buildRulesetFull(cfg *Config, t *tracker) *Ruleset {
 	ports := t.servicePorts()
 	idx := t.endpointsIndex()
 	services := make([]compiled, 0, len(ports))

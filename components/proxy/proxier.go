@@ -23,6 +23,10 @@ type Config struct {
 	// masquerade ("! -s <ClusterCIDR> -j KUBE-MARK-MASQ"). Zero: no such
 	// rule, as kube-proxy without a detector.
 	ClusterCIDR netip.Prefix
+	// Rules, if set, is the cache of compiled service rules this proxier
+	// shares with the other nodes' (see RuleCache); without it the
+	// proxier keeps a cache of its own, for its partial syncs.
+	Rules *RuleCache
 	// MasqueradeAll marks all service traffic for SNAT (--masquerade-all).
 	MasqueradeAll bool
 	// NoLocalhostNodePorts turns off --iptables-localhost-nodeports
@@ -53,10 +57,14 @@ type Proxier struct {
 	syncs   int
 	recent  recentLists
 	localIP map[netip.Addr]bool
+	held    map[fragKey]bool // the fragments of the last sync
 }
 
 // NewProxier returns a proxier with nothing programmed.
 func NewProxier(cfg Config) *Proxier {
+	if cfg.Rules == nil {
+		cfg.Rules = NewRuleCache()
+	}
 	p := &Proxier{cfg: cfg, tr: newTracker(), recent: recentLists{}, localIP: map[netip.Addr]bool{}}
 	for _, ip := range cfg.NodeIPs {
 		p.localIP[ip] = true
@@ -107,11 +115,13 @@ func (p *Proxier) Pending() bool {
 }
 
 // Sync compiles the current Services and EndpointSlices into a new ruleset
-// (a full sync, as kube-proxy's syncProxyRules) and programs it.
+// (kube-proxy's syncProxyRules; only the changed Services are compiled
+// again, see RuleCache) and programs it.
 func (p *Proxier) Sync() *Ruleset {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.rules = buildRuleset(&p.cfg, &p.tr)
+	wasLarge := p.rules != nil && p.rules.LargeCluster
+	p.rules, p.held = buildRuleset(&p.cfg, &p.tr, p.cfg.Rules, p.held, wasLarge)
 	p.tr.changed = false
 	p.syncs++
 	return p.rules

@@ -53,6 +53,7 @@ func (t *tracker) deleteSlice(namespace, name string) {
 // servicePort is one port of one Service as a proxier sees it: kube-proxy's
 // ServicePortName ("ns/name:port") plus the fields the rules need.
 type servicePort struct {
+	svc        *api.Service
 	name       string // ServicePortName: "ns/svc:port", or "ns/svc" for an unnamed port
 	namespace  string
 	service    string
@@ -139,6 +140,7 @@ func (t *tracker) servicePorts() []*servicePort {
 				proto = api.ProtocolTCP
 			}
 			sp := &servicePort{
+				svc:        svc,
 				name:       servicePortName(svc.Namespace, svc.Name, p.Name),
 				namespace:  svc.Namespace,
 				service:    svc.Name,

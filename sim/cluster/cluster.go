@@ -31,6 +31,7 @@ import (
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/nodefs"
+	"github.com/kubesim/kubesim/components/proxy"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/sim"
@@ -132,6 +133,8 @@ type Cluster struct {
 	Admin *client.Client
 
 	decoded map[string]decodedObject // inspection's decode cache, by etcd key
+
+	proxyRules *proxy.RuleCache // the compiled service rules the nodes' kube-proxies share
 }
 
 // New boots a cluster: an etcd member and a kube-apiserver on every
@@ -288,7 +291,10 @@ func (c *Cluster) kubeProxyActor(node string) string { return kubeproxy.ActorNam
 
 // kubeProxyRun is kube-proxy's actor on a node, as the cluster runs it.
 func (c *Cluster) kubeProxyRun(node string) sim.ActorSpec {
-	kc := kubeproxy.Config{Node: node, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: c.cfg.ProxyMode}
+	if c.proxyRules == nil {
+		c.proxyRules = proxy.NewRuleCache()
+	}
+	kc := kubeproxy.Config{Node: node, Token: apiserver.ServiceAccountTokenFor("kube-system", "kube-proxy"), APIServers: c.APIServers, Mode: c.cfg.ProxyMode, Rules: c.proxyRules}
 	if c.cfg.KubeProxy != nil {
 		c.cfg.KubeProxy(&kc)
 	}
@@ -485,8 +491,9 @@ func addonAccounts() []api.Object {
 }
 
 // nodeIP is the InternalIP of the i-th node (control planes first), in the
-// 172.18.0.0/16 network a kind cluster's nodes get.
-func nodeIP(i int) string { return fmt.Sprintf("172.18.0.%d", i+2) }
+// 172.18.0.0/16 network a kind cluster's nodes get (172.18.0.2 onwards,
+// on into 172.18.1.0 and beyond past the 254th node).
+func nodeIP(i int) string { return fmt.Sprintf("172.18.%d.%d", (i+2)/256, (i+2)%256) }
 
 func orDefault(v, def string) string {
 	if v == "" {

@@ -18,9 +18,12 @@
 // KindRules asks kube-proxy for the rules of its last sync as text
 // (iptables-restore input, or "cilium-dbg bpf lb list" in eBPF mode).
 //
-// Where kubesim simplifies: every sync is a full rebuild (kube-proxy's
-// partial syncs write only changed chains, with the same result); there is
-// no conntrack cleanup, no healthz server and no nftables or IPVS mode.
+// A sync recompiles only the Services whose Service or EndpointSlices
+// changed, as kube-proxy's partial syncs do, and the cluster's nodes share
+// what they compiled from the same inputs (proxy.RuleCache); the rules are
+// those of a full rebuild. Where kubesim simplifies: the whole ruleset is
+// handed to the node's kernel on every sync that changed something; there
+// is no conntrack cleanup, no healthz server and no nftables or IPVS mode.
 package kubeproxy
 
 import (
@@ -91,6 +94,10 @@ type Config struct {
 	// Kernel is the actor holding the node's rules;
 	// datapath.NodeName(Node) when empty.
 	Kernel string
+	// Rules, if set, is the cache of compiled service rules shared by the
+	// cluster's kube-proxies (proxy.RuleCache): nodes with the same inputs
+	// share the rules instead of each compiling them.
+	Rules *proxy.RuleCache
 }
 
 func (c Config) withDefaults() Config {
@@ -181,7 +188,7 @@ func (p *kubeProxy) newBackend() {
 		p.lb = proxy.NewBPFLoadBalancer(proxy.BPFConfig{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs})
 		p.be = p.lb
 	} else {
-		p.proxier = proxy.NewProxier(proxy.Config{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs, ClusterCIDR: p.cfg.ClusterCIDR})
+		p.proxier = proxy.NewProxier(proxy.Config{NodeName: p.cfg.Node, NodeIPs: p.nodeIPs, ClusterCIDR: p.cfg.ClusterCIDR, Rules: p.cfg.Rules})
 		p.be = p.proxier
 	}
 	for _, o := range p.services.List() {
