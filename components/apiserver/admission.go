@@ -214,8 +214,8 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 	pod.Spec.DeprecatedServiceAccount = pod.Spec.ServiceAccountName
 	if _, exists := s.cache.get(api.KeyFor("serviceaccounts", pod.Namespace, pod.Spec.ServiceAccountName)); !exists && !isMirrorPod(pod) {
 		name := pod.Name
-		if name == "" {
-			name = pod.GenerateName
+		if r.Object != nil && r.Object.GetObjectMeta().Name == "" && pod.GenerateName != "" {
+			name = pod.GenerateName // not named yet at admission
 		}
 		return notes, apierrors.NewForbidden("", "pods", name, fmt.Errorf("error looking up service account %s/%s: serviceaccount %q not found", pod.Namespace, pod.Spec.ServiceAccountName, pod.Spec.ServiceAccountName))
 	}
@@ -262,7 +262,13 @@ func (s *server) namespaceLifecycle(r *apiwire.Request, info *api.ResourceInfo, 
 		return apierrors.NewNotFound("", "namespaces", ns)
 	}
 	if e.obj.(*api.Namespace).Status.Phase == api.NamespaceTerminating {
+		// The object is named as the request named it: a generated name
+		// is not chosen before admission, so the error carries the
+		// generateName ("shop-7c6d5f9b8-"), the same on every retry.
 		name := obj.GetObjectMeta().Name
+		if r.Object != nil && r.Object.GetObjectMeta().Name == "" && r.Object.GetObjectMeta().GenerateName != "" {
+			name = r.Object.GetObjectMeta().GenerateName
+		}
 		return apierrors.NewForbidden(info.Group, info.Resource, name, fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
 	}
 	return nil

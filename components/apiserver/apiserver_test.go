@@ -121,6 +121,15 @@ func TestTerminatingNamespaceRefusesNewContent(t *testing.T) {
 	_, err = c.Admin.Create(p)
 	assert.EqualError(t, err, `pods "late" is forbidden: unable to create new content in namespace team-a because it is being terminated`)
 	assert.Equal(t, int32(403), apierrors.CodeOf(err))
+
+	// A pod to be named by the apiserver (a ReplicaSet's) is refused under
+	// its generateName: the same error on every retry.
+	for range 2 {
+		g := pod("")
+		g.Namespace, g.GenerateName = "team-a", "web-7c6d5f9b8-"
+		_, err = c.Admin.Create(g)
+		assert.EqualError(t, err, `pods "web-7c6d5f9b8-" is forbidden: unable to create new content in namespace team-a because it is being terminated`)
+	}
 }
 
 func TestRBACAllowsAndDenies(t *testing.T) {

@@ -191,6 +191,13 @@ func (s *server) run() {
 			if b, ok := m.Body.(rewatch); ok && b.watch == s.etcdWatch {
 				s.rewatch()
 			}
+		case sim.KindDown:
+			// The member serving the watch stopped: its stream broke, as
+			// a reset connection breaks etcd clientv3's watch stream.
+			if d, ok := m.Body.(sim.Down); ok && s.etcdWatch != 0 && d.Name == s.etcdMember {
+				c.Log().Warn("etcd watch stream broken", zap.String("member", d.Name), zap.String("reason", d.Reason))
+				s.rewatch()
+			}
 		case kindWatchProbe:
 			s.probeWatch()
 		case apiwire.KindRequest:
@@ -224,7 +231,7 @@ func (s *server) start() {
 		c.After(time.Second, kindRetryStart, nil)
 		return
 	}
-	s.etcdWatch, s.etcdMember = w.WatchID, member
+	s.watching(w.WatchID, member)
 	s.ready = true
 	c.Note("ready", fmt.Sprintf("watch cache primed with %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	c.Log().Info("watch cache ready", zap.Int("objects", s.cache.objects.Len()), zap.Int64("revision", s.cache.rev))
@@ -254,6 +261,14 @@ func (s *server) probeWatch() {
 	})
 }
 
+// watching records the etcd watch that feeds the cache and asks the kernel
+// to say when the member serving it stops, so a restarted member (say, on a
+// restored data directory) is watched again at once.
+func (s *server) watching(id mvcc.WatchID, member string) {
+	s.etcdWatch, s.etcdMember = id, member
+	s.c.Monitor(member)
+}
+
 // rewatch reopens the cache's etcd watch after the member serving it
 // cancelled it or went away: from the revision after the last one the
 // cache holds, on whichever member answers, so no event is missed or seen
@@ -267,7 +282,7 @@ func (s *server) rewatch() {
 	w, member, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: s.cache.rev + 1})
 	switch {
 	case err == nil:
-		s.etcdWatch, s.etcdMember = w.WatchID, member
+		s.watching(w.WatchID, member)
 		c.Note("rewatch", fmt.Sprintf("etcd watch resumed from revision %d on %s", s.cache.rev+1, member))
 		return
 	case errors.Is(err, mvcc.ErrCompacted):
@@ -295,7 +310,7 @@ func (s *server) relist() bool {
 	}
 	prev := s.cache.rev
 	s.fill(res)
-	s.etcdWatch, s.etcdMember = w.WatchID, member
+	s.watching(w.WatchID, member)
 	c.Note("relist", fmt.Sprintf("etcd history was compacted: watch cache relisted %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	gone := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", prev, s.cache.rev))
 	resources := make([]string, 0, len(s.watchers))

@@ -66,7 +66,18 @@ func (nc *Namespaces) Reconcile(name string) (Result, error) {
 	if !ok {
 		return Result{}, nil
 	}
-	ns := o.(*api.Namespace)
+	if ns := o.(*api.Namespace); ns.DeletionTimestamp == nil || !hasNamespaceFinalizer(ns) {
+		return Result{}, nil
+	}
+	// Like the real deleter, ask the apiserver before deleting anything:
+	// the cache may be behind (a namespace created again under the same
+	// name, or brought back by an etcd restore, is Active, and its
+	// content must stay).
+	live, err := nc.m.Client.Get("namespaces", "", name)
+	if err != nil {
+		return Result{}, ignoreNotFound(err)
+	}
+	ns := live.(*api.Namespace)
 	if ns.DeletionTimestamp == nil || !hasNamespaceFinalizer(ns) {
 		return Result{}, nil
 	}

@@ -230,11 +230,20 @@ func TestAPIServerRestoreDrill(t *testing.T) {
 	assert.True(t, apierrors.IsGone(err), "a watch from before the restore must relist: %v", err)
 }
 
-// A restore under a running kube-apiserver: its etcd watch is gone with
-// the old members; reopening it from the cache's revision hits the bumped,
-// compacted revision, so the cache relists and its watchers get 410 Gone.
+// A restore under running kube-apiservers: each notices that the member
+// serving its watch stopped (with one member as with three), watches the
+// restored member from its old revision, gets "compacted", relists, and
+// ends its own watchers with 410 Gone.
 func TestAPIServerRelistsAfterRestoreUnderIt(t *testing.T) {
-	cp := bootControlPlane(t, 3, 5)
+	for _, members := range []int{1, 3} {
+		t.Run(fmt.Sprintf("%d members", members), func(t *testing.T) {
+			testRelistAfterRestore(t, members)
+		})
+	}
+}
+
+func testRelistAfterRestore(t *testing.T, members int) {
+	cp := bootControlPlane(t, members, 5)
 	_, err := cp.admin.Create(configMap("kept"))
 	require.NoError(t, err)
 	snap, err := etcd.SaveSnapshot(etcd.NewClient(cp.k.External("etcdctl", ""), cp.etcds...))

@@ -61,6 +61,7 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"empty file", "", []string{"the file is empty"}},
 		{"invalid yaml", "name: [x\n", []string{"x.yaml:"}},
 		{"wrong type", "name: x\nseed: lots\nsteps:\n- advance: 1s\n", []string{`x.yaml:2:7: seed: expected a non-negative integer, got "lots"`}},
+		{"namespace beside an object check", "name: x\nexpect:\n- namespace: shop\n  object: {ref: configmap/c, path: data.a, equals: b}\n", []string{"expect[0].namespace: applies to absent and exec only; give the namespace inside pods, object or event"}},
 		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, object, event, absent, exec or healthy"}},
 		{"bad phase", "name: x\nexpect:\n- pods: {selector: app=web, phase: Runing}\n", []string{`expected Pending, Running, Succeeded, Failed or Unknown, got "Runing"`}},
 		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},

@@ -493,6 +493,10 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent, exec or healthy")
 		return
 	}
+	if e.Namespace != "" && e.Absent == "" && e.Exec == nil {
+		// Pods, object and event name their namespace themselves.
+		d.fail(at, path+".namespace", "applies to absent and exec only; give the namespace inside pods, object or event")
+	}
 	if e.Healthy != "" {
 		if node, ok := strings.CutPrefix(e.Healthy, "node/"); ok {
 			if !dr.hasNode(node) {

@@ -183,10 +183,15 @@ func (p *controlPlane) program(component string, argv []string) (func(*sim.Ctx),
 				return nil, &kubelet.ProgramExit{Code: 1, Log: []string{err.Error()}}
 			}
 		}
-		m := c.members[p.idx]
-		m.Disk = data
-		c.disks[p.node] = data
-		return m.Run, nil
+		// The member takes the directory when its process starts, not
+		// before: an older incarnation that still runs keeps serving (and
+		// writing) its own data until it has stopped.
+		m, node := c.members[p.idx], p.node
+		return func(ctx *sim.Ctx) {
+			m.Disk = data
+			c.disks[node] = data
+			m.Run(ctx)
+		}, nil
 	case "kube-apiserver":
 		servers := flags["etcd-servers"]
 		if servers == "" {

@@ -253,14 +253,21 @@ func (p *programs) onDelete(o api.Object) {
 	if !ok {
 		return
 	}
-	name := pod.Name
+	var name string
 	switch {
+	case pod.Labels[labelK8sApp] == appCoreDNS:
+		name = pod.Name
 	case pod.Labels[labelK8sApp] == appKubeProxy:
 		name = p.cl.kubeProxyActor(pod.Spec.NodeName)
 	case pod.Labels[labelK8sApp] == appCilium:
 		name = p.cl.ciliumActor(pod.Spec.NodeName)
 	case pod.Labels[labelOperatorApp] == operatorApp:
 		name = operatorActor
+	default:
+		// Not an add-on of this link: a static pod's mirror (etcd-cp-1,
+		// say) shares its name with the control-plane program, which
+		// follows the kubelet, not the mirror pod.
+		return
 	}
 	if p.adopted[name] != "" && p.adopted[name] != pod.UID {
 		return // a newer pod already took over

@@ -134,3 +134,21 @@ func TestTheRegistryKnowsItsImages(t *testing.T) {
 		assert.Equal(t, want, imageExists(ref), ref)
 	}
 }
+
+// A static pod's mirror pod shares its name with the control-plane
+// program (etcd-cp-1): deleting the mirror pod, as a kubelet does when the
+// manifest changes, leaves the program to the kubelet.
+func TestDeletingAMirrorPodLeavesItsProgramRunning(t *testing.T) {
+	c, err := New(Config{Seed: 1, Addons: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.NodesReady, 2*time.Minute))
+	c.K.RunFor(10 * time.Second)
+	require.True(t, c.K.Running("etcd-cp-1"))
+	_, err = c.Admin.Delete("pods", "kube-system", "etcd-cp-1", client.DeleteOptions{})
+	require.NoError(t, err)
+	c.K.RunFor(10 * time.Second)
+	assert.True(t, c.K.Running("etcd-cp-1"), "etcd still runs")
+	_, err = c.Admin.Get("pods", "kube-system", "etcd-cp-1")
+	assert.NoError(t, err, "the kubelet published the mirror pod again")
+}
