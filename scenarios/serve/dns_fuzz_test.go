@@ -16,8 +16,12 @@ import (
 // replyRecorder is a DNS ResponseWriter that keeps the reply.
 type replyRecorder struct{ reply *mdns.Msg }
 
-func (w *replyRecorder) LocalAddr() net.Addr  { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53} }
-func (w *replyRecorder) RemoteAddr() net.Addr { return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000} }
+func (w *replyRecorder) LocalAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 53}
+}
+func (w *replyRecorder) RemoteAddr() net.Addr {
+	return &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 40000}
+}
 func (w *replyRecorder) WriteMsg(m *mdns.Msg) error {
 	w.reply = m
 	return nil
