@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz
+.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -90,3 +90,11 @@ fuzz:
 		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
+
+# The long tier of the fault-schedule checks: SOAK_SEEDS schedules per
+# cluster size (3 and 5 members) for etcd's linearizability (porcupine),
+# and as many for raft's safety properties and the watch guarantees
+# through kube-apiserver. `make test` runs a few of each.
+SOAK_SEEDS ?= 500
+soak:
+	$(GO) test -count=1 -timeout 3h -run '^TestLinearizable$$|^TestRaftSafety$$' ./components/etcd -lin-seeds $(SOAK_SEEDS) -safety-seeds $(SOAK_SEEDS)
