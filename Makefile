@@ -98,3 +98,4 @@ fuzz:
 SOAK_SEEDS ?= 500
 soak:
 	$(GO) test -count=1 -timeout 3h -run '^TestLinearizable$$|^TestRaftSafety$$' ./components/etcd -lin-seeds $(SOAK_SEEDS) -safety-seeds $(SOAK_SEEDS)
+	$(GO) test -count=1 -timeout 3h -run '^TestWatchGuarantees$$' ./sim/cluster -watch-seeds $(SOAK_SEEDS)

@@ -113,9 +113,11 @@ type server struct {
 	// etcdMember is the member serving etcdWatch: a watch lives on one
 	// member and ends with it.
 	etcdMember string
-	watchers   map[string]*watcherSet // by resource
-	nextWatch  int64
-	lastRev    int64 // revision seen at the previous compaction tick
+	// etcdSeq is the last WatchResponse.Seq of etcdWatch.
+	etcdSeq   uint64
+	watchers  map[string]*watcherSet // by resource
+	nextWatch int64
+	lastRev   int64 // revision seen at the previous compaction tick
 
 	eventLease      mvcc.LeaseID
 	eventLeaseSince time.Duration
@@ -149,6 +151,10 @@ type watcher struct {
 	// indexed trigger field, to triggerValue (see watcherSet).
 	triggered    bool
 	triggerValue string
+	// after is the resourceVersion the watch started from: it delivers
+	// only later changes, even those the cache had not yet seen when the
+	// watch opened (as the real cacheWatcher filters them).
+	after int64
 }
 
 const (
@@ -180,6 +186,16 @@ func (s *server) run() {
 		switch m.Kind {
 		case etcd.KindWatchResponse:
 			if r, ok := m.Body.(*etcd.WatchResponse); ok && r.WatchID == s.etcdWatch && m.From == s.etcdMember {
+				if r.Seq != s.etcdSeq+1 {
+					// A response was lost on the way (a cut link): the
+					// stream is broken. Resume after the last revision the
+					// cache holds, so nothing is missed.
+					c.Note("rewatch", fmt.Sprintf("etcd watch stream from %s lost message %d: resuming from revision %d", m.From, s.etcdSeq+1, s.cache.rev+1))
+					c.Send(s.etcdMember, etcd.KindCancelWatch, etcd.CancelWatch{WatchID: s.etcdWatch})
+					s.rewatch()
+					continue
+				}
+				s.etcdSeq = r.Seq
 				if r.Canceled {
 					c.Log().Warn("etcd watch cancelled", zap.String("member", m.From), zap.String("reason", r.CancelReason))
 					s.rewatch()
@@ -224,7 +240,7 @@ func (s *server) start() {
 		c.After(time.Second, kindRetryStart, nil)
 		return
 	}
-	s.etcdWatch, s.etcdMember = w.WatchID, member
+	s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
 	s.ready = true
 	c.Note("ready", fmt.Sprintf("watch cache primed with %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	c.Log().Info("watch cache ready", zap.Int("objects", s.cache.objects.Len()), zap.Int64("revision", s.cache.rev))
@@ -267,7 +283,7 @@ func (s *server) rewatch() {
 	w, member, err := s.etcd.Watch(mvcc.WatchRequest{Key: "/registry/", End: mvcc.PrefixEnd("/registry/"), StartRev: s.cache.rev + 1})
 	switch {
 	case err == nil:
-		s.etcdWatch, s.etcdMember = w.WatchID, member
+		s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
 		c.Note("rewatch", fmt.Sprintf("etcd watch resumed from revision %d on %s", s.cache.rev+1, member))
 		return
 	case errors.Is(err, mvcc.ErrCompacted):
@@ -295,7 +311,7 @@ func (s *server) relist() bool {
 	}
 	prev := s.cache.rev
 	s.fill(res)
-	s.etcdWatch, s.etcdMember = w.WatchID, member
+	s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
 	c.Note("relist", fmt.Sprintf("etcd history was compacted: watch cache relisted %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	gone := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", prev, s.cache.rev))
 	resources := make([]string, 0, len(s.watchers))
@@ -428,6 +444,9 @@ func (s *server) fanOut(ev cacheEvent) {
 // selector-filtered watch does: an object that stops matching is DELETED
 // for that watcher, one that starts matching is ADDED.
 func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
+	if ev.rev <= w.after {
+		return true
+	}
 	now := w.matches(ev.obj, fields)
 	was := ev.prev != nil && w.matches(ev.prev, fields)
 	typ := ev.typ
@@ -476,7 +495,7 @@ func (s *server) bookmarks() {
 			if w.closed {
 				continue
 			}
-			if w.bookmarks {
+			if w.bookmarks && s.cache.rev > w.after { // never behind where the watch started
 				obj := info.New()
 				obj.GetObjectMeta().ResourceVersion = rv
 				api.SetTypeMeta(obj)
@@ -636,6 +655,7 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			c.ReplyErr(m, m.Kind, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q", r.ResourceVersion)))
 			return
 		}
+		w.after = rv
 		oldest := s.cache.oldest()
 		if rv < oldest-1 {
 			c.ReplyErr(m, m.Kind, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest-1)))
