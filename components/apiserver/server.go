@@ -163,6 +163,7 @@ const (
 	kindRetryStart   = "retry-start"
 	kindRewatch      = "rewatch"
 	kindWatchProbe   = "etcd-watch-probe"
+	kindFutureWatch  = "future-watch"
 	bookmarkInterval = time.Minute
 	// watchProbeInterval is how often the apiserver checks that the etcd
 	// member serving its watch is still there, as the gRPC keepalive of
@@ -209,6 +210,10 @@ func (s *server) run() {
 			}
 		case kindWatchProbe:
 			s.probeWatch()
+		case kindFutureWatch:
+			if b, ok := m.Body.(futureWatch); ok {
+				s.watchFuture(b)
+			}
 		case apiwire.KindRequest:
 			s.serve(m)
 		case kindRetryStart:
@@ -656,6 +661,12 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			return
 		}
 		w.after = rv
+		if rv > s.cache.rev {
+			// A version the cache has not reached: wait for it a little,
+			// as the real watch cache does, then give up with its error.
+			c.After(futureWatchWait, kindFutureWatch, futureWatch{m: m, r: r, info: info})
+			return
+		}
 		oldest := s.cache.oldest()
 		if rv < oldest-1 {
 			c.ReplyErr(m, m.Kind, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest-1)))
@@ -694,6 +705,31 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 		s.watchers[info.Resource] = set
 	}
 	set.add(w)
+}
+
+// futureWatchWait is how long a watch from a resourceVersion the cache has
+// not reached waits for it (the real watch cache waits about 3 s).
+const futureWatchWait = 3 * time.Second
+
+// futureWatch is a watch waiting for the cache to reach its version.
+type futureWatch struct {
+	m    *sim.Message
+	r    *apiwire.Request
+	info *api.ResourceInfo
+}
+
+// watchFuture opens the waiting watch if the cache got there, or refuses it
+// with the real text: `Too large resource version: 1000, current: 162`
+// (504, reason Timeout, cause ResourceVersionTooLarge).
+func (s *server) watchFuture(f futureWatch) {
+	rv, _ := strconv.ParseInt(f.r.ResourceVersion, 10, 64)
+	if rv <= s.cache.rev {
+		s.watch(f.m, f.r, f.info)
+		return
+	}
+	err := apierrors.NewTimeout(fmt.Sprintf("Too large resource version: %d, current: %d", rv, s.cache.rev))
+	err.ErrStatus.Details = &apierrors.StatusDetails{Causes: []apierrors.StatusCause{{Type: "ResourceVersionTooLarge", Message: "Too large resource version"}}, RetryAfterSeconds: 1}
+	s.c.ReplyErr(f.m, f.m.Kind, err)
 }
 
 func (s *server) newWatcher(m *sim.Message, r *apiwire.Request, info *api.ResourceInfo) (*watcher, error) {
