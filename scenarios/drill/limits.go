@@ -149,6 +149,10 @@ func (dr *Drill) checkTargets(d *decoder) {
 			target(at, path+".kill", s.Kill)
 		case s.Restart != "":
 			target(at, path+".restart", s.Restart)
+		case s.MoveLeader != "":
+			if !strings.HasPrefix(s.MoveLeader, "etcd-") || !t.hasTarget(s.MoveLeader) {
+				d.fail(at, path+".moveLeader", "no etcd member named %q (expected etcd-<control-plane node>, such as etcd-%s)", s.MoveLeader, t.controlPlanes[0])
+			}
 		case s.StopNode != "":
 			node(at, path+".stopNode", s.StopNode)
 		case s.StartNode != "":
@@ -216,10 +220,14 @@ func (dr *Drill) checkBudgets(d *decoder) {
 		}
 	}
 	within := func(e *Expectation) time.Duration {
+		d := DefaultWithin
 		if e.Within != nil {
-			return time.Duration(*e.Within)
+			d = time.Duration(*e.Within)
 		}
-		return DefaultWithin
+		if e.HoldsFor != nil {
+			d += time.Duration(*e.HoldsFor)
+		}
+		return d
 	}
 	for i := range dr.Steps {
 		s := &dr.Steps[i]

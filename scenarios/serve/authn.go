@@ -281,3 +281,16 @@ func writeStatus(w http.ResponseWriter, err error) {
 	w.WriteHeader(int(se.ErrStatus.Code))
 	w.Write(b)
 }
+
+// adminOnly lets through only requests with the served kubeconfig's own
+// credentials, not impersonating: kubesim's endpoints (the node shell is
+// root on a node) are the cluster operator's, not RBAC's.
+func (s *Server) adminOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := credentialsFrom(r.Context()); c.token != s.cfg.Token || c.impersonate != nil {
+			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage("forbidden: "+r.URL.Path+" needs the credentials of the kubeconfig kubesim wrote"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -203,9 +203,9 @@ func (s *Server) Listen() error {
 	s.mu.Lock()
 	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 	mux := http.NewServeMux()
-	mux.Handle(NodesPath, s.guard(loopbackOnly(s.nodesHandler())))
+	mux.Handle(NodesPath, s.guard(s.adminOnly(loopbackOnly(s.nodesHandler()))))
 	if s.cfg.Routes != nil {
-		mux.Handle("/kubesim/", s.guard(loopbackOnly(s.cfg.Routes)))
+		mux.Handle("/kubesim/", s.guard(s.adminOnly(loopbackOnly(s.cfg.Routes))))
 	}
 	mux.Handle("/", s.handler)
 	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
