@@ -81,7 +81,8 @@ type Config struct {
 	Commands []Command
 	// Routes, if set, answers the HTTP requests under /kubesim/ (an
 	// incident's check for `kubesim incident check`); the rest go to the
-	// Kubernetes API front end. Like it, they answer loopback clients only.
+	// Kubernetes API front end. They answer loopback clients only, with the
+	// served kubeconfig's own credentials (authn.go).
 	Routes http.Handler
 }
 
