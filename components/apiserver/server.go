@@ -210,6 +210,14 @@ func (s *server) run() {
 			}
 		case kindWatchProbe:
 			s.probeWatch()
+		case sim.KindDown:
+			// The member serving the etcd watch went away: the stream is
+			// gone with it (as a gRPC stream breaks when its server
+			// restarts), even with one etcd endpoint and no probe.
+			if d, ok := m.Body.(sim.Down); ok && d.Name == s.etcdMember && s.etcdWatch != 0 {
+				c.Note("rewatch", fmt.Sprintf("etcd member %s serving the watch is gone: resuming from revision %d", d.Name, s.cache.rev+1))
+				s.rewatch()
+			}
 		case kindFutureWatch:
 			if b, ok := m.Body.(futureWatch); ok {
 				s.watchFuture(b)
@@ -246,6 +254,7 @@ func (s *server) start() {
 		return
 	}
 	s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
+	c.Monitor(member)
 	s.ready = true
 	c.Note("ready", fmt.Sprintf("watch cache primed with %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	c.Log().Info("watch cache ready", zap.Int("objects", s.cache.objects.Len()), zap.Int64("revision", s.cache.rev))
@@ -289,6 +298,8 @@ func (s *server) rewatch() {
 	switch {
 	case err == nil:
 		s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
+		c.Monitor(member)
+		c.Monitor(member)
 		c.Note("rewatch", fmt.Sprintf("etcd watch resumed from revision %d on %s", s.cache.rev+1, member))
 		return
 	case errors.Is(err, mvcc.ErrCompacted):
@@ -317,6 +328,7 @@ func (s *server) relist() bool {
 	prev := s.cache.rev
 	s.fill(res)
 	s.etcdWatch, s.etcdMember, s.etcdSeq = w.WatchID, member, 0
+	c.Monitor(member)
 	c.Note("relist", fmt.Sprintf("etcd history was compacted: watch cache relisted %d objects at revision %d", s.cache.objects.Len(), s.cache.rev))
 	gone := apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", prev, s.cache.rev))
 	resources := make([]string, 0, len(s.watchers))
