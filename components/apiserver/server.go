@@ -461,7 +461,7 @@ func (s *server) fanOut(ev cacheEvent) {
 // selector-filtered watch does: an object that stops matching is DELETED
 // for that watcher, one that starts matching is ADDED.
 func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
-	if ev.rev <= w.after {
+	if ev.rev != 0 && ev.rev <= w.after { // (initial events carry no revision of their own)
 		return true
 	}
 	now := w.matches(ev.obj, fields)
