@@ -215,7 +215,6 @@ func (s *server) run() {
 			// gone with it (as a gRPC stream breaks when its server
 			// restarts), even with one etcd endpoint and no probe.
 			if d, ok := m.Body.(sim.Down); ok && d.Name == s.etcdMember && s.etcdWatch != 0 {
-				c.Note("rewatch", fmt.Sprintf("etcd member %s serving the watch is gone: resuming from revision %d", d.Name, s.cache.rev+1))
 				s.rewatch()
 			}
 		case kindFutureWatch:
