@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build
+.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -66,3 +66,36 @@ bench-scale:
 SCALE_NODES ?= 1000
 test-scale:
 	KUBESIM_SCALE_NODES=$(SCALE_NODES) $(GO) test -count=1 -timeout 2h -run TestSameSeedSameTraceAtScale -v ./sim/cluster
+
+# Every fuzz target, each for FUZZTIME. Their seed corpora (f.Add and
+# testdata/fuzz/) run as ordinary tests in `make test`; a crasher the fuzzer
+# finds is written to the package's testdata/fuzz/ and stays there as a
+# regression case.
+FUZZTIME ?= 30s
+FUZZ_TARGETS = \
+	./components/api:FuzzDecodeManifests \
+	./components/api:FuzzParseSelector \
+	./components/api:FuzzParseFieldSelector \
+	./components/api:FuzzParseQuantity \
+	./components/apiserver:FuzzApplyPatch \
+	./components/apiserver/frontend:FuzzHandler \
+	./components/etcd:FuzzDecodeRequest \
+	./components/etcd/mvcc:FuzzRestore \
+	./scenarios/drill:FuzzParse \
+	./scenarios/serve:FuzzDNSQuery
+
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+# The long tier of the fault-schedule checks: SOAK_SEEDS schedules per
+# cluster size (3 and 5 members) for etcd's linearizability (porcupine),
+# and as many for raft's safety properties and the watch guarantees
+# through kube-apiserver. `make test` runs a few of each.
+SOAK_SEEDS ?= 500
+soak:
+	$(GO) test -count=1 -timeout 3h -run '^TestLinearizable$$|^TestRaftSafety$$' ./components/etcd -lin-seeds $(SOAK_SEEDS) -safety-seeds $(SOAK_SEEDS)
+	$(GO) test -count=1 -timeout 3h -run '^TestWatchGuarantees$$' ./sim/cluster -watch-seeds $(SOAK_SEEDS)

@@ -2,6 +2,7 @@ package apiserver_test
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -359,4 +360,24 @@ func TestFieldSelectors(t *testing.T) {
 	_, _, err = c.Admin.List("pods", "default", client.ListOptions{FieldSelector: "spec.foo=x"})
 	assert.EqualError(t, err, "field label not supported: spec.foo")
 	assert.Equal(t, int32(400), apierrors.CodeOf(err))
+}
+
+func TestWatchFromAFutureResourceVersion(t *testing.T) {
+	c := boot(t)
+	start := c.K.Now()
+	_, err := c.Admin.Watch("pods", "default", client.ListOptions{ResourceVersion: "999999"})
+	require.Error(t, err)
+	assert.Regexp(t, `^Too large resource version: 999999, current: \d+$`, err.Error())
+	assert.Equal(t, int32(504), apierrors.CodeOf(err))
+	assert.Equal(t, apierrors.ReasonTimeout, apierrors.ReasonOf(err))
+	assert.GreaterOrEqual(t, c.K.Now()-start, 3*time.Second, "it waited for the cache first")
+
+	// A version the cache reaches while the watch waits opens it.
+	_, rv, err := c.Admin.List("pods", "default", client.ListOptions{})
+	require.NoError(t, err)
+	n, _ := strconv.ParseInt(rv, 10, 64)
+	_, err = c.Admin.Create(pod("soon"))
+	require.NoError(t, err)
+	_, err = c.Admin.Watch("pods", "default", client.ListOptions{ResourceVersion: strconv.FormatInt(n+1, 10)})
+	assert.NoError(t, err)
 }

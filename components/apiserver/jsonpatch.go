@@ -77,6 +77,11 @@ func applyJSONPatchOp(doc any, op jsonPatchOp) (any, error) {
 			if doc, err = pointerRemove(doc, op.From); err != nil {
 				return nil, err
 			}
+		} else {
+			// A copy is a value of its own: sharing it would let later
+			// operations change both places, and copying a value into
+			// itself (/spec into /spec/template) would make a cycle.
+			v = deepCopyJSON(v)
 		}
 		return pointerSet(doc, op.Path, v, op.Op, true)
 	case "test":
@@ -217,4 +222,23 @@ func escapeTokens(toks []string) []string {
 		out[i] = strings.ReplaceAll(strings.ReplaceAll(t, "~", "~0"), "/", "~1")
 	}
 	return out
+}
+
+// deepCopyJSON copies a decoded JSON value.
+func deepCopyJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopyJSON(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopyJSON(e)
+		}
+		return out
+	}
+	return v
 }

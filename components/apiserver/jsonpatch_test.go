@@ -23,6 +23,8 @@ func TestApplyJSONPatch(t *testing.T) {
 		{name: "remove from a list", patch: `[{"op":"remove","path":"/spec/list/0"}]`, want: `{"metadata":{"labels":{"a/b":"1"}},"spec":{"replicas":1,"list":["y"]}}`},
 		{name: "move", patch: `[{"op":"move","from":"/spec/replicas","path":"/spec/count"}]`, want: `{"metadata":{"labels":{"a/b":"1"}},"spec":{"count":1,"list":["x","y"]}}`},
 		{name: "copy", patch: `[{"op":"copy","from":"/spec/replicas","path":"/spec/count"}]`, want: `{"metadata":{"labels":{"a/b":"1"}},"spec":{"count":1,"replicas":1,"list":["x","y"]}}`},
+		{name: "copy into itself", patch: `[{"op":"copy","from":"/spec","path":"/spec/copy"}]`, want: `{"metadata":{"labels":{"a/b":"1"}},"spec":{"replicas":1,"list":["x","y"],"copy":{"replicas":1,"list":["x","y"]}}}`},
+		{name: "a copy is its own value", patch: `[{"op":"copy","from":"/spec/list","path":"/spec/list2"},{"op":"add","path":"/spec/list2/-","value":"z"}]`, want: `{"metadata":{"labels":{"a/b":"1"}},"spec":{"replicas":1,"list":["x","y"],"list2":["x","y","z"]}}`},
 		{name: "test passes", patch: `[{"op":"test","path":"/spec/replicas","value":1}]`, want: doc},
 		{name: "test fails", patch: `[{"op":"test","path":"/spec/replicas","value":2}]`, wantCode: 422, wantCause: "testing value /spec/replicas failed: test failed"},
 		{name: "replace a missing key", patch: `[{"op":"replace","path":"/spec/foo","value":2}]`, wantCode: 422, wantCause: "replace operation does not apply: doc is missing key: /spec/foo"},

@@ -113,9 +113,11 @@ type server struct {
 	// etcdMember is the member serving etcdWatch: a watch lives on one
 	// member and ends with it.
 	etcdMember string
-	watchers   map[string]*watcherSet // by resource
-	nextWatch  int64
-	lastRev    int64 // revision seen at the previous compaction tick
+	// etcdSeq is the last WatchResponse.Seq of etcdWatch.
+	etcdSeq   uint64
+	watchers  map[string]*watcherSet // by resource
+	nextWatch int64
+	lastRev   int64 // revision seen at the previous compaction tick
 
 	eventLease      mvcc.LeaseID
 	eventLeaseSince time.Duration
@@ -149,6 +151,10 @@ type watcher struct {
 	// indexed trigger field, to triggerValue (see watcherSet).
 	triggered    bool
 	triggerValue string
+	// after is the resourceVersion the watch started from: it delivers
+	// only later changes, even those the cache had not yet seen when the
+	// watch opened (as the real cacheWatcher filters them).
+	after int64
 }
 
 const (
@@ -157,6 +163,7 @@ const (
 	kindRetryStart   = "retry-start"
 	kindRewatch      = "rewatch"
 	kindWatchProbe   = "etcd-watch-probe"
+	kindFutureWatch  = "future-watch"
 	bookmarkInterval = time.Minute
 	// watchProbeInterval is how often the apiserver checks that the etcd
 	// member serving its watch is still there, as the gRPC keepalive of
@@ -180,6 +187,16 @@ func (s *server) run() {
 		switch m.Kind {
 		case etcd.KindWatchResponse:
 			if r, ok := m.Body.(*etcd.WatchResponse); ok && r.WatchID == s.etcdWatch && m.From == s.etcdMember {
+				if r.Seq != s.etcdSeq+1 {
+					// A response was lost on the way (a cut link): the
+					// stream is broken. Resume after the last revision the
+					// cache holds, so nothing is missed.
+					c.Note("rewatch", fmt.Sprintf("etcd watch stream from %s lost message %d: resuming from revision %d", m.From, s.etcdSeq+1, s.cache.rev+1))
+					c.Send(s.etcdMember, etcd.KindCancelWatch, etcd.CancelWatch{WatchID: s.etcdWatch})
+					s.rewatch()
+					continue
+				}
+				s.etcdSeq = r.Seq
 				if r.Canceled {
 					c.Log().Warn("etcd watch cancelled", zap.String("member", m.From), zap.String("reason", r.CancelReason))
 					s.rewatch()
@@ -200,6 +217,10 @@ func (s *server) run() {
 			}
 		case kindWatchProbe:
 			s.probeWatch()
+		case kindFutureWatch:
+			if b, ok := m.Body.(futureWatch); ok {
+				s.watchFuture(b)
+			}
 		case apiwire.KindRequest:
 			s.serve(m)
 		case kindRetryStart:
@@ -265,7 +286,7 @@ func (s *server) probeWatch() {
 // to say when the member serving it stops, so a restarted member (say, on a
 // restored data directory) is watched again at once.
 func (s *server) watching(id mvcc.WatchID, member string) {
-	s.etcdWatch, s.etcdMember = id, member
+	s.etcdWatch, s.etcdMember, s.etcdSeq = id, member, 0
 	s.c.Monitor(member)
 }
 
@@ -443,6 +464,9 @@ func (s *server) fanOut(ev cacheEvent) {
 // selector-filtered watch does: an object that stops matching is DELETED
 // for that watcher, one that starts matching is ADDED.
 func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
+	if ev.rev != 0 && ev.rev <= w.after { // (initial events carry no revision of their own)
+		return true
+	}
 	now := w.matches(ev.obj, fields)
 	was := ev.prev != nil && w.matches(ev.prev, fields)
 	typ := ev.typ
@@ -491,7 +515,7 @@ func (s *server) bookmarks() {
 			if w.closed {
 				continue
 			}
-			if w.bookmarks {
+			if w.bookmarks && s.cache.rev > w.after { // never behind where the watch started
 				obj := info.New()
 				obj.GetObjectMeta().ResourceVersion = rv
 				api.SetTypeMeta(obj)
@@ -651,6 +675,13 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			c.ReplyErr(m, m.Kind, apierrors.NewBadRequest(fmt.Sprintf("invalid resource version %q", r.ResourceVersion)))
 			return
 		}
+		w.after = rv
+		if rv > s.cache.rev {
+			// A version the cache has not reached: wait for it a little,
+			// as the real watch cache does, then give up with its error.
+			c.After(futureWatchWait, kindFutureWatch, futureWatch{m: m, r: r, info: info})
+			return
+		}
 		oldest := s.cache.oldest()
 		if rv < oldest-1 {
 			c.ReplyErr(m, m.Kind, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", rv, oldest-1)))
@@ -689,6 +720,31 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 		s.watchers[info.Resource] = set
 	}
 	set.add(w)
+}
+
+// futureWatchWait is how long a watch from a resourceVersion the cache has
+// not reached waits for it (the real watch cache waits about 3 s).
+const futureWatchWait = 3 * time.Second
+
+// futureWatch is a watch waiting for the cache to reach its version.
+type futureWatch struct {
+	m    *sim.Message
+	r    *apiwire.Request
+	info *api.ResourceInfo
+}
+
+// watchFuture opens the waiting watch if the cache got there, or refuses it
+// with the real text: `Too large resource version: 1000, current: 162`
+// (504, reason Timeout, cause ResourceVersionTooLarge).
+func (s *server) watchFuture(f futureWatch) {
+	rv, _ := strconv.ParseInt(f.r.ResourceVersion, 10, 64)
+	if rv <= s.cache.rev {
+		s.watch(f.m, f.r, f.info)
+		return
+	}
+	err := apierrors.NewTimeout(fmt.Sprintf("Too large resource version: %d, current: %d", rv, s.cache.rev))
+	err.ErrStatus.Details = &apierrors.StatusDetails{Causes: []apierrors.StatusCause{{Type: "ResourceVersionTooLarge", Message: "Too large resource version"}}, RetryAfterSeconds: 1}
+	s.c.ReplyErr(f.m, f.m.Kind, err)
 }
 
 func (s *server) newWatcher(m *sim.Message, r *apiwire.Request, info *api.ResourceInfo) (*watcher, error) {

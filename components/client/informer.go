@@ -100,6 +100,10 @@ func (in *Informer) watch() error {
 	return nil
 }
 
+// Watching names the informer's watch: the apiserver that serves it and
+// the ID that apiserver gave it (0 when none is open).
+func (in *Informer) Watching() (server string, id int64) { return in.server, in.watchID }
+
 // HasSynced reports whether the first list completed.
 func (in *Informer) HasSynced() bool { return in.synced }
 
@@ -119,8 +123,11 @@ func (in *Informer) Dispatch(m *sim.Message) bool {
 		}
 		return false
 	}
+	// Each apiserver numbers its watches on its own: after a failover, two
+	// informers of one actor can hold the same ID on two apiservers. A
+	// watch is its ID on the apiserver that streams it.
 	ev, ok := m.Body.(*apiwire.WatchEvent)
-	if !ok || ev.WatchID != in.watchID || in.watchID == 0 {
+	if !ok || ev.WatchID != in.watchID || in.watchID == 0 || m.From != in.server {
 		return false
 	}
 	switch ev.Type {

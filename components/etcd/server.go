@@ -251,6 +251,7 @@ type watch struct {
 	req      WatchRequest
 	lastRev  int64
 	canceled bool
+	seq      uint64 // the last WatchResponse.Seq sent
 }
 
 type tick struct{}

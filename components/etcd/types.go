@@ -182,8 +182,13 @@ func (r *WatchCreated) Summary() string { return fmt.Sprintf("watch %d created",
 // watch (CancelReason says why; CompactRevision is set when the watch fell
 // behind a compaction).
 type WatchResponse struct {
-	Header          Header
-	WatchID         mvcc.WatchID
+	Header  Header
+	WatchID mvcc.WatchID
+	// Seq numbers the responses of one watch stream from 1, as TCP numbers
+	// a connection's bytes: a receiver that sees a number skipped knows the
+	// stream lost a message (a link was cut under it) and must treat it as
+	// broken, as a real gRPC stream with a hole never delivers past it.
+	Seq             uint64
 	Events          []mvcc.Event
 	Canceled        bool
 	CancelReason    string

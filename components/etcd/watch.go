@@ -64,7 +64,8 @@ func (s *server) push(w *watch, r mvcc.WatchResponse) {
 	if r.Revision > w.lastRev {
 		w.lastRev = r.Revision
 	}
-	resp := &WatchResponse{Header: s.header(), WatchID: w.id, Events: r.Events}
+	w.seq++
+	resp := &WatchResponse{Header: s.header(), WatchID: w.id, Seq: w.seq, Events: r.Events}
 	if !s.c.Stream(w.watcher, w.inc, KindWatchResponse, resp) {
 		// The watcher is gone (its process restarted): close the stream.
 		w.canceled = true
@@ -81,7 +82,8 @@ func (s *server) cancelWatch(w *watch, reason string) {
 	_ = s.disk.Store.CancelWatch(w.storeID)
 	delete(s.watches, w.id)
 	if reason != "" {
-		s.c.Stream(w.watcher, w.inc, KindWatchResponse, &WatchResponse{Header: s.header(), WatchID: w.id, Canceled: true, CancelReason: reason})
+		w.seq++
+		s.c.Stream(w.watcher, w.inc, KindWatchResponse, &WatchResponse{Header: s.header(), WatchID: w.id, Seq: w.seq, Canceled: true, CancelReason: reason})
 	}
 }
 

@@ -466,6 +466,8 @@ func (dr *Drill) check(d *decoder, root *yaml.Node) {
 	for i := range dr.Expect {
 		dr.checkExpectation(d, &dr.Expect[i], fmt.Sprintf("expect[%d]", i))
 	}
+	dr.checkTargets(d)
+	dr.checkBudgets(d)
 }
 
 // healthComponents are the components a healthy check knows.

@@ -1,6 +1,7 @@
 package library
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -327,7 +328,30 @@ func insertBefore(step, steps string) func(*testing.T, *drill.Drill) {
 
 func insert(step, steps string, after int) func(*testing.T, *drill.Drill) {
 	return func(t *testing.T, d *drill.Drill) {
-		extra, err := drill.Parse("mutant.yaml", []byte("name: mutant\nsteps:\n"+steps+"\n"), nil)
+		// The steps are read against the drill's own cluster, as its
+		// targets and nodes are checked when a drill is read.
+		var b strings.Builder
+		b.WriteString("name: mutant\ncluster: {}\n")
+		if d.Cluster.EtcdMembers != 0 || len(d.Cluster.ControlPlanes)+len(d.Cluster.Workers) > 0 {
+			b.Reset()
+			b.WriteString("name: mutant\ncluster:\n")
+		}
+		if m := d.Cluster.EtcdMembers; m != 0 {
+			fmt.Fprintf(&b, "  etcdMembers: %d\n", m)
+		}
+		for _, group := range []struct {
+			field string
+			nodes []drill.NodeSpec
+		}{{"controlPlanes", d.Cluster.ControlPlanes}, {"workers", d.Cluster.Workers}} {
+			if len(group.nodes) > 0 {
+				b.WriteString("  " + group.field + ":\n")
+				for _, n := range group.nodes {
+					fmt.Fprintf(&b, "  - name: %s\n", n.Name)
+				}
+			}
+		}
+		b.WriteString("steps:\n" + steps + "\n")
+		extra, err := drill.Parse("mutant.yaml", []byte(b.String()), nil)
 		require.NoError(t, err)
 		i := stepIndex(t, d, step) + after
 		d.Steps = append(d.Steps[:i], append(extra.Steps, d.Steps[i:]...)...)

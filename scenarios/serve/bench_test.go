@@ -19,6 +19,7 @@ func benchServer(b *testing.B) (*Server, func()) {
 	srv, err := New(Config{Cluster: c, Paused: true})
 	require.NoError(b, err)
 	require.NoError(b, srv.Listen())
+	register(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
@@ -42,8 +43,7 @@ func createPods(b *testing.B, srv *Server, namespace string, n int) {
 }
 
 func benchGet(b *testing.B, url, accept string) {
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
+	client := httpClient
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -96,7 +96,7 @@ func BenchmarkWatchEvents(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL()+"/api/v1/namespaces/w/pods?watch=true&resourceVersion=0", nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := httpClient.Do(req)
 	require.NoError(b, err)
 	defer res.Body.Close()
 	lines := bufio.NewScanner(res.Body)
@@ -121,5 +121,4 @@ func BenchmarkWatchEvents(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	cancel()
-	http.DefaultClient.CloseIdleConnections()
 }

@@ -31,6 +31,7 @@ func startServer(t *testing.T, cfg Config) (*Server, func()) {
 	srv, err := New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, srv.Listen())
+	register(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()

@@ -1,23 +1,26 @@
 package serve
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 )
 
-// Kubeconfig is a kubeconfig for a server at url. kubectl sends no
-// credentials over plain HTTP, so the user entry only says who the
-// requests act as; the server attaches that user's token itself.
-func Kubeconfig(url, user string) []byte {
+// Kubeconfig is a kubeconfig for a server at url whose certificate caPEM
+// signed, authenticating user with a bearer token. kubectl sends
+// credentials only to an https server.
+func Kubeconfig(url string, caPEM []byte, user, token string) []byte {
 	return []byte(fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
 - name: kubesim
   cluster:
     server: %s
+    certificate-authority-data: %s
 users:
 - name: %s
-  user: {}
+  user:
+    token: %s
 contexts:
 - name: %s@kubesim
   context:
@@ -26,11 +29,11 @@ contexts:
     user: %s
 current-context: %s@kubesim
 preferences: {}
-`, url, user, user, user, user))
+`, url, base64.StdEncoding.EncodeToString(caPEM), user, token, user, user, user))
 }
 
 // WriteKubeconfig writes the kubeconfig of the server to path (mode 0600,
-// as kubectl writes its own).
+// as kubectl writes its own): its token acts as Config.Token, named user.
 func (s *Server) WriteKubeconfig(path, user string) error {
-	return os.WriteFile(path, Kubeconfig(s.URL(), user), 0o600)
+	return os.WriteFile(path, Kubeconfig(s.URL(), s.CA(), user, s.token), 0o600)
 }

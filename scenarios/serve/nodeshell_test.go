@@ -24,6 +24,7 @@ func TestNodeShellAtThePromptAndOverHTTP(t *testing.T) {
 	srv, err := New(Config{Cluster: c, Boot: boot, Paused: true})
 	require.NoError(t, err)
 	require.NoError(t, srv.Listen())
+	register(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
@@ -48,7 +49,7 @@ func TestNodeShellAtThePromptAndOverHTTP(t *testing.T) {
 
 	post := func(node, command string) (int, ShellResult) {
 		body, _ := json.Marshal(ShellRequest{Command: command})
-		res, err := http.Post(srv.URL()+NodesPath+node+"/shell", "application/json", bytes.NewReader(body))
+		res, err := httpClient.Post(srv.URL()+NodesPath+node+"/shell", "application/json", bytes.NewReader(body))
 		require.NoError(t, err)
 		defer res.Body.Close()
 		var r ShellResult
@@ -64,11 +65,16 @@ func TestNodeShellAtThePromptAndOverHTTP(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, code)
 
 	req, _ := http.NewRequest(http.MethodPut, srv.URL()+NodesPath+"worker-1/files?path=/root/notes", strings.NewReader("fixed it\n"))
-	res, err := http.DefaultClient.Do(req)
+	res, err := httpClient.Do(req)
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusNoContent, res.StatusCode)
-	res, err = http.Get(srv.URL() + NodesPath + "worker-1/files?path=/root/notes")
+	// Root on a node needs the served kubeconfig's credentials.
+	for _, h := range []map[string]string{{anonymous: "1"}, {"Authorization": "Bearer sa-token:default:default"}, {"Impersonate-User": "jane"}} {
+		code, body := send(t, "GET", srv.URL()+NodesPath+"worker-1/files?path=/root/notes", h, "")
+		assert.Equal(t, http.StatusForbidden, code, "%v: %s", h, body)
+	}
+	res, err = httpClient.Get(srv.URL() + NodesPath + "worker-1/files?path=/root/notes")
 	require.NoError(t, err)
 	var b bytes.Buffer
 	b.ReadFrom(res.Body)

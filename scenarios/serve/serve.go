@@ -22,9 +22,12 @@ package serve
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -55,9 +58,14 @@ type Config struct {
 	// Advance and Step (the prompt's `advance 30s` and `step`), and while
 	// requests are served.
 	Paused bool
-	// Token is the bearer token every HTTP request carries into the
-	// simulation (default: kubernetes-admin's).
+	// Token is the simulated identity the served kubeconfig's credential
+	// stands for (default: kubernetes-admin's token). The kubeconfig
+	// itself carries a bearer token made fresh for the run; requests
+	// without it act as who their own credentials say (authn.go).
 	Token string
+	// AllowNonLoopback acknowledges that Listen is an address other
+	// machines can reach. Without it such an address is refused.
+	AllowNonLoopback bool
 	// RequestTimeout bounds one request in virtual time (default 60 s).
 	RequestTimeout time.Duration
 	// DNSListen, if set, is the address of the DNS front end (UDP and
@@ -73,7 +81,8 @@ type Config struct {
 	Commands []Command
 	// Routes, if set, answers the HTTP requests under /kubesim/ (an
 	// incident's check for `kubesim incident check`); the rest go to the
-	// Kubernetes API front end. Like it, they answer loopback clients only.
+	// Kubernetes API front end. They answer loopback clients only, with the
+	// served kubeconfig's own credentials (authn.go).
 	Routes http.Handler
 }
 
@@ -91,7 +100,11 @@ type Server struct {
 	c       *cluster.Cluster
 	ext     *sim.External
 	cl      *client.Client
-	handler *frontend.Handler
+	handler http.Handler
+
+	pki   *pki
+	token string   // the served kubeconfig's bearer token
+	hosts []string // what Host headers may name besides loopback
 
 	jobs chan func()
 	done chan struct{}
@@ -149,12 +162,22 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = client.DefaultTimeout
 	}
-	s := &Server{cfg: cfg, c: cfg.Cluster, jobs: make(chan func()), done: make(chan struct{}), watches: map[watchKey]*watchState{}}
+	if !IsLoopback(cfg.Listen) && !cfg.AllowNonLoopback {
+		return nil, fmt.Errorf("serve: %s is not a loopback address: other machines could reach the cluster; say so explicitly to listen there", cfg.Listen)
+	}
+	hosts := servedHosts(cfg.Listen)
+	p, err := newPKI(hosts)
+	if err != nil {
+		return nil, fmt.Errorf("serve: making the serving certificate: %w", err)
+	}
+	s := &Server{pki: p, token: newToken(), hosts: hosts, cfg: cfg, c: cfg.Cluster, jobs: make(chan func()), done: make(chan struct{}), watches: map[watchKey]*watchState{}}
 	s.ext = s.c.Kubectl()
-	s.cl = client.New(s.ext, cfg.Token, s.c.APIServers...)
+	// No default token: each request carries its own credentials, and
+	// none is system:anonymous.
+	s.cl = client.New(s.ext, "", s.c.APIServers...)
 	s.cl.UserAgent = "kubectl"
 	s.cl.Timeout = cfg.RequestTimeout
-	s.handler = frontend.New(frontend.Config{Backend: (*backend)(s), Token: cfg.Token, UserAgent: "kubectl"})
+	s.handler = s.guard(frontend.New(frontend.Config{Backend: (*backend)(s), UserAgent: "kubectl"}))
 	s.c.K.JournalInputs(func(in sim.Input) { s.journal = append(s.journal, in) })
 	s.paused.Store(cfg.Paused)
 	s.SetSpeed(cfg.Speed)
@@ -162,7 +185,8 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Handler is the HTTP front end (for tests that serve it themselves).
+// Handler is the HTTP front end behind its guard (for tests that serve it
+// themselves).
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Listen opens the listener; Addr reports it afterwards.
@@ -178,14 +202,14 @@ func (s *Server) Listen() error {
 		}
 	}
 	s.mu.Lock()
-	s.listener = l
+	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
 	mux := http.NewServeMux()
-	mux.Handle(NodesPath, loopbackOnly(s.nodesHandler()))
+	mux.Handle(NodesPath, s.guard(s.adminOnly(loopbackOnly(s.nodesHandler()))))
 	if s.cfg.Routes != nil {
-		mux.Handle("/kubesim/", loopbackOnly(s.cfg.Routes))
+		mux.Handle("/kubesim/", s.guard(s.adminOnly(loopbackOnly(s.cfg.Routes))))
 	}
 	mux.Handle("/", s.handler)
-	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	s.mu.Unlock()
 	return nil
 }
@@ -201,7 +225,20 @@ func (s *Server) Addr() string {
 }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return "http://" + s.Addr() }
+func (s *Server) URL() string { return "https://" + s.Addr() }
+
+// CA is the PEM certificate of the CA that signed the serving certificate.
+func (s *Server) CA() []byte { return s.pki.caPEM }
+
+// BearerToken is the served kubeconfig's token: it acts as Config.Token.
+func (s *Server) BearerToken() string { return s.token }
+
+// CAPool is a certificate pool that trusts the server.
+func CAPool(caPEM []byte) *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	return pool
+}
 
 // Cluster is the served cluster. Use it only from functions passed to Do.
 func (s *Server) Cluster() *cluster.Cluster { return s.c }
@@ -407,6 +444,7 @@ func (b *backend) Do(ctx context.Context, r *apiwire.Request) (*apiwire.Response
 	s := (*Server)(b)
 	var res *apiwire.Response
 	var err error
+	credentialsFrom(ctx).apply(r)
 	if e := s.Do(ctx, func(*cluster.Cluster) { res, err = s.cl.Do(r) }); e != nil {
 		return nil, e
 	}
@@ -418,6 +456,7 @@ func (b *backend) Watch(ctx context.Context, r *apiwire.Request) (*frontend.Watc
 	var key watchKey
 	var ch chan *apiwire.WatchEvent
 	var err error
+	credentialsFrom(ctx).apply(r)
 	e := s.Do(ctx, func(c *cluster.Cluster) {
 		// Like client.Client, try the apiservers in order; remember which
 		// one holds the watch.

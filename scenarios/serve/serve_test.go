@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +25,42 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // httpClient keeps no idle connections, so no goroutine outlives a test.
-var httpClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+// It trusts the CA of every server startServer started and, unless the
+// request says otherwise, carries that server's kubeconfig token.
+var httpClient = &http.Client{Transport: adminTransport{}}
+
+var (
+	servedMu sync.Mutex
+	served   = map[string]*Server{} // by address
+)
+
+func register(srv *Server) {
+	servedMu.Lock()
+	defer servedMu.Unlock()
+	served[srv.Addr()] = srv
+}
+
+// anonymous marks a request that must carry no credentials.
+const anonymous = "X-Test-Anonymous"
+
+type adminTransport struct{}
+
+func (adminTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	servedMu.Lock()
+	srv := served[req.URL.Host]
+	servedMu.Unlock()
+	if srv == nil {
+		return nil, fmt.Errorf("no test server at %s", req.URL.Host)
+	}
+	req = req.Clone(req.Context())
+	if req.Header.Get(anonymous) != "" {
+		req.Header.Del(anonymous)
+	} else if req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+srv.BearerToken())
+	}
+	t := &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: CAPool(srv.CA())}}
+	return t.RoundTrip(req)
+}
 
 func do(t *testing.T, method, url, accept, contentType, body string) (int, string) {
 	t.Helper()
@@ -178,7 +216,8 @@ func TestPacedToTheWallClock(t *testing.T) {
 }
 
 func TestKubeconfig(t *testing.T) {
-	got := string(Kubeconfig("http://127.0.0.1:8080", "kubernetes-admin"))
-	assert.Contains(t, got, "    server: http://127.0.0.1:8080\n")
+	got := string(Kubeconfig("https://127.0.0.1:8080", []byte("CA"), "kubernetes-admin", "t0ken"))
+	assert.Contains(t, got, "    server: https://127.0.0.1:8080\n    certificate-authority-data: Q0E=\n")
+	assert.Contains(t, got, "  user:\n    token: t0ken\n")
 	assert.Contains(t, got, "current-context: kubernetes-admin@kubesim\n")
 }

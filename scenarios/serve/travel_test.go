@@ -25,6 +25,7 @@ func TestPromptTravelsBackThroughTheServedRun(t *testing.T) {
 	srv, err := New(Config{Cluster: c, Boot: boot, Paused: true})
 	require.NoError(t, err)
 	require.NoError(t, srv.Listen())
+	register(srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()

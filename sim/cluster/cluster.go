@@ -95,6 +95,13 @@ type NodeSpec struct {
 	Taints []api.Taint
 }
 
+// NodeNames are the control-plane and worker nodes the configuration
+// boots, defaults applied.
+func (c Config) NodeNames() (controlPlanes, workers []string) {
+	d := c.withDefaults()
+	return d.ControlPlanes, d.Workers
+}
+
 func (c Config) withDefaults() Config {
 	if len(c.ControlPlanes) == 0 {
 		c.ControlPlanes = []string{"cp-1"}

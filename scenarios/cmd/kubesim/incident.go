@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,9 +99,10 @@ func incidentStart(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	var c common
 	var listen, kubeconfig string
 	var speed float64
-	var paused bool
+	var paused, nonLoopback bool
 	fs := newFlags("incident start", "incident start NAME|FILE [flags]", stderr, &c)
-	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to serve on (port 0 picks a free one); loopback only unless you say otherwise")
+	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to serve on (port 0 picks a free one); loopback only unless --allow-non-loopback")
+	fs.BoolVar(&nonLoopback, "allow-non-loopback", false, "allow --listen on an address other machines can reach (whoever holds the kubeconfig is cluster-admin)")
 	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl (and for kubesim incident check)")
 	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
 	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped")
@@ -152,7 +155,7 @@ func incidentStart(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		err := srv.Do(ctx, func(c *cluster.Cluster) { r = sess.Check(c) })
 		return r, err
 	}
-	srv, err = serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, Speed: speed, Paused: paused,
+	srv, err = serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback,
 		Commands: []serve.Command{
 			{Name: "check", Help: pick(lang, "check                grade the cluster: is the incident fixed?", "check                클러스터를 채점합니다: 인시던트가 해결되었나요?"),
 				Run: func(ctx context.Context, _ []string, out io.Writer) {
@@ -186,6 +189,7 @@ func incidentStart(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
+	warnNonLoopback(stderr, string(lang), listen)
 	if err := srv.Listen(); err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
@@ -243,13 +247,13 @@ func incidentCheck(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	server, err := kubeconfigServer(kubeconfig)
+	sc, err := kubeconfigServer(kubeconfig)
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	client := &http.Client{Timeout: 30 * time.Second}
-	res, err := client.Get(server + "/kubesim/v1/incident/check")
+	server := sc.Server
+	res, err := sc.Client().Get(server + "/kubesim/v1/incident/check")
 	if err != nil {
 		fmt.Fprintf(stderr, "kubesim: no incident answers at %s (is kubesim incident start running?): %v\n", server, err)
 		return 2
@@ -272,43 +276,91 @@ func incidentCheck(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// kubeconfigServer reads the server address of a kubeconfig's current
-// context.
-func kubeconfigServer(path string) (string, error) {
+// servedCluster is what a kubeconfig kubesim wrote says of its server.
+type servedCluster struct {
+	Server string
+	CA     []byte
+	Token  string
+}
+
+// Client is an HTTP client that trusts the server and sends its token.
+func (sc servedCluster) Client() *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &bearer{token: sc.Token, next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: serve.CAPool(sc.CA)}}}}
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token != "" && r.Header.Get("Authorization") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// kubeconfigServer reads the server address, CA and token of a
+// kubeconfig's current context.
+func kubeconfigServer(path string) (servedCluster, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return "", err
+		return servedCluster{}, err
 	}
 	var kc struct {
 		Clusters []struct {
 			Name    string `yaml:"name"`
 			Cluster struct {
 				Server string `yaml:"server"`
+				CA     string `yaml:"certificate-authority-data"`
 			} `yaml:"cluster"`
 		} `yaml:"clusters"`
+		Users []struct {
+			Name string `yaml:"name"`
+			User struct {
+				Token string `yaml:"token"`
+			} `yaml:"user"`
+		} `yaml:"users"`
 		Contexts []struct {
 			Name    string `yaml:"name"`
 			Context struct {
 				Cluster string `yaml:"cluster"`
+				User    string `yaml:"user"`
 			} `yaml:"context"`
 		} `yaml:"contexts"`
 		Current string `yaml:"current-context"`
 	}
 	if err := yaml.Unmarshal(data, &kc); err != nil {
-		return "", fmt.Errorf("%s: %v", path, err)
+		return servedCluster{}, fmt.Errorf("%s: %v", path, err)
 	}
-	want := ""
+	wantCluster, wantUser := "", ""
 	for _, c := range kc.Contexts {
 		if c.Name == kc.Current {
-			want = c.Context.Cluster
+			wantCluster, wantUser = c.Context.Cluster, c.Context.User
+		}
+	}
+	var sc servedCluster
+	for _, u := range kc.Users {
+		if u.Name == wantUser || wantUser == "" {
+			sc.Token = u.User.Token
+			break
 		}
 	}
 	for _, c := range kc.Clusters {
-		if c.Name == want || want == "" {
-			return strings.TrimSuffix(c.Cluster.Server, "/"), nil
+		if c.Name == wantCluster || wantCluster == "" {
+			sc.Server = strings.TrimSuffix(c.Cluster.Server, "/")
+			if c.Cluster.CA != "" {
+				ca, err := base64.StdEncoding.DecodeString(c.Cluster.CA)
+				if err != nil {
+					return servedCluster{}, fmt.Errorf("%s: certificate-authority-data: %v", path, err)
+				}
+				sc.CA = ca
+			}
+			return sc, nil
 		}
 	}
-	return "", errors.New(path + ": no cluster for the current context")
+	return servedCluster{}, errors.New(path + ": no cluster for the current context")
 }
 
 func pick(l narrate.Lang, en, ko string) string {

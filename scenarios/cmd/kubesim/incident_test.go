@@ -51,8 +51,9 @@ func TestIncidentEndToEnd(t *testing.T) {
 	assert.Equal(t, 1, code, o+e)
 	assert.Contains(t, o, "FAIL names resolve again")
 
-	server, err := kubeconfigServer(kc)
+	sc, err := kubeconfigServer(kc)
 	require.NoError(t, err)
+	server, httpc := sc.Server, sc.Client()
 	if path, err := exec.LookPath("kubectl"); err == nil {
 		cmd := exec.Command(path, "--kubeconfig", kc, "--cache-dir", filepath.Join(dir, "cache"), "scale", "deployment", "coredns", "-n", "kube-system", "--replicas=2")
 		b, err := cmd.CombinedOutput()
@@ -63,7 +64,7 @@ func TestIncidentEndToEnd(t *testing.T) {
 		req, err := http.NewRequest(http.MethodPatch, server+"/apis/apps/v1/namespaces/kube-system/deployments/coredns", strings.NewReader(`{"spec":{"replicas":2}}`))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/merge-patch+json")
-		res, err := http.DefaultClient.Do(req)
+		res, err := httpc.Do(req)
 		require.NoError(t, err)
 		res.Body.Close()
 		require.Equal(t, 200, res.StatusCode)
@@ -76,7 +77,7 @@ func TestIncidentEndToEnd(t *testing.T) {
 	// The HTTP check is refused to a foreign Host (a web page rebinding DNS).
 	req, _ := http.NewRequest(http.MethodGet, server+"/kubesim/v1/incident/check", nil)
 	req.Host = "evil.example"
-	res, err := http.DefaultClient.Do(req)
+	res, err := httpc.Do(req)
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusForbidden, res.StatusCode)

@@ -36,9 +36,10 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c common
 	var listen, dnsListen, kubeconfig, drillFile, show string
 	var speed float64
-	var paused, fixedEpoch bool
+	var paused, fixedEpoch, nonLoopback bool
 	fs := newFlags("serve", "serve [flags]", stderr, &c)
-	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one); only the loopback interface unless you say otherwise")
+	fs.StringVar(&listen, "listen", "127.0.0.1:0", "address to listen on (port 0 picks a free one); only the loopback interface unless --allow-non-loopback")
+	fs.BoolVar(&nonLoopback, "allow-non-loopback", false, "allow --listen on an address other machines can reach (whoever holds the kubeconfig is cluster-admin)")
 	fs.StringVar(&dnsListen, "dns-listen", "", "also answer DNS (UDP and TCP) on this address through the simulated CoreDNS, e.g. 127.0.0.1:5353")
 	fs.StringVar(&kubeconfig, "kubeconfig", "kubesim.kubeconfig", "where to write the kubeconfig for kubectl")
 	fs.StringVar(&drillFile, "drill", "", "boot the cluster of this drill (a built-in name or a drill .yaml file) instead of the default one")
@@ -118,12 +119,13 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused})
+	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback})
 	if err != nil {
 		cl.Stop()
-		fmt.Fprintln(stderr, "kubesim:", err)
+		fmt.Fprintln(stderr, "kubesim:", err, "(--allow-non-loopback)")
 		return 2
 	}
+	warnNonLoopback(stderr, c.lang, listen)
 	if err := srv.Listen(); err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
@@ -178,7 +180,8 @@ func serveIntro(lang, url, kubeconfig string, seed uint64, speed float64, paused
   kubectl get pods -A
   kubectl --kubeconfig %s apply -f pod.yaml
 
-모든 요청은 kubernetes-admin 사용자로 처리되며, 트레이스에 kubectl -> %s 로 나타납니다.
+kubeconfig 의 토큰은 kubernetes-admin 으로 동작하고, 자격 증명이 없는 요청은 system:anonymous 입니다.
+요청은 트레이스에 kubectl -> %s 로 나타납니다.
 같은 포트로 다시 시작했다면 kubectl 의 디스커버리 캐시가 낡았을 수 있습니다: --cache-dir 를 바꾸세요.
 help 를 입력하면 프롬프트 명령을 볼 수 있습니다. Ctrl-C 또는 quit 으로 클러스터를 멈춥니다.
 `, kubeconfig, kubeconfig, apiserver)
@@ -197,9 +200,23 @@ Use it with the real kubectl:
   kubectl get pods -A
   kubectl --kubeconfig %s apply -f pod.yaml
 
-Every request acts as user kubernetes-admin and shows in the trace as kubectl -> %s.
+The kubeconfig's token acts as kubernetes-admin; requests without credentials are system:anonymous.
+Requests show in the trace as kubectl -> %s.
 If you restart on the same port, kubectl's discovery cache may be stale: use another --cache-dir.
 Type help for the prompt's commands; Ctrl-C or quit stops the cluster.
 `, kubeconfig, kubeconfig, apiserver)
 	return b.String()
+}
+
+// warnNonLoopback warns when the server listens where other machines can
+// reach it.
+func warnNonLoopback(w io.Writer, lang, listen string) {
+	if serve.IsLoopback(listen) {
+		return
+	}
+	if lang == "ko" {
+		fmt.Fprintf(w, "kubesim: 경고: %s 는 루프백 주소가 아닙니다. 다른 컴퓨터가 접속할 수 있습니다. kubeconfig 를 가진 사람은 cluster-admin 이고, 나머지는 system:anonymous 입니다.\n", listen)
+		return
+	}
+	fmt.Fprintf(w, "kubesim: warning: %s is not a loopback address: other machines can reach it. Whoever holds the kubeconfig is cluster-admin; everyone else is system:anonymous.\n", listen)
 }

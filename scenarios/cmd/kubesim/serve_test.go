@@ -20,7 +20,7 @@ func TestServeWritesKubeconfigAndStopsAtEOF(t *testing.T) {
 			require.Equal(t, 0, code, errb.String())
 			b, err := os.ReadFile(kc)
 			require.NoError(t, err)
-			assert.Contains(t, string(b), "server: http://127.0.0.1:")
+			assert.Contains(t, string(b), "server: https://127.0.0.1:")
 			assert.Contains(t, out.String(), "export KUBECONFIG="+kc)
 			if lang == "ko" {
 				assert.Contains(t, out.String(), "가상 시간은 멈춰 있습니다")
@@ -38,4 +38,16 @@ func TestServeFlags(t *testing.T) {
 		assert.Equal(t, 2, cmdServe(args, strings.NewReader(""), &out, &errb), "%v", args)
 		assert.NotEmpty(t, errb.String())
 	}
+}
+
+func TestServeRefusesNonLoopbackUnlessAcknowledged(t *testing.T) {
+	var out, errb bytes.Buffer
+	assert.Equal(t, 2, cmdServe([]string{"--listen", "0.0.0.0:0", "--kubeconfig", filepath.Join(t.TempDir(), "kc")}, strings.NewReader(""), &out, &errb))
+	assert.Contains(t, errb.String(), "0.0.0.0:0 is not a loopback address")
+	assert.Contains(t, errb.String(), "--allow-non-loopback")
+
+	errb.Reset()
+	code := cmdServe([]string{"--paused", "--listen", "0.0.0.0:0", "--allow-non-loopback", "--kubeconfig", filepath.Join(t.TempDir(), "kc")}, strings.NewReader("quit\n"), &out, &errb)
+	assert.Equal(t, 0, code, errb.String())
+	assert.Contains(t, errb.String(), "kubesim: warning: 0.0.0.0:0 is not a loopback address: other machines can reach it.")
 }

@@ -47,12 +47,14 @@ func cmdSSH(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	node := strings.TrimPrefix(fs.Arg(0), "root@")
-	server, err := kubeconfigServer(kubeconfig)
+	sc, err := kubeconfigServer(kubeconfig)
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
-	sh := &remoteShell{server: server, node: node, client: &http.Client{Timeout: 2 * time.Minute}, stdin: stdin, stdout: stdout, stderr: stderr}
+	client := sc.Client()
+	client.Timeout = 2 * time.Minute
+	sh := &remoteShell{server: sc.Server, node: node, client: client, stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(command) > 0 {
 		code, err := sh.run(strings.Join(command, " "))
 		if err != nil {

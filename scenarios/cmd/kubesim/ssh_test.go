@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,10 +67,10 @@ func TestSSHFollowPrintsNewLinesOnly(t *testing.T) {
 		<-done
 	}()
 	require.Eventually(t, func() bool { _, err := os.Stat(kc); return err == nil }, 60*time.Second, 50*time.Millisecond, out.String())
-	server, err := kubeconfigServer(kc)
+	sc, err := kubeconfigServer(kc)
 	require.NoError(t, err)
 	var o, e syncBuffer
-	sh := &remoteShell{server: server, node: "worker-1", client: http.DefaultClient, stdout: &o, stderr: &e}
+	sh := &remoteShell{server: sc.Server, node: "worker-1", client: sc.Client(), stdout: &o, stderr: &e}
 	stop := make(chan struct{})
 	followed := make(chan error, 1)
 	go func() { followed <- sh.follow("journalctl -u kubelet -f", stop) }()

@@ -2,6 +2,7 @@ package realclients
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"sync"
 	"testing"
@@ -75,7 +76,8 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // startServed boots a cluster and serves it at speed 20; the returned
 // rest.Config is what a kubeconfig for it gives client-go: the server's
-// address and nothing else, so every client setting stays at its default.
+// address, its CA and the kubeconfig's token, and nothing else, so every
+// client setting stays at its default.
 func startServed(t *testing.T) *served {
 	t.Helper()
 	c, err := cluster.New(cluster.Config{Seed: 1})
@@ -86,8 +88,8 @@ func startServed(t *testing.T) *served {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	transport := &http.Transport{}
-	s := &served{srv: srv, cfg: &rest.Config{Host: srv.URL()}, seen: map[string]bool{}}
+	transport := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: serve.CAPool(srv.CA())}}
+	s := &served{srv: srv, cfg: &rest.Config{Host: srv.URL(), BearerToken: srv.BearerToken(), TLSClientConfig: rest.TLSClientConfig{CAData: srv.CA()}}, seen: map[string]bool{}}
 	s.cfg.WrapTransport = func(http.RoundTripper) http.RoundTripper { return recorder{s: s, next: transport} }
 	s.stop = func() {
 		cancel()
