@@ -369,3 +369,41 @@ func pick(l narrate.Lang, en, ko string) string {
 	}
 	return en
 }
+
+// answerKey is kubesim run on an incident: the breakage on the cluster
+// incident start would serve, the symptom, the scripted fix narrated with
+// its diagnosis, and the checks graded until they pass (five minutes of
+// virtual time at most). It exits 0 when the fix works: an instructor's
+// check of a file, or a trainee's way to watch the answer.
+func answerKey(inc *drill.Drill, seed uint64, lang narrate.Lang, stdout, stderr io.Writer) int {
+	fmt.Fprintf(stdout, "%s — %s (seed %d): %s\n\n", inc.Name, inc.Title.In(string(lang)), seed,
+		pick(lang, "the answer key (to practise: kubesim incident start "+inc.Name+")", "정답 풀이 (직접 풀어 보려면: kubesim incident start "+inc.Name+")"))
+	c, err := incident.Boot(inc, seed, nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 2
+	}
+	defer c.Stop()
+	s := incident.NewSession(inc, seed, lang, c, time.Time{})
+	fmt.Fprintf(stdout, "%s\n\n%s\n%s\n", s.Symptom(), pick(lang, "Diagnosis and fix:", "진단과 해결:"), inc.Solution.Diagnosis.In(string(lang)))
+	ok := true
+	for _, st := range drill.Apply(c, inc, inc.Solution.Steps, string(lang)) {
+		fmt.Fprintf(stdout, "  $ %s\n", drill.StepCommand(&inc.Solution.Steps[st.Index]))
+		if out := strings.TrimSpace(st.Output); out != "" {
+			fmt.Fprintf(stdout, "    %s\n", strings.ReplaceAll(out, "\n", "\n    "))
+		}
+		if !st.OK {
+			ok = false
+			fmt.Fprintf(stdout, "    %s\n", st.Error)
+		}
+	}
+	r := s.Check(c)
+	for deadline := c.K.Now() + 5*time.Minute; !r.Passed && c.K.Now() < deadline; r = s.Check(c) {
+		c.K.RunFor(time.Second)
+	}
+	fmt.Fprint(stdout, s.Render(r, time.Time{}))
+	if !ok || !r.Passed {
+		return 1
+	}
+	return 0
+}

@@ -90,9 +90,12 @@ func TestIncidentEndToEnd(t *testing.T) {
 	_, e, code = kubesim(t, "", "incident", "start", "incident-coredns-scaled-tozero")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, e, `did you mean "incident-coredns-scaled-to-zero"?`)
-	_, e, code = kubesim(t, "", "run", "incident-pending-no-nodes")
-	assert.Equal(t, 2, code)
-	assert.Contains(t, e, "is an incident: kubesim incident start")
+	// run plays the answer key: the breakage, the fix, the checks PASS.
+	o, e, code = kubesim(t, "", "run", "incident-pending-no-nodes")
+	assert.Equal(t, 0, code, o+e)
+	assert.Contains(t, o, "the answer key")
+	assert.Contains(t, o, "$ kubectl uncordon worker-1")
+	assert.Contains(t, o, "PASS the three shop pods run")
 	_, e, code = kubesim(t, "", "incident", "check", "--kubeconfig", filepath.Join(dir, "none"))
 	assert.Equal(t, 2, code, e)
 }

@@ -248,8 +248,11 @@ func cmdRun(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var shown []sim.Record
 	code := 0
 	if t.drill != nil && t.drill.IsIncident() {
-		fmt.Fprintf(stderr, "kubesim: %s is an incident: kubesim incident start %s\n", t.drill.Name, fs.Arg(0))
-		return 2
+		seed := t.drill.Seed
+		if seedSet {
+			seed = c.seed
+		}
+		return answerKey(t.drill, seed, lang, stdout, stderr)
 	}
 	if t.drill != nil {
 		var seed *uint64
