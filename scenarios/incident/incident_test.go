@@ -105,3 +105,23 @@ func TestTheHintLadderAndGivingUp(t *testing.T) {
 	assert.Contains(t, g, "Diagnosis:")
 	assert.Contains(t, g, "kubectl scale deployment/coredns -n kube-system --replicas=2")
 }
+
+// Every text a trainee reads in a built-in incident is in English and
+// Korean: the title, the symptom, every check's name, every hint, the
+// diagnosis.
+func TestEveryIncidentSpeaksKorean(t *testing.T) {
+	for _, name := range library.Incidents() {
+		inc := load(t, name)
+		texts := map[string]drill.Text{"title": inc.Title, "symptom": inc.Symptom, "diagnosis": inc.Solution.Diagnosis}
+		for i, c := range inc.Checks {
+			texts[fmt.Sprintf("checks[%d].name", i)] = c.Name
+		}
+		for i, h := range inc.Hints {
+			texts[fmt.Sprintf("hints[%d]", i)] = h
+		}
+		for field, tx := range texts {
+			assert.NotEmpty(t, tx.En, "%s: %s in English", name, field)
+			assert.Regexp(t, `\p{Hangul}`, tx.Ko, "%s: %s in Korean", name, field)
+		}
+	}
+}
