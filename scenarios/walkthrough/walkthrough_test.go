@@ -1,6 +1,7 @@
 package walkthrough
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"fmt"
@@ -311,4 +312,24 @@ func BenchmarkGotoFirstFlow(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n), "records")
+}
+
+// A trainee who types a view at every step prompt is shown the same
+// records, in the same checkpoints, as one who only presses Enter: a view
+// may replay the run, and the replay rebuilds the classifier's state.
+func TestViewsAtThePromptShowTheSameRecords(t *testing.T) {
+	shown := func(input string) []uint64 {
+		s := cursor.Open(FirstFlow(1))
+		defer s.Close()
+		res, err := play.Play(s, play.Options{Out: &bytes.Buffer{}, Lang: narrate.English, Step: true, In: bufio.NewReader(strings.NewReader(input))})
+		require.NoError(t, err)
+		var out []uint64
+		for _, r := range res.Shown {
+			out = append(out, r.N)
+		}
+		return out
+	}
+	plain := shown(strings.Repeat("\n", 400))
+	require.NotEmpty(t, plain)
+	assert.Equal(t, plain, shown(strings.Repeat("get pods -A\nwhere\n\n", 400)))
 }

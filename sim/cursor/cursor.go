@@ -478,9 +478,16 @@ func (r *run) sink(rec sim.Record) {
 	r.fresh = true
 	s := r.s
 	if r.total <= uint64(len(s.log)) {
+		// A replay passes known records to the classifier too: its state
+		// (what earlier records were tagged) is rebuilt, so the records
+		// after the known ones are tagged as on the first run.
+		tag := 0
+		if r.classify != nil {
+			tag = r.classify(rec)
+		}
 		if r.diverged == nil {
-			if was := s.log[r.total-1]; !sameRecord(was.Record, rec) || was.Pause != r.pauses+1 {
-				r.diverged = fmt.Errorf("the run is not deterministic: record #%d was %q the first time and %q on replay", r.total, was.Text(), rec.Text())
+			if was := s.log[r.total-1]; !sameRecord(was.Record, rec) || was.Pause != r.pauses+1 || was.Tag != tag {
+				r.diverged = fmt.Errorf("the run is not deterministic: record #%d was %q (tag %d) the first time and %q (tag %d) on replay", r.total, was.Text(), was.Tag, rec.Text(), tag)
 			}
 		}
 		return
