@@ -128,3 +128,24 @@ func yamlNode(x any) *yaml.Node {
 	}
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(x)}
 }
+
+// DropNulls removes the null members of decoded JSON (maps and lists,
+// recursively, in place) and returns it: what a patch or an apply document
+// leaves when the fields an encoder wrote as null mean "not set".
+func DropNulls(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = DropNulls(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = DropNulls(e)
+		}
+	}
+	return v
+}

@@ -465,25 +465,7 @@ func manifestPatch(obj api.Object) ([]byte, error) {
 			delete(md, k)
 		}
 	}
-	return json.Marshal(dropNulls(doc))
-}
-
-func dropNulls(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if e == nil {
-				delete(x, k)
-				continue
-			}
-			x[k] = dropNulls(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = dropNulls(e)
-		}
-	}
-	return v
+	return json.Marshal(api.DropNulls(doc))
 }
 
 // addonAccounts are the ServiceAccounts the add-ons' manifests create in

@@ -143,25 +143,7 @@ func protobufToJSON(body []byte, into *api.ResourceInfo) ([]byte, error) {
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}
-	return json.Marshal(withoutNulls(doc))
-}
-
-func withoutNulls(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if e == nil {
-				delete(x, k)
-				continue
-			}
-			x[k] = withoutNulls(e)
-		}
-	case []any:
-		for i, e := range x {
-			x[i] = withoutNulls(e)
-		}
-	}
-	return v
+	return json.Marshal(api.DropNulls(doc))
 }
 
 // dropEmptyUnknown removes, from the unknown-field warnings of a decoded
