@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"strings"
 
+	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -132,7 +133,7 @@ func (sh *shell) etcdctl(args []string) Result {
 		return res
 	}
 	if f.ops[0] == "version" {
-		return ok("etcdctl version: 3.5.16\nAPI version: 3.5\n")
+		return ok("etcdctl version: " + etcd.Version + "\nAPI version: 3.5\n")
 	}
 	members, urls, err := sh.connect(f)
 	if err != nil {
@@ -156,7 +157,7 @@ func (sh *shell) etcdctl(args []string) Result {
 				fmt.Fprintf(&errs, "{\"level\":\"warn\",\"msg\":\"failed to get the status of endpoint\",\"endpoint\":%q,\"error\":\"context deadline exceeded\"}\n", urls[i])
 				continue
 			}
-			rows = append(rows, []string{urls[i], fmt.Sprintf("%x", c.EtcdMemberID(m)), "3.5.16", humanBytes(st.DBSize),
+			rows = append(rows, []string{urls[i], fmt.Sprintf("%x", c.EtcdMemberID(m)), etcd.Version, etcd.HumanBytes(st.DBSize),
 				fmt.Sprint(st.Leader != 0 && st.Leader == c.EtcdMemberID(m)), fmt.Sprint(st.IsLearner), fmt.Sprint(st.Header.RaftTerm),
 				fmt.Sprint(st.RaftIndex), fmt.Sprint(st.RaftAppliedIndex), strings.Join(st.Errors, ", ")})
 		}
@@ -182,7 +183,7 @@ func (sh *shell) etcdctl(args []string) Result {
 		}
 		var out strings.Builder
 		if f.write == "table" {
-			out.WriteString(table([]string{"ENDPOINT", "HEALTH", "TOOK", "ERROR"}, rows))
+			out.WriteString(etcd.Table([]string{"ENDPOINT", "HEALTH", "TOOK", "ERROR"}, rows))
 		} else {
 			for _, r := range rows {
 				if r[1] == "true" {
@@ -252,9 +253,9 @@ func (sh *shell) etcdutl(args []string) Result {
 			return fail(1, "Error: snapshot file integrity check failed: %v", err)
 		}
 		s := st.Status()
-		row := []string{fmt.Sprintf("%x", crc32.ChecksumIEEE(data)), fmt.Sprint(s.Revision), fmt.Sprint(s.Keys), humanBytes(int64(len(data)))}
+		row := []string{fmt.Sprintf("%x", crc32.ChecksumIEEE(data)), fmt.Sprint(s.Revision), fmt.Sprint(s.Keys), etcd.HumanBytes(int64(len(data)))}
 		if f.write == "table" {
-			return ok(table([]string{"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"}, [][]string{row}))
+			return ok(etcd.Table([]string{"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"}, [][]string{row}))
 		}
 		return ok(strings.Join(row, ", ") + "\n")
 	case "restore":
@@ -299,68 +300,11 @@ func (sh *shell) etcdutl(args []string) Result {
 // table.
 func etcdOutput(write string, header []string, rows [][]string) string {
 	if write == "table" {
-		return table(header, rows)
+		return etcd.Table(header, rows)
 	}
 	var b strings.Builder
 	for _, r := range rows {
 		b.WriteString(strings.Join(r, ", ") + "\n")
 	}
 	return b.String()
-}
-
-// table is etcdctl's table writer (olekukonko/tablewriter): centred
-// headers, left-aligned cells, +---+ borders.
-func table(header []string, rows [][]string) string {
-	w := make([]int, len(header))
-	for i, h := range header {
-		w[i] = len(h)
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			w[i] = max(w[i], len(c))
-		}
-	}
-	var b strings.Builder
-	line := func() {
-		b.WriteString("+")
-		for _, x := range w {
-			b.WriteString(strings.Repeat("-", x+2) + "+")
-		}
-		b.WriteString("\n")
-	}
-	line()
-	b.WriteString("|")
-	for i, h := range header {
-		pad := w[i] - len(h)
-		b.WriteString(" " + strings.Repeat(" ", pad/2) + h + strings.Repeat(" ", pad-pad/2) + " |")
-	}
-	b.WriteString("\n")
-	line()
-	for _, r := range rows {
-		b.WriteString("|")
-		for i, c := range r {
-			b.WriteString(" " + c + strings.Repeat(" ", w[i]-len(c)) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line()
-	return b.String()
-}
-
-// humanBytes is go-humanize's Bytes (SI units), as etcdctl prints sizes.
-func humanBytes(n int64) string {
-	if n < 10 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, units[i])
-	}
-	return fmt.Sprintf("%.0f %s", v, units[i])
 }
