@@ -239,6 +239,20 @@ func TestSnapshotRestoreIntoANewDataDir(t *testing.T) {
 	assert.Contains(t, r.Stderr, "Deprecated: Use `etcdutl snapshot restore` instead.")
 	assert.True(t, c.NodeFS("cp-1").IsDir("/var/lib/etcd-from-backup"))
 
+	// --bump-revision and --mark-compacted go together, as etcdutl wants.
+	for _, flags := range []string{"--bump-revision 1000000000", "--mark-compacted"} {
+		r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped "+flags)
+		assert.Equal(t, 128, r.Code, flags)
+		assert.Equal(t, "Error: --mark-compacted required if --revision-bump > 0\n", r.Stderr, flags)
+	}
+	r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped --bump-revision=x --mark-compacted")
+	assert.Equal(t, 1, r.Code)
+	assert.Contains(t, r.Stderr, `invalid argument "x" for "--bump-revision" flag`)
+	assert.False(t, c.NodeFS("cp-1").Exists("/var/lib/etcd-bumped"), "a refused restore writes nothing")
+	r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped --bump-revision 1000000000 --mark-compacted")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	assert.True(t, c.NodeFS("cp-1").IsDir("/var/lib/etcd-bumped"))
+
 	data, err := ReadFile(c, "cp-1", "/etc/kubernetes/manifests/etcd.yaml")
 	require.NoError(t, err)
 	require.NoError(t, WriteFile(c, "cp-1", "/etc/kubernetes/manifests/etcd.yaml",
