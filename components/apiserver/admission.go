@@ -2,6 +2,8 @@ package apiserver
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -219,6 +221,15 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 		}
 		return notes, apierrors.NewForbidden("", "pods", name, fmt.Errorf("error looking up service account %s/%s: serviceaccount %q not found", pod.Namespace, pod.Spec.ServiceAccountName, pod.Spec.ServiceAccountName))
 	}
+	if !isMirrorPod(pod) {
+		var sa *api.ServiceAccount
+		if e, ok := s.cache.get(api.KeyFor("serviceaccounts", pod.Namespace, pod.Spec.ServiceAccountName)); ok {
+			sa, _ = e.obj.(*api.ServiceAccount)
+		}
+		if volume := mountServiceAccountToken(pod, sa, s.c.Rand()); volume != "" {
+			notes = append(notes, AdmissionChange{Plugin: "ServiceAccount", Change: "spec.volumes[" + volume + "]=projected(token,ca.crt,namespace) -> " + ServiceAccountTokenMountPath + " (ro)"})
+		}
+	}
 	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
 	// 300 s unless the pod says otherwise.
 	for _, key := range []string{api.TaintNodeNotReady, api.TaintNodeUnreachable} {
@@ -232,6 +243,92 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 	}
 	return notes, nil
 }
+
+// ServiceAccountTokenMountPath is where the ServiceAccount admission plugin
+// mounts the pod's API credentials in every container.
+const ServiceAccountTokenMountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// serviceAccountVolumePrefix starts the name of that volume.
+const serviceAccountVolumePrefix = "kube-api-access-"
+
+// mountServiceAccountToken is the token half of the ServiceAccount
+// admission plugin: unless the pod (first) or its ServiceAccount says
+// automountServiceAccountToken: false, every container without a mount at
+// ServiceAccountTokenMountPath gets a read-only one of a projected volume
+// kube-api-access-<5 random characters> — a bound token (expirationSeconds
+// 3607, path token), the kube-root-ca.crt ConfigMap's ca.crt and the
+// pod's namespace — which is added unless a volume of that prefix is
+// there already. It returns the volume's name when it mounted it.
+func mountServiceAccountToken(pod *api.Pod, sa *api.ServiceAccount, rng *rand.Rand) string {
+	automount := true
+	switch {
+	case pod.Spec.AutomountServiceAccountToken != nil:
+		automount = *pod.Spec.AutomountServiceAccountToken
+	case sa != nil && sa.AutomountServiceAccountToken != nil:
+		automount = *sa.AutomountServiceAccountToken
+	}
+	if !automount {
+		return ""
+	}
+	name, hasVolume := "", false
+	for _, v := range pod.Spec.Volumes {
+		if strings.HasPrefix(v.Name, serviceAccountVolumePrefix) {
+			name, hasVolume = v.Name, true
+			break
+		}
+	}
+	if name == "" {
+		name = serviceAccountVolumePrefix + randomSuffix(rng)
+	}
+	mounted := false
+	mount := func(cs []api.Container) {
+		for i := range cs {
+			if !slices.ContainsFunc(cs[i].VolumeMounts, func(m api.VolumeMount) bool { return m.MountPath == ServiceAccountTokenMountPath }) {
+				cs[i].VolumeMounts = append(cs[i].VolumeMounts, api.VolumeMount{Name: name, ReadOnly: true, MountPath: ServiceAccountTokenMountPath})
+				mounted = true
+			}
+		}
+	}
+	mount(pod.Spec.InitContainers)
+	mount(pod.Spec.Containers)
+	if !mounted {
+		return ""
+	}
+	if !hasVolume {
+		pod.Spec.Volumes = append(pod.Spec.Volumes, api.Volume{Name: name, VolumeSource: api.VolumeSource{Projected: serviceAccountTokenVolume()}})
+	}
+	return name
+}
+
+// serviceAccountTokenVolume is the projected volume source of the
+// kube-api-access volume, as kube-apiserver v1.32 writes it (defaultMode
+// 0644, shown as 420).
+func serviceAccountTokenVolume() *api.ProjectedVolumeSource {
+	return &api.ProjectedVolumeSource{
+		DefaultMode: ptr(int32(0o644)),
+		Sources: []api.VolumeProjection{
+			{ServiceAccountToken: &api.ServiceAccountTokenProjection{ExpirationSeconds: ptr(int64(3607)), Path: "token"}},
+			{ConfigMap: &api.ConfigMapProjection{LocalObjectReference: api.LocalObjectReference{Name: RootCAConfigMap}, Items: []api.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			{DownwardAPI: &api.DownwardAPIProjection{Items: []api.DownwardAPIVolumeFile{{Path: "namespace", FieldRef: &api.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+		},
+	}
+}
+
+// randomSuffix is the 5 characters that a generated name ends with, drawn
+// as apimachinery's rand.String draws them.
+func randomSuffix(rng *rand.Rand) string {
+	const alphabet = "bcdfghjklmnpqrstvwxz2456789"
+	b := make([]byte, 5)
+	for i := range b {
+		b[i] = alphabet[rng.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// RootCAConfigMap is the ConfigMap, in every namespace, that carries the
+// cluster's CA bundle (kube-controller-manager's root-ca-cert-publisher
+// writes it).
+const RootCAConfigMap = "kube-root-ca.crt"
 
 // isMirrorPod reports whether a pod is the apiserver's view of a static pod
 // (kubelet creates those with the mirror annotation).

@@ -914,12 +914,7 @@ func (s *server) stamp(obj api.Object) {
 	m := obj.GetObjectMeta()
 	rng := s.c.Rand()
 	if m.Name == "" && m.GenerateName != "" {
-		const alphabet = "bcdfghjklmnpqrstvwxz2456789" // as apimachinery's rand.String
-		b := make([]byte, 5)
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		m.Name = m.GenerateName + string(b)
+		m.Name = m.GenerateName + randomSuffix(rng)
 	}
 	var u [16]byte
 	for i := range u {

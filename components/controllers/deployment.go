@@ -438,7 +438,7 @@ func (dc *Deployments) scaleRS(rs *api.ReplicaSet, n int32, d *api.Deployment, o
 		return false, rs, err
 	}
 	if sizeChanges {
-		dc.rec.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s to %d from %d", op, rs.Name, n, old)
+		dc.rec.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled %s replica set %s from %d to %d", op, rs.Name, old, n)
 	}
 	return sizeChanges, u.(*api.ReplicaSet), nil
 }
@@ -534,12 +534,12 @@ func (dc *Deployments) newReplicaSet(d *api.Deployment, existing *api.ReplicaSet
 			setDeploymentCondition(&d.Status, newDeploymentCondition(api.DeploymentProgressing, api.ConditionFalse, ReasonFailedReplicaSetCreate, msg, now))
 			_ = dc.updateStatus(d)
 		}
-		dc.rec.Eventf(d, api.EventTypeWarning, "FailedCreate", "%s", msg)
+		dc.rec.Eventf(d, api.EventTypeWarning, ReasonFailedReplicaSetCreate, "%s", msg)
 		return nil, err
 	}
 	newRS := created.(*api.ReplicaSet)
 	if !alreadyExists && n > 0 {
-		dc.rec.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled up replica set %s to %d", newRS.Name, n)
+		dc.rec.Eventf(d, api.EventTypeNormal, "ScalingReplicaSet", "Scaled up replica set %s from 0 to %d", newRS.Name, n)
 	}
 	needsUpdate := setDeploymentRevision(d, newRevision)
 	if !alreadyExists && hasProgressDeadline(d) {

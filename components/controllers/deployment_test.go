@@ -80,7 +80,7 @@ func TestDeploymentCreatesReplicaSetAndBecomesAvailable(t *testing.T) {
 	}, conds)
 	msg, _, _ := controllers.RolloutStatus(got)
 	assert.Equal(t, "deployment \"web\" successfully rolled out\n", msg)
-	assert.Contains(t, e.events("default"), "deployment-controller ScalingReplicaSet: Scaled up replica set web-"+hash+" to 3")
+	assert.Contains(t, e.events("default"), "deployment-controller ScalingReplicaSet: Scaled up replica set web-"+hash+" from 0 to 3")
 }
 
 // A rolling update never exceeds replicas+maxSurge pods nor drops below
@@ -123,9 +123,9 @@ func TestDeploymentRollingUpdateRespectsSurgeAndUnavailable(t *testing.T) {
 		}
 	}
 	evs := e.events("default")
-	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled up replica set "+newRS+" to 1")
-	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled down replica set "+oldRS+" to 3 from 4")
-	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled down replica set "+oldRS+" to 0 from 1")
+	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled up replica set "+newRS+" from 0 to 1")
+	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled down replica set "+oldRS+" from 4 to 3")
+	assert.Contains(t, evs, "deployment-controller ScalingReplicaSet: Scaled down replica set "+oldRS+" from 1 to 0")
 }
 
 func TestDeploymentRecreateStopsOldPodsFirst(t *testing.T) {

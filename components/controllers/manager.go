@@ -16,7 +16,8 @@
 // the caches and acts on the difference. A Result asks for a later look
 // (RequeueAfter) and an error requeues with backoff.
 //
-// Controllers (their --controllers names): serviceaccount, replicaset,
+// Controllers (their --controllers names): serviceaccount,
+// root-ca-cert-publisher, replicaset,
 // deployment, daemonset, node-lifecycle, taint-eviction-controller,
 // namespace, endpointslice, garbage-collector. Defaults lists them.
 package controllers
@@ -57,6 +58,7 @@ type Controller interface {
 func Defaults() []func() Controller {
 	return []func() Controller{
 		NewServiceAccounts,
+		NewRootCACertPublisher,
 		NewEndpoints,
 		NewEndpointSlices,
 		NewReplicaSets,
@@ -90,6 +92,9 @@ type Config struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// Identity overrides the holderIdentity ("<node>_<uuid>").
 	Identity string
+	// RootCA is the CA bundle (--root-ca-file) that root-ca-cert-publisher
+	// publishes as the kube-root-ca.crt ConfigMap in every namespace.
+	RootCA []byte
 }
 
 // Manager runs controllers over shared informers inside one actor.

@@ -127,5 +127,6 @@
 // (startup probes are not run); the node is Ready from registration (the real kubelet
 // waits for the CNI configuration); a kill restarts its grace period when
 // a kubelet restart interrupts it; volumes, resource enforcement and
-// eviction are not modelled.
+// eviction are not modelled (a pod's volumes, such as the kube-api-access
+// one the apiserver adds, are accepted and mounting them does nothing).
 package kubelet

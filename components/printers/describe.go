@@ -96,6 +96,9 @@ func DescribePod(out io.Writer, pod *api.Pod, events []api.Event, now time.Time)
 		for _, v := range pod.Spec.Volumes {
 			w.line(1, "%s:\n", v.Name)
 			w.line(2, "Type:\t%s\n", volumeType(v))
+			if p := v.Projected; p != nil {
+				projectedSources(w, p)
+			}
 		}
 	}
 	qos := pod.Status.QOSClass
@@ -283,6 +286,31 @@ func resources(w prefixWriter, title string, rl api.ResourceList) {
 	for _, n := range names {
 		q := rl[api.ResourceName(n)]
 		w.line(3, "%s:\t%s\n", n, q.String())
+	}
+}
+
+// projectedSources lists a projected volume's sources as kubectl describe
+// does (an unset optional reads <nil>).
+func projectedSources(w prefixWriter, p *api.ProjectedVolumeSource) {
+	optional := func(b *bool) string {
+		if b == nil {
+			return "<nil>"
+		}
+		return fmt.Sprint(*b)
+	}
+	for _, src := range p.Sources {
+		switch {
+		case src.Secret != nil:
+			w.line(2, "SecretName:\t%s\n", src.Secret.Name)
+			w.line(2, "SecretOptionalName:\t%s\n", optional(src.Secret.Optional))
+		case src.DownwardAPI != nil:
+			w.line(2, "DownwardAPI:\ttrue\n")
+		case src.ConfigMap != nil:
+			w.line(2, "ConfigMapName:\t%s\n", src.ConfigMap.Name)
+			w.line(2, "ConfigMapOptional:\t%s\n", optional(src.ConfigMap.Optional))
+		case src.ServiceAccountToken != nil && src.ServiceAccountToken.ExpirationSeconds != nil:
+			w.line(2, "TokenExpirationSeconds:\t%d\n", *src.ServiceAccountToken.ExpirationSeconds)
+		}
 	}
 }
 

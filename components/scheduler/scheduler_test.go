@@ -85,7 +85,7 @@ func TestUnschedulablePodGetsTheRealMessage(t *testing.T) {
 	c := boot(t, 1)
 	_, err := c.Admin.Create(pod("huge", "3"))
 	require.NoError(t, err)
-	want := "huge: 0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Insufficient cpu."
+	want := "huge: 0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod."
 	require.True(t, c.WaitFor(func() bool { return len(events(t, c, "FailedScheduling")) > 0 }, time.Minute))
 	assert.Equal(t, []string{want}, events(t, c, "FailedScheduling"))
 	p := get(t, c, "huge")
@@ -94,7 +94,7 @@ func TestUnschedulablePodGetsTheRealMessage(t *testing.T) {
 	assert.Equal(t, api.PodScheduled, cond.Type)
 	assert.Equal(t, api.ConditionFalse, cond.Status)
 	assert.Equal(t, "Unschedulable", cond.Reason)
-	assert.Equal(t, "0/4 nodes are available: 1 node(s) had untolerated taint(s), 3 Insufficient cpu.", cond.Message)
+	assert.Equal(t, "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 3 Insufficient cpu. preemption: 0/4 nodes are available: 1 Preemption is not helpful for scheduling, 3 No preemption victims found for incoming pod.", cond.Message)
 
 	// A bigger node arrives: the pod is retried on that cluster event.
 	_, err = c.Admin.Create(node("worker-big", "8", "16Gi", "zone-a"))

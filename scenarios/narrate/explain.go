@@ -130,17 +130,19 @@ Lease kube-system/%s로 리더를 뽑고, 리더가 다음 컨트롤러를 실�
 		return Text{
 			En: fmt.Sprintf(`It places Pending pods on nodes: filter (which nodes can run it?), score (which is best?), then bind through
 the apiserver (pods/binding). A pod it cannot place gets a FailedScheduling event such as
-"0/3 nodes are available: 3 Insufficient cpu."
+"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
 In kubesim today: components/scheduler, one actor per control-plane node (kube-scheduler-<node>); they elect
 a leader on the Lease kube-system/%s. The default-scheduler profile runs these plugins, in order
-(score weight in brackets): %s. Ties are broken by the run's seed. Simplified: preemption is not modelled.`,
+(score weight in brackets): %s. Ties are broken by the run's seed. Simplified: there are no PriorityClasses and no pod is
+ever preempted; DefaultPreemption only adds kube-scheduler's answer for that case to the message ("preemption: ...").`,
 				scheduler.LeaseName, ps),
 			Ko: fmt.Sprintf(`Pending 파드를 노드에 배치합니다: 필터(어떤 노드가 실행할 수 있나?), 점수(어디가 가장 좋은가?), 그리고
-apiserver를 통한 바인딩(pods/binding). 배치할 수 없는 파드에는 "0/3 nodes are available: 3 Insufficient cpu." 같은
+apiserver를 통한 바인딩(pods/binding). 배치할 수 없는 파드에는 "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod." 같은
 FailedScheduling 이벤트가 남습니다.
 kubesim에서 지금 실행되는 것: components/scheduler, 컨트롤 플레인 노드마다 액터 하나(kube-scheduler-<노드>). Lease
 kube-system/%s로 리더를 뽑습니다. default-scheduler 프로파일은 다음 플러그인을 이 순서로 실행합니다(괄호 안은 점수
-가중치): %s. 동점은 실행의 시드로 가립니다. 단순화한 점: 선점(preemption)은 모델링하지 않습니다.`,
+가중치): %s. 동점은 실행의 시드로 가립니다. 단순화한 점: PriorityClass가 없고 어떤 파드도
+선점(preemption)되지 않습니다. DefaultPreemption은 그 경우의 kube-scheduler 답("preemption: ...")을 메시지에 덧붙일 뿐입니다.`,
 				scheduler.LeaseName, ps),
 		}
 	}},

@@ -90,9 +90,29 @@ func msg(lang, key string) string {
 	return messages["en"][key]
 }
 
+// PromptEnd says why a prompt ended.
+type PromptEnd int
+
+const (
+	// EndOfInput: the input reached its end (Ctrl-D, a pipe that closed,
+	// /dev/null).
+	EndOfInput PromptEnd = iota
+	// Quit: the quit command.
+	Quit
+	// Cancelled: the context ended (Ctrl-C, SIGTERM).
+	Cancelled
+)
+
 // Prompt reads commands from in until it ends, ctx ends or `quit`; it
 // reports on out. It returns nil at the end of input.
 func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang string) error {
+	_, err := s.PromptUntil(ctx, in, out, lang)
+	return err
+}
+
+// PromptUntil is Prompt that also says why the prompt ended, so that a
+// command can keep serving after its input has ended.
+func (s *Server) PromptUntil(ctx context.Context, in io.Reader, out io.Writer, lang string) (PromptEnd, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // lets the reader go once it has read its line
 	defer s.leavePast()
@@ -111,10 +131,10 @@ func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang s
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return Cancelled, nil
 		case line, ok := <-lines:
 			if !ok {
-				return nil
+				return EndOfInput, nil
 			}
 			if s.sshNode != "" {
 				s.shellLine(ctx, line, out)
@@ -126,7 +146,7 @@ func (s *Server) Prompt(ctx context.Context, in io.Reader, out io.Writer, lang s
 			}
 			if quit := s.command(ctx, strings.Fields(line), out, lang); quit {
 				fmt.Fprintln(out, msg(lang, "bye"))
-				return nil
+				return Quit, nil
 			}
 		}
 	}

@@ -193,7 +193,7 @@ func New(cfg Config) (*Cluster, error) {
 	for _, n := range cfg.ControlPlanes {
 		name := "kube-controller-manager-" + n
 		c.ControllerManagers = append(c.ControllerManagers, name)
-		run := c.controllerManagerProgram()
+		run := c.controllerManagerProgramDefault()
 		if err := k.Spawn(sim.ActorSpec{Name: name, Node: n, Component: "kube-controller-manager", Run: run}); err != nil {
 			return nil, err
 		}

@@ -211,7 +211,15 @@ func (p *controlPlane) program(component string, argv []string) (func(*sim.Ctx),
 		if component == "kube-scheduler" {
 			return c.schedulerProgram(), nil
 		}
-		return c.controllerManagerProgram(), nil
+		rootCA := []byte(clusterCA)
+		if f := flags["root-ca-file"]; f != "" {
+			b, err := c.nodeDisks[p.node].ReadFile(f)
+			if err != nil {
+				return nil, &kubelet.ProgramExit{Code: 1, Log: []string{`"Error starting controllers" err="error parsing root-ca-file at ` + f + `: open ` + f + `: no such file or directory"`}}
+			}
+			rootCA = b
+		}
+		return c.controllerManagerProgram(rootCA), nil
 	}
 	return nil, fmt.Errorf("no program for %s", component)
 }
@@ -246,12 +254,21 @@ func (c *Cluster) schedulerProgram() func(*sim.Ctx) {
 	return scheduler.New(scheduler.Config{Token: SchedulerToken, APIServers: c.APIServers, Configure: c.cfg.Scheduler})
 }
 
-func (c *Cluster) controllerManagerProgram() func(*sim.Ctx) {
+// controllerManagerProgram is kube-controller-manager publishing rootCA as
+// each namespace's kube-root-ca.crt: the --root-ca-file's contents, or
+// without that flag the cluster's CA, which the real one reads from its
+// kubeconfig's certificate-authority-data.
+func (c *Cluster) controllerManagerProgramDefault() func(*sim.Ctx) {
+	return c.controllerManagerProgram([]byte(clusterCA))
+}
+
+// controllerManagerProgram is kube-controller-manager publishing rootCA.
+func (c *Cluster) controllerManagerProgram(rootCA []byte) func(*sim.Ctx) {
 	ctrls := c.cfg.Controllers
 	if ctrls == nil {
 		ctrls = controllers.Defaults()
 	}
-	return controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: ctrls})
+	return controllers.New(controllers.Config{Token: ControllerToken, APIServers: c.APIServers, Controllers: ctrls, RootCA: rootCA})
 }
 
 // imageExists is the registry: registry.k8s.io has the releases of its

@@ -135,6 +135,11 @@ users:
 `, ca, server, user, user, user, user, token)
 }
 
+// clusterCA is the cluster's CA certificate: /etc/kubernetes/pki/ca.crt on
+// every node, and what kube-controller-manager publishes as
+// kube-root-ca.crt.
+var clusterCA = placeholderPEM("ca.crt")
+
 func placeholderPEM(name string) string {
 	kind := "CERTIFICATE"
 	switch {

@@ -154,7 +154,7 @@ spec:
     image: nginx:1.27
 `)
 	ev := k.WaitForEvent(k.Pod("p"), "FailedScheduling", 10*time.Second)
-	assert.Contains(t, ev.Message, "0/2 nodes are available: 2 node(s) had untolerated taint(s).")
+	assert.Equal(t, "0/2 nodes are available: 1 node(s) had untolerated taint {dedicated: batch}, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.", ev.Message)
 }
 
 func TestRecorderSkip(t *testing.T) {

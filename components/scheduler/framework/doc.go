@@ -46,9 +46,9 @@
 // summed, and ties among the top nodes are broken with the Rand given in
 // Config — never a global source, so a seed fixes every placement.
 //
-// Preemption (DefaultPreemption) is not implemented: PostFilter is there
-// for plugins that want it, and FailedScheduling messages carry no
-// "preemption: ..." part unless a PostFilter plugin adds one.
+// PostFilter runs when no node fits; the default one, the plugins
+// package's DefaultPreemption, adds the "preemption: ..." part of the
+// FailedScheduling message (kubesim evicts no pods for it).
 //
 // # Writing a plugin
 //

@@ -42,14 +42,14 @@ func (d *Diagnosis) addPluginStatus(s *Status) {
 // Error() is the FailedScheduling event message, built exactly as the real
 // scheduler builds it:
 //
-//	0/5 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint(s), 2 node(s) were unschedulable.
+//	0/5 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {dedicated: gpu}, 2 node(s) were unschedulable. preemption: 0/5 nodes are available: 1 No preemption victims found for incoming pod, 4 Preemption is not helpful for scheduling.
 //
 // Each reason is counted once per node that reported it (a node short of cpu
 // and memory counts for both), the "<count> <reason>" strings are sorted as
 // strings — so "10 ..." sorts before "2 ..." — and joined with ", ". When a
 // PreFilter plugin rejected the pod, its message replaces the per-node
-// counts; PostFilter messages (preemption's, in Kubernetes) are appended as
-// another sentence.
+// counts; PostFilter messages (DefaultPreemption's "preemption: ...") are
+// appended as they are, without a full stop of their own.
 type FitError struct {
 	Pod         *api.Pod
 	NumAllNodes int
@@ -66,7 +66,9 @@ func (f *FitError) Error() string {
 		fmt.Fprintf(&b, " %v.", strings.Join(sorted, ", "))
 	}
 	if f.Diagnosis.PostFilterMsg != "" {
-		fmt.Fprintf(&b, " %v.", f.Diagnosis.PostFilterMsg)
+		// No full stop of its own: preemption's message is a FitError
+		// message that has one already.
+		fmt.Fprintf(&b, " %v", f.Diagnosis.PostFilterMsg)
 	}
 	return b.String()
 }

@@ -7,26 +7,32 @@
 //	plugin                           extension points              weight  reasons
 //	NodeUnschedulable                Filter                                node(s) were unschedulable
 //	NodeName                         Filter                                node(s) didn't match the requested node name
-//	TaintToleration                  Filter, Score                 3       node(s) had untolerated taint(s)
+//	TaintToleration                  Filter, Score                 3       node(s) had untolerated taint {key: value}
 //	NodeAffinity                     PreFilter, Filter, Score      2       node(s) didn't match Pod's node affinity/selector
 //	NodePorts                        PreFilter, Filter                     node(s) didn't have free ports for the requested pod ports
 //	NodeResourcesFit                 PreFilter, Filter, Score      1       Insufficient cpu, Insufficient memory, Too many pods, ...
 //	PodTopologySpread                PreFilter, Filter, Score      2       node(s) didn't match pod topology spread constraints
 //	InterPodAffinity                 PreFilter, Filter, Score      2       node(s) didn't match pod (anti-)affinity rules,
 //	                                                                       node(s) didn't satisfy existing pods anti-affinity rules
+//	DefaultPreemption                PostFilter                            preemption: 0/N nodes are available: ...
 //	NodeResourcesBalancedAllocation  Score                         1
 //	DefaultBinder                    Bind
 //
 // Differences from kube-scheduler, on purpose:
 //
-//   - ImageLocality, the volume plugins and DefaultPreemption are not
-//     implemented (kubesim has no images on nodes, no volumes to bind, and
-//     no preemption); SchedulingGates is left to the queue's caller.
+//   - ImageLocality and the volume plugins are not implemented (kubesim
+//     has no images on nodes and no volumes to bind); SchedulingGates is
+//     left to the queue's caller.
+//   - DefaultPreemption selects no victims and evicts nothing: kubesim has
+//     no PriorityClasses, so it gives kube-scheduler's answer for a pod
+//     that nothing can be preempted for ("No preemption victims found for
+//     incoming pod", "Preemption is not helpful for scheduling").
 //   - PodTopologySpread applies only the pod's own constraints: the
 //     cluster-default constraints for pods without any (which need
 //     Service/ReplicaSet listers) are not applied.
-//   - TaintToleration uses the newest wording, "node(s) had untolerated
-//     taint(s)"; before v1.34 the message named the taint.
+//   - The reasons are v1.32's, the version kubesim reports: TaintToleration
+//     names the taint ("node(s) had untolerated taint {key: value}"), as
+//     releases before the generic "node(s) had untolerated taint(s)" do.
 //   - NodeAffinity has no scheduler-enforced addedAffinity argument.
 //
 // Every plugin registers the cluster events that can make a pod it

@@ -50,5 +50,5 @@ func Example_customScorePlugin() {
 	fmt.Println(err)
 	// Output:
 	// fast <nil>
-	// 0/2 nodes are available: 2 Insufficient cpu.
+	// 0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 No preemption victims found for incoming pod.
 }

@@ -23,13 +23,13 @@ func TestTaintTolerationFilter(t *testing.T) {
 			name:       "NoSchedule not tolerated",
 			node:       st.MakeNode("n").Taint("dedicated", "gpu", api.TaintEffectNoSchedule).Obj(),
 			pod:        st.MakePod("p").Obj(),
-			wantStatus: unresolvable("node(s) had untolerated taint(s)"),
+			wantStatus: unresolvable("node(s) had untolerated taint {dedicated: gpu}"),
 		},
 		{
 			name:       "NoExecute not tolerated",
 			node:       st.MakeNode("n").Taint(api.TaintNodeNotReady, "", api.TaintEffectNoExecute).Obj(),
 			pod:        st.MakePod("p").Obj(),
-			wantStatus: unresolvable("node(s) had untolerated taint(s)"),
+			wantStatus: unresolvable("node(s) had untolerated taint {node.kubernetes.io/not-ready: }"),
 		},
 		{
 			name: "PreferNoSchedule never filters",
@@ -45,13 +45,13 @@ func TestTaintTolerationFilter(t *testing.T) {
 			name:       "Equal with another value",
 			node:       st.MakeNode("n").Taint("dedicated", "gpu", api.TaintEffectNoSchedule).Obj(),
 			pod:        st.MakePod("p").Toleration("dedicated", api.TolerationOpEqual, "cpu", api.TaintEffectNoSchedule).Obj(),
-			wantStatus: unresolvable("node(s) had untolerated taint(s)"),
+			wantStatus: unresolvable("node(s) had untolerated taint {dedicated: gpu}"),
 		},
 		{
 			name:       "toleration for another effect",
 			node:       st.MakeNode("n").Taint("dedicated", "gpu", api.TaintEffectNoSchedule).Obj(),
 			pod:        st.MakePod("p").Toleration("dedicated", api.TolerationOpExists, "", api.TaintEffectNoExecute).Obj(),
-			wantStatus: unresolvable("node(s) had untolerated taint(s)"),
+			wantStatus: unresolvable("node(s) had untolerated taint {dedicated: gpu}"),
 		},
 		{
 			name: "empty key with Exists tolerates everything",
@@ -59,10 +59,10 @@ func TestTaintTolerationFilter(t *testing.T) {
 			pod:  st.MakePod("p").Toleration("", api.TolerationOpExists, "", "").Obj(),
 		},
 		{
-			name:       "every taint must be tolerated",
+			name:       "every taint must be tolerated; the first untolerated one is named",
 			node:       st.MakeNode("n").Taint("a", "1", api.TaintEffectNoSchedule).Taint("b", "2", api.TaintEffectNoSchedule).Obj(),
 			pod:        st.MakePod("p").Toleration("a", api.TolerationOpExists, "", "").Obj(),
-			wantStatus: unresolvable("node(s) had untolerated taint(s)"),
+			wantStatus: unresolvable("node(s) had untolerated taint {b: 2}"),
 		},
 	}
 	for _, tc := range tests {

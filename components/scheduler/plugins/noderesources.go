@@ -135,9 +135,11 @@ const (
 // The pod's request is ComputePodRequests: the larger of the sum of its
 // containers and its largest init container, plus overhead. Filter reports
 // every resource that is short ("Insufficient cpu", "Insufficient memory",
-// "Too many pods"), so one node can count towards several reasons. When the
-// pod asks for more than the node's whole allocatable the status is
-// UnschedulableAndUnresolvable.
+// "Too many pods"), so one node can count towards several reasons. The
+// status is Unschedulable even when the pod asks for more than the node's
+// whole allocatable, as in kube-scheduler v1.32 (later releases make that
+// UnschedulableAndUnresolvable, which changes preemption's answer);
+// InsufficientResource.Unresolvable still tells the two apart.
 type Fit struct {
 	ignored []api.ResourceName
 	resourceAllocationScorer
@@ -223,14 +225,10 @@ func (f *Fit) Filter(_ context.Context, state *framework.CycleState, _ *api.Pod,
 		return nil
 	}
 	reasons := make([]string, len(insufficient))
-	code := framework.Unschedulable
 	for i, r := range insufficient {
 		reasons[i] = r.Reason
-		if r.Unresolvable {
-			code = framework.UnschedulableAndUnresolvable
-		}
 	}
-	return framework.NewStatus(code, reasons...)
+	return framework.NewStatus(framework.Unschedulable, reasons...)
 }
 
 type resourceScoreState struct {

@@ -39,9 +39,9 @@ func TestFitFilter(t *testing.T) {
 			wantStatus: unsched("Insufficient cpu", "Insufficient memory"),
 		},
 		{
-			name:       "more than the whole node is unresolvable",
+			name:       "more than the whole node is still Unschedulable, as in v1.32",
 			pod:        st.MakePod("p").Req("5", "1Gi").Obj(),
-			wantStatus: unresolvable("Insufficient cpu"),
+			wantStatus: unsched("Insufficient cpu"),
 		},
 		{
 			name:       "init container larger than the free space",

@@ -17,6 +17,7 @@ const (
 	PodTopologySpreadName           = "PodTopologySpread"
 	InterPodAffinityName            = "InterPodAffinity"
 	NodeResourcesBalancedAllocation = "NodeResourcesBalancedAllocation"
+	DefaultPreemptionName           = "DefaultPreemption"
 	DefaultBinderName               = "DefaultBinder"
 )
 
@@ -32,6 +33,7 @@ func NewInTreeRegistry() framework.Registry {
 		NodeResourcesFitName:            newFit,
 		PodTopologySpreadName:           newPodTopologySpread,
 		InterPodAffinityName:            newInterPodAffinity,
+		DefaultPreemptionName:           newDefaultPreemption,
 		NodeResourcesBalancedAllocation: newBalancedAllocation,
 		DefaultBinderName:               newDefaultBinder,
 	}
@@ -43,11 +45,13 @@ func NewInTreeRegistry() framework.Registry {
 //
 //	NodeUnschedulable, NodeName, TaintToleration (3), NodeAffinity (2),
 //	NodePorts, NodeResourcesFit (1), PodTopologySpread (2),
-//	InterPodAffinity (2), NodeResourcesBalancedAllocation (1), DefaultBinder
+//	InterPodAffinity (2), DefaultPreemption,
+//	NodeResourcesBalancedAllocation (1), DefaultBinder
 //
 // Left out: the volume plugins (VolumeRestrictions, NodeVolumeLimits,
-// VolumeBinding, VolumeZone), ImageLocality, DefaultPreemption and
-// SchedulingGates; PrioritySort is the scheduling queue's built-in order.
+// VolumeBinding, VolumeZone), ImageLocality and SchedulingGates;
+// PrioritySort is the scheduling queue's built-in order. DefaultPreemption
+// explains, but evicts nothing (see its doc).
 func DefaultProfile() framework.Profile {
 	return framework.Profile{
 		SchedulerName: "default-scheduler",
@@ -60,6 +64,7 @@ func DefaultProfile() framework.Profile {
 			{Name: NodeResourcesFitName, Weight: 1},
 			{Name: PodTopologySpreadName, Weight: 2},
 			{Name: InterPodAffinityName, Weight: 2},
+			{Name: DefaultPreemptionName},
 			{Name: NodeResourcesBalancedAllocation, Weight: 1},
 			{Name: DefaultBinderName},
 		},

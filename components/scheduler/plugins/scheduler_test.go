@@ -34,76 +34,76 @@ func TestFailedSchedulingReasons(t *testing.T) {
 		},
 		{
 			name: "Insufficient cpu", nodes: []*api.Node{smallNode("n1").Obj()}, pod: st.MakePod("p").Req("3", "1Gi").Obj(),
-			wantMsg: "0/1 nodes are available: 1 Insufficient cpu.",
+			wantMsg: "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "Insufficient memory", nodes: []*api.Node{smallNode("n1").Obj()}, pod: st.MakePod("p").Req("1", "5Gi").Obj(),
-			wantMsg: "0/1 nodes are available: 1 Insufficient memory.",
+			wantMsg: "0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "Too many pods", nodes: []*api.Node{st.MakeNode("n1").Capacity("2", "4Gi", 1).Obj()},
 			existing: []*api.Pod{st.MakePod("e").Node("n1").Obj()}, pod: st.MakePod("p").Obj(),
-			wantMsg: "0/1 nodes are available: 1 Too many pods.",
+			wantMsg: "0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "node affinity/selector", nodes: []*api.Node{smallNode("n1").Obj()},
 			pod:     st.MakePod("p").NodeSelector(map[string]string{"disk": "ssd"}).Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.",
+			wantMsg: "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "unschedulable", nodes: []*api.Node{smallNode("n1").Unschedulable().Obj()}, pod: st.MakePod("p").Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) were unschedulable.",
+			wantMsg: "0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "untolerated taint", nodes: []*api.Node{smallNode("n1").Taint(api.TaintControlPlane, "", api.TaintEffectNoSchedule).Obj()},
 			pod:     st.MakePod("p").Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) had untolerated taint(s).",
+			wantMsg: "0/1 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "host ports", nodes: []*api.Node{smallNode("n1").Obj()},
 			existing: []*api.Pod{st.MakePod("e").HostPort(8080, "", "").Node("n1").Obj()},
 			pod:      st.MakePod("p").HostPort(8080, "", "").Obj(),
-			wantMsg:  "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports.",
+			wantMsg:  "0/1 nodes are available: 1 node(s) didn't have free ports for the requested pod ports. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "topology spread", nodes: []*api.Node{smallNode("a1").Zone("a").Obj(), smallNode("b1").Zone("b").Taint("x", "", api.TaintEffectNoSchedule).Obj()},
 			existing: []*api.Pod{webPod("w", "a1")},
 			pod:      st.MakePod("p").Label("app", "web").SpreadConstraint(1, api.LabelTopologyZone, api.DoNotSchedule, "app", "web").Obj(),
-			wantMsg:  "0/2 nodes are available: 1 node(s) didn't match pod topology spread constraints, 1 node(s) had untolerated taint(s).",
+			wantMsg:  "0/2 nodes are available: 1 node(s) didn't match pod topology spread constraints, 1 node(s) had untolerated taint {x: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "topology spread, missing label", nodes: []*api.Node{smallNode("n1").Obj()},
 			pod:     st.MakePod("p").Label("app", "web").SpreadConstraint(1, api.LabelTopologyZone, api.DoNotSchedule, "app", "web").Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label).",
+			wantMsg: "0/1 nodes are available: 1 node(s) didn't match pod topology spread constraints (missing required label). preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "pod affinity", nodes: []*api.Node{smallNode("n1").Obj()},
 			pod:     st.MakePod("p").PodAffinity(api.LabelHostname, "app", "db").Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) didn't match pod affinity rules.",
+			wantMsg: "0/1 nodes are available: 1 node(s) didn't match pod affinity rules. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name: "pod anti-affinity", nodes: []*api.Node{smallNode("n1").Obj()},
 			existing: []*api.Pod{st.MakePod("db").Label("app", "db").Node("n1").Obj()},
 			pod:      st.MakePod("p").PodAntiAffinity(api.LabelHostname, "app", "db").Obj(),
-			wantMsg:  "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules.",
+			wantMsg:  "0/1 nodes are available: 1 node(s) didn't match pod anti-affinity rules. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "existing pods' anti-affinity", nodes: []*api.Node{smallNode("n1").Obj()},
 			existing: []*api.Pod{st.MakePod("db").Node("n1").PodAntiAffinity(api.LabelHostname, "app", "web").Obj()},
 			pod:      st.MakePod("p").Label("app", "web").Obj(),
-			wantMsg:  "0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules.",
+			wantMsg:  "0/1 nodes are available: 1 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
 			name: "requested node name", nodes: []*api.Node{smallNode("n1").Obj()},
 			pod:     st.MakePod("p").Node("n2").Obj(),
-			wantMsg: "0/1 nodes are available: 1 node(s) didn't match the requested node name.",
+			wantMsg: "0/1 nodes are available: 1 node(s) didn't match the requested node name. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
 		},
 		{
 			name:  "matchFields naming a node that does not exist",
 			nodes: []*api.Node{smallNode("n1").Obj(), smallNode("n2").Obj()},
 			pod: st.MakePod("p").RequiredNodeAffinity(api.NodeSelectorTerm{MatchFields: []api.NodeSelectorRequirement{
 				st.Expr(framework.NodeNameField, api.NodeSelectorOpIn, "n9")}}).Obj(),
-			wantMsg: "0/2 nodes are available: 2 node(s) didn't satisfy plugin(s) [NodeAffinity].",
+			wantMsg: "0/2 nodes are available: 2 node(s) didn't satisfy plugin(s) [NodeAffinity]. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.",
 		},
 	}
 	for _, tc := range tests {
@@ -133,9 +133,14 @@ func TestAggregatedFailedSchedulingMessage(t *testing.T) {
 	assert.Equal(t, "0/7 nodes are available: "+
 		"1 node(s) didn't match Pod's node affinity/selector, "+
 		"1 node(s) were unschedulable, "+
-		"2 node(s) had untolerated taint(s), "+
+		"2 node(s) had untolerated taint {dedicated: infra}, "+
 		"3 Insufficient cpu, "+
-		"3 Insufficient memory.", msg)
+		"3 Insufficient memory. "+
+		// Preemption might help where resources are short (full, small,
+		// tiny), but no pod there has a lower priority.
+		"preemption: 0/7 nodes are available: "+
+		"3 No preemption victims found for incoming pod, "+
+		"4 Preemption is not helpful for scheduling.", msg)
 }
 
 // TestFitRulesEndToEnd places pods right up to the node's allocatable.
@@ -145,9 +150,9 @@ func TestFitRulesEndToEnd(t *testing.T) {
 	// cpu and 2Gi + 1Gi overhead = 3Gi: together exactly the allocatable.
 	assert.Equal(t, "n1", place(t, s, st.MakePod("a").Req("500m", "1Gi").InitContainer("1", "1Gi").Obj()))
 	assert.Equal(t, "n1", place(t, s, st.MakePod("b").Req("500m", "2Gi").Overhead("500m", "1Gi").Obj()), "exactly fills the node")
-	assert.Equal(t, "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory.", failure(t, s, st.MakePod("c").Req("1m", "1").Obj()))
+	assert.Equal(t, "0/1 nodes are available: 1 Insufficient cpu, 1 Insufficient memory. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.", failure(t, s, st.MakePod("c").Req("1m", "1").Obj()))
 	assert.Equal(t, "n1", place(t, s, st.MakePod("d").Obj()), "a pod without requests still fits")
-	assert.Equal(t, "0/1 nodes are available: 1 Too many pods.", failure(t, s, st.MakePod("e").Obj()))
+	assert.Equal(t, "0/1 nodes are available: 1 Too many pods. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.", failure(t, s, st.MakePod("e").Obj()))
 }
 
 func TestZoneSpreading(t *testing.T) {
@@ -187,9 +192,9 @@ func TestAntiAffinityKeepsReplicasApart(t *testing.T) {
 		seen[place(t, s, replica(i))] = true
 	}
 	assert.Len(t, seen, 3, "one replica per node")
-	assert.Equal(t, "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules.", failure(t, s, replica(3)))
+	assert.Equal(t, "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.", failure(t, s, replica(3)))
 	// The rule is symmetric: a plain web pod is kept out by the replicas.
-	assert.Equal(t, "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules.",
+	assert.Equal(t, "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
 		failure(t, s, st.MakePod("plain").Label("app", "web").Obj()))
 }
 
@@ -276,7 +281,7 @@ func TestCustomPluginsRegisteredByName(t *testing.T) {
 	assert.Equal(t, "n4", place(t, s, pod))
 	// n2 is short of both, n4 (running p) of cpu; odd nodes are filtered
 	// by NoOddNodes, which runs last.
-	assert.Equal(t, "0/4 nodes are available: 1 Insufficient memory, 2 Insufficient cpu, 2 node(s) had an odd name.",
+	assert.Equal(t, "0/4 nodes are available: 1 Insufficient memory, 2 Insufficient cpu, 2 node(s) had an odd name. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod.",
 		failure(t, s, st.MakePod("big").Req("1950m", "3Gi").Obj()))
 }
 

@@ -9,12 +9,16 @@ import (
 
 // ---------------------------------------------------------------- TaintToleration
 
-// ErrReasonTaint is TaintToleration's reason. Until Kubernetes v1.34 it
-// named the taint ("node(s) had untolerated taint {key: value}"); newer
-// releases (kubernetes#134740, backported to 1.34) use this generic text so
-// that taint values do not leak into pod statuses. kubesim follows the
-// newest.
-const ErrReasonTaint = "node(s) had untolerated taint(s)"
+// UntoleratedTaintReason is TaintToleration's reason, naming the first
+// taint of the node the pod does not tolerate, as kube-scheduler v1.32
+// words it: "node(s) had untolerated taint {dedicated: gpu}" (a taint
+// without a value reads "{node-role.kubernetes.io/control-plane: }").
+// Newer releases (kubernetes#134740, backported to 1.34) say
+// "node(s) had untolerated taint(s)" instead, so that taint values do not
+// leak into pod statuses; kubesim follows v1.32, the version it reports.
+func UntoleratedTaintReason(t api.Taint) string {
+	return "node(s) had untolerated taint {" + t.Key + ": " + t.Value + "}"
+}
 
 const taintTolerationStateKey framework.StateKey = "PreScore" + TaintTolerationName
 
@@ -41,10 +45,11 @@ func (*TaintToleration) Name() string { return TaintTolerationName }
 
 // Filter implements framework.FilterPlugin.
 func (*TaintToleration) Filter(_ context.Context, _ *framework.CycleState, pod *api.Pod, ni *framework.NodeInfo) *framework.Status {
-	if _, untolerated := framework.FindMatchingUntoleratedTaint(ni.Node().Spec.Taints, pod.Spec.Tolerations, framework.DoNotScheduleTaint); !untolerated {
+	taint, untolerated := framework.FindMatchingUntoleratedTaint(ni.Node().Spec.Taints, pod.Spec.Tolerations, framework.DoNotScheduleTaint)
+	if !untolerated {
 		return nil
 	}
-	return framework.NewStatus(framework.UnschedulableAndUnresolvable, ErrReasonTaint)
+	return framework.NewStatus(framework.UnschedulableAndUnresolvable, UntoleratedTaintReason(taint))
 }
 
 type taintTolerationState struct {

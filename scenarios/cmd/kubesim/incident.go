@@ -301,6 +301,14 @@ func (b *bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
+// CloseIdleConnections lets http.Client.CloseIdleConnections reach the
+// transport.
+func (b *bearer) CloseIdleConnections() {
+	if c, ok := b.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // kubeconfigServer reads the server address, CA and token of a
 // kubeconfig's current context.
 func kubeconfigServer(path string) (servedCluster, error) {

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/scenarios/serve"
 	"github.com/kubesim/kubesim/sim"
@@ -47,6 +49,12 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped; move it from the prompt (advance 30s, step)")
 	fs.BoolVar(&fixedEpoch, "fixed-epoch", false, "start the cluster's clock at kubesim's fixed epoch instead of now: reproducible timestamps, but kubectl's own ages (describe, events) are then off")
 	fs.StringVar(&show, "show", "kubectl", "trace records to print as they happen: kubectl (requests from kubectl and their answers), all, or none")
+	seedSet := false
+	for _, a := range args {
+		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
+			seedSet = true
+		}
+	}
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -70,13 +78,6 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	out := &lockedWriter{w: stdout}
 	cfg := cluster.Config{Seed: c.seed, Addons: true}
-	if !fixedEpoch {
-		// kubectl computes some ages itself (describe's events, describe
-		// node) from its own clock: start the cluster's clock a little
-		// before now, so that paced at speed 1 they read right once it has
-		// booted.
-		cfg.Options = append(cfg.Options, sim.WithEpoch(time.Now().Add(-5*time.Second).Truncate(time.Second)))
-	}
 	if drillFile != "" {
 		d, _, err := loadDrill(drillFile)
 		if err == nil && d == nil {
@@ -86,15 +87,20 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "kubesim:", err)
 			return 2
 		}
-		for _, n := range d.Cluster.ControlPlanes {
-			cfg.ControlPlanes = append(cfg.ControlPlanes, n.Name)
+		// The drill's own cluster, as its runner boots it: node names,
+		// capacity, zones, labels, taints, etcd members, kube-proxy mode;
+		// and its seed unless --seed says otherwise.
+		if !seedSet {
+			c.seed = d.Seed
 		}
-		if len(d.Cluster.Workers) > 0 {
-			cfg.Workers = []string{}
-			for _, n := range d.Cluster.Workers {
-				cfg.Workers = append(cfg.Workers, n.Name)
-			}
-		}
+		cfg = d.ClusterConfig(c.seed)
+	}
+	if !fixedEpoch {
+		// kubectl computes some ages itself (describe's events, describe
+		// node) from its own clock: start the cluster's clock a little
+		// before now, so that paced at speed 1 they read right once it has
+		// booted.
+		cfg.Options = append(cfg.Options, sim.WithEpoch(time.Now().Add(-5*time.Second).Truncate(time.Second)))
 	}
 	// The cluster as booted, for the prompt's time travel (it replays the
 	// run on a second cluster booted the same way, without the printer).
@@ -151,7 +157,17 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	promptErr := srv.Prompt(ctx, stdin, out, c.lang)
+	end, promptErr := srv.PromptUntil(ctx, stdin, out, c.lang)
+	if end == serve.EndOfInput && promptErr == nil && !isTerminal(stdin) {
+		// `kubesim serve &`, `kubesim serve < /dev/null`, a service
+		// manager: the input ended but nobody asked to stop.
+		if c.lang == "ko" {
+			fmt.Fprintf(stderr, "kubesim: 표준 입력이 끝나 프롬프트를 닫습니다. 클러스터는 SIGINT 또는 SIGTERM (kill %d) 을 받을 때까지 계속 요청을 처리합니다.\n", os.Getpid())
+		} else {
+			fmt.Fprintf(stderr, "kubesim: standard input ended, so the prompt is closed; the cluster keeps serving until SIGINT or SIGTERM (kill %d).\n", os.Getpid())
+		}
+		<-ctx.Done()
+	}
 	stop()
 	if err := <-done; err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
@@ -206,6 +222,13 @@ If you restart on the same port, kubectl's discovery cache may be stale: use ano
 Type help for the prompt's commands; Ctrl-C or quit stops the cluster.
 `, kubeconfig, kubeconfig, apiserver)
 	return b.String()
+}
+
+// isTerminal reports whether r is a terminal: there, the end of input
+// (Ctrl-D) means "stop", as in a shell.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // warnNonLoopback warns when the server listens where other machines can

@@ -241,8 +241,9 @@ func TestClientGoDefaults(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, *d.Spec.Replicas, "the Deployment took the Scale's replicas")
 
-	// The informer saw every change to the ConfigMap, in order.
-	want := []string{"add app", "update app", "update app", "update app", "update app", "update app", "add applied", "add b-1", "add b-2", "add b-3", "delete app"}
+	// The informer saw every change to the ConfigMap, in order, after the
+	// namespace's kube-root-ca.crt (root-ca-cert-publisher's).
+	want := []string{"add kube-root-ca.crt", "add app", "update app", "update app", "update app", "update app", "update app", "add applied", "add b-1", "add b-2", "add b-3", "delete app"}
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
