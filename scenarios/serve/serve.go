@@ -79,6 +79,19 @@ type Config struct {
 	// Commands are prompt commands of whoever serves the cluster (an
 	// incident's check, hint, give-up), tried before the built-in ones.
 	Commands []Command
+	// Users, if set, makes the server a classroom (classroom.go): every
+	// user named gets a client certificate, a namespace of its own and the
+	// RBAC of an ordinary user there; Instructor is cluster-admin.
+	// Requests without credentials are then refused (401), and Listen
+	// may be an address other machines reach.
+	Users []string
+	// Instructor is the classroom's cluster-admin user (default
+	// "instructor").
+	Instructor string
+	// AuditLog, if set, receives one audit.k8s.io/v1 Event per HTTP
+	// request, a JSON line each (audit.go). It is written out of band:
+	// the trace is the same without it.
+	AuditLog io.Writer
 	// Routes, if set, answers the HTTP requests under /kubesim/ (an
 	// incident's check for `kubesim incident check`); the rest go to the
 	// Kubernetes API front end. They answer loopback clients only, with the
@@ -105,6 +118,8 @@ type Server struct {
 	pki   *pki
 	token string   // the served kubeconfig's bearer token
 	hosts []string // what Host headers may name besides loopback
+	users []*classUser
+	audit *auditLog // nil without Config.AuditLog
 
 	jobs chan func()
 	done chan struct{}
@@ -162,7 +177,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = client.DefaultTimeout
 	}
-	if !IsLoopback(cfg.Listen) && !cfg.AllowNonLoopback {
+	if len(cfg.Users) > 0 && cfg.Instructor == "" {
+		cfg.Instructor = DefaultInstructor
+	}
+	if len(cfg.Users) > 0 {
+		if err := checkUsers(cfg.Users, cfg.Instructor); err != nil {
+			return nil, err
+		}
+	}
+	if !IsLoopback(cfg.Listen) && !cfg.AllowNonLoopback && len(cfg.Users) == 0 {
 		return nil, fmt.Errorf("serve: %s is not a loopback address: other machines could reach the cluster; say so explicitly to listen there", cfg.Listen)
 	}
 	hosts := servedHosts(cfg.Listen)
@@ -171,6 +194,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("serve: making the serving certificate: %w", err)
 	}
 	s := &Server{pki: p, token: newToken(), hosts: hosts, cfg: cfg, c: cfg.Cluster, jobs: make(chan func()), done: make(chan struct{}), watches: map[watchKey]*watchState{}}
+	if cfg.AuditLog != nil {
+		s.audit = &auditLog{w: cfg.AuditLog}
+	}
 	s.ext = s.c.Kubectl()
 	// No default token: each request carries its own credentials, and
 	// none is system:anonymous.
@@ -179,6 +205,11 @@ func New(cfg Config) (*Server, error) {
 	s.cl.Timeout = cfg.RequestTimeout
 	s.handler = s.guard(frontend.New(frontend.Config{Backend: (*backend)(s), UserAgent: "kubectl"}))
 	s.c.K.JournalInputs(func(in sim.Input) { s.journal = append(s.journal, in) })
+	if len(cfg.Users) > 0 {
+		if err := s.setUpClassroom(); err != nil {
+			return nil, err
+		}
+	}
 	s.paused.Store(cfg.Paused)
 	s.SetSpeed(cfg.Speed)
 	s.publishNow()
@@ -202,7 +233,12 @@ func (s *Server) Listen() error {
 		}
 	}
 	s.mu.Lock()
-	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	// Request a client certificate, advertising the run's CA, but let a
+	// request without one through to the other authenticators: the guard
+	// verifies what was presented, as kube-apiserver with --client-ca-file
+	// does.
+	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
+		ClientAuth: tls.RequestClientCert, ClientCAs: s.pki.caPool})
 	mux := http.NewServeMux()
 	mux.Handle(NodesPath, s.guard(s.adminOnly(loopbackOnly(s.nodesHandler()))))
 	if s.cfg.Routes != nil {
