@@ -30,6 +30,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,6 +89,12 @@ type Config struct {
 	// Instructor is the classroom's cluster-admin user (default
 	// "instructor").
 	Instructor string
+	// AdvertiseAddress, if set, is the host other machines reach the
+	// server at (kube-apiserver's --advertise-address): the classroom's
+	// kubeconfigs name it, and the serving certificate covers it. Without
+	// it they name the listen address, or, when that is every address of
+	// the machine (0.0.0.0, [::]), its first non-loopback IPv4 address.
+	AdvertiseAddress string
 	// AuditLog, if set, receives one audit.k8s.io/v1 Event per HTTP
 	// request, a JSON line each (audit.go). It is written out of band:
 	// the trace is the same without it.
@@ -189,6 +196,12 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("serve: %s is not a loopback address: other machines could reach the cluster; say so explicitly to listen there", cfg.Listen)
 	}
 	hosts := servedHosts(cfg.Listen)
+	if cfg.AdvertiseAddress != "" {
+		if strings.ContainsAny(cfg.AdvertiseAddress, ":/ ") && net.ParseIP(cfg.AdvertiseAddress) == nil {
+			return nil, fmt.Errorf("serve: advertise address %q: expected a host name or an IP address, without a port", cfg.AdvertiseAddress)
+		}
+		hosts = append(hosts, cfg.AdvertiseAddress)
+	}
 	p, err := newPKI(hosts)
 	if err != nil {
 		return nil, fmt.Errorf("serve: making the serving certificate: %w", err)
@@ -262,6 +275,29 @@ func (s *Server) Addr() string {
 
 // URL is the server's base URL.
 func (s *Server) URL() string { return "https://" + s.Addr() }
+
+// AdvertisedURL is the URL other machines reach the server at (see
+// Config.AdvertiseAddress); the loopback URL when it listens there.
+func (s *Server) AdvertisedURL() string {
+	addr := s.Addr()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return s.URL()
+	}
+	switch ip := net.ParseIP(host); {
+	case s.cfg.AdvertiseAddress != "":
+		host = s.cfg.AdvertiseAddress
+	case ip != nil && ip.IsUnspecified():
+		host = "127.0.0.1"
+		for _, h := range s.hosts {
+			if hip := net.ParseIP(h); hip != nil && hip.To4() != nil && !hip.IsLoopback() && !hip.IsLinkLocalUnicast() {
+				host = h
+				break
+			}
+		}
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
 
 // CA is the PEM certificate of the CA that signed the serving certificate.
 func (s *Server) CA() []byte { return s.pki.caPEM }
