@@ -630,6 +630,11 @@ func (s *server) serve(m *sim.Message) {
 		}
 		c.Note(NoteAuthn, AuthnNote{User: user, Certificate: b.Certificate != nil})
 		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
+		if info.Resource == "namespaces" && b.Name != "" {
+			// A Namespace is in itself, as the real RequestInfo has it: a
+			// RoleBinding there may grant reading it.
+			attrs.namespace = b.Name
+		}
 		decision := s.authorize(attrs)
 		if !decision.Allowed && b.Verb == apiwire.VerbCreate && isSelfReview(info) && hasGroup(user, GroupAuthenticated) {
 			decision = basicUser(decision)

@@ -342,3 +342,22 @@ func TestAuditLogIsOutOfBand(t *testing.T) {
 	}
 	assert.Equal(t, 5, lines, "and the audit log its requests")
 }
+
+// TestTraineeReadsOwnNamespaceOnly: the edit role bound in alice's
+// namespace lets her read the Namespace object itself (RBAC sees it in
+// itself), not delete it, and not read bob's.
+func TestTraineeReadsOwnNamespaceOnly(t *testing.T) {
+	srv, stop := startServer(t, Config{Paused: true, Users: []string{"alice", "bob"}})
+	defer stop()
+	alice := userCert(t, srv, "alice")
+	code, body := certRequest(t, srv, alice, "GET", "/api/v1/namespaces/alice", "")
+	assert.Equal(t, 200, code, body)
+	code, body = certRequest(t, srv, alice, "GET", "/api/v1/namespaces/bob", "")
+	assert.Equal(t, 403, code, body)
+	assert.Contains(t, body, `namespaces \"bob\" is forbidden: User \"alice\" cannot get resource \"namespaces\" in API group \"\" in the namespace \"bob\"`)
+	code, body = certRequest(t, srv, alice, "DELETE", "/api/v1/namespaces/alice", "")
+	assert.Equal(t, 403, code, body)
+	code, body = certRequest(t, srv, alice, "GET", "/api/v1/namespaces", "")
+	assert.Equal(t, 403, code, body)
+	assert.Contains(t, body, `cannot list resource \"namespaces\" in API group \"\" at the cluster scope`)
+}
