@@ -391,7 +391,11 @@ func (s *Server) adminOnly(next http.Handler) http.Handler {
 		c := credentialsFrom(r.Context())
 		operator := (c.cert == nil && c.token == s.cfg.Token) || (c.cert != nil && s.isInstructor(c.cert))
 		if !operator || c.impersonate != nil {
-			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage("forbidden: "+r.URL.Path+" needs the credentials of the kubeconfig kubesim wrote"))
+			whose := "the kubeconfig kubesim wrote"
+			if len(s.cfg.Users) > 0 {
+				whose = "the instructor's kubeconfig"
+			}
+			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage("forbidden: "+r.URL.Path+" needs the credentials of "+whose))
 			return
 		}
 		next.ServeHTTP(w, r)
