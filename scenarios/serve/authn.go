@@ -344,7 +344,9 @@ func (s *Server) authenticate(r *http.Request) (credentials, error) {
 		switch {
 		case !strings.EqualFold(scheme, "Bearer") || token == "":
 			return c, apierrors.NewUnauthorized()
-		case token == s.token:
+		case token == s.token && len(s.cfg.Users) == 0:
+			// A classroom writes no token kubeconfig: the instructor's
+			// certificate is its admin credential.
 			c.token = s.cfg.Token
 		case strings.HasPrefix(token, apiserver.ServiceAccountToken):
 			c.token = token // kube-apiserver checks the account exists

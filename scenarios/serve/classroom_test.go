@@ -51,6 +51,14 @@ func (b *lockedBuffer) String() string {
 // and no token, trusting the server's CA.
 func certRequest(t *testing.T, srv *Server, cert *tls.Certificate, method, path, body string) (int, string) {
 	t.Helper()
+	code, b, _ := certRequestAudited(t, srv, cert, method, path, body, "")
+	return code, b
+}
+
+// certRequestAudited is certRequest, with a bearer token if one is given,
+// returning the response's Audit-Id too.
+func certRequestAudited(t *testing.T, srv *Server, cert *tls.Certificate, method, path, body, token string) (int, string, string) {
+	t.Helper()
 	cfg := &tls.Config{RootCAs: CAPool(srv.CA())}
 	if cert != nil {
 		// Present the certificate whatever CA the server asks for, as
@@ -63,12 +71,15 @@ func certRequest(t *testing.T, srv *Server, cert *tls.Certificate, method, path,
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", "classroom-test")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	res, err := (&http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: cfg}}).Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(t, err)
-	return res.StatusCode, string(b)
+	return res.StatusCode, string(b), res.Header.Get("Audit-Id")
 }
 
 func userCert(t *testing.T, srv *Server, user string) *tls.Certificate {
@@ -142,10 +153,17 @@ func TestClassroom(t *testing.T) {
 			`"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"}`, "instructor", "get", "rolebindings", "alice", "alice-edit"},
 		{"anonymous is refused", nil, "GET", "/api/v1/namespaces/alice/pods", "", 401, unauthorizedBody, "", "list", "pods", "alice", ""},
 		{"anonymous is refused discovery too", nil, "GET", "/version", "", 401, unauthorizedBody, "", "get", "", "", ""},
+		{"the served token is no credential in a classroom", nil, "GET", "/api/v1/nodes", "", 401, unauthorizedBody, "", "list", "nodes", "", ""},
 		{"a certificate of another CA is refused", foreignCert(t, "instructor", "kubeadm:cluster-admins"), "GET", "/api/v1/nodes", "", 401, unauthorizedBody, "", "list", "nodes", "", ""},
 	}
-	for _, c := range calls {
-		code, body := certRequest(t, srv, c.cert, c.method, c.path, c.body)
+	ids := make([]string, len(calls))
+	for i, c := range calls {
+		token := ""
+		if strings.HasPrefix(c.name, "the served token") {
+			token = srv.BearerToken()
+		}
+		code, body, id := certRequestAudited(t, srv, c.cert, c.method, c.path, c.body, token)
+		ids[i] = id
 		assert.Equal(t, c.wantCode, code, "%s: %s", c.name, body)
 		if c.wantCode == 401 {
 			assert.JSONEq(t, c.wantBody, body, c.name)
@@ -154,14 +172,23 @@ func TestClassroom(t *testing.T) {
 		}
 	}
 
+	// A response may reach the client before its audit line is written:
+	// match lines to requests by the Audit-Id the response named.
 	lines := strings.Split(strings.TrimSpace(audit.String()), "\n")
 	require.Len(t, lines, len(calls), "one audit line per request")
-	for i, line := range lines {
-		c := calls[i]
+	byID := map[string]string{}
+	for _, line := range lines {
 		var ev AuditEvent
 		dec := json.NewDecoder(strings.NewReader(line))
 		dec.DisallowUnknownFields()
 		require.NoError(t, dec.Decode(&ev), line)
+		byID[ev.AuditID] = line
+	}
+	for i, c := range calls {
+		line, ok := byID[ids[i]]
+		require.True(t, ok, "%s: an audit line with the response's Audit-Id %q", c.name, ids[i])
+		var ev AuditEvent
+		require.NoError(t, json.Unmarshal([]byte(line), &ev))
 		assert.Equal(t, "Event", ev.Kind, c.name)
 		assert.Equal(t, "audit.k8s.io/v1", ev.APIVersion, c.name)
 		assert.Equal(t, "Metadata", ev.Level, c.name)
@@ -205,8 +232,10 @@ func TestClassroom(t *testing.T) {
 			assert.NoError(t, err, c.name)
 		}
 	}
-	assert.Contains(t, lines[len(lines)-1], `"message":"Authentication failed, attempted: x509"`)
-	assert.Contains(t, lines[len(lines)-2], `"message":"Authentication failed, no credentials provided"`)
+	last := len(calls) - 1
+	assert.Contains(t, byID[ids[last]], `"message":"Authentication failed, attempted: x509"`)
+	assert.Contains(t, byID[ids[last-1]], `"message":"Authentication failed, attempted: bearer"`)
+	assert.Contains(t, byID[ids[last-2]], `"message":"Authentication failed, no credentials provided"`)
 }
 
 func TestClassroomImpersonationIsAudited(t *testing.T) {
@@ -223,6 +252,9 @@ func TestClassroomImpersonationIsAudited(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, 200, res.StatusCode, "the instructor may act as alice")
 	assert.NotEmpty(t, res.Header.Get("Audit-Id"), "the response names its audit ID")
+	// The line is written as the handler returns, maybe after the client
+	// has read the response.
+	require.Eventually(t, func() bool { return strings.HasSuffix(audit.String(), "\n") }, 10*time.Second, 5*time.Millisecond)
 	var ev AuditEvent
 	require.NoError(t, json.Unmarshal([]byte(strings.TrimSpace(audit.String())), &ev))
 	assert.Equal(t, "instructor", ev.User.Username)
@@ -360,4 +392,36 @@ func TestTraineeReadsOwnNamespaceOnly(t *testing.T) {
 	code, body = certRequest(t, srv, alice, "GET", "/api/v1/namespaces", "")
 	assert.Equal(t, 403, code, body)
 	assert.Contains(t, body, `cannot list resource \"namespaces\" in API group \"\" at the cluster scope`)
+}
+
+// The classroom's namespaces are inputs of the run like any request:
+// travelling back replays them, so the past has alice's namespace after
+// the setup and not before.
+func TestPromptTravelsThroughAClassroom(t *testing.T) {
+	boot := func(adjust func(*cluster.Config)) (*cluster.Cluster, error) {
+		cfg := cluster.Config{Seed: 1}
+		adjust(&cfg)
+		return cluster.New(cfg)
+	}
+	c, err := boot(func(*cluster.Config) {})
+	require.NoError(t, err)
+	srv, err := New(Config{Cluster: c, Boot: boot, Paused: true, Users: []string{"alice"}})
+	require.NoError(t, err)
+	require.NoError(t, srv.Listen())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	code, body := certRequest(t, srv, userCert(t, srv, "alice"), "POST", "/api/v1/namespaces/alice/pods", podJSON("web"))
+	require.Equal(t, 201, code, body)
+
+	var last uint64
+	require.NoError(t, srv.Do(ctx, func(c *cluster.Cluster) { last = c.K.Trace().Total() }))
+	var out bytes.Buffer
+	require.NoError(t, srv.Prompt(ctx, strings.NewReader("goto #1\nget rolebindings -n alice\ngoto #"+itoa(last)+"\nget rolebindings -n alice\nget pods -n alice\nlive\n"), &out, "en"))
+	parts := strings.SplitN(out.String(), "(in the past at #"+itoa(last), 2)
+	require.Len(t, parts, 2, out.String())
+	assert.Contains(t, parts[0], "No resources found in alice namespace.", "before the setup alice has nothing")
+	assert.Regexp(t, `alice-edit\s+ClusterRole/edit`, parts[1], "the replayed setup made the RoleBinding")
+	assert.Regexp(t, `web\s+0/1\s+Pending`, parts[1], "and alice's request her pod")
 }

@@ -51,10 +51,14 @@ func TestKubectlClassroom(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	defer func() {
-		cancel()
-		require.NoError(t, <-done)
-	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	defer stop()
 	paths, err := srv.WriteKubeconfigs(filepath.Join(d, "class"))
 	require.NoError(t, err)
 	s := &served{srv: srv}
@@ -124,7 +128,9 @@ func TestKubectlClassroom(t *testing.T) {
 	// cluster's expired or foreign certificate.
 	assert.Contains(t, errOut, "error: You must be logged in to the server (the server has asked for the client to provide credentials)")
 
-	// The audit log names each request's user, verb, object and code.
+	// The audit log names each request's user, verb, object and code;
+	// stopping the server waits for the last line.
+	stop()
 	require.NoError(t, logFile.Sync())
 	b, err := os.ReadFile(logFile.Name())
 	require.NoError(t, err)
