@@ -16,8 +16,15 @@
 // opened them. Given the same requests in the same order, in paused mode,
 // the trace is the same on every run.
 //
+// With Config.Users the server is a classroom (classroom.go): a client
+// certificate, a namespace and an ordinary user's RBAC for every trainee,
+// cluster-admin for the instructor, no anonymous requests. With
+// Config.AuditLog every HTTP request is logged as an audit.k8s.io/v1 Event
+// (audit.go), beside the simulation: the trace does not change.
+//
 // This is the only place of kubesim where the wall clock is read: the
-// pacing loop lives here, outside the simulation.
+// pacing loop lives here, outside the simulation, and so do the audit
+// log's timestamps and the certificates' validity.
 package serve
 
 import (
