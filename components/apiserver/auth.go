@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiwire"
 )
 
 // UserInfo is the identity authentication establishes.
@@ -38,9 +39,17 @@ func ServiceAccountTokenFor(namespace, name string) string {
 	return ServiceAccountToken + namespace + ":" + name
 }
 
-// authenticate maps a bearer token to a user: the static token file first,
-// then service account tokens; no token is system:anonymous.
-func (s *server) authenticate(token string) (UserInfo, bool) {
+// authenticate maps a request's credentials to a user: a verified client
+// certificate first (CN is the user, each O a group), then the bearer
+// token — the static token file, then service account tokens; no
+// credential is system:anonymous.
+func (s *server) authenticate(token string, cert *apiwire.ClientCertificate) (UserInfo, bool) {
+	if cert != nil {
+		if cert.CommonName == "" {
+			return UserInfo{}, false // the real x509 authenticator refuses an empty CN
+		}
+		return UserInfo{Name: cert.CommonName, Groups: append(append([]string(nil), cert.Organization...), GroupAuthenticated)}, true
+	}
 	if token == "" {
 		return UserInfo{Name: Anonymous, Groups: []string{GroupUnauthenticated}}, true
 	}

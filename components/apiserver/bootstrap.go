@@ -25,14 +25,6 @@ func DefaultBootstrap() []api.Object {
 		rules []api.PolicyRule
 	}{
 		{"cluster-admin", all},
-		{"admin", all},
-		{"edit", []api.PolicyRule{
-			{APIGroups: []string{"", "apps", "networking.k8s.io", "discovery.k8s.io"}, Resources: []string{"pods", "services", "endpoints", "configmaps", "secrets", "deployments", "replicasets", "daemonsets", "networkpolicies", "endpointslices", "serviceaccounts", "deployments/scale", "replicasets/scale"}, Verbs: append(rw, "deletecollection")},
-			{APIGroups: []string{""}, Resources: []string{"pods/log", "events"}, Verbs: read},
-		}},
-		{"view", []api.PolicyRule{
-			{APIGroups: []string{"", "apps", "networking.k8s.io", "discovery.k8s.io"}, Resources: []string{"pods", "pods/log", "services", "endpoints", "configmaps", "deployments", "replicasets", "daemonsets", "networkpolicies", "endpointslices", "serviceaccounts", "events", "namespaces"}, Verbs: read},
-		}},
 		{"system:kube-scheduler", []api.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"pods", "nodes", "namespaces", "services", "persistentvolumeclaims", "persistentvolumes", "replicationcontrollers"}, Verbs: read},
 			{APIGroups: []string{"apps"}, Resources: []string{"replicasets", "statefulsets"}, Verbs: read},
@@ -73,6 +65,9 @@ func DefaultBootstrap() []api.Object {
 	for _, r := range roles {
 		out = append(out, &api.ClusterRole{TypeMeta: api.TypeMeta{Kind: "ClusterRole", APIVersion: "rbac.authorization.k8s.io/v1"},
 			ObjectMeta: api.ObjectMeta{Name: r.name, Labels: map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}}, Rules: r.rules})
+	}
+	for _, r := range userFacingRoles() {
+		out = append(out, r)
 	}
 	bindings := []struct {
 		name, role string

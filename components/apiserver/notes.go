@@ -27,14 +27,22 @@ const (
 type AuthnNote struct {
 	// User is the caller; unset when the token was not valid.
 	User UserInfo
-	// Invalid is set when the bearer token matched nobody (401).
+	// Invalid is set when the credential matched nobody (401).
 	Invalid bool
+	// Certificate is set when the credential was a client certificate
+	// (x509 authentication) rather than a bearer token.
+	Certificate bool
 }
 
 // Summary implements sim.Summarizer.
 func (n AuthnNote) Summary() string {
-	if n.Invalid {
+	switch {
+	case n.Invalid && n.Certificate:
+		return "invalid client certificate: 401 Unauthorized"
+	case n.Invalid:
 		return "invalid bearer token: 401 Unauthorized"
+	case n.Certificate:
+		return "user " + n.User.String() + " (x509 client certificate)"
 	}
 	return "user " + n.User.String()
 }

@@ -613,23 +613,28 @@ func (s *server) serve(m *sim.Message) {
 			c.ReplyErr(m, m.Kind, err)
 			return
 		}
-		user, ok := s.authenticate(b.Token)
+		user, ok := s.authenticate(b.Token, b.Certificate)
 		if !ok {
-			c.Note(NoteAuthn, AuthnNote{Invalid: true})
+			c.Note(NoteAuthn, AuthnNote{Invalid: true, Certificate: b.Certificate != nil})
 			c.ReplyErr(m, m.Kind, apierrors.NewUnauthorized())
 			return
 		}
 		if b.Impersonate != nil {
 			as, err := s.impersonate(user, b.Impersonate)
 			if err != nil {
-				c.Note(NoteAuthn, AuthnNote{User: user})
+				c.Note(NoteAuthn, AuthnNote{User: user, Certificate: b.Certificate != nil})
 				c.ReplyErr(m, m.Kind, err)
 				return
 			}
 			user = as
 		}
-		c.Note(NoteAuthn, AuthnNote{User: user})
+		c.Note(NoteAuthn, AuthnNote{User: user, Certificate: b.Certificate != nil})
 		attrs := attributes{user: user, verb: b.Verb, group: info.Group, resource: info.Resource, subresource: b.Subresource, namespace: b.Namespace, name: b.Name}
+		if info.Resource == "namespaces" && b.Name != "" {
+			// A Namespace is in itself, as the real RequestInfo has it: a
+			// RoleBinding there may grant reading it.
+			attrs.namespace = b.Name
+		}
 		decision := s.authorize(attrs)
 		if !decision.Allowed && b.Verb == apiwire.VerbCreate && isSelfReview(info) && hasGroup(user, GroupAuthenticated) {
 			decision = basicUser(decision)

@@ -65,6 +65,12 @@ type Request struct {
 
 	// Token is the bearer token the caller authenticates with.
 	Token string
+	// Certificate, when set, is the client certificate the caller
+	// presented in the TLS handshake, already verified against the
+	// cluster's client CA (kube-apiserver's --client-ca-file) by the
+	// front end that terminated TLS. x509 authentication comes before the
+	// bearer token, as in kube-apiserver's authenticator union.
+	Certificate *ClientCertificate
 	// UserAgent names the client in the trace ("kubectl", "kube-scheduler").
 	UserAgent string
 	// Impersonate, when set, asks to act as another identity (the
@@ -171,6 +177,14 @@ func (r *Request) Summary() string {
 		}
 	}
 	return s
+}
+
+// ClientCertificate is the subject of a verified client certificate: x509
+// authentication takes the user from CommonName and the groups from
+// Organization (O=system:masters, O=kubeadm:cluster-admins, ...).
+type ClientCertificate struct {
+	CommonName   string
+	Organization []string
 }
 
 // Impersonation is the identity a request asks to act as.

@@ -153,6 +153,12 @@ func note(r sim.Record) (Text, bool) {
 		case b.Invalid:
 			return text("Authentication fails: the bearer token matches no user or service account, so kube-apiserver answers 401 Unauthorized before anything else.",
 				"인증 실패: bearer 토큰이 어떤 사용자나 서비스 어카운트와도 맞지 않아, kube-apiserver가 다른 단계 전에 401 Unauthorized로 응답합니다."), true
+		case b.Invalid && b.Certificate:
+			return text("Authentication fails: the client certificate names no user (an empty CN), so kube-apiserver answers 401 Unauthorized before anything else.",
+				"인증 실패: 클라이언트 인증서가 사용자를 나타내지 않아(CN 이 비어 있음), kube-apiserver가 다른 단계 전에 401 Unauthorized로 응답합니다."), true
+		case b.Certificate:
+			return text("Authentication: the client certificate, signed by the cluster CA, is user %q (its CN), in groups %s (its O, and system:authenticated).",
+				"인증: 클러스터 CA 가 서명한 클라이언트 인증서의 주인은 사용자 %q(CN)이고, 그룹은 %s(O 와 system:authenticated)입니다.", b.User.Name, strings.Join(b.User.Groups, ", ")), true
 		case b.User.Name == apiserver.Anonymous:
 			return text("Authentication: the request carries no credential, so it is user %q (group %s).",
 				"인증: 요청에 자격 증명이 없어 사용자 %q(그룹 %s)로 처리됩니다.", b.User.Name, strings.Join(b.User.Groups, ", ")), true

@@ -8,16 +8,26 @@ package serve
 //     over plain HTTP (client-go reads the user's token only for an https
 //     server), so the served kubeconfig names an https server and carries
 //     the CA and a bearer token.
-//   - Authentication from the request's own credentials. The served
-//     kubeconfig's token, fresh for every run, stands for the identity the
-//     server was configured with (Config.Token, kubernetes-admin's by
-//     default); a service account token is passed on for kube-apiserver to
-//     check; any other token is refused with the real 401 body, and a
-//     request without credentials is system:anonymous, as kube-apiserver
-//     with --anonymous-auth=true treats it. Simplification: the discovery,
-//     OpenAPI, /version and health documents, which the front end answers
-//     itself, are open to anonymous requests (the real apiserver grants
-//     anonymous only /version and the health checks).
+//   - Authentication from the request's own credentials, in the order of
+//     kube-apiserver's authenticator union. A client certificate comes
+//     first: the TLS handshake requests one (tls.RequestClientCert, as
+//     kube-apiserver with --client-ca-file does, so that a request without
+//     one may still authenticate otherwise) and the guard verifies it
+//     against the run's CA; a verified certificate is the user of its CN in
+//     the groups of its O, passed to kube-apiserver as such. A certificate
+//     the CA did not sign is 401, as the real x509 authenticator answers
+//     (not a failed handshake), unless a valid token follows. Then the
+//     bearer token: the served kubeconfig's token, fresh for every run,
+//     stands for the identity the server was configured with (Config.Token,
+//     kubernetes-admin's by default); a service account token is passed on
+//     for kube-apiserver to check; any other token is refused with the real
+//     401 body. A request without credentials is system:anonymous, as
+//     kube-apiserver with --anonymous-auth=true treats it — or, in a
+//     classroom (Config.Users), 401 Unauthorized, as with
+//     --anonymous-auth=false. Simplification: the discovery, OpenAPI,
+//     /version and health documents, which the front end answers itself,
+//     are open to anonymous requests outside a classroom (the real
+//     apiserver grants anonymous only /version and the health checks).
 //   - Impersonation (kubectl --as, --as-group) is handed to kube-apiserver,
 //     which honours it only when RBAC grants impersonate.
 //   - The Host header must name this server (a loopback name or address,
@@ -52,7 +62,8 @@ import (
 
 // credentials are what the guard established for one HTTP request.
 type credentials struct {
-	token       string // "" is system:anonymous
+	token       string                     // "" is system:anonymous, unless cert is set
+	cert        *apiwire.ClientCertificate // a verified client certificate
 	impersonate *apiwire.Impersonation
 }
 
@@ -67,14 +78,19 @@ func credentialsFrom(ctx context.Context) credentials {
 // front end put there.
 func (c credentials) apply(r *apiwire.Request) {
 	r.Token = c.token
+	r.Certificate = c.cert
 	r.Impersonate = c.impersonate
 }
 
 // pki is the run's certificate authority and the serving certificate it
-// signed.
+// signed; the CA also signs the classroom's client certificates, and is the
+// only one the guard trusts for client certificates.
 type pki struct {
-	caPEM []byte
-	cert  tls.Certificate
+	caPEM  []byte
+	cert   tls.Certificate
+	ca     *x509.Certificate
+	caKey  *ecdsa.PrivateKey
+	caPool *x509.CertPool
 }
 
 // newPKI makes a CA and a serving certificate for the loopback names and
@@ -127,10 +143,60 @@ func newPKI(hosts []string) (*pki, error) {
 	if err != nil {
 		return nil, err
 	}
+	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
 	return &pki{
-		caPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		cert:  tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		caPEM:  caPEM,
+		cert:   tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
+		ca:     ca,
+		caKey:  caKey,
+		caPool: CAPool(caPEM),
 	}, nil
+}
+
+// issueClient signs a client certificate for user in groups, as kubeadm
+// signs admin.conf's (CN=kubernetes-admin, O=kubeadm:cluster-admins): the
+// subject's CommonName is the user and each Organization a group. It
+// returns the certificate and its key in PEM.
+func (p *pki) issueClient(user string, groups []string) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: user, Organization: groups},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(365 * 24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.ca, &key.PublicKey, p.caKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
+}
+
+// verifyClient checks the certificates a client presented against the
+// run's CA, for client authentication, as kube-apiserver's x509
+// authenticator does, and returns the subject it authenticates.
+func (p *pki) verifyClient(certs []*x509.Certificate) (*apiwire.ClientCertificate, error) {
+	inter := x509.NewCertPool()
+	for _, c := range certs[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := certs[0].Verify(x509.VerifyOptions{Roots: p.caPool, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return nil, err
+	}
+	if certs[0].Subject.CommonName == "" {
+		return nil, fmt.Errorf("the client certificate names no user (empty CommonName)")
+	}
+	return &apiwire.ClientCertificate{CommonName: certs[0].Subject.CommonName, Organization: append([]string(nil), certs[0].Subject.Organization...)}, nil
 }
 
 func serial() *big.Int {
@@ -213,9 +279,10 @@ func (s *Server) hostAllowed(hostport string) bool {
 	return false
 }
 
-// guard authenticates a request and refuses what a web page could send.
+// guard authenticates a request and refuses what a web page could send;
+// with an audit log, it logs the request (audit.go).
 func (s *Server) guard(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.audited(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.hostAllowed(r.Host) {
 			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage(
 				fmt.Sprintf("forbidden: the Host header %q names no address this server serves (only loopback names and addresses, and the address it listens on)", r.Host)))
@@ -234,29 +301,64 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		creds, err := s.authenticate(r)
 		if err != nil {
+			auditAuthnFailed(r, err)
 			writeStatus(w, err)
 			return
 		}
+		auditAuthenticated(r, s.userOf(creds), creds.impersonate)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), credentialsKey{}, creds)))
-	})
+	}))
+}
+
+// userOf is who credentials authenticate as, as kube-apiserver maps them:
+// a certificate's CN and O, the static token file's user, a service
+// account's name and groups, or system:anonymous. The audit log names it;
+// kube-apiserver decides for itself from the same credentials.
+func (s *Server) userOf(c credentials) apiserver.UserInfo {
+	switch {
+	case c.cert != nil:
+		return apiserver.UserInfo{Name: c.cert.CommonName, Groups: append(append([]string(nil), c.cert.Organization...), apiserver.GroupAuthenticated)}
+	case c.token == "":
+		return apiserver.UserInfo{Name: apiserver.Anonymous, Groups: []string{apiserver.GroupUnauthenticated}}
+	case strings.HasPrefix(c.token, apiserver.ServiceAccountToken):
+		ns, name, _ := strings.Cut(strings.TrimPrefix(c.token, apiserver.ServiceAccountToken), ":")
+		return apiserver.UserInfo{Name: apiserver.ServiceAccountPrefix + ns + ":" + name,
+			Groups: []string{apiserver.GroupServiceAccounts, apiserver.GroupServiceAccounts + ":" + ns, apiserver.GroupAuthenticated}}
+	}
+	if u, ok := s.c.TokenUser(c.token); ok {
+		return u
+	}
+	return apiserver.UserInfo{}
 }
 
 // authenticate reads the request's credentials.
 func (s *Server) authenticate(r *http.Request) (credentials, error) {
 	var c credentials
-	if auth := r.Header.Get("Authorization"); auth != "" {
+	var certErr error
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		c.cert, certErr = s.pki.verifyClient(r.TLS.PeerCertificates)
+	}
+	if auth := r.Header.Get("Authorization"); c.cert == nil && auth != "" {
 		scheme, token, _ := strings.Cut(auth, " ")
 		token = strings.TrimSpace(token)
 		switch {
 		case !strings.EqualFold(scheme, "Bearer") || token == "":
 			return c, apierrors.NewUnauthorized()
-		case token == s.token:
+		case token == s.token && len(s.cfg.Users) == 0:
+			// A classroom writes no token kubeconfig: the instructor's
+			// certificate is its admin credential.
 			c.token = s.cfg.Token
 		case strings.HasPrefix(token, apiserver.ServiceAccountToken):
 			c.token = token // kube-apiserver checks the account exists
 		default:
 			return c, apierrors.NewUnauthorized()
 		}
+	}
+	if c.cert == nil && c.token == "" && (certErr != nil || len(s.cfg.Users) > 0) {
+		// A certificate that fails verification, with no token after it,
+		// fails authentication; in a classroom so does no credential at
+		// all (--anonymous-auth=false).
+		return c, apierrors.NewUnauthorized()
 	}
 	user, groups := r.Header.Get("Impersonate-User"), r.Header.Values("Impersonate-Group")
 	for k := range r.Header {
@@ -283,12 +385,19 @@ func writeStatus(w http.ResponseWriter, err error) {
 }
 
 // adminOnly lets through only requests with the served kubeconfig's own
-// credentials, not impersonating: kubesim's endpoints (the node shell is
-// root on a node) are the cluster operator's, not RBAC's.
+// credentials (or, in a classroom, the instructor's certificate), not
+// impersonating: kubesim's endpoints (the node shell is root on a node)
+// are the cluster operator's, not RBAC's.
 func (s *Server) adminOnly(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if c := credentialsFrom(r.Context()); c.token != s.cfg.Token || c.impersonate != nil {
-			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage("forbidden: "+r.URL.Path+" needs the credentials of the kubeconfig kubesim wrote"))
+		c := credentialsFrom(r.Context())
+		operator := (c.cert == nil && c.token == s.cfg.Token) || (c.cert != nil && s.isInstructor(c.cert))
+		if !operator || c.impersonate != nil {
+			whose := "the kubeconfig kubesim wrote"
+			if len(s.cfg.Users) > 0 {
+				whose = "the instructor's kubeconfig"
+			}
+			writeStatus(w, apierrors.NewForbidden("", "", "", nil).WithMessage("forbidden: "+r.URL.Path+" needs the credentials of "+whose))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -10,6 +10,18 @@ import (
 // signed, authenticating user with a bearer token. kubectl sends
 // credentials only to an https server.
 func Kubeconfig(url string, caPEM []byte, user, token string) []byte {
+	return kubeconfig(url, caPEM, user, "default", "    token: "+token+"\n")
+}
+
+// CertKubeconfig is a kubeconfig that authenticates user with a client
+// certificate and its key (PEM), as kubeadm's admin.conf does, with
+// namespace as its context's namespace.
+func CertKubeconfig(url string, caPEM []byte, user, namespace string, certPEM, keyPEM []byte) []byte {
+	return kubeconfig(url, caPEM, user, namespace, fmt.Sprintf("    client-certificate-data: %s\n    client-key-data: %s\n",
+		base64.StdEncoding.EncodeToString(certPEM), base64.StdEncoding.EncodeToString(keyPEM)))
+}
+
+func kubeconfig(url string, caPEM []byte, user, namespace, credentials string) []byte {
 	return []byte(fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -20,16 +32,15 @@ clusters:
 users:
 - name: %s
   user:
-    token: %s
-contexts:
+%scontexts:
 - name: %s@kubesim
   context:
     cluster: kubesim
-    namespace: default
+    namespace: %s
     user: %s
 current-context: %s@kubesim
 preferences: {}
-`, url, base64.StdEncoding.EncodeToString(caPEM), user, token, user, user, user))
+`, url, base64.StdEncoding.EncodeToString(caPEM), user, credentials, user, namespace, user, user))
 }
 
 // WriteKubeconfig writes the kubeconfig of the server to path (mode 0600,

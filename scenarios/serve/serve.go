@@ -16,8 +16,15 @@
 // opened them. Given the same requests in the same order, in paused mode,
 // the trace is the same on every run.
 //
+// With Config.Users the server is a classroom (classroom.go): a client
+// certificate, a namespace and an ordinary user's RBAC for every trainee,
+// cluster-admin for the instructor, no anonymous requests. With
+// Config.AuditLog every HTTP request is logged as an audit.k8s.io/v1 Event
+// (audit.go), beside the simulation: the trace does not change.
+//
 // This is the only place of kubesim where the wall clock is read: the
-// pacing loop lives here, outside the simulation.
+// pacing loop lives here, outside the simulation, and so do the audit
+// log's timestamps and the certificates' validity.
 package serve
 
 import (
@@ -30,6 +37,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +87,25 @@ type Config struct {
 	// Commands are prompt commands of whoever serves the cluster (an
 	// incident's check, hint, give-up), tried before the built-in ones.
 	Commands []Command
+	// Users, if set, makes the server a classroom (classroom.go): every
+	// user named gets a client certificate, a namespace of its own and the
+	// RBAC of an ordinary user there; Instructor is cluster-admin.
+	// Requests without credentials are then refused (401), and Listen
+	// may be an address other machines reach.
+	Users []string
+	// Instructor is the classroom's cluster-admin user (default
+	// "instructor").
+	Instructor string
+	// AdvertiseAddress, if set, is the host other machines reach the
+	// server at (kube-apiserver's --advertise-address): the classroom's
+	// kubeconfigs name it, and the serving certificate covers it. Without
+	// it they name the listen address, or, when that is every address of
+	// the machine (0.0.0.0, [::]), its first non-loopback IPv4 address.
+	AdvertiseAddress string
+	// AuditLog, if set, receives one audit.k8s.io/v1 Event per HTTP
+	// request, a JSON line each (audit.go). It is written out of band:
+	// the trace is the same without it.
+	AuditLog io.Writer
 	// Routes, if set, answers the HTTP requests under /kubesim/ (an
 	// incident's check for `kubesim incident check`); the rest go to the
 	// Kubernetes API front end. They answer loopback clients only, with the
@@ -105,6 +132,8 @@ type Server struct {
 	pki   *pki
 	token string   // the served kubeconfig's bearer token
 	hosts []string // what Host headers may name besides loopback
+	users []*classUser
+	audit *auditLog // nil without Config.AuditLog
 
 	jobs chan func()
 	done chan struct{}
@@ -162,15 +191,32 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = client.DefaultTimeout
 	}
-	if !IsLoopback(cfg.Listen) && !cfg.AllowNonLoopback {
+	if len(cfg.Users) > 0 && cfg.Instructor == "" {
+		cfg.Instructor = DefaultInstructor
+	}
+	if len(cfg.Users) > 0 {
+		if err := checkUsers(cfg.Users, cfg.Instructor); err != nil {
+			return nil, err
+		}
+	}
+	if !IsLoopback(cfg.Listen) && !cfg.AllowNonLoopback && len(cfg.Users) == 0 {
 		return nil, fmt.Errorf("serve: %s is not a loopback address: other machines could reach the cluster; say so explicitly to listen there", cfg.Listen)
 	}
 	hosts := servedHosts(cfg.Listen)
+	if cfg.AdvertiseAddress != "" {
+		if strings.ContainsAny(cfg.AdvertiseAddress, ":/ ") && net.ParseIP(cfg.AdvertiseAddress) == nil {
+			return nil, fmt.Errorf("serve: advertise address %q: expected a host name or an IP address, without a port", cfg.AdvertiseAddress)
+		}
+		hosts = append(hosts, cfg.AdvertiseAddress)
+	}
 	p, err := newPKI(hosts)
 	if err != nil {
 		return nil, fmt.Errorf("serve: making the serving certificate: %w", err)
 	}
 	s := &Server{pki: p, token: newToken(), hosts: hosts, cfg: cfg, c: cfg.Cluster, jobs: make(chan func()), done: make(chan struct{}), watches: map[watchKey]*watchState{}}
+	if cfg.AuditLog != nil {
+		s.audit = &auditLog{w: cfg.AuditLog}
+	}
 	s.ext = s.c.Kubectl()
 	// No default token: each request carries its own credentials, and
 	// none is system:anonymous.
@@ -179,6 +225,11 @@ func New(cfg Config) (*Server, error) {
 	s.cl.Timeout = cfg.RequestTimeout
 	s.handler = s.guard(frontend.New(frontend.Config{Backend: (*backend)(s), UserAgent: "kubectl"}))
 	s.c.K.JournalInputs(func(in sim.Input) { s.journal = append(s.journal, in) })
+	if len(cfg.Users) > 0 {
+		if err := s.setUpClassroom(); err != nil {
+			return nil, err
+		}
+	}
 	s.paused.Store(cfg.Paused)
 	s.SetSpeed(cfg.Speed)
 	s.publishNow()
@@ -202,7 +253,12 @@ func (s *Server) Listen() error {
 		}
 	}
 	s.mu.Lock()
-	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}})
+	// Request a client certificate, advertising the run's CA, but let a
+	// request without one through to the other authenticators: the guard
+	// verifies what was presented, as kube-apiserver with --client-ca-file
+	// does.
+	s.listener = tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.pki.cert}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"},
+		ClientAuth: tls.RequestClientCert, ClientCAs: s.pki.caPool})
 	mux := http.NewServeMux()
 	mux.Handle(NodesPath, s.guard(s.adminOnly(loopbackOnly(s.nodesHandler()))))
 	if s.cfg.Routes != nil {
@@ -226,6 +282,29 @@ func (s *Server) Addr() string {
 
 // URL is the server's base URL.
 func (s *Server) URL() string { return "https://" + s.Addr() }
+
+// AdvertisedURL is the URL other machines reach the server at (see
+// Config.AdvertiseAddress); the loopback URL when it listens there.
+func (s *Server) AdvertisedURL() string {
+	addr := s.Addr()
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return s.URL()
+	}
+	switch ip := net.ParseIP(host); {
+	case s.cfg.AdvertiseAddress != "":
+		host = s.cfg.AdvertiseAddress
+	case ip != nil && ip.IsUnspecified():
+		host = "127.0.0.1"
+		for _, h := range s.hosts {
+			if hip := net.ParseIP(h); hip != nil && hip.To4() != nil && !hip.IsLoopback() && !hip.IsLinkLocalUnicast() {
+				host = h
+				break
+			}
+		}
+	}
+	return "https://" + net.JoinHostPort(host, port)
+}
 
 // CA is the PEM certificate of the CA that signed the serving certificate.
 func (s *Server) CA() []byte { return s.pki.caPEM }

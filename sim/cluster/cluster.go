@@ -362,6 +362,18 @@ func (c *Cluster) WaitFor(cond func() bool, limit time.Duration) bool {
 // Stop ends every actor. The cluster cannot be used afterwards.
 func (c *Cluster) Stop() { c.K.Shutdown() }
 
+// TokenUser is the user the static token file maps a bearer token to, as
+// kube-apiserver authenticates it, with system:authenticated; ok is false
+// for a token not in the file. It reads configuration only, so any
+// goroutine may call it.
+func (c *Cluster) TokenUser(token string) (u apiserver.UserInfo, ok bool) {
+	t, ok := c.tokens[token]
+	if !ok {
+		return apiserver.UserInfo{}, false
+	}
+	return apiserver.UserInfo{Name: t.Name, Groups: append(append([]string(nil), t.Groups...), apiserver.GroupAuthenticated)}, true
+}
+
 // Kubectl is the external endpoint kubectl requests come from.
 func (c *Cluster) Kubectl() *sim.External { return c.kubectl }
 

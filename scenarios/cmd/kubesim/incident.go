@@ -281,11 +281,19 @@ type servedCluster struct {
 	Server string
 	CA     []byte
 	Token  string
+	// Cert is the client certificate of a classroom's kubeconfig (the
+	// instructor's), if it has one.
+	Cert *tls.Certificate
 }
 
-// Client is an HTTP client that trusts the server and sends its token.
+// Client is an HTTP client that trusts the server and sends its token or
+// client certificate.
 func (sc servedCluster) Client() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &bearer{token: sc.Token, next: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: serve.CAPool(sc.CA)}}}}
+	cfg := &tls.Config{RootCAs: serve.CAPool(sc.CA)}
+	if sc.Cert != nil {
+		cfg.Certificates = []tls.Certificate{*sc.Cert}
+	}
+	return &http.Client{Timeout: 30 * time.Second, Transport: &bearer{token: sc.Token, next: &http.Transport{TLSClientConfig: cfg}}}
 }
 
 type bearer struct {
@@ -328,6 +336,8 @@ func kubeconfigServer(path string) (servedCluster, error) {
 			Name string `yaml:"name"`
 			User struct {
 				Token string `yaml:"token"`
+				Cert  string `yaml:"client-certificate-data"`
+				Key   string `yaml:"client-key-data"`
 			} `yaml:"user"`
 		} `yaml:"users"`
 		Contexts []struct {
@@ -352,6 +362,18 @@ func kubeconfigServer(path string) (servedCluster, error) {
 	for _, u := range kc.Users {
 		if u.Name == wantUser || wantUser == "" {
 			sc.Token = u.User.Token
+			if u.User.Cert != "" || u.User.Key != "" {
+				certPEM, err1 := base64.StdEncoding.DecodeString(u.User.Cert)
+				keyPEM, err2 := base64.StdEncoding.DecodeString(u.User.Key)
+				if err := errors.Join(err1, err2); err != nil {
+					return servedCluster{}, fmt.Errorf("%s: user %q: client-certificate-data or client-key-data: %v", path, u.Name, err)
+				}
+				cert, err := tls.X509KeyPair(certPEM, keyPEM)
+				if err != nil {
+					return servedCluster{}, fmt.Errorf("%s: user %q: client-certificate-data and client-key-data: %v", path, u.Name, err)
+				}
+				sc.Cert = &cert
+			}
 			break
 		}
 	}

@@ -37,7 +37,8 @@ Commands:
                       today, and which walkthrough shows it
   components          boot the default cluster, let it settle, and show which component
                       runs where: its role, where a real cluster runs it, its nodes now
-  serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig)
+  serve               run a cluster the real kubectl can talk to (writes kubesim.kubeconfig;
+                      --users alice,bob: a classroom, one kubeconfig per user)
   incident            hands-on incident response: start a broken cluster, fix it, check it
   ssh NODE            a shell on a node of the cluster kubesim serve runs (from another terminal)
   help [command]      show help

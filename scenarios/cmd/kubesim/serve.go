@@ -37,6 +37,7 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var c common
 	var listen, dnsListen, kubeconfig, drillFile, show string
+	var class classroomFlags
 	var speed float64
 	var paused, fixedEpoch, nonLoopback bool
 	fs := newFlags("serve", "serve [flags]", stderr, &c)
@@ -48,6 +49,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Float64Var(&speed, "speed", 1, "virtual seconds per wall-clock second")
 	fs.BoolVar(&paused, "paused", false, "start with virtual time stopped; move it from the prompt (advance 30s, step)")
 	fs.BoolVar(&fixedEpoch, "fixed-epoch", false, "start the cluster's clock at kubesim's fixed epoch instead of now: reproducible timestamps, but kubectl's own ages (describe, events) are then off")
+	class.register(fs)
 	fs.StringVar(&show, "show", "kubectl", "trace records to print as they happen: kubectl (requests from kubectl and their answers), all, or none")
 	seedSet := false
 	for _, a := range args {
@@ -74,6 +76,11 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "kubectl", "all", "none":
 	default:
 		fmt.Fprintf(stderr, "kubesim: --show must be kubectl, all or none, got %q\n", show)
+		return 2
+	}
+	users, err := class.parse()
+	if err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
 		return 2
 	}
 	out := &lockedWriter{w: stdout}
@@ -125,20 +132,41 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback})
+	audit, err := class.openAudit(users)
 	if err != nil {
 		cl.Stop()
-		fmt.Fprintln(stderr, "kubesim:", err, "(--allow-non-loopback)")
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	defer audit.Close()
+	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback,
+		Users: users, Instructor: class.instructor, AdvertiseAddress: class.advertise, AuditLog: audit.writer()})
+	if err != nil {
+		cl.Stop()
+		if len(users) == 0 {
+			fmt.Fprintln(stderr, "kubesim:", err, "(--allow-non-loopback)")
+		} else {
+			fmt.Fprintln(stderr, "kubesim:", err)
+		}
 		return 2
 	}
-	warnNonLoopback(stderr, c.lang, listen)
+	if len(users) == 0 {
+		warnNonLoopback(stderr, c.lang, listen)
+	}
 	if err := srv.Listen(); err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
 	path, _ := filepath.Abs(kubeconfig)
-	if err := srv.WriteKubeconfig(path, "kubernetes-admin"); err != nil {
+	var classPaths []string
+	if len(users) > 0 {
+		dir, _ := filepath.Abs(class.dir)
+		classPaths, err = srv.WriteKubeconfigs(dir)
+	} else {
+		err = srv.WriteKubeconfig(path, "kubernetes-admin")
+	}
+	if err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
@@ -146,7 +174,11 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	printing = true
-	fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
+	if len(users) > 0 {
+		fmt.Fprint(out, classroomIntro(c.lang, srv.URL(), srv.AdvertisedURL(), classPaths, audit.path, c.seed, speed, paused, listen))
+	} else {
+		fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
+	}
 	if a := srv.DNSAddr(); a != "" {
 		host, port, _ := strings.Cut(a, ":")
 		if c.lang == "ko" {

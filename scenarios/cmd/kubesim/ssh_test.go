@@ -85,3 +85,29 @@ func TestSSHFollowPrintsNewLinesOnly(t *testing.T) {
 	require.NoError(t, <-followed)
 	assert.Equal(t, 1, strings.Count(first, "Successfully registered node"))
 }
+
+// In a classroom the instructor's kubeconfig (a client certificate) opens
+// the node shell; a trainee's does not.
+func TestSSHInAClassroom(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "class")
+	stdinR, stdinW := io.Pipe()
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"serve", "--users", "alice", "--kubeconfig-dir", dir, "--paused", "--show", "none"}, stdinR, &out, &out)
+	}()
+	defer func() {
+		stdinW.Write([]byte("quit\n"))
+		stdinW.Close()
+		<-done
+	}()
+	inst, alice := filepath.Join(dir, "instructor.kubeconfig"), filepath.Join(dir, "alice.kubeconfig")
+	require.Eventually(t, func() bool { _, err := os.Stat(alice); return err == nil }, 60*time.Second, 50*time.Millisecond, out.String())
+
+	o, e, code := kubesim(t, "", "ssh", "cp-1", "--kubeconfig", inst, "--", "grep", "leader-elect", "/etc/kubernetes/manifests/kube-scheduler.yaml")
+	require.Equal(t, 0, code, e)
+	assert.Equal(t, "    - --leader-elect=true\n", o)
+	_, e, code = kubesim(t, "", "ssh", "cp-1", "--kubeconfig", alice, "--", "ls")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, e, "needs the credentials of the instructor's kubeconfig")
+}
