@@ -1,0 +1,440 @@
+package chaos
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/datapath"
+	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/proxy"
+	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/sim/cluster"
+)
+
+// checker reads the cluster's state out of band — etcd's data, the
+// kubelets' runtimes, the nodes' programmed rules, the kernel — between
+// kernel steps: no message, timer or random draw is spent. Only probes()
+// acts, as a client would: it runs nslookup and curl from the client pod.
+type checker struct {
+	c    *cluster.Cluster
+	plan *Plan
+}
+
+func tr(en, ko string, args ...any) drill.Text {
+	return drill.Text{En: fmt.Sprintf(en, args...), Ko: fmt.Sprintf(ko, args...)}
+}
+
+// maxShown bounds the offenders a failed check names.
+const maxShown = 3
+
+func shown(list []string) string {
+	sort.Strings(list)
+	if len(list) > maxShown {
+		return strings.Join(list[:maxShown], "; ") + fmt.Sprintf("; and %d more", len(list)-maxShown)
+	}
+	return strings.Join(list, "; ")
+}
+
+func verdict(name drill.Text, bad []string, okEn, okKo string) Check {
+	if len(bad) == 0 {
+		return Check{Name: name, Passed: true, Detail: drill.Text{En: okEn, Ko: okKo}}
+	}
+	s := shown(bad)
+	return Check{Name: name, Detail: drill.Text{En: s, Ko: s}}
+}
+
+// outOfBand are the invariants read without acting on the cluster.
+func (ck *checker) outOfBand() []Check {
+	return []Check{ck.healed(), ck.converged(), ck.settled(), ck.oneNode(), ck.podIPs(), ck.clusterIPs(), ck.slices(), ck.rules()}
+}
+
+func (ck *checker) pods(ns string) []*api.Pod {
+	objs, _ := ck.c.StoredObjects("pods", ns, "")
+	out := make([]*api.Pod, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(*api.Pod))
+	}
+	return out
+}
+
+func (ck *checker) services() []*api.Service {
+	objs, _ := ck.c.StoredObjects("services", "", "")
+	out := make([]*api.Service, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(*api.Service))
+	}
+	return out
+}
+
+// healed: every node is powered on and no link is cut.
+func (ck *checker) healed() Check {
+	var bad []string
+	for _, n := range ck.c.K.Nodes() {
+		if ck.c.K.NodeDown(n.Name) {
+			bad = append(bad, "node "+n.Name+" is powered off")
+		}
+	}
+	for _, l := range ck.c.K.Links() {
+		bad = append(bad, fmt.Sprintf("link %s <-> %s is cut", l[0], l[1]))
+	}
+	return verdict(drill.Text{En: "everything is healed", Ko: "모두 복구됨"}, bad,
+		"every node is powered on, no link is cut", "모든 노드의 전원이 켜져 있고 끊긴 연결이 없습니다")
+}
+
+func podRunningReady(p *api.Pod) bool {
+	if p.DeletionTimestamp != nil || p.Status.Phase != api.PodRunning {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == api.PodReady {
+			return c.Status == api.ConditionTrue
+		}
+	}
+	return false
+}
+
+// converged: every Deployment of the workload has its replicas, all
+// updated and ready, and as many Running pods, and the client pod runs.
+func (ck *checker) converged() Check {
+	var bad, good []string
+	pods := ck.pods("default")
+	for _, d := range ck.plan.Workload {
+		obj, err := ck.c.StoredObject("deployments", "default", d.Name)
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("deployment/%s: %v", d.Name, err))
+			continue
+		}
+		dep := obj.(*api.Deployment)
+		running := 0
+		for _, p := range pods {
+			if p.Labels["app"] == d.Name && podRunningReady(p) {
+				running++
+			}
+		}
+		st := dep.Status
+		if st.ObservedGeneration < dep.Generation || int(st.ReadyReplicas) != d.Replicas || int(st.UpdatedReplicas) != d.Replicas ||
+			int(st.Replicas) != d.Replicas || running != d.Replicas {
+			bad = append(bad, fmt.Sprintf("deployment/%s wants %d: status %d replicas, %d updated, %d ready; %d pods Running and Ready",
+				d.Name, d.Replicas, st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, running))
+			continue
+		}
+		good = append(good, fmt.Sprintf("%s %d/%d", d.Name, running, d.Replicas))
+	}
+	client := false
+	for _, p := range pods {
+		if p.Name == ClientPod && podRunningReady(p) {
+			client = true
+		}
+	}
+	if !client {
+		bad = append(bad, "pod/client is not Running and Ready")
+	}
+	ok := strings.Join(good, ", ")
+	return verdict(drill.Text{En: "Deployments converge", Ko: "Deployment 수렴"}, bad,
+		ok+" ready, pod/client Running", ok+" 준비됨, pod/client Running")
+}
+
+// settled: kube-system has come to rest (cluster.Settled: every node
+// Ready, every add-on's replicas ready and its programs on their pods'
+// nodes).
+func (ck *checker) settled() Check {
+	var bad []string
+	if !ck.c.Settled() {
+		for _, p := range ck.pods("kube-system") {
+			if p.DeletionTimestamp != nil || p.Status.Phase != api.PodRunning {
+				bad = append(bad, fmt.Sprintf("pod kube-system/%s is %s", p.Name, p.Status.Phase))
+			}
+		}
+		nodes, _ := ck.c.StoredObjects("nodes", "", "")
+		for _, o := range nodes {
+			n := o.(*api.Node)
+			ready := false
+			for _, c := range n.Status.Conditions {
+				if c.Type == api.NodeReady && c.Status == api.ConditionTrue {
+					ready = true
+				}
+			}
+			if !ready {
+				bad = append(bad, "node "+n.Name+" is not Ready")
+			}
+		}
+		if len(bad) == 0 {
+			bad = append(bad, "an add-on's replicas are not all ready, or its program does not run on its pod's node")
+		}
+	}
+	return verdict(drill.Text{En: "kube-system settles", Ko: "kube-system 안정"}, bad,
+		"every node Ready, every kube-system pod Running with its program", "모든 노드 Ready, 모든 kube-system 파드가 프로그램과 함께 Running")
+}
+
+// oneNode: a pod's containers run on one node only, the node it is bound
+// to, and only while the pod exists. Read from every kubelet's container
+// runtime (crictl pods), not from the API: this is where a pod that two
+// nodes run would show.
+func (ck *checker) oneNode() Check {
+	bound := map[string]*api.Pod{}
+	for _, p := range ck.pods("") {
+		bound[string(p.UID)] = p
+	}
+	on := map[string][]string{}
+	var uids []string
+	for _, kl := range ck.c.Kubelets {
+		node := kl.Config().Node
+		if ck.c.K.NodeDown(node) {
+			continue
+		}
+		for _, sb := range kl.Sandboxes() {
+			if sb.Static || !slices.ContainsFunc(sb.Containers, func(c kubelet.Container) bool { return c.Running }) {
+				continue
+			}
+			if _, seen := on[sb.UID]; !seen {
+				uids = append(uids, sb.UID)
+			}
+			on[sb.UID] = append(on[sb.UID], node+" ("+sb.Namespace+"/"+sb.Name+")")
+		}
+	}
+	var bad []string
+	for _, uid := range uids {
+		nodes := on[uid]
+		p := bound[uid]
+		switch {
+		case len(nodes) > 1:
+			bad = append(bad, fmt.Sprintf("pod uid %s runs on %d nodes: %s", uid, len(nodes), strings.Join(nodes, ", ")))
+		case p == nil:
+			bad = append(bad, fmt.Sprintf("containers of a pod that no longer exists run on %s", nodes[0]))
+		case !strings.HasPrefix(nodes[0], p.Spec.NodeName+" "):
+			bad = append(bad, fmt.Sprintf("pod %s/%s is bound to %s but runs on %s", p.Namespace, p.Name, p.Spec.NodeName, nodes[0]))
+		}
+	}
+	return verdict(drill.Text{En: "no pod runs on two nodes", Ko: "두 노드에서 도는 파드 없음"}, bad,
+		fmt.Sprintf("%d pods run, each on the node it is bound to", len(uids)), fmt.Sprintf("파드 %d개가 각자 바인딩된 노드에서만 실행됩니다", len(uids)))
+}
+
+// podIPs: no two live pods (not host-network, not finished) share an
+// address, in the API or in the runtimes' sandboxes.
+func (ck *checker) podIPs() Check {
+	holders := map[string][]string{}
+	var ips []string
+	hold := func(ip, who string) {
+		if ip == "" {
+			return
+		}
+		if _, seen := holders[ip]; !seen {
+			ips = append(ips, ip)
+		}
+		if !slices.Contains(holders[ip], who) {
+			holders[ip] = append(holders[ip], who)
+		}
+	}
+	for _, p := range ck.pods("") {
+		if p.Spec.HostNetwork || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+			continue
+		}
+		hold(p.Status.PodIP, p.Namespace+"/"+p.Name)
+	}
+	for _, kl := range ck.c.Kubelets {
+		if ck.c.K.NodeDown(kl.Config().Node) {
+			continue
+		}
+		for _, sb := range kl.Sandboxes() {
+			if sb.HostNetwork || !slices.ContainsFunc(sb.Containers, func(c kubelet.Container) bool { return c.Running }) {
+				continue
+			}
+			hold(sb.IP, sb.Namespace+"/"+sb.Name)
+		}
+	}
+	var bad []string
+	for _, ip := range ips {
+		if len(holders[ip]) > 1 {
+			bad = append(bad, fmt.Sprintf("%s is held by %s", ip, strings.Join(holders[ip], " and ")))
+		}
+	}
+	return verdict(drill.Text{En: "pod IPs are unique", Ko: "파드 IP 고유"}, bad,
+		fmt.Sprintf("%d addresses, one pod each", len(ips)), fmt.Sprintf("주소 %d개, 각각 파드 하나", len(ips)))
+}
+
+// clusterIPs: no two Services share a ClusterIP.
+func (ck *checker) clusterIPs() Check {
+	holders := map[string][]string{}
+	var ips []string
+	for _, s := range ck.services() {
+		ip := s.Spec.ClusterIP
+		if ip == "" || ip == "None" {
+			continue
+		}
+		if _, seen := holders[ip]; !seen {
+			ips = append(ips, ip)
+		}
+		holders[ip] = append(holders[ip], s.Namespace+"/"+s.Name)
+	}
+	var bad []string
+	for _, ip := range ips {
+		if len(holders[ip]) > 1 {
+			bad = append(bad, fmt.Sprintf("%s is the ClusterIP of %s", ip, strings.Join(holders[ip], " and ")))
+		}
+	}
+	return verdict(drill.Text{En: "ClusterIPs are unique", Ko: "ClusterIP 고유"}, bad,
+		fmt.Sprintf("%d Services, %d ClusterIPs", len(ips), len(ips)), fmt.Sprintf("Service %d개, ClusterIP %d개", len(ips), len(ips)))
+}
+
+// slices: for every Service with a selector, its EndpointSlices hold, as
+// ready endpoints, exactly the addresses of the Ready pods it selects, and
+// no endpoint of another address.
+func (ck *checker) slices() Check {
+	pods := ck.pods("")
+	objs, _ := ck.c.StoredObjects("endpointslices", "", "")
+	var bad []string
+	n := 0
+	for _, svc := range ck.services() {
+		if len(svc.Spec.Selector) == 0 {
+			continue
+		}
+		n++
+		sel := api.SelectorFromSet(svc.Spec.Selector)
+		var want []string
+		for _, p := range pods {
+			if p.Namespace == svc.Namespace && sel.Matches(p.Labels) && podRunningReady(p) && p.Status.PodIP != "" {
+				want = append(want, p.Status.PodIP)
+			}
+		}
+		var ready, other []string
+		for _, o := range objs {
+			es := o.(*api.EndpointSlice)
+			if es.Namespace != svc.Namespace || es.Labels[api.LabelServiceName] != svc.Name {
+				continue
+			}
+			for _, ep := range es.Endpoints {
+				if len(ep.Addresses) == 0 {
+					continue
+				}
+				if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+					ready = append(ready, ep.Addresses[0])
+				} else {
+					other = append(other, ep.Addresses[0])
+				}
+			}
+		}
+		sort.Strings(want)
+		sort.Strings(ready)
+		if !slices.Equal(want, ready) {
+			bad = append(bad, fmt.Sprintf("service %s/%s: its Ready pods are [%s], its EndpointSlices' ready endpoints [%s]",
+				svc.Namespace, svc.Name, strings.Join(want, " "), strings.Join(ready, " ")))
+		}
+		for _, ip := range other {
+			if !slices.ContainsFunc(pods, func(p *api.Pod) bool {
+				return p.Namespace == svc.Namespace && sel.Matches(p.Labels) && p.Status.PodIP == ip
+			}) {
+				bad = append(bad, fmt.Sprintf("service %s/%s: EndpointSlice endpoint %s is no pod of the Service", svc.Namespace, svc.Name, ip))
+			}
+		}
+	}
+	return verdict(drill.Text{En: "EndpointSlices match the Services", Ko: "EndpointSlice가 Service와 일치"}, bad,
+		fmt.Sprintf("%d Services with selectors, each sliced to its Ready pods", n), fmt.Sprintf("셀렉터가 있는 Service %d개, 각각 Ready 파드로 구성된 슬라이스", n))
+}
+
+// rules: every node's programmed rules are what kube-proxy's rules for
+// the cluster's Services and EndpointSlices in etcd are: a proxier with
+// the node's configuration is fed them and synced, and its iptables-save
+// is compared with the node's, line for line.
+func (ck *checker) rules() Check {
+	svcs, _ := ck.c.StoredObjects("services", "", "")
+	slcs, _ := ck.c.StoredObjects("endpointslices", "", "")
+	var bad []string
+	nodes := ck.c.NodeNames()
+	for _, node := range nodes {
+		rules, _ := ck.c.Inspect(datapath.NodeName(node)).(*datapath.Rules)
+		if rules == nil {
+			bad = append(bad, "node "+node+": its kernel is not running")
+			continue
+		}
+		prog := rules.Program()
+		if prog.Proxier == nil || prog.Proxier.Rules() == nil {
+			bad = append(bad, "node "+node+": kube-proxy has programmed no iptables rules")
+			continue
+		}
+		cfg := prog.Proxier.Config()
+		cfg.Rules = nil
+		want := proxy.NewProxier(cfg)
+		for _, o := range svcs {
+			want.UpsertService(o.(*api.Service))
+		}
+		for _, o := range slcs {
+			want.UpsertEndpointSlice(o.(*api.EndpointSlice))
+		}
+		if diff := firstDiff(want.Sync().String(), prog.Proxier.Rules().String()); diff != "" {
+			bad = append(bad, "node "+node+": "+diff)
+		}
+	}
+	return verdict(drill.Text{En: "every node's rules match the Services", Ko: "모든 노드의 규칙이 Service와 일치"}, bad,
+		fmt.Sprintf("%d nodes' iptables rules are what the %d Services and %d EndpointSlices call for", len(nodes), len(svcs), len(slcs)),
+		fmt.Sprintf("노드 %d개의 iptables 규칙이 Service %d개와 EndpointSlice %d개가 요구하는 그대로입니다", len(nodes), len(svcs), len(slcs)))
+}
+
+// firstDiff names the first line where the node's rules differ from the
+// expected ones, "" if they are the same.
+func firstDiff(want, got string) string {
+	if want == got {
+		return ""
+	}
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("rule %d is %q, expected %q (stale rules)", i+1, gl, wl)
+		}
+	}
+	return "the rules differ"
+}
+
+// probes: from the client pod, every Service of the workload resolves to
+// its ClusterIP (nslookup of its full name), and curl reaches one of its
+// Ready pods.
+func (ck *checker) probes() []Check {
+	prober := ck.c.Prober()
+	pods := ck.pods("default")
+	var dnsBad, curlBad []string
+	for _, d := range ck.plan.Workload {
+		obj, err := ck.c.StoredObject("services", "default", d.Name)
+		if err != nil {
+			dnsBad = append(dnsBad, fmt.Sprintf("service/%s: %v", d.Name, err))
+			continue
+		}
+		svc := obj.(*api.Service)
+		fqdn := d.Name + ".default.svc.cluster.local"
+		r := prober.Nslookup("default/"+ClientPod, fqdn)
+		var got []string
+		if r.Lookup != nil {
+			for _, a := range r.Lookup.Addrs() {
+				got = append(got, a.String())
+			}
+		}
+		if r.ExitCode != 0 || !slices.Equal(got, []string{svc.Spec.ClusterIP}) {
+			dnsBad = append(dnsBad, fmt.Sprintf("nslookup %s answered [%s] (exit %d), expected [%s]", fqdn, strings.Join(got, " "), r.ExitCode, svc.Spec.ClusterIP))
+		}
+		r = prober.Curl("default/"+ClientPod, fmt.Sprintf("%s:%d", d.Name, d.Port))
+		server := strings.TrimPrefix(r.Server, "default/")
+		ok := r.ExitCode == 0 && slices.ContainsFunc(pods, func(p *api.Pod) bool {
+			return p.Name == server && p.Labels["app"] == d.Name && podRunningReady(p)
+		})
+		if !ok {
+			curlBad = append(curlBad, fmt.Sprintf("curl %s:%d exited %d, answered by %q", d.Name, d.Port, r.ExitCode, r.Server))
+		}
+	}
+	n := len(ck.plan.Workload)
+	return []Check{
+		verdict(drill.Text{En: "DNS answers match", Ko: "DNS 응답 일치"}, dnsBad,
+			fmt.Sprintf("%d Services resolve to their ClusterIPs", n), fmt.Sprintf("Service %d개가 각자의 ClusterIP로 해석됩니다", n)),
+		verdict(drill.Text{En: "Services answer", Ko: "Service 응답"}, curlBad,
+			fmt.Sprintf("curl reaches a Ready pod of each of the %d Services", n), fmt.Sprintf("curl이 Service %d개 각각의 Ready 파드에 닿습니다", n)),
+	}
+}
+
+
