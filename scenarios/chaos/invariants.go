@@ -436,5 +436,3 @@ func (ck *checker) probes() []Check {
 			fmt.Sprintf("curl reaches a Ready pod of each of the %d Services", n), fmt.Sprintf("curl이 Service %d개 각각의 Ready 파드에 닿습니다", n)),
 	}
 }
-
-
