@@ -161,8 +161,28 @@ func (ck *checker) settled() Check {
 				bad = append(bad, "node "+n.Name+" is not Ready")
 			}
 		}
+		// The add-ons' programs follow their pods (package cluster's
+		// programs): a Running pod whose program is not running on its
+		// node is what a crashed agent left behind.
+		for _, p := range ck.pods("kube-system") {
+			if p.DeletionTimestamp != nil || p.Status.Phase != api.PodRunning {
+				continue
+			}
+			var actor string
+			switch p.Labels["k8s-app"] {
+			case "kube-proxy":
+				actor = "kube-proxy-" + p.Spec.NodeName
+			case "cilium":
+				actor = "cilium-agent-" + p.Spec.NodeName
+			case "kube-dns":
+				actor = p.Name
+			}
+			if actor != "" && !ck.c.K.Running(actor) {
+				bad = append(bad, fmt.Sprintf("pod kube-system/%s is Running but %s is not", p.Name, actor))
+			}
+		}
 		if len(bad) == 0 {
-			bad = append(bad, "an add-on's replicas are not all ready, or its program does not run on its pod's node")
+			bad = append(bad, "a kube-system Deployment or DaemonSet does not have all its replicas ready, or cilium-operator does not run on its pod's node")
 		}
 	}
 	return verdict(drill.Text{En: "kube-system settles", Ko: "kube-system 안정"}, bad,

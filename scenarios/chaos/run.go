@@ -149,7 +149,7 @@ func Run(opts Options) (*Result, error) {
 			continue
 		}
 		sr := drill.Apply(c, dr, []drill.Step{s}, lang)[0]
-		at := strings.TrimSpace(sim.FormatVirtual(c.K.Now() - t0))
+		at := virtual(c.K.Now() - t0)
 		line := drill.StepCommand(&s)
 		if a != nil {
 			line = actionText(*a, lang)
@@ -186,12 +186,12 @@ func Run(opts Options) (*Result, error) {
 	res.SettledAfter = c.K.Now() - healed
 	if res.Settled {
 		fmt.Fprintf(out, "%s\n\n", pick(lang,
-			fmt.Sprintf("healed at %s; settled %s later", strings.TrimSpace(sim.FormatVirtual(res.HealedAt)), res.SettledAfter),
-			fmt.Sprintf("%s에 모두 복구; %s 뒤 안정됨", strings.TrimSpace(sim.FormatVirtual(res.HealedAt)), res.SettledAfter)))
+			fmt.Sprintf("healed at %s; settled %s later", virtual(res.HealedAt), res.SettledAfter),
+			fmt.Sprintf("%s에 모두 복구; %s 뒤 안정됨", virtual(res.HealedAt), res.SettledAfter)))
 	} else {
 		fmt.Fprintf(out, "%s\n\n", pick(lang,
-			fmt.Sprintf("healed at %s; not settled after %s", strings.TrimSpace(sim.FormatVirtual(res.HealedAt)), settle),
-			fmt.Sprintf("%s에 모두 복구; %s이 지나도 안정되지 않음", strings.TrimSpace(sim.FormatVirtual(res.HealedAt)), settle)))
+			fmt.Sprintf("healed at %s; not settled after %s", virtual(res.HealedAt), settle),
+			fmt.Sprintf("%s에 모두 복구; %s이 지나도 안정되지 않음", virtual(res.HealedAt), settle)))
 	}
 	if opts.Break != nil {
 		opts.Break(c)
@@ -222,6 +222,9 @@ func Run(opts Options) (*Result, error) {
 	}
 	return res, nil
 }
+
+// virtual is a virtual duration as the schedule writes it (2m25.9s).
+func virtual(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
 func allPassed(cs []Check) bool {
 	for _, c := range cs {
