@@ -205,9 +205,9 @@ func Run(opts Options) (*Result, error) {
 	res.Checks = append(res.Checks, goroutineCheck(goroutines))
 	res.Passed = allPassed(res.Checks)
 	for _, ch := range res.Checks {
-		verdict := "PASS"
+		verdict := pick(lang, "PASS", "통과")
 		if !ch.Passed {
-			verdict = "FAIL"
+			verdict = pick(lang, "FAIL", "실패")
 		}
 		fmt.Fprintf(out, "%s %s: %s\n", verdict, ch.Name.In(lang), ch.Detail.In(lang))
 	}
