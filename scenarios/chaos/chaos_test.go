@@ -321,3 +321,40 @@ func TestEveryInvariantCanFail(t *testing.T) {
 		})
 	}
 }
+
+// The drill file replays as a drill: kubesim run grades it PASS (every
+// step runs and every expectation holds), and each of its expectations
+// FAILs on a world where the workload is taken away after the schedule
+// (its Services deleted, its Deployments scaled to zero).
+func TestDrillFileReplaysAsADrill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	p, err := NewPlan(4, 3*time.Minute, KindNames())
+	require.NoError(t, err)
+	dr, err := p.ParseDrill()
+	require.NoError(t, err)
+	res, err := drill.Run(dr, drill.Options{})
+	require.NoError(t, err)
+	for _, g := range res.Expectations {
+		assert.True(t, g.Passed, "%s: want %s, saw %s", g.Name, g.Want, g.Saw)
+	}
+	assert.True(t, res.Passed)
+	assert.NotEmpty(t, res.Expectations)
+
+	broken := string(p.Drill())
+	var breakage strings.Builder
+	for _, d := range p.Workload {
+		fmt.Fprintf(&breakage, "- delete: service/%s\n- scale: {target: deployment/%s, replicas: 0}\n", d.Name, d.Name)
+	}
+	breakage.WriteString("- advance: 1m\n")
+	broken = strings.Replace(broken, "\nexpect:\n", "\n"+breakage.String()+"expect:\n", 1)
+	mutant, err := drill.Parse("mutant.yaml", []byte(strings.ReplaceAll(broken, "within: 10m0s", "within: 5s")), nil)
+	require.NoError(t, err)
+	res, err = drill.Run(mutant, drill.Options{})
+	require.NoError(t, err)
+	require.Len(t, res.Expectations, 3*len(p.Workload))
+	for _, g := range res.Expectations {
+		assert.False(t, g.Passed, "%s passed on a world without the workload: saw %s", g.Name, g.Saw)
+	}
+}

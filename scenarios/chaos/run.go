@@ -30,6 +30,8 @@ type Options struct {
 	// invariants are checked: tests break the world with it to see a
 	// check fail.
 	Break func(*cluster.Cluster)
+	// KernelOptions are passed to the cluster's kernel (trace sinks).
+	KernelOptions []sim.Option
 }
 
 // Result is what a chaos run found.
@@ -100,10 +102,11 @@ func Run(opts Options) (*Result, error) {
 	goroutines := goleak.IgnoreCurrent()
 	h := sha256.New()
 	cfg := dr.ClusterConfig(plan.Seed)
-	cfg.Options = append(cfg.Options, sim.WithTraceCapacity(1<<12), sim.WithTraceSink(func(r sim.Record) {
+	// The capacity first: it makes the trace that the sinks attach to.
+	cfg.Options = append(append(cfg.Options, sim.WithTraceCapacity(1<<12), sim.WithTraceSink(func(r sim.Record) {
 		h.Write([]byte(r.Text()))
 		h.Write([]byte{'\n'})
-	}))
+	})), opts.KernelOptions...)
 	c, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
