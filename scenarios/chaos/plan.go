@@ -183,7 +183,7 @@ func NewPlan(seed uint64, duration time.Duration, kinds []string) (*Plan, error)
 	// The chaos stream is the kernel's: the same seed and name give the
 	// same stream in the cluster's kernel, so drawing it here, from a
 	// kernel without actors, is drawing it there.
-	k := sim.New(seed)
+	k := sim.New(seed, sim.WithTraceCapacity(1))
 	rng := k.Rand("chaos")
 	k.Shutdown()
 	p := &Plan{Seed: seed, Duration: duration, Kinds: kinds}
