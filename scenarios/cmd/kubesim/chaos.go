@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/scenarios/chaos"
 	"github.com/kubesim/kubesim/scenarios/narrate"
+	"github.com/kubesim/kubesim/sim/cluster"
 )
 
 func chaosUsage(ko bool) string {
@@ -68,6 +69,10 @@ Flags:
   --lang en|ko       output language
 `
 }
+
+// chaosBreak, if set, breaks the settled cluster before the invariants are
+// checked (tests of the exit status use it).
+var chaosBreak func(*cluster.Cluster)
 
 func cmdChaos(args []string, stdout, stderr io.Writer) int {
 	ko := false
@@ -133,7 +138,7 @@ func cmdChaos(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "wrote the drill %s to %s (kubesim run %s)\n\n", plan.Name(), emit, emit)
 		}
 	}
-	res, err := chaos.Run(chaos.Options{Seed: c.seed, Duration: duration, Kinds: kinds, Settle: settle, Lang: string(lang), Out: stdout})
+	res, err := chaos.Run(chaos.Options{Seed: c.seed, Duration: duration, Kinds: kinds, Settle: settle, Lang: string(lang), Out: stdout, Break: chaosBreak})
 	if err != nil {
 		fmt.Fprintln(stderr, "kubesim chaos:", err)
 		return 1

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kubesim/kubesim/scenarios/chaos"
 	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -68,4 +69,18 @@ func TestChaosRunAndEmitDrill(t *testing.T) {
 	data, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.Contains(t, string(data), "# Written by: kubesim chaos --seed 2 --duration 1m0s --faults kube-proxy,coredns")
+}
+
+// A run whose invariant fails exits 1 and prints the command that replays
+// it.
+func TestChaosFailureExitsOneWithTheReplayCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	chaosBreak = func(c *cluster.Cluster) { c.K.CutLink("node:worker-1", "node:worker-3") }
+	defer func() { chaosBreak = nil }()
+	out, errOut, code := kubesim(t, "", "chaos", "--seed", "3", "--duration", "1m", "--faults", "kubelet")
+	require.Equal(t, 1, code, "%s\n%s", out, errOut)
+	assert.Contains(t, out, "FAIL everything is healed: link node:worker-1 <-> node:worker-3 is cut")
+	assert.Contains(t, out, "verdict: FAIL\nreplay it:\n  kubesim chaos --seed 3 --duration 1m0s --faults kubelet\n")
 }
