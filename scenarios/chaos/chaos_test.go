@@ -317,6 +317,8 @@ func TestEveryInvariantCanFail(t *testing.T) {
 			require.NotNil(t, found, "no check named %q", tc.check)
 			assert.False(t, found.Passed, "%s passed on a broken world: %s", tc.check, found.Detail.En)
 			assert.False(t, res.Passed)
+			assert.NotEqual(t, found.Detail.En, found.Detail.Ko, "the detail in Korean too")
+			assert.NotEmpty(t, found.Detail.Ko)
 			t.Logf("%s: %s", tc.check, found.Detail.En)
 		})
 	}

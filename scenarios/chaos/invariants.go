@@ -30,20 +30,30 @@ func tr(en, ko string, args ...any) drill.Text {
 // maxShown bounds the offenders a failed check names.
 const maxShown = 3
 
-func shown(list []string) string {
-	sort.Strings(list)
-	if len(list) > maxShown {
-		return strings.Join(list[:maxShown], "; ") + fmt.Sprintf("; and %d more", len(list)-maxShown)
+// shown joins the first offenders (sorted by their English text), and
+// says how many more there are.
+func shown(list []drill.Text) drill.Text {
+	sort.Slice(list, func(i, j int) bool { return list[i].En < list[j].En })
+	var en, ko []string
+	for i, t := range list {
+		if i == maxShown {
+			break
+		}
+		en, ko = append(en, t.En), append(ko, t.Ko)
 	}
-	return strings.Join(list, "; ")
+	out := drill.Text{En: strings.Join(en, "; "), Ko: strings.Join(ko, "; ")}
+	if n := len(list) - maxShown; n > 0 {
+		out.En += fmt.Sprintf("; and %d more", n)
+		out.Ko += fmt.Sprintf("; 그 밖에 %d개", n)
+	}
+	return out
 }
 
-func verdict(name drill.Text, bad []string, okEn, okKo string) Check {
+func verdict(name drill.Text, bad []drill.Text, okEn, okKo string) Check {
 	if len(bad) == 0 {
 		return Check{Name: name, Passed: true, Detail: drill.Text{En: okEn, Ko: okKo}}
 	}
-	s := shown(bad)
-	return Check{Name: name, Detail: drill.Text{En: s, Ko: s}}
+	return Check{Name: name, Detail: shown(bad)}
 }
 
 // outOfBand are the invariants read without acting on the cluster.
@@ -71,14 +81,14 @@ func (ck *checker) services() []*api.Service {
 
 // healed: every node is powered on and no link is cut.
 func (ck *checker) healed() Check {
-	var bad []string
+	var bad []drill.Text
 	for _, n := range ck.c.K.Nodes() {
 		if ck.c.K.NodeDown(n.Name) {
-			bad = append(bad, "node "+n.Name+" is powered off")
+			bad = append(bad, tr("node %s is powered off", "노드 %s의 전원이 꺼져 있습니다", n.Name))
 		}
 	}
 	for _, l := range ck.c.K.Links() {
-		bad = append(bad, fmt.Sprintf("link %s <-> %s is cut", l[0], l[1]))
+		bad = append(bad, tr("link %s <-> %s is cut", "%s <-> %s 연결이 끊겨 있습니다", l[0], l[1]))
 	}
 	return verdict(drill.Text{En: "everything is healed", Ko: "모두 복구됨"}, bad,
 		"every node is powered on, no link is cut", "모든 노드의 전원이 켜져 있고 끊긴 연결이 없습니다")
@@ -99,12 +109,13 @@ func podRunningReady(p *api.Pod) bool {
 // converged: every Deployment of the workload has its replicas, all
 // updated and ready, and as many Running pods, and the client pod runs.
 func (ck *checker) converged() Check {
-	var bad, good []string
+	var bad []drill.Text
+	var good []string
 	pods := ck.pods("default")
 	for _, d := range ck.plan.Workload {
 		obj, err := ck.c.StoredObject("deployments", "default", d.Name)
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("deployment/%s: %v", d.Name, err))
+			bad = append(bad, tr("deployment/%s: %v", "deployment/%s: %v", d.Name, err))
 			continue
 		}
 		dep := obj.(*api.Deployment)
@@ -117,7 +128,8 @@ func (ck *checker) converged() Check {
 		st := dep.Status
 		if st.ObservedGeneration < dep.Generation || int(st.ReadyReplicas) != d.Replicas || int(st.UpdatedReplicas) != d.Replicas ||
 			int(st.Replicas) != d.Replicas || running != d.Replicas {
-			bad = append(bad, fmt.Sprintf("deployment/%s wants %d: status %d replicas, %d updated, %d ready; %d pods Running and Ready",
+			bad = append(bad, tr("deployment/%s wants %d: status %d replicas, %d updated, %d ready; %d pods Running and Ready",
+				"deployment/%s는 %d개를 원합니다: status는 레플리카 %d, 업데이트 %d, 준비 %d; Running이고 Ready인 파드 %d개",
 				d.Name, d.Replicas, st.Replicas, st.UpdatedReplicas, st.ReadyReplicas, running))
 			continue
 		}
@@ -130,7 +142,7 @@ func (ck *checker) converged() Check {
 		}
 	}
 	if !client {
-		bad = append(bad, "pod/client is not Running and Ready")
+		bad = append(bad, tr("pod/client is not Running and Ready", "pod/client가 Running이고 Ready가 아닙니다"))
 	}
 	ok := strings.Join(good, ", ")
 	return verdict(drill.Text{En: "Deployments converge", Ko: "Deployment 수렴"}, bad,
@@ -141,11 +153,11 @@ func (ck *checker) converged() Check {
 // Ready, every add-on's replicas ready and its programs on their pods'
 // nodes).
 func (ck *checker) settled() Check {
-	var bad []string
+	var bad []drill.Text
 	if !ck.c.Settled() {
 		for _, p := range ck.pods("kube-system") {
 			if p.DeletionTimestamp != nil || p.Status.Phase != api.PodRunning {
-				bad = append(bad, fmt.Sprintf("pod kube-system/%s is %s", p.Name, p.Status.Phase))
+				bad = append(bad, tr("pod kube-system/%s is %s", "파드 kube-system/%s는 %s입니다", p.Name, p.Status.Phase))
 			}
 		}
 		nodes, _ := ck.c.StoredObjects("nodes", "", "")
@@ -158,7 +170,7 @@ func (ck *checker) settled() Check {
 				}
 			}
 			if !ready {
-				bad = append(bad, "node "+n.Name+" is not Ready")
+				bad = append(bad, tr("node %s is not Ready", "노드 %s가 Ready가 아닙니다", n.Name))
 			}
 		}
 		// The add-ons' programs follow their pods (package cluster's
@@ -178,11 +190,12 @@ func (ck *checker) settled() Check {
 				actor = p.Name
 			}
 			if actor != "" && !ck.c.K.Running(actor) {
-				bad = append(bad, fmt.Sprintf("pod kube-system/%s is Running but %s is not", p.Name, actor))
+				bad = append(bad, tr("pod kube-system/%s is Running but %s is not", "파드 kube-system/%s는 Running이지만 %s는 실행 중이 아닙니다", p.Name, actor))
 			}
 		}
 		if len(bad) == 0 {
-			bad = append(bad, "a kube-system Deployment or DaemonSet does not have all its replicas ready, or cilium-operator does not run on its pod's node")
+			bad = append(bad, tr("a kube-system Deployment or DaemonSet does not have all its replicas ready, or cilium-operator does not run on its pod's node",
+				"kube-system의 Deployment나 DaemonSet의 레플리카가 모두 준비되지 않았거나, cilium-operator가 파드의 노드에서 돌지 않습니다"))
 		}
 	}
 	return verdict(drill.Text{En: "kube-system settles", Ko: "kube-system 안정"}, bad,
@@ -215,17 +228,17 @@ func (ck *checker) oneNode() Check {
 			on[sb.UID] = append(on[sb.UID], node+" ("+sb.Namespace+"/"+sb.Name+")")
 		}
 	}
-	var bad []string
+	var bad []drill.Text
 	for _, uid := range uids {
 		nodes := on[uid]
 		p := bound[uid]
 		switch {
 		case len(nodes) > 1:
-			bad = append(bad, fmt.Sprintf("pod uid %s runs on %d nodes: %s", uid, len(nodes), strings.Join(nodes, ", ")))
+			bad = append(bad, tr("pod uid %s runs on %d nodes: %s", "파드 uid %s가 노드 %d개에서 돕니다: %s", uid, len(nodes), strings.Join(nodes, ", ")))
 		case p == nil:
-			bad = append(bad, fmt.Sprintf("containers of a pod that no longer exists run on %s", nodes[0]))
+			bad = append(bad, tr("containers of a pod that no longer exists run on %s", "더 이상 없는 파드의 컨테이너가 %s에서 돕니다", nodes[0]))
 		case !strings.HasPrefix(nodes[0], p.Spec.NodeName+" "):
-			bad = append(bad, fmt.Sprintf("pod %s/%s is bound to %s but runs on %s", p.Namespace, p.Name, p.Spec.NodeName, nodes[0]))
+			bad = append(bad, tr("pod %s/%s is bound to %s but runs on %s", "파드 %s/%s는 %s에 바인딩됐지만 %s에서 돕니다", p.Namespace, p.Name, p.Spec.NodeName, nodes[0]))
 		}
 	}
 	return verdict(drill.Text{En: "no pod runs on two nodes", Ko: "두 노드에서 도는 파드 없음"}, bad,
@@ -265,10 +278,10 @@ func (ck *checker) podIPs() Check {
 			hold(sb.IP, sb.Namespace+"/"+sb.Name)
 		}
 	}
-	var bad []string
+	var bad []drill.Text
 	for _, ip := range ips {
 		if len(holders[ip]) > 1 {
-			bad = append(bad, fmt.Sprintf("%s is held by %s", ip, strings.Join(holders[ip], " and ")))
+			bad = append(bad, tr("%s is held by %s", "%s를 %s가 함께 씁니다", ip, strings.Join(holders[ip], " and ")))
 		}
 	}
 	return verdict(drill.Text{En: "pod IPs are unique", Ko: "파드 IP 고유"}, bad,
@@ -289,10 +302,10 @@ func (ck *checker) clusterIPs() Check {
 		}
 		holders[ip] = append(holders[ip], s.Namespace+"/"+s.Name)
 	}
-	var bad []string
+	var bad []drill.Text
 	for _, ip := range ips {
 		if len(holders[ip]) > 1 {
-			bad = append(bad, fmt.Sprintf("%s is the ClusterIP of %s", ip, strings.Join(holders[ip], " and ")))
+			bad = append(bad, tr("%s is the ClusterIP of %s", "%s는 %s의 ClusterIP입니다", ip, strings.Join(holders[ip], " and ")))
 		}
 	}
 	return verdict(drill.Text{En: "ClusterIPs are unique", Ko: "ClusterIP 고유"}, bad,
@@ -305,7 +318,7 @@ func (ck *checker) clusterIPs() Check {
 func (ck *checker) slices() Check {
 	pods := ck.pods("")
 	objs, _ := ck.c.StoredObjects("endpointslices", "", "")
-	var bad []string
+	var bad []drill.Text
 	n := 0
 	for _, svc := range ck.services() {
 		if len(svc.Spec.Selector) == 0 {
@@ -339,14 +352,15 @@ func (ck *checker) slices() Check {
 		sort.Strings(want)
 		sort.Strings(ready)
 		if !slices.Equal(want, ready) {
-			bad = append(bad, fmt.Sprintf("service %s/%s: its Ready pods are [%s], its EndpointSlices' ready endpoints [%s]",
+			bad = append(bad, tr("service %s/%s: its Ready pods are [%s], its EndpointSlices' ready endpoints [%s]",
+				"service %s/%s: Ready 파드는 [%s], EndpointSlice의 ready 엔드포인트는 [%s]",
 				svc.Namespace, svc.Name, strings.Join(want, " "), strings.Join(ready, " ")))
 		}
 		for _, ip := range other {
 			if !slices.ContainsFunc(pods, func(p *api.Pod) bool {
 				return p.Namespace == svc.Namespace && sel.Matches(p.Labels) && p.Status.PodIP == ip
 			}) {
-				bad = append(bad, fmt.Sprintf("service %s/%s: EndpointSlice endpoint %s is no pod of the Service", svc.Namespace, svc.Name, ip))
+				bad = append(bad, tr("service %s/%s: EndpointSlice endpoint %s is no pod of the Service", "service %s/%s: EndpointSlice 엔드포인트 %s는 이 Service의 파드가 아닙니다", svc.Namespace, svc.Name, ip))
 			}
 		}
 	}
@@ -361,17 +375,17 @@ func (ck *checker) slices() Check {
 func (ck *checker) rules() Check {
 	svcs, _ := ck.c.StoredObjects("services", "", "")
 	slcs, _ := ck.c.StoredObjects("endpointslices", "", "")
-	var bad []string
+	var bad []drill.Text
 	nodes := ck.c.NodeNames()
 	for _, node := range nodes {
 		rules, _ := ck.c.Inspect(datapath.NodeName(node)).(*datapath.Rules)
 		if rules == nil {
-			bad = append(bad, "node "+node+": its kernel is not running")
+			bad = append(bad, tr("node %s: its kernel is not running", "노드 %s: 커널이 돌고 있지 않습니다", node))
 			continue
 		}
 		prog := rules.Program()
 		if prog.Proxier == nil || prog.Proxier.Rules() == nil {
-			bad = append(bad, "node "+node+": kube-proxy has programmed no iptables rules")
+			bad = append(bad, tr("node %s: kube-proxy has programmed no iptables rules", "노드 %s: kube-proxy가 iptables 규칙을 하나도 만들지 않았습니다", node))
 			continue
 		}
 		cfg := prog.Proxier.Config()
@@ -383,8 +397,8 @@ func (ck *checker) rules() Check {
 		for _, o := range slcs {
 			want.UpsertEndpointSlice(o.(*api.EndpointSlice))
 		}
-		if diff := firstDiff(want.Sync().String(), prog.Proxier.Rules().String()); diff != "" {
-			bad = append(bad, "node "+node+": "+diff)
+		if diff := firstDiff(want.Sync().String(), prog.Proxier.Rules().String()); diff.En != "" {
+			bad = append(bad, drill.Text{En: "node " + node + ": " + diff.En, Ko: "노드 " + node + ": " + diff.Ko})
 		}
 	}
 	return verdict(drill.Text{En: "every node's rules match the Services", Ko: "모든 노드의 규칙이 Service와 일치"}, bad,
@@ -393,10 +407,10 @@ func (ck *checker) rules() Check {
 }
 
 // firstDiff names the first line where the node's rules differ from the
-// expected ones, "" if they are the same.
-func firstDiff(want, got string) string {
+// expected ones (nothing if they are the same).
+func firstDiff(want, got string) drill.Text {
 	if want == got {
-		return ""
+		return drill.Text{}
 	}
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < max(len(w), len(g)); i++ {
@@ -408,10 +422,10 @@ func firstDiff(want, got string) string {
 			gl = g[i]
 		}
 		if wl != gl {
-			return fmt.Sprintf("rule %d is %q, expected %q (stale rules)", i+1, gl, wl)
+			return tr("rule %d is %q, expected %q (stale rules)", "규칙 %d는 %q인데, 기대한 것은 %q입니다 (낡은 규칙)", i+1, gl, wl)
 		}
 	}
-	return "the rules differ"
+	return tr("the rules differ", "규칙이 다릅니다")
 }
 
 // probes: from the client pod, every Service of the workload resolves to
@@ -420,11 +434,11 @@ func firstDiff(want, got string) string {
 func (ck *checker) probes() []Check {
 	prober := ck.c.Prober()
 	pods := ck.pods("default")
-	var dnsBad, curlBad []string
+	var dnsBad, curlBad []drill.Text
 	for _, d := range ck.plan.Workload {
 		obj, err := ck.c.StoredObject("services", "default", d.Name)
 		if err != nil {
-			dnsBad = append(dnsBad, fmt.Sprintf("service/%s: %v", d.Name, err))
+			dnsBad = append(dnsBad, tr("service/%s: %v", "service/%s: %v", d.Name, err))
 			continue
 		}
 		svc := obj.(*api.Service)
@@ -437,7 +451,7 @@ func (ck *checker) probes() []Check {
 			}
 		}
 		if r.ExitCode != 0 || !slices.Equal(got, []string{svc.Spec.ClusterIP}) {
-			dnsBad = append(dnsBad, fmt.Sprintf("nslookup %s answered [%s] (exit %d), expected [%s]", fqdn, strings.Join(got, " "), r.ExitCode, svc.Spec.ClusterIP))
+			dnsBad = append(dnsBad, tr("nslookup %s answered [%s] (exit %d), expected [%s]", "nslookup %s의 응답은 [%s] (종료 코드 %d), 기대한 것은 [%s]", fqdn, strings.Join(got, " "), r.ExitCode, svc.Spec.ClusterIP))
 		}
 		r = prober.Curl("default/"+ClientPod, fmt.Sprintf("%s:%d", d.Name, d.Port))
 		server := strings.TrimPrefix(r.Server, "default/")
@@ -445,7 +459,7 @@ func (ck *checker) probes() []Check {
 			return p.Name == server && p.Labels["app"] == d.Name && podRunningReady(p)
 		})
 		if !ok {
-			curlBad = append(curlBad, fmt.Sprintf("curl %s:%d exited %d, answered by %q", d.Name, d.Port, r.ExitCode, r.Server))
+			curlBad = append(curlBad, tr("curl %s:%d exited %d, answered by %q", "curl %s:%d 종료 코드 %d, 응답한 파드 %q", d.Name, d.Port, r.ExitCode, r.Server))
 		}
 	}
 	n := len(ck.plan.Workload)
