@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak
+.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak chaos
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -24,7 +24,7 @@ fmt-check:
 # several times) are deterministic simulations on the kernel: they run
 # without the race detector, which costs them 5-10x and finds nothing the
 # component and kernel packages' own race-detected tests would not.
-LONG    ?= ./scenarios/library ./scenarios/incident
+LONG    ?= ./scenarios/library ./scenarios/incident ./scenarios/chaos
 
 # KUBESIM_CHECK_STUBS: on an untouched exercise stub, prove that its
 # grader fails it (a learner's plain `go test` there fails and says what
@@ -99,3 +99,11 @@ SOAK_SEEDS ?= 500
 soak:
 	$(GO) test -count=1 -timeout 3h -run '^TestLinearizable$$|^TestRaftSafety$$' ./components/etcd -lin-seeds $(SOAK_SEEDS) -safety-seeds $(SOAK_SEEDS)
 	$(GO) test -count=1 -timeout 3h -run '^TestWatchGuarantees$$' ./sim/cluster -watch-seeds $(SOAK_SEEDS)
+
+# The long tier of kubesim chaos: CHAOS_SEEDS seeds (1..N) of
+# CHAOS_DURATION of virtual faults each, every invariant checked after
+# healing. `make test` runs seeds 1..3.
+CHAOS_SEEDS    ?= 100
+CHAOS_DURATION ?= 30m
+chaos:
+	$(GO) test -count=1 -timeout 3h -run '^TestSeeds$$' ./scenarios/chaos -chaos.seeds $(CHAOS_SEEDS) -chaos.duration $(CHAOS_DURATION)

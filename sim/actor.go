@@ -262,13 +262,58 @@ func (k *Kernel) reply(from *actor, req *Message, kind string, body any, err err
 // receiver, as a watch is bound to one connection. It reports false, and
 // sends nothing, when that incarnation is gone (crashed, restarted, its node
 // stopped): the server should then close the stream.
+//
+// A stream is a connection: a message of it that a cut link drops breaks
+// it. The receiver's monitors of the sender (Monitor) then fire after
+// StreamBreakDelay, as client-go's HTTP/2 health check closes a connection
+// that stopped answering, so the receiver opens a new stream (an informer
+// lists and watches again) instead of going on with a gap in what it was
+// told. (Simplification: the stream breaks even if the link heals within
+// the delay, where TCP would have retransmitted the lost segments.)
 func (c *Ctx) Stream(to string, incarnation int, kind string, body any) bool {
 	target := c.a.k.actors[to]
 	if target == nil || target.inc != incarnation || !target.alive() {
 		return false
 	}
-	c.Send(to, kind, body)
+	c.a.k.sendToStream(c.a, to, kind, body)
 	return true
+}
+
+// StreamBreakDelay is how long a receiver takes to learn that a stream
+// broke on a cut link: client-go's HTTP/2 health check pings a connection
+// that has read nothing for 30 s (HTTP2_READ_IDLE_TIMEOUT_SECONDS) and
+// closes it when the ping goes unanswered for 15 s
+// (HTTP2_PING_TIMEOUT_SECONDS).
+const StreamBreakDelay = 45 * time.Second
+
+// breakStream tells the receiver of a stream message that a cut link
+// dropped that its connection to the sender is gone (see Stream).
+func (k *Kernel) breakStream(server, client *actor) {
+	ms := k.monitors[server.name]
+	kept := ms[:0]
+	var told []monitor
+	for _, m := range ms {
+		if m.a == client || m.a == client.parent {
+			told = append(told, m)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	if len(told) == 0 {
+		return
+	}
+	if len(kept) == 0 {
+		delete(k.monitors, server.name)
+	} else {
+		k.monitors[server.name] = kept
+	}
+	for _, m := range told {
+		if m.a.inc != m.inc || !m.a.alive() {
+			continue
+		}
+		msg := &Message{Kind: KindDown, Body: Down{Name: server.name, Reason: "connection lost: link cut"}, From: "kernel", To: m.a.name}
+		k.post(event{at: k.now + StreamBreakDelay, kind: evDeliver, to: m.a, msg: msg, inc: m.a.inc})
+	}
 }
 
 // Sleep parks the actor for d of virtual time. Messages arriving meanwhile
@@ -379,6 +424,7 @@ type Message struct {
 	callID    uint64 // non-zero on a Call's request
 	replyTo   uint64 // non-zero on a reply
 	timer     TimerID
+	stream    bool // sent on a stream (Ctx.Stream)
 }
 
 // IsCall reports whether the sender waits for a Reply.
@@ -401,7 +447,20 @@ func (k *Kernel) sendTo(from *actor, to, kind string, body any, callID uint64) {
 	if from.parent != nil {
 		inc = from.parent.inc // a task speaks for its actor
 	}
-	m := &Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, callID: callID, cause: from.cause}
+	k.sendMessage(&Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, callID: callID, cause: from.cause})
+}
+
+// sendToStream sends a message of a stream (Ctx.Stream).
+func (k *Kernel) sendToStream(from *actor, to, kind string, body any) {
+	inc := from.inc
+	if from.parent != nil {
+		inc = from.parent.inc
+	}
+	k.sendMessage(&Message{Kind: kind, Body: body, From: from.name, To: to, sender: from, senderInc: inc, cause: from.cause, stream: true})
+}
+
+func (k *Kernel) sendMessage(m *Message) {
+	from, to, kind := m.sender, m.To, m.Kind
 	target := k.actors[to]
 	if target == nil {
 		k.seq++

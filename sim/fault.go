@@ -261,13 +261,13 @@ func (f *faultTable) check(k *Kernel, m *Message, e *event) string {
 	}
 	from, to := m.sender, e.to
 	if f.cuts[linkKey(from.name, to.name)] {
-		return "dropped: link cut"
+		return dropLinkCut
 	}
 	if from.node != to.node && f.cuts[linkKey(NodeEndpoint(from.node), NodeEndpoint(to.node))] {
-		return "dropped: link cut"
+		return dropLinkCut
 	}
 	if f.cuts[linkKey(from.name, NodeEndpoint(to.node))] || f.cuts[linkKey(NodeEndpoint(from.node), to.name)] {
-		return "dropped: link cut"
+		return dropLinkCut
 	}
 	return ""
 }

@@ -463,6 +463,9 @@ func (k *Kernel) deliver(e *event) {
 		rec.summary = reason
 		rec.body = nil
 		k.trace.add(rec)
+		if reason == dropLinkCut && m.stream && m.sender != nil {
+			k.breakStream(m.sender, a)
+		}
 		if reason == dropRefused && m.callID != 0 && m.sender != nil {
 			// The peer's host answers with a reset: the caller learns at once.
 			k.send(&Message{Kind: m.Kind, From: m.To, To: m.From, replyTo: m.callID, Err: ErrRefused, sender: a}, m.sender, k.latencyBetween(a, m.sender))
@@ -503,6 +506,7 @@ const (
 	dropRefused   = "dropped: actor not running"
 	dropNodeDown  = "dropped: node down"
 	dropRestarted = "dropped: receiver restarted"
+	dropLinkCut   = "dropped: link cut"
 )
 
 func (k *Kernel) dropReason(e *event) string {

@@ -456,6 +456,50 @@ func TestMonitorsLearnThatAPeerIsGone(t *testing.T) {
 		"a crash resets the connection at once; a dead node is noticed when keepalives give up")
 }
 
+// A stream (a watch) that loses a message to a cut link is a broken
+// connection: its receiver learns it after StreamBreakDelay and stops
+// waiting for a stream with a gap in it. A plain message lost to the cut
+// breaks nothing, and neither does the cut while nothing is streamed.
+func TestACutLinkBreaksTheStreamsOverIt(t *testing.T) {
+	k := newKernel(t, 1)
+	var got []string
+	require.NoError(t, k.Spawn(ActorSpec{Name: "client", Node: "n2", Run: func(c *Ctx) {
+		c.Monitor("server")
+		c.Send("server", "watch", nil)
+		for {
+			m := c.Recv()
+			switch b := m.Body.(type) {
+			case Down:
+				got = append(got, fmt.Sprintf("%s %s at %s", b.Name, b.Reason, c.Now()))
+			case int:
+				got = append(got, fmt.Sprintf("event %d", b))
+			}
+		}
+	}}))
+	require.NoError(t, k.Spawn(ActorSpec{Name: "server", Node: "n1", Run: func(c *Ctx) {
+		m := c.Recv()
+		inc := m.SenderIncarnation()
+		for i := 1; ; i++ {
+			c.Sleep(time.Second)
+			if i == 3 || i == 4 {
+				c.Send("client", "note", "not a stream")
+				continue
+			}
+			c.Stream("client", inc, "event", i)
+		}
+	}}))
+	k.RunFor(2500 * time.Millisecond)
+	k.CutLink(NodeEndpoint("n1"), NodeEndpoint("n2"))
+	k.RunFor(2 * time.Second) // only plain messages cross the cut: nothing breaks
+	assert.Equal(t, []string{"event 1", "event 2"}, got)
+	k.RunFor(time.Second) // event 5 is lost on the cut
+	k.HealLink(NodeEndpoint("n1"), NodeEndpoint("n2"))
+	k.RunFor(time.Minute)
+	require.GreaterOrEqual(t, len(got), 4)
+	assert.Equal(t, "event 6", got[2], "after the heal the stream goes on (TCP's retransmission is not modelled)")
+	assert.Contains(t, got, "server connection lost: link cut at 50.001s", "45 s after event 5 was lost, at 5.001s")
+}
+
 // A run driven from outside (a served cluster: requests arriving when the
 // wall clock says) is replayed from its journal of inputs, record for
 // record.

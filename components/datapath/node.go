@@ -85,6 +85,11 @@ func NewNode() func(*sim.Ctx) {
 // last. A view reads them while the node's actor is parked.
 type Rules struct{ prog Program }
 
+// Program is what kube-proxy programmed last (the zero Program before its
+// first sync). Only read it: a checker compares it with what the cluster's
+// Services and EndpointSlices call for.
+func (r *Rules) Program() Program { return r.prog }
+
 // Save is the rules as text: iptables-save's nat table, or the BPF maps
 // (cilium-dbg bpf lb list) in eBPF mode; "" before kube-proxy's first sync.
 func (r *Rules) Save() string {

@@ -45,6 +45,10 @@ type programs struct {
 	pods *client.Informer
 	// adopted is, per node agent actor, the UID of the pod it runs for.
 	adopted map[string]api.UID
+	// paused is, per actor this link stopped because its pod's containers
+	// stopped (a node powered off and on, its containers restarting), the
+	// UID of that pod: when the same pod runs again, so does its program.
+	paused map[string]api.UID
 }
 
 // ProgramsActor is the actor name of the link.
@@ -65,7 +69,7 @@ func newPrograms(cl *Cluster) func(*sim.Ctx) {
 	return func(c *sim.Ctx) {
 		adm := client.New(c, AdminToken, cl.APIServers...)
 		adm.UserAgent = "kubesim"
-		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{},
+		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{}, paused: map[string]api.UID{},
 			cfg: coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers}}
 		p.pods = client.NewInformer(adm, "pods", "kube-system", client.ListOptions{})
 		p.pods.AddHandler(client.Handler{OnDelete: p.onDelete})
@@ -131,10 +135,15 @@ func (p *programs) syncCoreDNS(pods []*api.Pod) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		pod := want[n]
+		if uid, ok := p.paused[n]; ok && uid == pod.UID && !p.c.Running(n) {
+			delete(p.paused, n)
+			p.start(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: "coredns", Run: coredns.New(p.cfg)})
+			continue
+		}
 		if p.c.Running(n) || p.c.Exists(n) {
 			continue // a stopped program of a pod name is not restarted: pods get new names
 		}
-		pod := want[n]
 		if err := p.c.Spawn(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: "coredns", Run: coredns.New(p.cfg)}); err != nil {
 			p.c.Log().Warn("cannot start program " + n + ": " + err.Error())
 		}
@@ -142,6 +151,9 @@ func (p *programs) syncCoreDNS(pods []*api.Pod) {
 	for _, pod := range pods {
 		if _, ok := want[pod.Name]; !ok && p.c.Running(pod.Name) {
 			p.c.Stop(pod.Name)
+			if pod.DeletionTimestamp == nil {
+				p.paused[pod.Name] = pod.UID
+			}
 		}
 	}
 }
@@ -172,6 +184,7 @@ func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) strin
 		case pod == nil:
 			if adopted && p.c.Running(name) {
 				p.c.Stop(name) // its pod stopped or is being deleted
+				p.paused[name] = uid
 			}
 		case !adopted:
 			// Booted with the node: from now on it follows this pod. (One
@@ -182,7 +195,15 @@ func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) strin
 			}
 		case uid != pod.UID:
 			p.adopted[name] = pod.UID
+			delete(p.paused, name)
 			p.restart(run(n))
+		case p.paused[name] == uid:
+			// The same pod runs again (its containers restarted after the
+			// node came back): so does its program.
+			delete(p.paused, name)
+			if !p.c.Running(name) {
+				p.start(run(n))
+			}
 		}
 	}
 }

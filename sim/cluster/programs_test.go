@@ -152,3 +152,25 @@ func TestDeletingAMirrorPodLeavesItsProgramRunning(t *testing.T) {
 	_, err = c.Admin.Get("pods", "kube-system", "etcd-cp-1")
 	assert.NoError(t, err, "the kubelet published the mirror pod again")
 }
+
+// A node powered off for a while and on again: its DaemonSet pods are the
+// same pods, their containers restart, and the node's kube-proxy and
+// Cilium agent run again with them (and the node's rules are programmed).
+func TestNodeAgentsRunAgainAfterPowerCycle(t *testing.T) {
+	c, err := New(Config{Seed: 1, Addons: true, ControlPlanes: []string{"cp-1"}, Workers: []string{"worker-1", "worker-2"}})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.Settled, 5*time.Minute), "the cluster settles")
+	before := addonPod(t, c, "k8s-app=kube-proxy", "worker-2")
+	require.NotNil(t, before)
+	require.NoError(t, c.K.StopNode("worker-2"))
+	c.K.RunFor(2 * time.Minute)
+	require.NoError(t, c.K.StartNode("worker-2"))
+	require.True(t, c.WaitFor(c.Settled, 5*time.Minute), "the cluster settles again: kube-proxy-worker-2 running %v, cilium-agent-worker-2 running %v",
+		c.K.Running("kube-proxy-worker-2"), c.K.Running("cilium-agent-worker-2"))
+	after := addonPod(t, c, "k8s-app=kube-proxy", "worker-2")
+	require.NotNil(t, after)
+	assert.Equal(t, before.UID, after.UID, "the same DaemonSet pod (the test is about a pod that comes back)")
+	assert.True(t, c.K.Running("kube-proxy-worker-2"))
+	assert.True(t, c.K.Running("cilium-agent-worker-2"))
+}

@@ -125,10 +125,12 @@ func (a *agent) run() {
 		case KindObserve:
 			c.Reply(m, m.Kind, a.observe(m.Body.(ObserveRequest)))
 		default:
+			// Every informer sees the message: two of them watch
+			// ciliumnodes (this node's, and all of them), and kube-apiserver
+			// sends one message for all of a receiver's watches that see an
+			// event alike.
 			for _, in := range append([]*client.Informer{a.nodes, a.identities, a.namespaces}, a.policy.informers()...) {
-				if in.Dispatch(m) {
-					break
-				}
+				in.Dispatch(m)
 			}
 		}
 	}

@@ -1,11 +1,15 @@
 package agent_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiwire"
+	"github.com/kubesim/kubesim/components/cilium"
+	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -93,4 +97,27 @@ func TestAgentDownMeansNoNetworkAndRestartRestores(t *testing.T) {
 	second, err := add(t, c, "worker-1", "web-2", map[string]string{"app": "web"})
 	require.NoError(t, err)
 	assert.NotEqual(t, first.IP, second.IP, "the restarted agent restored web-1's address")
+}
+
+// kube-apiserver sends one message for all of a receiver's watches that
+// see an event alike: a change to worker-1's CiliumNode reaches both of
+// worker-1's agent's ciliumnodes informers (its own node's, for IPAM, and
+// every node's, for routing) in one message, and both must apply it.
+func TestAgentSeesItsOwnCiliumNodeChangeInEveryInformer(t *testing.T) {
+	c := boot(t)
+	web, err := add(t, c, "worker-1", "web-1", map[string]string{"app": "web"})
+	require.NoError(t, err)
+	cn, err := c.Admin.Get("ciliumnodes", "", "worker-1")
+	require.NoError(t, err)
+	cidrs := cn.(*api.CiliumNode).Spec.IPAM.PodCIDRs
+	require.Len(t, cidrs, 1)
+	_, err = c.Admin.Patch("ciliumnodes", "", "worker-1", apiwire.MergePatch, []byte(`{"spec":{"ipam":{"podCIDRs":["`+cidrs[0]+`","10.0.200.0/24"]}}}`), "")
+	require.NoError(t, err)
+	c.K.RunFor(time.Second)
+	probe := c.K.External("probe-worker-1", "worker-1")
+	m, err := probe.Call(cni.AgentName("worker-1"), agent.KindVerdict, agent.VerdictRequest{Direction: cilium.Egress,
+		Src: netip.MustParseAddr(web.IP), Dst: netip.MustParseAddr("10.0.200.7"), SrcPort: 40000, DstPort: 80}, 10*time.Second)
+	require.NoError(t, err)
+	reply := m.Body.(agent.VerdictReply)
+	assert.Equal(t, "worker-1", reply.DstNode, "an address of worker-1's new pod CIDR is worker-1's, not the world's")
 }

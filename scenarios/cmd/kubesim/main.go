@@ -41,6 +41,8 @@ Commands:
                       --users alice,bob: a classroom, one kubeconfig per user)
   incident            hands-on incident response: start a broken cluster, fix it, check it
   ssh NODE            a shell on a node of the cluster kubesim serve runs (from another terminal)
+  chaos               a workload under random faults, then heal and check the invariants;
+                      a failing seed prints the command that replays it
   help [command]      show help
 
 Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags.
@@ -73,6 +75,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return cmdIncident(rest, stdin, stdout, stderr)
 	case "ssh":
 		return cmdSSH(rest, stdin, stdout, stderr)
+	case "chaos":
+		return cmdChaos(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) > 0 {
 			return run([]string{rest[0], "--help"}, stdin, stdout, stderr)
