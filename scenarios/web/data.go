@@ -390,3 +390,37 @@ func nodeObj(name string, value []byte) *NodeObj {
 func sortWrites(ws []Write) {
 	sort.SliceStable(ws, func(i, j int) bool { return ws[i].Rev < ws[j].Rev })
 }
+
+// RecordIndex is the index in Records of record n, or -1.
+func (d *Data) RecordIndex(n uint64) int {
+	i := sort.Search(len(d.Records), func(i int) bool { return d.Records[i].N >= n })
+	if i < len(d.Records) && d.Records[i].N == n {
+		return i
+	}
+	return -1
+}
+
+// WriteAt is the version of key the cluster held right after record n —
+// the newest write of it at or below the record's etcd revision — or nil
+// when the key did not exist then. The page computes the same.
+func (d *Data) WriteAt(key string, n uint64) *Write {
+	i := d.RecordIndex(n)
+	if i < 0 {
+		return nil
+	}
+	rev := d.Records[i].Rev
+	var out *Write
+	for wi := range d.Writes {
+		w := &d.Writes[wi]
+		if w.Rev > rev {
+			break
+		}
+		if w.Key == key {
+			out = w
+		}
+	}
+	if out != nil && out.Delete {
+		return nil
+	}
+	return out
+}
