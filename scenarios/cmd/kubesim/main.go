@@ -355,7 +355,7 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 	}
 	if format != "html" {
 		if err := checkFormat(format); err != nil {
-			fmt.Fprintln(stderr, "kubesim:", strings.Replace(err.Error(), "or mermaid", "mermaid or html", 1))
+			fmt.Fprintln(stderr, "kubesim:", strings.Replace(err.Error(), "jsonl or mermaid", "jsonl, mermaid or html", 1))
 			return 2
 		}
 	}

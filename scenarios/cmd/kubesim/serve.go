@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/scenarios/serve"
+	"github.com/kubesim/kubesim/scenarios/web"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -119,7 +122,15 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}
-	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback})
+	var srv *serve.Server
+	uiCommand := serve.Command{Name: "ui",
+		Help: pick(narrate.Lang(c.lang), "ui                   a new one-time link to the web view (the last one stops working)", "ui                   웹 보기로 가는 새 일회용 링크 (이전 링크는 더 이상 쓸 수 없습니다)"),
+		Run:  func(_ context.Context, _ []string, w io.Writer) { fmt.Fprint(w, uiLine(c.lang, srv.UILink())) }}
+	srv, err = serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback,
+		UI: func(s *serve.Server) http.Handler {
+			return web.NewLive(s, web.Run{Name: "kubesim serve", Seed: c.seed})
+		},
+		Commands: []serve.Command{uiCommand}})
 	if err != nil {
 		cl.Stop()
 		fmt.Fprintln(stderr, "kubesim:", err, "(--allow-non-loopback)")
@@ -141,6 +152,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	printing = true
 	fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
+	fmt.Fprint(out, uiLine(c.lang, srv.UILink()))
 	if a := srv.DNSAddr(); a != "" {
 		host, port, _ := strings.Cut(a, ":")
 		if c.lang == "ko" {
@@ -206,6 +218,14 @@ If you restart on the same port, kubectl's discovery cache may be stale: use ano
 Type help for the prompt's commands; Ctrl-C or quit stops the cluster.
 `, kubeconfig, kubeconfig, apiserver)
 	return b.String()
+}
+
+// uiLine is the banner's line with a one-time link to the web view.
+func uiLine(lang, link string) string {
+	if lang == "ko" {
+		return "웹 보기 (한 번만 쓰는 링크, 브라우저에서 여세요; 인증서는 이 실행의 CA가 서명했습니다):\n  " + link + "\n"
+	}
+	return "Web view (a one-time link: open it in a browser on this machine; the certificate is signed by this run's CA):\n  " + link + "\n"
 }
 
 // warnNonLoopback warns when the server listens where other machines can

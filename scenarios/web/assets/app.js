@@ -600,12 +600,14 @@
     $('step').onclick = function () { post('step'); };
     $('advance').onclick = function () { post('advance', { seconds: 1 }); };
     $('follow').onclick = function () { follow = !follow; $('follow').setAttribute('aria-pressed', String(follow)); };
-    fetch('data', { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (data) {
-      load(data); start();
-      var es = new EventSource('events?records=' + recs.length + '&writes=' + writes.length);
-      es.addEventListener('chunk', function (m) { addChunk(JSON.parse(m.data)); });
-      es.addEventListener('state', function (m) { showLive(JSON.parse(m.data)); });
+    var es = new EventSource('events', { withCredentials: true });
+    es.addEventListener('reset', function (m) {
+      var v = JSON.parse(m.data);
+      cur = -1; applied = 0; state = new Map(); goneCache = { i: -2, set: new Set() }; rootMemo = new Map();
+      load(v.data); showLive(v); start();
+      $('live-state').dataset.ready = 'true';
     });
+    es.addEventListener('chunk', function (m) { addChunk(JSON.parse(m.data)); });
   }
   function addChunk(c) {
     var atEnd = cur === recs.length - 1;
@@ -613,7 +615,7 @@
     ['terms', 'downs', 'sched', 'flows'].forEach(function (k) { if (c[k]) D[k] = D[k].concat(c[k]); });
     if (c.nodes) D.nodes = c.nodes;
     if (c.actors) { D.actors = c.actors; indexActors(); }
-    if (c.paused !== undefined) showLive(c);
+    showLive(c);
     if ($('filter').value) applyFilter($('filter').value);
     drawPlotsSoon();
     if (follow || atEnd) seekIndex(recs.length - 1); else renderList();
