@@ -418,9 +418,12 @@
       return window80(out);
     }
     var r = recs[cur];
+    // A walkthrough's stage is the focused flow; a tag that covers most
+    // records (a drill's) is not, and the record's causal chain is.
     if (r.g) {
       for (var j = Math.max(0, cur - 300); j < Math.min(recs.length, cur + 300); j++) if (recs[j].g === r.g && recs[j].e !== 'mark' && recs[j].e !== 'timer') out.push(j);
-      return window80(out);
+      if (out.length < 250) return window80(out);
+      out = [];
     }
     var root = rootOf(cur);
     for (var k = Math.max(0, root); k < Math.min(recs.length, root + 2000); k++) if (rootOf(k) === root && recs[k].e !== 'mark') out.push(k);
@@ -459,7 +462,7 @@
       if ((r.e === 'deliver' || r.e === 'reply' || r.e === 'drop' || r.e === 'timeout') && b !== undefined && b !== a) {
         var xb = 10 + b * colW + colW / 2;
         g.appendChild(svg('line', { x1: xa, y1: y + 4, x2: xb, y2: y + 4, stroke: r.e === 'drop' ? '#a3120b' : '#111', 'stroke-width': 1.5, 'marker-end': 'url(#sq)', 'stroke-dasharray': r.e === 'reply' ? '5 3' : '' }));
-        var t = svg('text', { x: (xa + xb) / 2, y: y, 'text-anchor': 'middle' }); t.textContent = '#' + r.n + ' ' + label; g.appendChild(t);
+        var t = svg('text', { x: Math.min(xa, xb) + 6, y: y }); t.textContent = '#' + r.n + ' ' + label; g.appendChild(t);
       } else {
         g.appendChild(svg('rect', { x: xa - 4, y: y - 8, width: 8, height: 14, fill: '#ffe2b8', stroke: '#7a4b00' }));
         var tn = svg('text', { x: xa + 8, y: y + 3 }); tn.textContent = '#' + r.n + ' ' + label; g.appendChild(tn);
@@ -597,7 +600,9 @@
   function startLive() {
     $('live-controls').hidden = false;
     $('pause').onclick = function () { post('pause', { paused: $('pause').textContent === 'pause' }); };
-    $('step').onclick = function () { post('step'); };
+    $('step').onclick = function () {
+      post('step').then(function () { var st = $('live-state'); st.dataset.steps = String((parseInt(st.dataset.steps || '0', 10)) + 1); });
+    };
     $('advance').onclick = function () { post('advance', { seconds: 1 }); };
     $('follow').onclick = function () { follow = !follow; $('follow').setAttribute('aria-pressed', String(follow)); };
     var es = new EventSource('events', { withCredentials: true });
