@@ -21,9 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// chromium finds Debian's chromium; the browser tests skip without it.
-func chromium(t *testing.T) string {
-	t.Helper()
+// chromiumPath finds Debian's chromium, or "".
+func chromiumPath() string {
 	for _, name := range []string{"chromium", "chromium-browser"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -32,8 +31,37 @@ func chromium(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}
-	t.Skip("no chromium binary on PATH: install Debian's chromium (apt-get install -y chromium) to run the browser tests")
 	return ""
+}
+
+// chromium finds Debian's chromium; the browser tests skip without it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	p := chromiumPath()
+	if p == "" {
+		t.Skip("no chromium binary on PATH: install Debian's chromium (apt-get install -y chromium) to run the browser tests")
+	}
+	return p
+}
+
+// browserFlags start a headless chromium that talks to nothing but the
+// pages it is sent to, with a fresh profile.
+func browserFlags(path, profile string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1400, 1000),
+	}
 }
 
 // browser is one headless chromium with a fresh profile; page errors and
@@ -47,21 +75,7 @@ type browser struct {
 
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	}
+	opts := browserFlags(chromium(t), t.TempDir())
 	opts = append(opts, extra...)
 	b := &browser{}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)

@@ -204,8 +204,16 @@
     $('message').textContent = '#' + r.n + ' ' + line(r);
     $('narration').textContent = narr(r) || ui('noNarr');
     $('narration').lang = lang;
-    renderList(); renderCluster(); renderObject(); renderFlow(); drawCursorLines();
+    var t0 = performance.now(); renderList();
+    var t1 = performance.now(); renderCluster();
+    var t2 = performance.now(); renderObject();
+    var t3 = performance.now(); renderFlow();
+    var t4 = performance.now();
+    timings = { list: t1 - t0, cluster: t2 - t1, object: t3 - t2, flow: t4 - t3 };
+    // The arrow needs the layout: draw it once per frame, not per step.
+    if (!arrowFrame) arrowFrame = requestAnimationFrame(function () { arrowFrame = 0; drawCursorLines(); });
   }
+  var timings = {}, arrowFrame = 0;
 
   // the virtualized record list
   function listIndexes() { return filtered || null; }
@@ -220,20 +228,28 @@
       if (top < box.scrollTop || top > box.scrollTop + box.clientHeight - ROW) box.scrollTop = Math.max(0, top - box.clientHeight / 2);
     }
     renderList.lastCur = cur;
-    var first = Math.max(0, Math.floor(box.scrollTop / ROW) - 10);
-    var last = Math.min(count, first + Math.ceil((box.clientHeight || 600) / ROW) + 20);
+    var height = listHeight || (listHeight = box.clientHeight || 600);
+    var first = Math.max(0, Math.min(count - 1, Math.floor(box.scrollTop / ROW) - 10));
+    var last = Math.max(first, Math.min(count, first + Math.ceil(height / ROW) + 20));
     rows.style.top = (first * ROW) + 'px';
-    rows.textContent = '';
+    // Reuse the row elements: a step changes their text, not their number.
+    while (rows.lastChild && rows.childNodes.length > last - first) rows.removeChild(rows.lastChild);
+    while (rows.childNodes.length < last - first) {
+      var d = el('div', 'row'); d.appendChild(el('span', 't')); d.appendChild(document.createTextNode('')); rows.appendChild(d);
+    }
     for (var p = first; p < last; p++) {
-      var i = li ? li[p] : p, r = recs[i];
-      var d = el('div', 'row' + (i === cur ? ' cur' : '') + (r.cp ? ' cp' : ''));
-      d.dataset.i = i;
-      d.appendChild(el('span', 't', '[' + fmtTime(r.t) + '] '));
-      d.appendChild(document.createTextNode('#' + r.n + ' ' + (r.cp ? (narr(r).split('\n')[0] || line(r)) : line(r))));
-      d.title = line(r);
-      rows.appendChild(d);
+      var i = li ? li[p] : p, r = recs[i], row = rows.childNodes[p - first];
+      var cls = 'row' + (i === cur ? ' cur' : '') + (r.cp ? ' cp' : '');
+      if (row.className !== cls) row.className = cls;
+      if (row.dataset.i !== String(i) || row.dataset.lang !== lang) {
+        row.dataset.i = i; row.dataset.lang = lang;
+        row.firstChild.textContent = '[' + fmtTime(r.t) + '] ';
+        row.lastChild.textContent = '#' + r.n + ' ' + (r.cp ? (narr(r).split('\n')[0] || line(r)) : line(r));
+        row.title = line(r);
+      }
     }
   }
+  var listHeight = 0;
 
   // the cluster: nodes, their components and pods
   function podsAt() {
@@ -298,8 +314,9 @@
     (actorsByNode.get('') || []).forEach(function (a) { outside.appendChild(actorEl(a, goneSet, r)); });
     ext.forEach(function (a) { outside.appendChild(actorEl({ name: a, component: a }, goneSet, r)); });
     if (pods.pending.length) {
-      outside.appendChild(el('h4', '', ui('pending')));
-      pods.pending.forEach(function (p) { outside.appendChild(podEl(p)); });
+      outside.appendChild(el('h4', '', ui('pending') + ' (' + pods.pending.length + ')'));
+      pods.pending.slice(0, 30).forEach(function (p) { outside.appendChild(podEl(p)); });
+      if (pods.pending.length > 30) outside.appendChild(el('div', 'more', '+' + (pods.pending.length - 30)));
     }
     root.appendChild(outside);
     if (nodes.length <= 40) {
@@ -543,6 +560,8 @@
     if (!recs.length) return;
     computePlots();
     var P = plotCache;
+    P.widths = {};
+    ['timeline', 'plot-pods', 'plot-etcd', 'plot-sched', 'plot-flows'].forEach(function (id) { P.widths[id] = $(id).clientWidth || (id === 'timeline' ? 800 : 400); });
     // timeline
     var tl = $('timeline'), W = tl.clientWidth || 800; tl.textContent = '';
     tl.setAttribute('viewBox', '0 0 ' + W + ' 36');
@@ -577,11 +596,12 @@
   }
   function drawPlotCursors() {
     if (!plotCache || cur < 0) return;
-    var t = recs[cur].t / plotCache.T;
-    var tl = $('tl-cursor'); if (tl) { var W = $('timeline').clientWidth || 800; tl.setAttribute('x1', W * t); tl.setAttribute('x2', W * t); }
+    // Widths as drawPlots measured them (reading them here would lay the page out again).
+    var t = recs[cur].t / plotCache.T, W = plotCache.widths;
+    var tl = $('tl-cursor'); if (tl) { tl.setAttribute('x1', W.timeline * t); tl.setAttribute('x2', W.timeline * t); }
     ['plot-pods', 'plot-etcd', 'plot-sched', 'plot-flows'].forEach(function (id) {
-      var s = $(id), c = s.querySelector('.cursor'); if (!c) return;
-      var W = s.clientWidth || 400, x = 34 + (W - 6 - 34) * t; c.setAttribute('x1', x); c.setAttribute('x2', x);
+      var c = $(id).querySelector('.cursor'); if (!c) return;
+      var x = 34 + (W[id] - 6 - 34) * t; c.setAttribute('x1', x); c.setAttribute('x2', x);
     });
   }
   function plotClick(ev) {
@@ -678,9 +698,9 @@
     render();
   });
   window.addEventListener('hashchange', function () { var n = hashSeq(); if (n !== null && (cur < 0 || recs[cur].n !== n)) seekN(n, true); });
-  window.addEventListener('resize', function () { drawPlots(); drawPlotCursors(); drawCursorLines(); });
+  window.addEventListener('resize', function () { listHeight = 0; drawPlots(); drawPlotCursors(); drawCursorLines(); });
 
   if (MODE === 'live') startLive();
   else { load(JSON.parse($('kubesim-data').textContent)); start(); }
-  window.kubesimView = { seekN: seekN, recordCount: function () { return recs.length; }, cursor: function () { return cur < 0 ? 0 : recs[cur].n; } };
+  window.kubesimView = { timings: function () { return timings; }, seekN: seekN, recordCount: function () { return recs.length; }, cursor: function () { return cur < 0 ? 0 : recs[cur].n; } };
 })();
