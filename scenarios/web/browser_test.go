@@ -223,6 +223,7 @@ func TestPageNarratesInKorean(t *testing.T) {
 	assert.Equal(t, target.Ko, ko, "the toggle shows the Korean narration")
 	assert.True(t, hangul(ko), "Hangul: %q", ko)
 	assert.True(t, hangul(b.text(t, "#flow-narration")), "the flow's narration follows the toggle")
+	assert.True(t, hangul(b.text(t, "#cluster-panel h2")), "and the page's own labels")
 	b.do(t, chromedp.Click(chromedp.ID("lang")))
 	assert.Equal(t, target.En, b.text(t, "#narration"), "and back to English")
 	b.noErrors(t)

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -119,4 +121,38 @@ func stepFromPage(t *testing.T, b *browser, i int) {
 	b.do(t, chromedp.Click(chromedp.ID("step")))
 	_, err := chromedp.Run(b.ctx, chromedp.Poll[bool](fmt.Sprintf("document.getElementById('live-state').dataset.steps === '%d'", i)))
 	require.NoError(t, err, "step %d", i)
+}
+
+func TestLiveControlsRefuseBadInput(t *testing.T) {
+	srv, stop := served(t, true)
+	defer stop()
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{RootCAs: serve.CAPool(srv.CA())}}}
+	call := func(method, path, body string) (int, string) {
+		req, err := http.NewRequest(method, srv.URL()+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+srv.BearerToken())
+		req.Header.Set("Content-Type", "application/json")
+		res, err := client.Do(req)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		name, method, path, body string
+		wantCode                 int
+		wantText                 string
+	}{
+		{"advance backwards", "POST", "/ui/advance", `{"seconds": -1}`, 400, "seconds must be in (0, 3600]"},
+		{"pause without a value", "POST", "/ui/pause", `{}`, 400, `expected {"paused": true}`},
+		{"not JSON", "POST", "/ui/step", `step!`, 400, "the body must be a JSON object"},
+		{"step with GET", "GET", "/ui/step", ``, 405, "needs POST"},
+		{"no such page", "GET", "/ui/nothing", ``, 404, "the web view is /ui/"},
+		{"advance", "POST", "/ui/advance", `{"seconds": 2}`, 200, `"paused":true`},
+		{"the page", "GET", "/ui/", ``, 200, `data-mode="live"`},
+	} {
+		code, body := call(tc.method, tc.path, tc.body)
+		assert.Equal(t, tc.wantCode, code, "%s: %s", tc.name, body)
+		assert.Contains(t, body, tc.wantText, tc.name)
+	}
 }

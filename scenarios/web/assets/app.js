@@ -694,6 +694,10 @@
     lang = lang === 'en' ? 'ko' : 'en';
     this.textContent = ui('lang'); this.setAttribute('aria-pressed', String(lang === 'ko'));
     document.documentElement.lang = lang;
+    document.querySelectorAll('[data-ko]').forEach(function (e) {
+      if (e.dataset.en === undefined) e.dataset.en = e.textContent;
+      e.textContent = lang === 'ko' ? e.dataset.ko : e.dataset.en;
+    });
     if (D) $('run-name').textContent = D.name + (D.title && D.title.en ? ' — ' + titleText() : '') + ' (seed ' + D.seed + ')';
     render();
   });
