@@ -706,5 +706,11 @@
 
   if (MODE === 'live') startLive();
   else { load(JSON.parse($('kubesim-data').textContent)); start(); }
-  window.kubesimView = { timings: function () { return timings; }, seekN: seekN, recordCount: function () { return recs.length; }, cursor: function () { return cur < 0 ? 0 : recs[cur].n; } };
+  window.kubesimView = { timings: function () { return timings; },
+    // The plots' series, for tests: each phase's highest count and its count at the end.
+    series: function () {
+      var out = {}; if (!plotCache) return out;
+      Object.keys(plotCache.phases).forEach(function (k) { var a = plotCache.phases[k]; out[k] = { max: Math.max.apply(null, a), last: a[a.length - 1] }; });
+      return out;
+    }, seekN: seekN, recordCount: function () { return recs.length; }, cursor: function () { return cur < 0 ? 0 : recs[cur].n; } };
 })();
