@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -50,4 +51,18 @@ func TestServeRefusesNonLoopbackUnlessAcknowledged(t *testing.T) {
 	code := cmdServe([]string{"--paused", "--listen", "0.0.0.0:0", "--allow-non-loopback", "--kubeconfig", filepath.Join(t.TempDir(), "kc")}, strings.NewReader("quit\n"), &out, &errb)
 	assert.Equal(t, 0, code, errb.String())
 	assert.Contains(t, errb.String(), "kubesim: warning: 0.0.0.0:0 is not a loopback address: other machines can reach it.")
+}
+
+// The banner prints a one-time link to the web view; `ui` at the prompt
+// prints a new one.
+func TestServePrintsTheWebViewsLink(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		var out, errb bytes.Buffer
+		code := cmdServe([]string{"--paused", "--lang", lang, "--kubeconfig", filepath.Join(t.TempDir(), "kc")}, strings.NewReader("ui\nhelp\nquit\n"), &out, &errb)
+		require.Equal(t, 0, code, errb.String())
+		links := regexp.MustCompile(`https://127\.0\.0\.1:\d+/ui/\?code=kubesim-[0-9a-f]+`).FindAllString(out.String(), -1)
+		require.Len(t, links, 2, "the banner's link and the prompt's: %s", out.String())
+		assert.NotEqual(t, links[0], links[1], "a new link each time")
+		assert.Contains(t, out.String(), "  ui ", "help lists the ui command")
+	}
 }
