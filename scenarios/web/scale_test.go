@@ -103,6 +103,9 @@ func TestPageKeyboardAndContrast(t *testing.T) {
 	assert.Equal(t, "/registry/pods/default/web", b.text(t, "#obj-name"), "Enter on a focused pod shows its object")
 	assert.Contains(t, b.text(t, "#yaml"), "nodeName: "+bind.Pod.Node, "its YAML at that revision")
 	assert.Contains(t, b.text(t, "#diff"), `spec.nodeName: "" -> "`+bind.Pod.Node+`"`, "and the diff the record made")
+	b.do(t, chromedp.Focus(chromedp.CSS(fmt.Sprintf(`[data-node=%q] h4`, bind.Pod.Node))), chromedp.KeyEvent(kb.Enter))
+	assert.Equal(t, "/registry/minions/"+bind.Pod.Node, b.text(t, "#obj-name"), "Enter on a node's title shows the Node")
+	assert.Contains(t, b.text(t, "#yaml"), "kind: Node")
 
 	const contrast = `(function () {
   function lum(c) { var m = c.match(/[\d.]+/g).map(Number); var a = m[3] === undefined ? 1 : m[3];

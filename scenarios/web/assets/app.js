@@ -614,7 +614,8 @@
   // --- live mode ---------------------------------------------------------
   function post(path, body) {
     return fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) })
-      .then(function (r) { return r.json(); }).then(showLive);
+      .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t.trim()); }); })
+      .then(showLive, function (err) { $('live-state').textContent = String(err.message || err); });
   }
   function showLive(st) { if (!st) return; $('pause').textContent = st.paused ? 'resume' : 'pause'; $('live-state').textContent = st.paused ? 'paused' : 'running'; $('live-state').dataset.paused = st.paused; }
   function startLive() {
@@ -670,8 +671,9 @@
       if (ev.shiftKey) stepCheckpoint(dir); else step(dir);
       return;
     }
-    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target && ev.target.dataset) {
-      if (ev.target.dataset.key || ev.target.dataset.node) { ev.preventDefault(); ev.target.click(); }
+    if ((ev.key === 'Enter' || ev.key === ' ') && ev.target && ev.target.closest) {
+      var t = ev.target.closest('#cluster-panel [data-key], #cluster-panel [data-cell]');
+      if (t) { ev.preventDefault(); t.click(); }
     }
   });
   $('filter').addEventListener('input', function () { applyFilter(this.value); });
