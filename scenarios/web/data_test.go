@@ -197,10 +197,13 @@ func TestHTMLIsSelfContained(t *testing.T) {
 		assert.False(t, re.MatchString(page), "the page must not load anything: %s", re)
 	}
 	assert.Contains(t, page, "connect-src 'none'")
-	m := regexp.MustCompile(`(?s)<script id="kubesim-data" type="application/json">(.*?)</script>`).FindStringSubmatch(page)
-	require.Len(t, m, 2, "the data is inline")
-	var back Data
-	require.NoError(t, json.Unmarshal([]byte(m[1]), &back))
+	back, err := UnpackData(buf.Bytes())
+	require.NoError(t, err, "the data is inline, packed")
+	var again bytes.Buffer
+	require.NoError(t, WriteHTML(&again, d))
+	assert.Equal(t, buf.Bytes(), again.Bytes(), "the same run gives the same file")
+	_, err = UnpackData([]byte("<html></html>"))
+	assert.ErrorContains(t, err, "not a kubesim page")
 	assert.Equal(t, len(d.Records), len(back.Records))
 	assert.Equal(t, len(d.Writes), len(back.Writes))
 	assert.Equal(t, d.Records[len(d.Records)-1].Ko, back.Records[len(back.Records)-1].Ko)

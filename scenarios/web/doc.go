@@ -16,7 +16,8 @@
 //     and the field-level diff, pods' placement and phase, nodes'
 //     readiness, the raft term, the nodes powered off. WriteHTML writes it
 //     with the page as one self-contained file (`kubesim trace NAME
-//     --format html`).
+//     --format html`), the data gzipped in base64 (UnpackData reads it
+//     back).
 //   - Live serves the page for a running `kubesim serve` at /ui/: the run
 //     so far, then new records as Server-Sent Events, with pause, step and
 //     advance through the same operations serve's prompt uses.
