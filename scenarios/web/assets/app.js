@@ -327,7 +327,7 @@
       pods.pending.slice(0, 30).forEach(function (p) { outside.appendChild(podEl(p)); });
       if (pods.pending.length > 30) outside.appendChild(el('div', 'more', '+' + (pods.pending.length - 30)));
     }
-    root.appendChild(outside);
+    if (outside.childNodes.length > 1) root.appendChild(outside);
     if (nodes.length <= 40) {
       nodes.forEach(function (n) { root.appendChild(nodeBox(n, pods.byNode.get(n.name), down, goneSet, r)); });
       $('node-detail').textContent = '';
