@@ -626,7 +626,15 @@
       .then(function (r) { return r.ok ? r.json() : r.text().then(function (t) { throw new Error(t.trim()); }); })
       .then(showLive, function (err) { $('live-state').textContent = String(err.message || err); });
   }
-  function showLive(st) { if (!st) return; $('pause').textContent = st.paused ? 'resume' : 'pause'; $('live-state').textContent = st.paused ? 'paused' : 'running'; $('live-state').dataset.paused = st.paused; }
+  function showLive(st) {
+    if (!st) return;
+    $('pause').textContent = st.paused ? 'resume' : 'pause';
+    $('live-state').textContent = st.paused ? 'paused' : 'running';
+    $('live-state').dataset.paused = st.paused;
+    // Records the trace ring dropped before the page read them.
+    var gap = st.gap || (st.data && st.data.gap);
+    $('live-state').title = gap ? gap + ' records were gone from the trace ring before the page read them' : '';
+  }
   function startLive() {
     $('live-controls').hidden = false;
     $('pause').onclick = function () { post('pause', { paused: $('pause').textContent === 'pause' }); };
