@@ -111,6 +111,10 @@ type Config struct {
 	// Kubernetes API front end. They answer loopback clients only, with the
 	// served kubeconfig's own credentials (authn.go).
 	Routes http.Handler
+	// UI, if set, makes the web view (package web) that answers under
+	// /ui/, for loopback browsers with the one-time link's cookie or the
+	// kubeconfig's token (ui.go).
+	UI func(*Server) http.Handler
 }
 
 // Command is a prompt command.
@@ -145,6 +149,8 @@ type Server struct {
 	// Owned by the driver goroutine.
 	watches map[watchKey]*watchState
 	journal []sim.Input // every input since the server took the cluster over
+
+	ui uiAuth
 
 	past    *cursor.Session // the prompt's time travel, when it is in the past (prompt goroutine only)
 	sshNode string          // the node the prompt is on after `ssh NODE` (prompt goroutine only)
@@ -217,6 +223,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.AuditLog != nil {
 		s.audit = &auditLog{w: cfg.AuditLog}
 	}
+	s.ui.secret = newToken()
 	s.ext = s.c.Kubectl()
 	// No default token: each request carries its own credentials, and
 	// none is system:anonymous.
@@ -263,6 +270,9 @@ func (s *Server) Listen() error {
 	mux.Handle(NodesPath, s.guard(s.adminOnly(loopbackOnly(s.nodesHandler()))))
 	if s.cfg.Routes != nil {
 		mux.Handle("/kubesim/", s.guard(s.adminOnly(loopbackOnly(s.cfg.Routes))))
+	}
+	if s.cfg.UI != nil {
+		mux.Handle("/ui/", s.guard(loopbackOnly(s.uiGate(s.cfg.UI(s)))))
 	}
 	mux.Handle("/", s.handler)
 	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
@@ -614,7 +624,11 @@ func loopbackOnly(h http.Handler) http.Handler {
 			reqHost = h
 		}
 		if err != nil || ip == nil || !ip.IsLoopback() || (reqHost != "localhost" && (net.ParseIP(reqHost) == nil || !net.ParseIP(reqHost).IsLoopback())) {
-			http.Error(w, "forbidden: only loopback clients may use /kubesim/", http.StatusForbidden)
+			area := "/kubesim/"
+			if strings.HasPrefix(r.URL.Path, "/ui/") {
+				area = "/ui/"
+			}
+			http.Error(w, "forbidden: only loopback clients may use "+area, http.StatusForbidden)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -18,6 +18,7 @@ import (
 	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/scenarios/play"
 	"github.com/kubesim/kubesim/scenarios/walkthrough"
+	"github.com/kubesim/kubesim/scenarios/web"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cursor"
 )
@@ -32,7 +33,8 @@ Commands:
                       drill, or a drill file (drill.yaml); a failed drill exits 1;
                       --step steps through it (back, goto, until move the cursor)
   list                list the built-in walkthroughs and drills
-  trace [name|file]   print a walkthrough's or a drill's trace (--format text|jsonl|mermaid)
+  trace [name|file]   print a walkthrough's or a drill's trace (--format text|jsonl|mermaid|html;
+                      html is a page of the whole run to open in a browser)
   explain <component> say what a component does, where it runs, what kubesim runs of it
                       today, and which walkthrough shows it
   components          boot the default cluster, let it settle, and show which component
@@ -346,7 +348,7 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 	var c common
 	var format string
 	fs := newFlags("trace", "trace [flags] [walkthrough | drill | drill.yaml]", stderr, &c)
-	fs.StringVar(&format, "format", "text", "output format: text, jsonl or mermaid")
+	fs.StringVar(&format, "format", "text", "output format: text, jsonl, mermaid, or html (one self-contained page of the whole run: timeline, cluster, sequence diagram, narration, plots)")
 	seedSet := false
 	for _, a := range args {
 		if a == "--seed" || a == "-seed" || strings.HasPrefix(a, "--seed=") || strings.HasPrefix(a, "-seed=") {
@@ -356,14 +358,19 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	if err := checkFormat(format); err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 2
+	if format != "html" {
+		if err := checkFormat(format); err != nil {
+			fmt.Fprintln(stderr, "kubesim:", strings.Replace(err.Error(), "jsonl or mermaid", "jsonl, mermaid or html", 1))
+			return 2
+		}
 	}
 	t, err := resolve(fs)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
+	}
+	if format == "html" {
+		return traceHTML(t, c.seed, seedSet, stdout, stderr)
 	}
 	var shown []sim.Record
 	if t.drill != nil {
@@ -388,6 +395,32 @@ func cmdTrace(args []string, stdout, stderr io.Writer) int {
 		shown = play.ShownRecords(res.Shown)
 	}
 	if err := writeTrace(stdout, format, shown); err != nil {
+		fmt.Fprintln(stderr, "kubesim:", err)
+		return 1
+	}
+	return 0
+}
+
+// traceHTML writes the page of a walkthrough's or a drill's whole run
+// (package web).
+func traceHTML(t target, seed uint64, seedSet bool, stdout, stderr io.Writer) int {
+	var d *web.Data
+	var err error
+	if t.drill != nil {
+		dr := t.drill
+		run := web.Run{Name: dr.Name, Title: narrate.Text{En: dr.Title.En, Ko: dr.Title.Ko}, Seed: dr.Seed}
+		var opts drill.Options
+		if seedSet {
+			opts.Seed, run.Seed = &seed, seed
+		}
+		d, err = web.Build(run, drill.Program(dr, opts, &drill.Result{}))
+	} else {
+		d, err = web.Build(web.Run{Name: t.walk.Name, Title: t.walk.Title, Seed: seed}, t.walk.Program(seed))
+	}
+	if err == nil {
+		err = web.WriteHTML(stdout, d)
+	}
+	if err != nil {
 		fmt.Fprintln(stderr, "kubesim:", err)
 		return 1
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kubesim/kubesim/scenarios/web"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -92,7 +93,8 @@ func TestUsageErrors(t *testing.T) {
 		{"trace of a typo", []string{"trace", "first-flw"}, 2, `did you mean "first-flow"?`},
 		{"drill file with a typo", []string{"run", "testdata/typo-drill.yaml"}, 2, `testdata/typo-drill.yaml:4:5: steps[0].kil: unknown field "kil"`},
 		{"bad language", []string{"run", "--lang", "fr"}, 2, `unknown language "fr": expected en or ko`},
-		{"bad format", []string{"trace", "--format", "xml"}, 2, `unknown trace format "xml": expected text, jsonl or mermaid`},
+		{"bad format", []string{"trace", "--format", "xml"}, 2, `unknown trace format "xml": expected text, jsonl, mermaid or html`},
+		{"html only for trace", []string{"run", "--trace-out", "x.html", "--format", "html"}, 2, `unknown trace format "html": expected text, jsonl or mermaid`},
 		{"bad flag", []string{"run", "--sped"}, 2, "flag provided but not defined: -sped"},
 		{"unknown component", []string{"explain", "kube-dns"}, 2, `unknown component "kube-dns"`},
 		{"help", []string{"run", "--help"}, 0, "Usage: kubesim run"},
@@ -165,4 +167,22 @@ func TestDrillStepMode(t *testing.T) {
 	out, _, code = kubesim(t, "q\n", "run", "scheduler-down", "--step")
 	assert.Equal(t, 1, code, "a drill stopped early is not a pass")
 	assert.Contains(t, out, "stopped before the end")
+}
+
+func TestTraceHTML(t *testing.T) {
+	for _, name := range []string{"first-flow", "scheduler-down"} {
+		t.Run(name, func(t *testing.T) {
+			out, errOut, code := kubesim(t, "", "trace", name, "--format", "html")
+			require.Equal(t, 0, code, errOut)
+			assert.True(t, strings.HasPrefix(out, "<!DOCTYPE html>"), "a page")
+			d, err := web.UnpackData([]byte(out))
+			require.NoError(t, err, "with the run's data inline")
+			assert.Equal(t, name, d.Name)
+			assert.NotEmpty(t, d.Records)
+			assert.Contains(t, out, "connect-src 'none'")
+		})
+	}
+	_, errOut, code := kubesim(t, "", "trace", "no-such-run", "--format", "html")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `no walkthrough or drill named "no-such-run"`)
 }

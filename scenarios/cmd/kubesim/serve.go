@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -15,7 +16,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/kubesim/kubesim/scenarios/drill"
+	"github.com/kubesim/kubesim/scenarios/narrate"
 	"github.com/kubesim/kubesim/scenarios/serve"
+	"github.com/kubesim/kubesim/scenarios/web"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -139,8 +142,16 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer audit.Close()
-	srv, err := serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback,
-		Users: users, Instructor: class.instructor, AdvertiseAddress: class.advertise, AuditLog: audit.writer()})
+	var srv *serve.Server
+	uiCommand := serve.Command{Name: "ui",
+		Help: pick(narrate.Lang(c.lang), "ui                   a new one-time link to the web view (the last one stops working)", "ui                   웹 보기로 가는 새 일회용 링크 (이전 링크는 더 이상 쓸 수 없습니다)"),
+		Run:  func(_ context.Context, _ []string, w io.Writer) { fmt.Fprint(w, uiLine(c.lang, srv.UILink())) }}
+	srv, err = serve.New(serve.Config{Cluster: cl, Boot: boot, Listen: listen, DNSListen: dnsListen, Speed: speed, Paused: paused, AllowNonLoopback: nonLoopback,
+		Users: users, Instructor: class.instructor, AdvertiseAddress: class.advertise, AuditLog: audit.writer(),
+		UI: func(s *serve.Server) http.Handler {
+			return web.NewLive(s, web.Run{Name: "kubesim serve", Seed: c.seed})
+		},
+		Commands: []serve.Command{uiCommand}})
 	if err != nil {
 		cl.Stop()
 		if len(users) == 0 {
@@ -179,6 +190,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprint(out, serveIntro(c.lang, srv.URL(), path, c.seed, speed, paused, cl.APIServers[0]))
 	}
+	fmt.Fprint(out, uiLine(c.lang, srv.UILink()))
 	if a := srv.DNSAddr(); a != "" {
 		host, port, _ := strings.Cut(a, ":")
 		if c.lang == "ko" {
@@ -261,6 +273,14 @@ Type help for the prompt's commands; Ctrl-C or quit stops the cluster.
 func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// uiLine is the banner's line with a one-time link to the web view.
+func uiLine(lang, link string) string {
+	if lang == "ko" {
+		return "웹 보기 (한 번만 쓰는 링크, 브라우저에서 여세요; 인증서는 이 실행의 CA가 서명했습니다):\n  " + link + "\n"
+	}
+	return "Web view (a one-time link: open it in a browser on this machine; the certificate is signed by this run's CA):\n  " + link + "\n"
 }
 
 // warnNonLoopback warns when the server listens where other machines can

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -291,5 +292,19 @@ func TestServeClassroomFlags(t *testing.T) {
 		args := append(tt.args, "--kubeconfig-dir", filepath.Join(t.TempDir(), "class"))
 		assert.Equal(t, 2, cmdServe(args, strings.NewReader(""), &out, &errb), "%v", tt.args)
 		assert.Contains(t, errb.String(), tt.wantErr)
+	}
+}
+
+// The banner prints a one-time link to the web view; `ui` at the prompt
+// prints a new one.
+func TestServePrintsTheWebViewsLink(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		var out, errb bytes.Buffer
+		code := cmdServe([]string{"--paused", "--lang", lang, "--kubeconfig", filepath.Join(t.TempDir(), "kc")}, strings.NewReader("ui\nhelp\nquit\n"), &out, &errb)
+		require.Equal(t, 0, code, errb.String())
+		links := regexp.MustCompile(`https://127\.0\.0\.1:\d+/ui/\?code=kubesim-[0-9a-f]+`).FindAllString(out.String(), -1)
+		require.Len(t, links, 2, "the banner's link and the prompt's: %s", out.String())
+		assert.NotEqual(t, links[0], links[1], "a new link each time")
+		assert.Contains(t, out.String(), "  ui ", "help lists the ui command")
 	}
 }
