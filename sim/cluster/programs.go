@@ -33,7 +33,8 @@ import (
 // Simplification (said in the README): a cluster boots its node agents
 // and the operator with the nodes, before their pods exist, as kubeadm's
 // and Cilium's installers would have left them running; from the first
-// pod of each that runs, the actors follow the pods. An actor that
+// pod of each that runs, the actors follow the pods (and a node agent whose
+// first pod is deleted before it ever ran stops with it). An actor that
 // crashed while its pod stays Running is not restarted: the simulated
 // kubelet does not see a program die (drills use that for "kube-proxy is
 // down"). This is a simulator mechanism: in a real cluster the container
@@ -49,6 +50,11 @@ type programs struct {
 	// stopped (a node powered off and on, its containers restarting), the
 	// UID of that pod: when the same pod runs again, so does its program.
 	paused map[string]api.UID
+	// booting is, per node agent actor booted with its node and not yet
+	// following a running pod, the UID of the DaemonSet pod that is on its
+	// way there (pulling its image, say): if that pod is deleted before it
+	// runs, the agent goes with it.
+	booting map[string]api.UID
 }
 
 // ProgramsActor is the actor name of the link.
@@ -69,7 +75,7 @@ func newPrograms(cl *Cluster) func(*sim.Ctx) {
 	return func(c *sim.Ctx) {
 		adm := client.New(c, AdminToken, cl.APIServers...)
 		adm.UserAgent = "kubesim"
-		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{}, paused: map[string]api.UID{},
+		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{}, paused: map[string]api.UID{}, booting: map[string]api.UID{},
 			cfg: coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers}}
 		p.pods = client.NewInformer(adm, "pods", "kube-system", client.ListOptions{})
 		p.pods.AddHandler(client.Handler{OnDelete: p.onDelete})
@@ -161,6 +167,7 @@ func (p *programs) syncCoreDNS(pods []*api.Pod) {
 // syncNodeAgents makes each node's agent follow the DaemonSet pod on it.
 func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) string, run func(node string) sim.ActorSpec) {
 	byNode := map[string]*api.Pod{} // the running pod of each node
+	pending := map[string]*api.Pod{}
 	var nodes []string
 	for _, pod := range pods {
 		n := pod.Spec.NodeName
@@ -173,6 +180,8 @@ func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) strin
 		}
 		if running(pod) {
 			byNode[n] = pod
+		} else if pod.DeletionTimestamp == nil && pending[n] == nil {
+			pending[n] = pod
 		}
 	}
 	sort.Strings(nodes)
@@ -181,6 +190,10 @@ func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) strin
 		pod := byNode[n]
 		uid, adopted := p.adopted[name]
 		switch {
+		case pod == nil && !adopted:
+			if q := pending[n]; q != nil {
+				p.booting[name] = q.UID
+			}
 		case pod == nil:
 			if adopted && p.c.Running(name) {
 				p.c.Stop(name) // its pod stopped or is being deleted
@@ -190,6 +203,7 @@ func (p *programs) syncNodeAgents(pods []*api.Pod, actor func(node string) strin
 			// Booted with the node: from now on it follows this pod. (One
 			// that crashed before stays down: the same pod still runs.)
 			p.adopted[name] = pod.UID
+			delete(p.booting, name)
 			if !p.c.Exists(name) {
 				p.start(run(n))
 			}
@@ -288,6 +302,17 @@ func (p *programs) onDelete(o api.Object) {
 		// Not an add-on of this link: a static pod's mirror (etcd-cp-1,
 		// say) shares its name with the control-plane program, which
 		// follows the kubelet, not the mirror pod.
+		return
+	}
+	if p.adopted[name] == "" && p.booting[name] == pod.UID {
+		// The pod meant for an agent booted with its node went before it
+		// ever ran (a DaemonSet that no longer wants the node): so does
+		// the agent.
+		delete(p.booting, name)
+		p.adopted[name] = pod.UID
+		if p.c.Running(name) {
+			p.c.Stop(name)
+		}
 		return
 	}
 	if p.adopted[name] != "" && p.adopted[name] != pod.UID {
