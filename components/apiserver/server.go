@@ -383,6 +383,7 @@ func (s *server) ensure(obj api.Object) {
 	}
 	obj = api.DeepCopyObject(obj)
 	setDefaults(obj, true)
+	trackUpdate(info, fieldOwner{manager: "kube-apiserver", apiVersion: info.APIVersion(), now: api.NewTime(s.c.WallTime().Truncate(time.Second))}, nil, obj)
 	s.stamp(obj)
 	var err error
 	if svc, ok := obj.(*api.Service); ok {
