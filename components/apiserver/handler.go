@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/fieldmanager"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
@@ -97,8 +98,8 @@ func (h *handler) list(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Res
 }
 
 // owner is the field manager of a write, for managedFields.
-func (h *handler) owner(r *apiwire.Request, info *api.ResourceInfo) fieldOwner {
-	return fieldOwner{manager: managerName(r), subresource: r.Subresource, apiVersion: info.APIVersion(), now: api.NewTime(h.c.WallTime().Truncate(time.Second))}
+func (h *handler) owner(r *apiwire.Request, info *api.ResourceInfo) fieldmanager.Owner {
+	return fieldmanager.Owner{Manager: managerName(r), Subresource: r.Subresource, APIVersion: info.APIVersion(), Now: api.NewTime(h.c.WallTime().Truncate(time.Second))}
 }
 
 // create stores a new object. applied says that the object is the result
@@ -129,7 +130,7 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		// The creator owns what it sent and the defaults filled in, as
 		// the real create handler records it after decoding (which
 		// defaults); admission's changes are nobody's.
-		trackUpdate(info, h.owner(r, info), nil, obj)
+		fieldmanager.Update(info, h.owner(r, info), nil, obj)
 	}
 	h.s.stamp(obj)
 	// NamespaceLifecycle is the first plugin of the admission chain.
@@ -244,7 +245,7 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	case r.Subresource == "finalize":
 		nm.ManagedFields = om.ManagedFields
 	case !applied:
-		trackUpdate(info, h.owner(r, info), old, obj)
+		fieldmanager.Update(info, h.owner(r, info), old, obj)
 	}
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
@@ -330,7 +331,7 @@ func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Re
 			if err := checkApplied(r, info); err != nil {
 				return nil, err
 			}
-			if patched, err = applyManaged(info, h.owner(r, info), old, r.Patch, r.Force); err != nil {
+			if patched, err = fieldmanager.Apply(info, h.owner(r, info), old, r.Patch, r.Force); err != nil {
 				return nil, err // a conflict of managers is final: no retry
 			}
 		} else if patched, err = applyPatch(info, old, r.Patch, r.PatchType); err != nil {
@@ -597,7 +598,7 @@ func (h *handler) applyCreate(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 	if err := checkApplied(r, info); err != nil {
 		return nil, err
 	}
-	obj, err := applyManaged(info, h.owner(r, info), nil, r.Patch, r.Force)
+	obj, err := fieldmanager.Apply(info, h.owner(r, info), nil, r.Patch, r.Force)
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/fieldmanager"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
@@ -383,7 +384,7 @@ func (s *server) ensure(obj api.Object) {
 	}
 	obj = api.DeepCopyObject(obj)
 	setDefaults(obj, true)
-	trackUpdate(info, fieldOwner{manager: "kube-apiserver", apiVersion: info.APIVersion(), now: api.NewTime(s.c.WallTime().Truncate(time.Second))}, nil, obj)
+	fieldmanager.Update(info, fieldmanager.Owner{Manager: "kube-apiserver", APIVersion: info.APIVersion(), Now: api.NewTime(s.c.WallTime().Truncate(time.Second))}, nil, obj)
 	s.stamp(obj)
 	var err error
 	if svc, ok := obj.(*api.Service); ok {

@@ -1,34 +1,7 @@
-package apiserver
-
-import (
-	"encoding/json"
-	"fmt"
-	"sort"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-
-	"github.com/kubesim/kubesim/components/api"
-	"github.com/kubesim/kubesim/components/apierrors"
-	"github.com/kubesim/kubesim/components/apiwire"
-	appsv1 "k8s.io/api/apps/v1"
-	coordinationv1 "k8s.io/api/coordination/v1"
-	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
-	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/managedfields"
-	"k8s.io/client-go/applyconfigurations"
-	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
-	"sigs.k8s.io/structured-merge-diff/v6/merge"
-	"sigs.k8s.io/structured-merge-diff/v6/typed"
-)
-
-// Field ownership (metadata.managedFields), as kube-apiserver's field
-// manager keeps it.
+// Package fieldmanager keeps metadata.managedFields, as kube-apiserver's
+// field manager does: who owns which field of an object, how an update
+// takes fields over, and how a server-side apply merges, removes what its
+// applier dropped, and conflicts with other managers.
 //
 // Every create, update and patch names a field manager: the fieldManager
 // query parameter, else the User-Agent up to its first "/" (so
@@ -57,6 +30,55 @@ import (
 // annotation of client-side apply is not upgraded into an Apply entry; and
 // Update entries are capped at 10 per object by merging the oldest, as the
 // real one does, into "ancient-changes".
+//
+// This package is the one place besides the HTTP front end that reaches
+// k8s.io: for the merge library and the schema of the built-in kinds (the
+// generated Go types only name each kind's schema). Objects stay
+// kubesim's own and reach the library as JSON documents.
+package fieldmanager
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/managedfields"
+	"k8s.io/client-go/applyconfigurations"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/merge"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
+)
+
+// ManagerFromUserAgent is the default field manager of a client that names
+// none: "kubectl/v1.34.0 (linux/amd64) kubernetes/abc" -> "kubectl".
+func ManagerFromUserAgent(ua string) string {
+	prefix, _, _ := strings.Cut(ua, "/")
+	var b strings.Builder
+	for _, r := range prefix {
+		if !unicode.IsPrint(r) {
+			continue
+		}
+		if b.Len()+utf8.RuneLen(r) > FieldManagerMaxLength {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // maxUpdateManagers is DefaultMaxUpdateManagers of the real field manager.
 const maxUpdateManagers = 10
@@ -64,8 +86,8 @@ const maxUpdateManagers = 10
 // ancientChanges is the manager the oldest Update entries are merged into.
 const ancientChanges = "ancient-changes"
 
-// fieldManagerMaxLength is validation.FieldManagerMaxLength.
-const fieldManagerMaxLength = 128
+// FieldManagerMaxLength is validation.FieldManagerMaxLength.
+const FieldManagerMaxLength = 128
 
 var (
 	typeScheme = func() *runtime.Scheme {
@@ -101,73 +123,24 @@ var (
 	)
 )
 
-// managerName is the manager of a write: ?fieldManager=, else the
-// User-Agent's prefix before its first "/" with unprintable characters
-// dropped and cut at 128 bytes, as the real handlers derive it.
-func managerName(r *apiwire.Request) string {
-	if r.FieldManager != "" {
-		return r.FieldManager
-	}
-	return ManagerFromUserAgent(r.UserAgent)
-}
-
-// ManagerFromUserAgent is the default field manager of a client that names
-// none: "kubectl/v1.34.0 (linux/amd64) kubernetes/abc" -> "kubectl".
-func ManagerFromUserAgent(ua string) string {
-	prefix, _, _ := strings.Cut(ua, "/")
-	var b strings.Builder
-	for _, r := range prefix {
-		if !unicode.IsPrint(r) {
-			continue
-		}
-		if b.Len()+utf8.RuneLen(r) > fieldManagerMaxLength {
-			break
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// checkFieldManager validates the fieldManager and force options as the
-// real PatchOptions/UpdateOptions/CreateOptions validation does.
-func checkFieldManager(r *apiwire.Request) error {
-	var errs []apierrors.FieldError
-	apply := r.Verb == apiwire.VerbPatch && r.PatchType == apiwire.ApplyPatch
-	if apply && r.FieldManager == "" {
-		errs = append(errs, apierrors.Required("fieldManager", "is required for apply patch"))
-	}
-	if len(r.FieldManager) > fieldManagerMaxLength {
-		errs = append(errs, apierrors.TooLong("fieldManager", fieldManagerMaxLength))
-	}
-	for _, c := range r.FieldManager {
-		if !unicode.IsPrint(c) {
-			errs = append(errs, apierrors.Invalid("fieldManager", r.FieldManager, "must only contain printable characters"))
-			break
-		}
-	}
-	if r.Force && !apply {
-		errs = append(errs, apierrors.Forbidden("force", "may not be specified for non-apply patch"))
-	}
-	if len(errs) > 0 {
-		kind := map[string]string{apiwire.VerbCreate: "CreateOptions", apiwire.VerbUpdate: "UpdateOptions", apiwire.VerbPatch: "PatchOptions"}[r.Verb]
-		return apierrors.NewInvalid("meta.k8s.io", kind, "", errs)
-	}
-	return nil
-}
-
-// fieldOwner is who writes, and through which subresource, at what time.
-type fieldOwner struct {
-	manager     string
-	subresource string
-	apiVersion  string
-	now         api.Time
+// Owner is who writes, and through which subresource, at what time.
+type Owner struct {
+	// Manager is the field manager's name.
+	Manager string
+	// Subresource is the subresource written through ("status",
+	// "scale"), empty for the main resource.
+	Subresource string
+	// APIVersion is the version the object was written at.
+	APIVersion string
+	// Now is the time of the write (virtual, whole seconds).
+	Now api.Time
 }
 
 // id is the manager identifier of structured-merge-diff's ManagedFields:
 // the JSON of the entry without its fields and time (and, for an applier,
 // without its apiVersion, so that one applier has one entry).
-func (o fieldOwner) id(op api.ManagedFieldsOperationType) string {
-	e := api.ManagedFieldsEntry{Manager: o.manager, Operation: op, APIVersion: o.apiVersion, Subresource: o.subresource}
+func (o Owner) id(op api.ManagedFieldsOperationType) string {
+	e := api.ManagedFieldsEntry{Manager: o.Manager, Operation: op, APIVersion: o.APIVersion, Subresource: o.Subresource}
 	if e.Manager == "" {
 		e.Manager = "unknown"
 	}
@@ -193,7 +166,7 @@ func decodeManaged(entries []api.ManagedFieldsEntry) (managedSet, error) {
 		if e.Operation != api.ManagedFieldsOperationApply && e.Operation != api.ManagedFieldsOperationUpdate {
 			return managedSet{}, fmt.Errorf("metadata.managedFields[%d].operation: Unsupported value: %q: supported values: \"Apply\", \"Update\"", i, e.Operation)
 		}
-		id := fieldOwner{manager: e.Manager, subresource: e.Subresource, apiVersion: e.APIVersion}.id(e.Operation)
+		id := Owner{Manager: e.Manager, Subresource: e.Subresource, APIVersion: e.APIVersion}.id(e.Operation)
 		set := &fieldpath.Set{}
 		if e.FieldsV1 != nil && len(e.FieldsV1.Raw) > 0 {
 			if err := set.FromJSON(strings.NewReader(string(e.FieldsV1.Raw))); err != nil {
@@ -295,7 +268,7 @@ func (m managedSet) capUpdates() {
 	for i, n := 0, len(updaters); i < len(updaters) && n > maxUpdateManagers; i++ {
 		id := updaters[i]
 		vs := m.fields[id]
-		bucket := fieldOwner{manager: ancientChanges, apiVersion: string(vs.APIVersion())}.id(api.ManagedFieldsOperationUpdate)
+		bucket := Owner{Manager: ancientChanges, APIVersion: string(vs.APIVersion())}.id(api.ManagedFieldsOperationUpdate)
 		f, seen := first[vs.APIVersion()]
 		if !seen {
 			first[vs.APIVersion()] = id
@@ -397,12 +370,12 @@ func isResetManagedFields(entries []api.ManagedFieldsEntry) bool {
 	return false
 }
 
-// trackUpdate records an Update of live (nil for a create) into obj by
+// Update records an Update of live (nil for a create) into obj by
 // owner: obj's managedFields are set from live's (or from obj's own, when
 // a write through the main resource sends valid ones) plus the fields
 // this write changed. A failure keeps live's entries, as the real
 // UpdateNoErrors does.
-func trackUpdate(info *api.ResourceInfo, owner fieldOwner, live, obj api.Object) {
+func Update(info *api.ResourceInfo, owner Owner, live, obj api.Object) {
 	nm := obj.GetObjectMeta()
 	var liveEntries []api.ManagedFieldsEntry
 	if live != nil {
@@ -424,8 +397,8 @@ func trackUpdate(info *api.ResourceInfo, owner fieldOwner, live, obj api.Object)
 	nm.ManagedFields = entries
 }
 
-func managedOfUpdate(owner fieldOwner, live, sent []api.ManagedFieldsEntry) (managedSet, error) {
-	if owner.subresource != "" {
+func managedOfUpdate(owner Owner, live, sent []api.ManagedFieldsEntry) (managedSet, error) {
+	if owner.Subresource != "" {
 		// A subresource cannot set managedFields.
 		m, err := decodeManaged(live)
 		if err != nil {
@@ -445,7 +418,7 @@ func managedOfUpdate(owner fieldOwner, live, sent []api.ManagedFieldsEntry) (man
 	return m, nil
 }
 
-func updateManaged(info *api.ResourceInfo, owner fieldOwner, live, obj api.Object, managed managedSet) ([]api.ManagedFieldsEntry, error) {
+func updateManaged(info *api.ResourceInfo, owner Owner, live, obj api.Object, managed managedSet) ([]api.ManagedFieldsEntry, error) {
 	liveDoc, err := docOf(live)
 	if err != nil {
 		return nil, err
@@ -464,7 +437,7 @@ func updateManaged(info *api.ResourceInfo, owner fieldOwner, live, obj api.Objec
 	}
 	const current = "current-operation"
 	version := fieldpath.APIVersion(info.APIVersion())
-	_, fields, err := updaterFor(info, owner.subresource).Update(liveTV, newTV, version, managed.fields, current)
+	_, fields, err := updaterFor(info, owner.Subresource).Update(liveTV, newTV, version, managed.fields, current)
 	if err != nil {
 		return nil, err
 	}
@@ -477,17 +450,17 @@ func updateManaged(info *api.ResourceInfo, owner fieldOwner, live, obj api.Objec
 			vs = fieldpath.NewVersionedSet(vs.Set().Union(prev.Set()), vs.APIVersion(), false)
 		}
 		managed.fields[id] = vs
-		now := owner.now
+		now := owner.Now
 		managed.times[id] = &now
 	}
 	managed.capUpdates()
 	return managed.encode()
 }
 
-// applyManaged is server-side apply of the document patch onto live (nil
+// Apply is server-side apply of the document patch onto live (nil
 // for a create): the merged object with its managedFields, or the 409 of
 // the conflicts.
-func applyManaged(info *api.ResourceInfo, owner fieldOwner, live api.Object, patch []byte, force bool) (api.Object, error) {
+func Apply(info *api.ResourceInfo, owner Owner, live api.Object, patch []byte, force bool) (api.Object, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(patch, &doc); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err))
@@ -527,7 +500,7 @@ func applyManaged(info *api.ResourceInfo, owner fieldOwner, live api.Object, pat
 	}
 	id := owner.id(api.ManagedFieldsOperationApply)
 	version := fieldpath.APIVersion(info.APIVersion())
-	merged, fields, err := updaterFor(info, owner.subresource).Apply(liveTV, patchTV, version, managed.fields, id, force)
+	merged, fields, err := updaterFor(info, owner.Subresource).Apply(liveTV, patchTV, version, managed.fields, id, force)
 	if err != nil {
 		var conflicts merge.Conflicts
 		if c, ok := err.(merge.Conflicts); ok {
@@ -542,7 +515,7 @@ func applyManaged(info *api.ResourceInfo, owner fieldOwner, live api.Object, pat
 	if merged == nil {
 		obj = api.DeepCopyObject(live) // nothing changed in the object
 	} else {
-		now := owner.now
+		now := owner.Now
 		managed.times[id] = &now
 		b, err := json.Marshal(merged.AsValue().Unstructured())
 		if err != nil {
