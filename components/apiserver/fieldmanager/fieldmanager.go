@@ -25,11 +25,14 @@
 // Kinds k8s.io/api does not define (Cilium's) are merged as a schemaless
 // custom resource is: maps by key, every list atomic.
 //
+// Update entries are capped at 10 per object by merging the oldest into
+// "ancient-changes", as the real field manager does. Writes that bypass the
+// field manager in the real apiserver bypass it here too: pods/binding,
+// and the deletionTimestamp and finalizers a delete sets.
+//
 // Simplified: the apiVersion of every entry is the one kubesim serves (no
-// conversion between versions); the last-applied-configuration
-// annotation of client-side apply is not upgraded into an Apply entry; and
-// Update entries are capped at 10 per object by merging the oldest, as the
-// real one does, into "ancient-changes".
+// conversion between versions), and the last-applied-configuration
+// annotation of client-side apply is not upgraded into an Apply entry.
 //
 // This package is the one place besides the HTTP front end that reaches
 // k8s.io: for the merge library and the schema of the built-in kinds (the
