@@ -365,3 +365,79 @@ func TestFieldManagerOptions(t *testing.T) {
 	_, err := c.Admin.Get("configmaps", "default", "x")
 	assert.True(t, apierrors.IsNotFound(err), "nothing was stored: %v", err)
 }
+
+// TestApplyListSemantics: lists merge as the real schema says — Service
+// ports by port and protocol, finalizers as a set, a container's env by
+// name — so two appliers share a list and each removes only its items.
+func TestApplyListSemantics(t *testing.T) {
+	tests := []struct {
+		name     string
+		resource string
+		applies  []struct{ manager, doc, wantErr string }
+		want     func(t *testing.T, obj api.Object)
+	}{
+		{
+			name:     "Service ports keyed by port and protocol",
+			resource: "services",
+			applies: []struct{ manager, doc, wantErr string }{
+				{"a", `{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"},"spec":{"selector":{"app":"x"},"ports":[{"name":"http","port":80},{"name":"https","port":443}]}}`, ""},
+				{"b", `{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"},"spec":{"ports":[{"name":"dns","port":53,"protocol":"UDP"}]}}`, ""},
+				{"a", `{"apiVersion":"v1","kind":"Service","metadata":{"name":"x"},"spec":{"selector":{"app":"x"},"ports":[{"name":"http","port":80}]}}`, ""},
+			},
+			want: func(t *testing.T, obj api.Object) {
+				var ports []string
+				for _, p := range obj.(*api.Service).Spec.Ports {
+					ports = append(ports, p.Name+"/"+itoa(p.Port)+"/"+string(p.Protocol))
+				}
+				assert.Equal(t, []string{"http/80/TCP", "dns/53/UDP"}, ports, "a's https went, b's dns stayed")
+			},
+		},
+		{
+			name:     "finalizers are a set",
+			resource: "configmaps",
+			applies: []struct{ manager, doc, wantErr string }{
+				{"a", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","finalizers":["example.com/a"]}}`, ""},
+				{"b", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","finalizers":["example.com/b"]}}`, ""},
+			},
+			want: func(t *testing.T, obj api.Object) {
+				assert.Equal(t, []string{"example.com/a", "example.com/b"}, obj.GetObjectMeta().Finalizers)
+				for _, e := range obj.GetObjectMeta().ManagedFields {
+					assert.Contains(t, string(e.FieldsV1.Raw), `"v:\"example.com/`+e.Manager+`\"":{}`)
+				}
+			},
+		},
+		{
+			name:     "a container's env by name, its args atomic",
+			resource: "deployments",
+			applies: []struct{ manager, doc, wantErr string }{
+				{"a", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"},"spec":{"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":{"labels":{"app":"x"}},"spec":{"containers":[{"name":"main","image":"nginx","args":["-a","-b"],"env":[{"name":"A","value":"1"}]}]}}}}`, ""},
+				{"b", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"},"spec":{"template":{"spec":{"containers":[{"name":"main","env":[{"name":"B","value":"2"}]}]}}}}`, ""},
+				{"b", `{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"},"spec":{"template":{"spec":{"containers":[{"name":"main","args":["-a"],"env":[{"name":"B","value":"2"}]}]}}}}`,
+					`Apply failed with 1 conflict: conflict with "a": .spec.template.spec.containers[name="main"].args`},
+			},
+			want: func(t *testing.T, obj api.Object) {
+				c := obj.(*api.Deployment).Spec.Template.Spec.Containers[0]
+				require.Len(t, c.Env, 2)
+				assert.Equal(t, "A", c.Env[0].Name)
+				assert.Equal(t, "B", c.Env[1].Name)
+				assert.Equal(t, []string{"-a", "-b"}, c.Args, "args are atomic: one item changed is a conflict on the whole list")
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := boot(t)
+			for _, a := range tt.applies {
+				_, err := c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbPatch, Resource: tt.resource, Namespace: "default", Name: "x", PatchType: apiwire.ApplyPatch, FieldManager: a.manager, Patch: []byte(a.doc)})
+				if a.wantErr != "" {
+					assert.EqualError(t, err, a.wantErr)
+					continue
+				}
+				require.NoError(t, err, a.manager)
+			}
+			got, err := c.Admin.Get(tt.resource, "default", "x")
+			require.NoError(t, err)
+			tt.want(t, got)
+		})
+	}
+}
