@@ -113,7 +113,7 @@ func (h *Handler) base(r *http.Request, verb string, t target, q url.Values) *ap
 	req.DryRun = q.Get("dryRun") == "All"
 	req.FieldManager = q.Get("fieldManager")
 	req.Force = isTrue(q.Get("force"))
-	if req.FieldManager == "" && verb != apiwire.VerbPatch {
+	if req.FieldManager == "" && (verb == apiwire.VerbCreate || verb == apiwire.VerbUpdate) {
 		// The writer's default name in managedFields is its own
 		// User-Agent's (an apply must name one; patch decides below).
 		req.FieldManager = fieldmanager.ManagerFromUserAgent(r.Header.Get("User-Agent"))
