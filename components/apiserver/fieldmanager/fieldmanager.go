@@ -505,9 +505,7 @@ func Apply(info *api.ResourceInfo, owner Owner, live api.Object, patch []byte, f
 	version := fieldpath.APIVersion(info.APIVersion())
 	merged, fields, err := updaterFor(info, owner.Subresource).Apply(liveTV, patchTV, version, managed.fields, id, force)
 	if err != nil {
-		var conflicts merge.Conflicts
-		if c, ok := err.(merge.Conflicts); ok {
-			conflicts = c
+		if conflicts, ok := err.(merge.Conflicts); ok {
 			return nil, conflictError(conflicts)
 		}
 		return nil, apierrors.NewInternalError(err)
