@@ -99,6 +99,9 @@ type ObjectMeta struct {
 	Annotations                map[string]string `json:"annotations,omitempty"`
 	OwnerReferences            []OwnerReference  `json:"ownerReferences,omitempty"`
 	Finalizers                 []string          `json:"finalizers,omitempty"`
+	// ManagedFields records which field manager owns which fields, kept
+	// by kube-apiserver on every write (server-side apply's bookkeeping).
+	ManagedFields []ManagedFieldsEntry `json:"managedFields,omitempty"`
 }
 
 // GetObjectMeta returns the receiver; through embedding it makes every kind
@@ -133,6 +136,35 @@ func (m *ObjectMeta) HasFinalizer(f string) bool {
 	}
 	return false
 }
+
+// ManagedFieldsEntry is one manager's share of an object, as
+// metav1.ManagedFieldsEntry: the fields that manager set with one
+// operation (Apply, or Update for every other write) at one apiVersion,
+// through the main resource or a subresource.
+type ManagedFieldsEntry struct {
+	Manager     string                     `json:"manager,omitempty"`
+	Operation   ManagedFieldsOperationType `json:"operation,omitempty"`
+	APIVersion  string                     `json:"apiVersion,omitempty"`
+	Time        *Time                      `json:"time,omitempty"`
+	FieldsType  string                     `json:"fieldsType,omitempty"`
+	FieldsV1    *FieldsV1                  `json:"fieldsV1,omitempty"`
+	Subresource string                     `json:"subresource,omitempty"`
+}
+
+// ManagedFieldsOperationType is the operation a managedFields entry
+// records.
+type ManagedFieldsOperationType string
+
+// The two operations.
+const (
+	ManagedFieldsOperationApply  ManagedFieldsOperationType = "Apply"
+	ManagedFieldsOperationUpdate ManagedFieldsOperationType = "Update"
+)
+
+// FieldsV1 is a set of fields in structured-merge-diff's JSON form, kept
+// verbatim: `{"f:spec":{"f:replicas":{}}}`, with `k:{"name":"web"}` for an
+// item of a list keyed by name and `v:"x"` for an item of a set.
+type FieldsV1 = RawExtension
 
 // OwnerReference points from a dependent to its owner, for garbage
 // collection and controller adoption.

@@ -35,7 +35,12 @@ const (
 	ReasonServiceUnavailable StatusReason = "ServiceUnavailable"
 )
 
-// StatusCause is one field-level cause of an Invalid error.
+// CauseTypeFieldManagerConflict is the cause reason of a server-side
+// apply conflict, as metav1 names it.
+const CauseTypeFieldManagerConflict = "FieldManagerConflict"
+
+// StatusCause is one field-level cause of an Invalid error or of an apply
+// conflict.
 type StatusCause struct {
 	Type    string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
@@ -108,6 +113,13 @@ func NewConflict(group, resource, name string, err error) *StatusError {
 
 // ErrModified is the cause text of a resourceVersion conflict.
 var ErrModified = errors.New("the object has been modified; please apply your changes to the latest version and try again")
+
+// NewApplyConflict is a 409 Conflict of server-side apply: message is the
+// whole "Apply failed with 1 conflict: ..." text, each cause one field
+// owned by another manager.
+func NewApplyConflict(causes []StatusCause, message string) *StatusError {
+	return newErr(409, ReasonConflict, message, &StatusDetails{Causes: causes})
+}
 
 // NewForbidden: `pods "web" is forbidden: <reason>` (or `pods is forbidden`
 // when there is no name).

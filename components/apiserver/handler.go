@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/fieldmanager"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
@@ -24,6 +25,12 @@ type handler struct {
 
 func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
 	switch r.Verb {
+	case apiwire.VerbCreate, apiwire.VerbUpdate, apiwire.VerbPatch:
+		if err := checkFieldManager(r); err != nil {
+			return nil, err
+		}
+	}
+	switch r.Verb {
 	case apiwire.VerbGet:
 		obj, _, err := h.read(info, r.Namespace, r.Name)
 		if err != nil {
@@ -36,12 +43,12 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 		if r.Subresource == "binding" {
 			return h.bind(r)
 		}
-		return h.create(r, info)
+		return h.create(r, info, false)
 	case apiwire.VerbUpdate:
 		if r.Subresource == "scale" {
 			return h.updateScale(r, info)
 		}
-		return h.update(r, info, r.Object)
+		return h.update(r, info, r.Object, false)
 	case apiwire.VerbPatch:
 		return h.patch(r, info)
 	case apiwire.VerbDelete:
@@ -90,7 +97,15 @@ func (h *handler) list(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Res
 	return h.s.listFromCache(r, info)
 }
 
-func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Response, error) {
+// owner is the field manager of a write, for managedFields.
+func (h *handler) owner(r *apiwire.Request, info *api.ResourceInfo) fieldmanager.Owner {
+	return fieldmanager.Owner{Manager: managerName(r), Subresource: r.Subresource, APIVersion: info.APIVersion(), Now: api.NewTime(h.c.WallTime().Truncate(time.Second))}
+}
+
+// create stores a new object. applied says that the object is the result
+// of a server-side apply whose managedFields are already set; otherwise
+// the write is recorded as an Update of its manager.
+func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied bool) (*apiwire.Response, error) {
 	if r.Object == nil {
 		return nil, apierrors.NewBadRequest("the body of the request is empty")
 	}
@@ -110,6 +125,12 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 	}
 	if fields := setDefaults(obj, true); len(fields) > 0 {
 		h.c.Note(NoteDefaults, DefaultsNote{Kind: info.Kind, Name: m.Name, Fields: fields})
+	}
+	if !applied {
+		// The creator owns what it sent and the defaults filled in, as
+		// the real create handler records it after decoding (which
+		// defaults); admission's changes are nobody's.
+		fieldmanager.Update(info, h.owner(r, info), nil, obj)
 	}
 	h.s.stamp(obj)
 	// NamespaceLifecycle is the first plugin of the admission chain.
@@ -165,8 +186,10 @@ func (h *handler) eventLease() mvcc.LeaseID {
 	return l.ID
 }
 
-// update replaces an object, guarded by resourceVersion.
-func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Object) (*apiwire.Response, error) {
+// update replaces an object, guarded by resourceVersion. applied says
+// that in is the result of a server-side apply with its managedFields
+// set; otherwise the write is recorded as an Update of its manager.
+func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Object, applied bool) (*apiwire.Response, error) {
 	if in == nil {
 		return nil, apierrors.NewBadRequest("the body of the request is empty")
 	}
@@ -218,6 +241,12 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 		}
 	}
 	setDefaults(obj, false)
+	switch {
+	case r.Subresource == "finalize":
+		nm.ManagedFields = om.ManagedFields
+	case !applied:
+		fieldmanager.Update(info, h.owner(r, info), old, obj)
+	}
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: nm.Name, Err: err.Error()})
@@ -297,15 +326,15 @@ func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Re
 		if err != nil {
 			return nil, err
 		}
-		pt := r.PatchType
-		if pt == apiwire.ApplyPatch {
+		var patched api.Object
+		if r.PatchType == apiwire.ApplyPatch {
 			if err := checkApplied(r, info); err != nil {
 				return nil, err
 			}
-			pt = apiwire.StrategicMergePatch
-		}
-		patched, err := applyPatch(info, old, r.Patch, pt)
-		if err != nil {
+			if patched, err = fieldmanager.Apply(info, h.owner(r, info), old, r.Patch, r.Force); err != nil {
+				return nil, err // a conflict of managers is final: no retry
+			}
+		} else if patched, err = applyPatch(info, old, r.Patch, r.PatchType); err != nil {
 			return nil, err
 		}
 		pm := patched.GetObjectMeta()
@@ -313,7 +342,7 @@ func (h *handler) patch(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.Re
 		if !explicitRV {
 			pm.ResourceVersion = strconv.FormatInt(modRev, 10)
 		}
-		res, err := h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Subresource: r.Subresource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun}, info, patched)
+		res, err := h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Subresource: r.Subresource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info, patched, r.PatchType == apiwire.ApplyPatch)
 		if apierrors.IsConflict(err) && !explicitRV && attempt < 5 {
 			continue // a patch retries on conflict, as the real one does
 		}
@@ -530,15 +559,13 @@ func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(modRev, 10)
-	return h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager}, info, obj)
+	return h.update(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: r.Resource, Subresource: "scale", Namespace: r.Namespace, Name: r.Name, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info, obj, false)
 }
 
-// Server-side apply, as kubesim models it: the applied configuration is
-// created when the object does not exist, and otherwise merged into it
-// with strategic merge semantics (lists merge by their keys). Field
-// ownership is not modelled: there are no managedFields, so no conflicts
-// between managers, and a field left out of a later apply stays as it is
-// rather than being removed.
+// Server-side apply: the applied configuration is created when the
+// object does not exist (operation Apply), and otherwise merged into it by
+// applyManaged (managedfields.go), which owns the rules of ownership,
+// conflicts and removal.
 
 // checkApplied requires what the real apply requires of its body: the
 // kind and apiVersion of the URL's resource and the URL's name.
@@ -571,13 +598,13 @@ func (h *handler) applyCreate(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 	if err := checkApplied(r, info); err != nil {
 		return nil, err
 	}
-	obj, _, err := api.DecodeJSONWithOptions(r.Patch, api.DecodeOptions{Lenient: true, Default: info})
+	obj, err := fieldmanager.Apply(info, h.owner(r, info), nil, r.Patch, r.Force)
 	if err != nil {
-		return nil, apierrors.NewBadRequest(err.Error())
+		return nil, err
 	}
 	m := obj.GetObjectMeta()
 	if m.Name == "" {
 		m.Name = r.Name
 	}
-	return h.create(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: r.Resource, Namespace: r.Namespace, Object: obj, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info)
+	return h.create(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: r.Resource, Namespace: r.Namespace, Object: obj, DryRun: r.DryRun, FieldManager: r.FieldManager, UserAgent: r.UserAgent}, info, true)
 }

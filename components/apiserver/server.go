@@ -31,10 +31,13 @@
 // Simplifications, said where they show: RBAC is the only authorizer (the
 // real control plane also runs the Node authorizer for kubelets); service
 // account tokens are opaque strings rather than signed JWTs; one cache
-// serves every resource; server-side apply creates or merges the applied
-// configuration but keeps no managedFields, so managers never conflict and
-// fields dropped from a later apply stay; continue tokens page through the
-// cache as it is, not as it was at the first page's revision.
+// serves every resource; continue tokens page through the cache as it is,
+// not as it was at the first page's revision.
+//
+// Every create, update and patch records its field manager in the
+// object's metadata.managedFields, and server-side apply merges, removes
+// and conflicts by them (package fieldmanager, which says what it
+// simplifies).
 package apiserver
 
 import (
@@ -50,6 +53,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/fieldmanager"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
@@ -383,6 +387,7 @@ func (s *server) ensure(obj api.Object) {
 	}
 	obj = api.DeepCopyObject(obj)
 	setDefaults(obj, true)
+	fieldmanager.Update(info, fieldmanager.Owner{Manager: "kube-apiserver", APIVersion: info.APIVersion(), Now: api.NewTime(s.c.WallTime().Truncate(time.Second))}, nil, obj)
 	s.stamp(obj)
 	var err error
 	if svc, ok := obj.(*api.Service); ok {

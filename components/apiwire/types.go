@@ -105,8 +105,13 @@ type Request struct {
 	PropagationPolicy  string
 	GracePeriodSeconds *int64
 
-	DryRun       bool
+	DryRun bool
+	// FieldManager names the writer in the object's managedFields (the
+	// fieldManager query parameter); empty: the User-Agent's prefix.
 	FieldManager string
+	// Force, for server-side apply, takes over the fields other managers
+	// own instead of failing with a conflict (force=true).
+	Force bool
 }
 
 // Path is the request's URL path, as the HTTP front end would see it.

@@ -554,7 +554,9 @@ func (dc *Deployments) newReplicaSet(d *api.Deployment, existing *api.ReplicaSet
 	return newRS, nil
 }
 
-// updateStatus writes d's status and keeps the returned resourceVersion.
+// updateStatus writes d's status and keeps the returned resourceVersion
+// and managedFields (a write that sent stale managedFields back would
+// replace the server's, as with the real apiserver).
 // The real status strategy keeps annotation changes (the revision
 // annotation travels with the status update); this apiserver's status
 // subresource keeps only the status, so changed annotations go first in
@@ -565,13 +567,13 @@ func (dc *Deployments) updateStatus(d *api.Deployment) error {
 		if err != nil {
 			return err
 		}
-		d.ResourceVersion = o.GetObjectMeta().ResourceVersion
+		d.ResourceVersion, d.ManagedFields = o.GetObjectMeta().ResourceVersion, o.GetObjectMeta().ManagedFields
 	}
 	o, err := dc.m.Client.UpdateStatus(d)
 	if err != nil {
 		return err
 	}
-	d.ResourceVersion = o.GetObjectMeta().ResourceVersion
+	d.ResourceVersion, d.ManagedFields = o.GetObjectMeta().ResourceVersion, o.GetObjectMeta().ManagedFields
 	return nil
 }
 

@@ -319,7 +319,7 @@ func lineDiff(a, b string) (removed, added []string) {
 //	status.conditions[1]: <none> -> {"type":"PodScheduled","status":"True"}
 //
 // A nil before means the object was created: every field is new, so only
-// the top-level fields are listed.
+// the top-level fields are listed. metadata.managedFields are left out.
 func Diff(before, after []byte) []string {
 	var a, b any
 	if err := json.Unmarshal(after, &b); err != nil {
@@ -346,10 +346,29 @@ func Diff(before, after []byte) []string {
 	if err := json.Unmarshal(before, &a); err != nil {
 		return []string{"(not JSON before)"}
 	}
+	// metadata.managedFields change with almost every write; like kubectl,
+	// the diff leaves them out, and says so only when nothing else changed.
+	am, bm := managedFieldsOf(a), managedFieldsOf(b)
 	var out []string
 	diffValue("", a, b, &out)
+	if len(out) == 0 && compact(am) != compact(bm) {
+		out = append(out, "metadata.managedFields: changed (only the record of who owns which field)")
+	}
 	sort.Strings(out)
 	return out
+}
+
+// managedFieldsOf takes metadata.managedFields out of a decoded object and
+// returns them.
+func managedFieldsOf(v any) any {
+	m, _ := v.(map[string]any)
+	md, _ := m["metadata"].(map[string]any)
+	if md == nil {
+		return nil
+	}
+	mf := md["managedFields"]
+	delete(md, "managedFields")
+	return mf
 }
 
 func diffValue(path string, a, b any, out *[]string) {

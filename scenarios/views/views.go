@@ -37,6 +37,7 @@ import (
 
 // Help lists the view commands.
 const Help = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
+                          [--show-managed-fields]
   describe pod <name> [-n <namespace>]
   events [-n <namespace> | -A]
   logs <actor>            a component's log, e.g. logs kube-scheduler-cp-1 (see: actors)
@@ -56,6 +57,7 @@ never changes the run (no message, timer or random draw is spent).`
 
 // HelpKo is Help in Korean (the commands stay as typed).
 const HelpKo = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
+                          [--show-managed-fields]
   describe pod <name> [-n <namespace>]
   events [-n <namespace> | -A]
   logs <actor>            컴포넌트의 로그, 예: logs kube-scheduler-cp-1 (actors 참고)
@@ -277,6 +279,9 @@ type flags struct {
 	prefix       bool
 	keysOnly     bool
 	rev          int64
+	// showManagedFields keeps metadata.managedFields in -o yaml/json,
+	// which kubectl (and so this view) leaves out by default.
+	showManagedFields bool
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -324,6 +329,8 @@ func parseFlags(args []string) (flags, error) {
 			f.prefix = true
 		case "--keys-only":
 			f.keysOnly = true
+		case "--show-managed-fields":
+			f.showManagedFields = true
 		case "--rev":
 			var v string
 			if v, err = val(); err == nil {
@@ -380,6 +387,10 @@ func get(c *cluster.Cluster, f flags, out io.Writer) error {
 			}
 			var b []byte
 			var err error
+			if !f.showManagedFields && len(o.GetObjectMeta().ManagedFields) > 0 {
+				o = api.DeepCopyObject(o)
+				o.GetObjectMeta().ManagedFields = nil
+			}
 			if f.output == "yaml" {
 				b, err = api.ToYAML(o)
 			} else {

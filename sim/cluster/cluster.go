@@ -426,9 +426,12 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if info.Namespaced && m.Namespace == "" {
 			m.Namespace = "default"
 		}
-		created, err := c.Admin.Create(obj)
+		// kubectl apply names itself kubectl-client-side-apply in
+		// managedFields.
+		const manager = "kubectl-client-side-apply"
+		res, err := c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: info.Resource, Namespace: m.Namespace, Object: obj, FieldManager: manager})
 		if err == nil {
-			out = append(out, ApplyResult{Object: created, Action: "created"})
+			out = append(out, ApplyResult{Object: res.Object, Action: "created"})
 			continue
 		}
 		if !apierrors.IsAlreadyExists(err) {
@@ -444,10 +447,11 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if err != nil {
 			return out, err
 		}
-		updated, err := c.Admin.Patch(info.Resource, m.Namespace, m.Name, apiwire.StrategicMergePatch, patch, "")
+		res, err = c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbPatch, Resource: info.Resource, Namespace: m.Namespace, Name: m.Name, PatchType: apiwire.StrategicMergePatch, Patch: patch, FieldManager: manager})
 		if err != nil {
 			return out, err
 		}
+		updated := res.Object
 		action := "configured"
 		if updated.GetObjectMeta().ResourceVersion == live.GetObjectMeta().ResourceVersion {
 			action = "unchanged"

@@ -277,9 +277,9 @@ func TestCreateDecodesWithFieldValidation(t *testing.T) {
 		wantDryRun  bool
 		wantManager string
 	}{
-		{name: "default is Warn", query: "", wantCode: 201, wantWarning: `299 - "unknown field \"spec.containers[0].imagee\""`, wantSent: true},
+		{name: "default is Warn", query: "", wantCode: 201, wantWarning: `299 - "unknown field \"spec.containers[0].imagee\""`, wantSent: true, wantManager: "Go-http-client"},
 		{name: "Warn", query: "?fieldValidation=Warn&fieldManager=kubectl-create", wantCode: 201, wantWarning: `299 - "unknown field \"spec.containers[0].imagee\""`, wantSent: true, wantManager: "kubectl-create"},
-		{name: "Ignore", query: "?fieldValidation=Ignore&dryRun=All", wantCode: 201, wantSent: true, wantDryRun: true},
+		{name: "Ignore", query: "?fieldValidation=Ignore&dryRun=All", wantCode: 201, wantSent: true, wantDryRun: true, wantManager: "Go-http-client"}, // no fieldManager: the User-Agent's prefix
 		{name: "Strict", query: "?fieldValidation=Strict", wantCode: 400, wantMessage: `Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"`},
 	}
 	for _, tt := range tests {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/fieldmanager"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"go.yaml.in/yaml/v3"
 )
@@ -111,6 +112,12 @@ func (h *Handler) base(r *http.Request, verb string, t target, q url.Values) *ap
 	req.Resource, req.Namespace, req.Name, req.Subresource = t.resource, t.namespace, t.name, t.sub
 	req.DryRun = q.Get("dryRun") == "All"
 	req.FieldManager = q.Get("fieldManager")
+	req.Force = isTrue(q.Get("force"))
+	if req.FieldManager == "" && (verb == apiwire.VerbCreate || verb == apiwire.VerbUpdate) {
+		// The writer's default name in managedFields is its own
+		// User-Agent's (an apply must name one; patch decides below).
+		req.FieldManager = fieldmanager.ManagerFromUserAgent(r.Header.Get("User-Agent"))
+	}
 	return req
 }
 
@@ -272,6 +279,9 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 		return
 	}
 	req.Patch, req.PatchType = body, apiwire.PatchType(ct)
+	if req.FieldManager == "" && req.PatchType != apiwire.ApplyPatch {
+		req.FieldManager = fieldmanager.ManagerFromUserAgent(r.Header.Get("User-Agent"))
+	}
 	if req.PatchType == apiwire.ApplyPatch {
 		var doc any
 		if err := yaml.Unmarshal(body, &doc); err != nil {

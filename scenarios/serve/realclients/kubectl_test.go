@@ -137,3 +137,84 @@ func TestKubectlApplyServerSide(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	assert.Equal(t, "2", out)
 }
+
+// TestKubectlApplyServerSideConflicts: field managers as kubectl meets
+// them: client-side apply records kubectl-client-side-apply, kubectl scale
+// owns replicas through the scale subresource, a server-side apply that
+// would change them fails with the real conflict, diff previews the
+// forced apply, --force-conflicts takes them, and a field the applier
+// drops is removed.
+func TestKubectlApplyServerSideConflicts(t *testing.T) {
+	s := startServed(t)
+	k := newKubectl(t, s)
+	deployment := func(replicas, image string, containers ...string) string {
+		m := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  replicas: " + replicas +
+			"\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n"
+		for _, c := range containers {
+			m += "      - name: " + c + "\n        image: " + image + "\n"
+		}
+		return m
+	}
+	out, errOut, code := k.run(deployment("2", "nginx:1.27", "main"), "apply", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "deployment.apps/web created\n", out)
+
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "yaml")
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, "managedFields", "kubectl hides managedFields by default")
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "yaml", "--show-managed-fields")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "manager: kubectl-client-side-apply\n    operation: Update\n")
+	assert.Contains(t, out, "        f:replicas: {}\n")
+
+	out, errOut, code = k.run("", "scale", "deployment/web", "--replicas=3")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "deployment.apps/web scaled\n", out)
+
+	_, errOut, code = k.run(deployment("2", "nginx:1.27", "main"), "apply", "--server-side", "-f", "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, `error: Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas`)
+
+	out, errOut, code = k.run(deployment("2", "nginx:1.27", "main"), "diff", "--server-side", "--force-conflicts", "-f", "-")
+	assert.Equal(t, 1, code, "differences: %s", errOut)
+	assert.Contains(t, out, "-  replicas: 3\n")
+	assert.Contains(t, out, "+  replicas: 2\n")
+	assert.NotContains(t, out, "managedFields")
+
+	out, errOut, code = k.run(deployment("2", "nginx:1.27", "main", "sidecar"), "apply", "--server-side", "--force-conflicts", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "deployment.apps/web serverside-applied\n", out)
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "jsonpath={.spec.replicas} {.spec.template.spec.containers[*].name}")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "2 main sidecar", out)
+
+	// Dropping the sidecar from the applied configuration removes it.
+	out, errOut, code = k.run(deployment("2", "nginx:1.27", "main"), "apply", "--server-side", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name}")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "main", out)
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "yaml", "--show-managed-fields")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "manager: kubectl\n    operation: Apply\n")
+
+	// kubectl diff (a server-side dry run of the client-side patch) shows
+	// the change and stores nothing.
+	out, errOut, code = k.run(deployment("2", "nginx:1.28", "main"), "diff", "-f", "-")
+	assert.Equal(t, 1, code, "differences: %s", errOut)
+	assert.Contains(t, out, "-      - image: nginx:1.27\n")
+	assert.Contains(t, out, "+      - image: nginx:1.28\n")
+	out, errOut, code = k.run("", "get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}")
+	require.Equal(t, 0, code, errOut)
+	assert.Equal(t, "nginx:1.27", out)
+
+	// A field kubectl create set conflicts the same way, naming its manager.
+	cm := func(level string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: levels\n  namespace: default\ndata:\n  level: \"" + level + "\"\n"
+	}
+	_, errOut, code = k.run(cm("1"), "create", "-f", "-")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = k.run(cm("2"), "apply", "--server-side", "-f", "-")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, `error: Apply failed with 1 conflict: conflict with "kubectl-create" using v1: .data.level`)
+}
