@@ -252,6 +252,7 @@ func performanceRows(bf *benchFile) ([][2]string, []string) {
 		{"Cilium: a policy decision", num(g("Decide", "ns/op")/1000) + " µs"},
 		{"`kubectl get pods` through the HTTP front end / a list of 1,000 pods as a table / as JSON", fmt.Sprintf("%s / %s / %s", ms("GetPodsTable"), ms("List1000Pods/table"), ms("List1000Pods/json"))},
 		{"watch events through the HTTP front end", num(g("WatchEvents", "events/s")) + " events/s"},
+		{"50 clients creating pods through the HTTP front end, with 0 / 300 watch streams open", fmt.Sprintf("%s / %s creates/s, p99 %s / %s ms (goal with 300 watchers: p99 under 100 ms)", num(g("HTTPLoad/watchers=0", "creates/s")), num(g("HTTPLoad/watchers=300", "creates/s")), num(g("HTTPLoad/watchers=0", "p99-ms")), num(g("HTTPLoad/watchers=300", "p99-ms")))},
 		{"cluster boot (3 control-plane + 3 workers) to every kube-system pod Running", fmt.Sprintf("%s ms wall for %s s of virtual time (goal: under 10 ms)", num(g("Boot", "wall-ms")), num(g("Boot", "virtual-s")))},
 		{"node-failure drill (3 workers, 10 replicas, 50 s grace + 300 s toleration)", fmt.Sprintf("%s ms wall for %s s virtual: %sx real time (goal: 50,000x)", num(g("NodeFailure", "wall-ms")), num(g("NodeFailure", "virtual-s")), num(g("NodeFailure", "x-real-time")))},
 		{"`goto` a random record of the first flow (a jump back replays from the seed)", fmt.Sprintf("%s per jump (%s records)", ms("GotoFirstFlow"), num(g("GotoFirstFlow", "records")))},
