@@ -42,7 +42,7 @@ spec:
     metadata: {labels: {app: %[1]s}}
     spec:
       containers:
-      - {name: %[1]s, image: "nginx:1.27", ports: [{containerPort: %[4]d}]}
+      - {name: %[1]s, image: "registry.k8s.io/e2e-test-images/agnhost:2.53", args: ["serve-hostname", "--port=%[4]d"], ports: [{containerPort: %[4]d}]}
 ---
 apiVersion: v1
 kind: Service
@@ -59,7 +59,7 @@ metadata: {name: %s}
 spec:
   tolerations: [{operator: Exists}]
   containers:
-  - {name: shell, image: "busybox:1.36"}
+  - {name: shell, image: "busybox:1.36", command: ["sleep", "infinity"]}
 `, ClientPod)
 	return b.String()
 }

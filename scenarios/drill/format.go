@@ -129,7 +129,8 @@ type Step struct {
 }
 
 // Exec runs a probe in a pod, as `kubectl exec <pod> -- <command>`:
-// "curl <name or ip>[:port]" or "nslookup <name>".
+// "curl [flags] <name or ip>[:port][/path]" (-X METHOD,
+// -i, -I, -f, -o, -w; see datapath.Prober.CurlArgs) or "nslookup <name>".
 type Exec struct {
 	Pod     string `yaml:"pod"`
 	Command string `yaml:"command"`
@@ -578,8 +579,12 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	if e.Pod == "" {
 		d.fail(at, path+".pod", "required: the pod to run the command in (name, or namespace/name)")
 	}
-	if f := strings.Fields(e.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
-		d.fail(at, path+".command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", e.Command)
+	f := strings.Fields(e.Command)
+	switch {
+	case len(f) >= 2 && f[0] == "curl":
+	case len(f) == 2 && f[0] == "nslookup":
+	default:
+		d.fail(at, path+".command", "expected \"curl [flags] <name or ip>[:port][/path]\" or \"nslookup <name>\", got %q", e.Command)
 	}
 }
 
