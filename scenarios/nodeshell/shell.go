@@ -51,6 +51,7 @@ type shell struct {
 	c    *cluster.Cluster
 	node string
 	cwd  string
+	box  *box // the container, for kubectl exec (container.go); nil on a node
 }
 
 // Run runs one command line on a node.
@@ -256,7 +257,7 @@ func (sh *shell) glob(p string) []string {
 	if !strings.ContainsAny(path.Base(full), "*?[") {
 		return []string{p}
 	}
-	entries, err := sh.c.NodeFS(sh.node).ReadDir(path.Dir(full))
+	entries, err := sh.fs().ReadDir(path.Dir(full))
 	if err != nil {
 		return []string{p}
 	}
@@ -300,7 +301,7 @@ func (sh *shell) ls(args []string) Result {
 		ops = []string{"."}
 	}
 	ops = sh.globAll(ops)
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var out, errs strings.Builder
 	code := 0
 	for i, op := range ops {
@@ -367,7 +368,7 @@ func (sh *shell) cat(args []string, stdin string, piped bool) Result {
 	if len(ops) == 0 && piped {
 		return ok(stdin)
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var out, errs strings.Builder
 	code := 0
 	for _, op := range sh.globAll(ops) {
@@ -450,7 +451,7 @@ func (sh *shell) grep(args []string, stdin string, piped bool) Result {
 	type input struct{ name, text string }
 	var inputs []input
 	var errs strings.Builder
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	if len(files) == 0 && !piped {
 		if !recursive {
 			return fail(2, "grep: (standard input): no input")
@@ -619,7 +620,7 @@ func (sh *shell) mvcp(name string, args []string) Result {
 	if len(ops) < 2 {
 		return fail(1, "%s: missing destination file operand after '%s'", name, strings.Join(ops, " "))
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	srcs, dst := sh.globAll(ops[:len(ops)-1]), abs(sh.cwd, ops[len(ops)-1])
 	var res Result
 	for _, s := range srcs {
@@ -662,7 +663,7 @@ func (sh *shell) rm(args []string) Result {
 		}
 		return fail(1, "rm: missing operand")
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var res Result
 	for _, op := range sh.globAll(ops) {
 		p := abs(sh.cwd, op)

@@ -1,0 +1,197 @@
+package realclients
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/portforward"
+	"k8s.io/client-go/tools/remotecommand"
+	"k8s.io/client-go/transport/spdy"
+	utilexec "k8s.io/client-go/util/exec"
+)
+
+// streamWorld is a served cluster with a web pod (nginx) behind the
+// Service web and a client pod (busybox), both running.
+func streamWorld(t *testing.T) (*served, *kubernetes.Clientset) {
+	t.Helper()
+	s := startServedConfig(t, cluster.Config{Seed: 1, Addons: true})
+	cs, err := kubernetes.NewForConfig(s.cfg)
+	require.NoError(t, err)
+	ctx := context.Background()
+	web := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "web", Labels: map[string]string{"app": "web"}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1.27",
+			Ports: []corev1.ContainerPort{{ContainerPort: 80}}}}}}
+	client := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "client"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox:1.37", Command: []string{"sleep", "3600"}}}}}
+	for _, p := range []*corev1.Pod{web, client} {
+		_, err := cs.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{})
+		require.NoError(t, err)
+	}
+	_, err = cs.CoreV1().Services("default").Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(80)}}}},
+		metav1.CreateOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		for _, name := range []string{"web", "client"} {
+			p, err := cs.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+			if err != nil || p.Status.Phase != corev1.PodRunning {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "both pods run")
+	require.Eventually(t, func() bool {
+		_, _, err := execIn(t, s, cs, true, "client", "", "nc", "-z", "web", "80")
+		return err == nil
+	}, 30*time.Second, 200*time.Millisecond, "the Service answers (CoreDNS knows it, kube-proxy programmed it)")
+	return s, cs
+}
+
+// streamConfig is the served config without the recorder: the upgrading
+// round trippers must be the outermost.
+func streamConfig(s *served) *rest.Config {
+	cfg := rest.CopyConfig(s.cfg)
+	cfg.WrapTransport = nil
+	return cfg
+}
+
+// execIn runs a command through client-go's remotecommand, over WebSocket
+// (v5.channel.k8s.io) or SPDY.
+func execIn(t *testing.T, s *served, cs *kubernetes.Clientset, websocket bool, pod string, stdin string, command ...string) (string, string, error) {
+	t.Helper()
+	cfg := streamConfig(s)
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name(pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Command: command, Stdin: stdin != "", Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	var ex remotecommand.Executor
+	var err error
+	if websocket {
+		ex, err = remotecommand.NewWebSocketExecutor(cfg, "GET", req.URL().String())
+	} else {
+		ex, err = remotecommand.NewSPDYExecutor(cfg, "POST", req.URL())
+	}
+	require.NoError(t, err)
+	var out, errb bytes.Buffer
+	opts := remotecommand.StreamOptions{Stdout: &out, Stderr: &errb}
+	if stdin != "" {
+		opts.Stdin = strings.NewReader(stdin)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = ex.StreamWithContext(ctx, opts)
+	return out.String(), errb.String(), err
+}
+
+func TestExecThroughClientGo(t *testing.T) {
+	s, cs := streamWorld(t)
+	for _, ws := range []bool{true, false} {
+		t.Run(fmt.Sprintf("websocket=%v", ws), func(t *testing.T) {
+			out, errOut, err := execIn(t, s, cs, ws, "client", "", "wget", "-qO-", "http://web")
+			require.NoError(t, err, errOut)
+			assert.Contains(t, out, "<title>Welcome to nginx!</title>", "the nginx image's page, through the Service")
+
+			out, _, err = execIn(t, s, cs, ws, "web", "", "curl", "-s", "web")
+			require.NoError(t, err)
+			assert.Contains(t, out, "Welcome to nginx!")
+
+			_, errOut, err = execIn(t, s, cs, ws, "web", "", "nslookup", "web")
+			var exit utilexec.CodeExitError
+			require.ErrorAs(t, err, &exit, "a missing binary is an exit code")
+			assert.Equal(t, 127, exit.Code)
+			assert.Equal(t, "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nslookup\": executable file not found in $PATH: unknown\n", errOut)
+
+			out, errOut, err = execIn(t, s, cs, ws, "client", "", "sh", "-c", "curl web && echo after")
+			require.ErrorAs(t, err, &exit)
+			assert.Equal(t, 127, exit.Code, "busybox has no curl")
+			assert.Equal(t, "sh: curl: not found\n", errOut)
+			assert.Empty(t, out, "&& skips what follows a failure")
+
+			out, _, err = execIn(t, s, cs, ws, "client", "", "sh", "-c", "nosuch || echo fallback && hostname")
+			require.NoError(t, err)
+			assert.Equal(t, "fallback\nclient\n", out)
+
+			out, _, err = execIn(t, s, cs, ws, "client", "hello\nworld\n", "wc", "-l")
+			require.NoError(t, err, "stdin reaches the command and its end closes it")
+			assert.Equal(t, "2\n", strings.TrimLeft(out, " "))
+
+			out, _, err = execIn(t, s, cs, ws, "client", "", "cat", "/etc/resolv.conf")
+			require.NoError(t, err)
+			assert.Equal(t, "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", out)
+
+			out, _, err = execIn(t, s, cs, ws, "client", "", "env")
+			require.NoError(t, err)
+			assert.Contains(t, out, "KUBERNETES_SERVICE_HOST=10.96.0.1\n")
+			assert.Contains(t, out, "WEB_SERVICE_PORT_HTTP=80\n")
+		})
+	}
+}
+
+func TestExecRBAC(t *testing.T) {
+	s, _ := streamWorld(t)
+	cfg := *s.cfg
+	cfg.Impersonate.UserName = "system:serviceaccount:default:default"
+	cs, err := kubernetes.NewForConfig(&cfg)
+	require.NoError(t, err)
+	viewer := &served{srv: s.srv, cfg: &cfg, seen: map[string]bool{}}
+	_, _, err = execIn(t, viewer, cs, true, "client", "", "hostname")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `cannot create resource "pods/exec"`)
+}
+
+func TestPortForwardThroughClientGo(t *testing.T) {
+	s, cs := streamWorld(t)
+	for _, tunnel := range []bool{true, false} {
+		t.Run(fmt.Sprintf("websocket=%v", tunnel), func(t *testing.T) {
+			req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("web").SubResource("portforward")
+			cfg := streamConfig(s)
+			transport, upgrader, err := spdy.RoundTripperFor(cfg)
+			require.NoError(t, err)
+			var dialer = spdy.NewDialer(upgrader, &http.Client{Transport: transport}, "POST", req.URL())
+			if tunnel {
+				ws, err := portforward.NewSPDYOverWebsocketDialer(req.URL(), cfg)
+				require.NoError(t, err)
+				dialer = portforward.NewFallbackDialer(ws, dialer, func(error) bool { return false })
+			}
+			stop, ready := make(chan struct{}), make(chan struct{})
+			var errOut bytes.Buffer
+			fw, err := portforward.NewOnAddresses(dialer, []string{"127.0.0.1"}, []string{"0:80", "0:81"}, stop, ready, io.Discard, &errOut)
+			require.NoError(t, err)
+			done := make(chan error, 1)
+			go func() { done <- fw.ForwardPorts() }()
+			defer func() { close(stop); <-done }()
+			<-ready
+			ports, err := fw.GetPorts()
+			require.NoError(t, err)
+
+			res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", ports[0].Local))
+			require.NoError(t, err)
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			assert.Equal(t, 200, res.StatusCode)
+			assert.Equal(t, "nginx/1.27.3", res.Header.Get("Server"))
+			assert.Contains(t, string(body), "Welcome to nginx!")
+
+			res, err = http.Get(fmt.Sprintf("http://127.0.0.1:%d/nope", ports[0].Local))
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, 404, res.StatusCode)
+
+			_, err = http.Get(fmt.Sprintf("http://127.0.0.1:%d/", ports[1].Local))
+			assert.Error(t, err, "nothing listens on 81: the connection is closed (client-go logs the kubelet's error)")
+		})
+	}
+}
