@@ -1,11 +1,14 @@
 package realclients
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
@@ -26,7 +30,8 @@ import (
 )
 
 // streamWorld is a served cluster with a web pod (nginx) behind the
-// Service web and a client pod (busybox), both running.
+// Service web and a client pod (curlimages/curl, busybox's tools and
+// curl), both running, and the Service answering.
 func streamWorld(t *testing.T) (*served, *kubernetes.Clientset) {
 	t.Helper()
 	s := startServedConfig(t, cluster.Config{Seed: 1, Addons: true})
@@ -37,7 +42,7 @@ func streamWorld(t *testing.T) (*served, *kubernetes.Clientset) {
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1.27",
 			Ports: []corev1.ContainerPort{{ContainerPort: 80}}}}}}
 	client := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "client"},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox:1.37", Command: []string{"sleep", "3600"}}}}}
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "curlimages/curl:8.11.1", Command: []string{"sleep", "3600"}}}}}
 	for _, p := range []*corev1.Pod{web, client} {
 		_, err := cs.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{})
 		require.NoError(t, err)
@@ -114,10 +119,10 @@ func TestExecThroughClientGo(t *testing.T) {
 			assert.Equal(t, 127, exit.Code)
 			assert.Equal(t, "OCI runtime exec failed: exec failed: unable to start container process: exec: \"nslookup\": executable file not found in $PATH: unknown\n", errOut)
 
-			out, errOut, err = execIn(t, s, cs, ws, "client", "", "sh", "-c", "curl web && echo after")
+			out, errOut, err = execIn(t, s, cs, ws, "client", "", "sh", "-c", "dig web && echo after")
 			require.ErrorAs(t, err, &exit)
-			assert.Equal(t, 127, exit.Code, "busybox has no curl")
-			assert.Equal(t, "sh: curl: not found\n", errOut)
+			assert.Equal(t, 127, exit.Code, "the curl image has no dig")
+			assert.Equal(t, "sh: dig: not found\n", errOut)
 			assert.Empty(t, out, "&& skips what follows a failure")
 
 			out, _, err = execIn(t, s, cs, ws, "client", "", "sh", "-c", "nosuch || echo fallback && hostname")
@@ -194,4 +199,97 @@ func TestPortForwardThroughClientGo(t *testing.T) {
 			assert.Error(t, err, "nothing listens on 81: the connection is closed (client-go logs the kubelet's error)")
 		})
 	}
+}
+
+func TestKubectlExecLogsPortForward(t *testing.T) {
+	s, cs := streamWorld(t)
+	k := newKubectl(t, s)
+
+	out, errOut, code := k.run("", "exec", "client", "--", "curl", "-s", "web")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "<h1>Welcome to nginx!</h1>")
+
+	out, errOut, code = k.run("", "exec", "web", "--", "nslookup", "web")
+	assert.Equal(t, 127, code, "kubectl exits with the command's code")
+	assert.Contains(t, errOut, `OCI runtime exec failed: exec failed: unable to start container process: exec: "nslookup": executable file not found in $PATH: unknown`)
+	assert.Contains(t, errOut, "command terminated with exit code 127")
+	assert.Empty(t, out)
+
+	out, errOut, code = k.run("echo one\nhostname\nexit 3\n", "exec", "-i", "client", "--", "sh")
+	assert.Equal(t, 3, code, errOut)
+	assert.Equal(t, "one\nclient\n", out, "a shell reads its script line by line from stdin")
+
+	out, errOut, code = k.run("", "exec", "client", "-c", "nope", "--", "true")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, "container nope is not valid for pod client")
+
+	// kubectl cp from the container is tar over exec.
+	dst := k.d + "/resolv.conf"
+	_, errOut, code = k.run("", "cp", "client:/etc/resolv.conf", dst)
+	require.Equal(t, 0, code, errOut)
+	data, err := os.ReadFile(dst)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "nameserver 10.96.0.10")
+
+	// RBAC: a user who may read pods but not exec into them is refused
+	// with the real message.
+	ctx := context.Background()
+	_, err = cs.RbacV1().Roles("default").Create(ctx, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "pod-reader"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"pods", "pods/log"}, Verbs: []string{"get", "list"}}}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	_, err = cs.RbacV1().RoleBindings("default").Create(ctx, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "jane-reads"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "pod-reader"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: "rbac.authorization.k8s.io", Name: "jane"}}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	out, errOut, code = k.run("", "logs", "web", "--as", "jane")
+	assert.Equal(t, 0, code, "get pods/log is granted: %s", errOut)
+	_, errOut, code = k.run("", "exec", "client", "--as", "jane", "--", "true")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, `User "jane" cannot create resource "pods/exec" in API group "" in the namespace "default"`)
+
+	// logs -f of a container that prints and then exits: the stream ends
+	// with the container.
+	_, err = cs.CoreV1().Pods("default").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "talker",
+		Annotations: map[string]string{"kubesim.io/behavior": "main: {logs: [hello, world], exitAfter: 20s}"}},
+		Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever, Containers: []corev1.Container{{Name: "main", Image: "busybox:1.37"}}}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		_, _, code := k.run("", "logs", "talker")
+		return code == 0
+	}, 20*time.Second, 100*time.Millisecond)
+	out, errOut, code = k.run("", "logs", "-f", "--timestamps", "talker")
+	require.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `^\d{4}-\d\d-\d\dT[0-9:.]+Z hello\n\S+ world\n$`, out, "-f ends when the container does")
+	out, _, code = k.run("", "logs", "--tail", "1", "talker")
+	require.Equal(t, 0, code)
+	assert.Equal(t, "world\n", out)
+
+	// port-forward: real TCP from a local port to the container's answers.
+	pf := exec.Command("kubectl", "--kubeconfig", k.kubeconfig, "--cache-dir", k.cache, "port-forward", "pod/web", ":80", ":81")
+	pf.Env = append(os.Environ(), "HOME="+k.d, "KUBECONFIG=")
+	stdout, err := pf.StdoutPipe()
+	require.NoError(t, err)
+	var pfErr bytes.Buffer
+	pf.Stderr = &pfErr
+	require.NoError(t, pf.Start())
+	defer func() { pf.Process.Kill(); pf.Wait() }()
+	lines := bufio.NewScanner(stdout)
+	var local []string
+	for len(local) < 2 && lines.Scan() {
+		// "Forwarding from 127.0.0.1:41234 -> 80"
+		if f := strings.Fields(lines.Text()); len(f) == 5 && f[0] == "Forwarding" && strings.HasPrefix(f[2], "127.0.0.1:") {
+			local = append(local, f[2])
+		}
+	}
+	require.Len(t, local, 2, "kubectl port-forward listens: %s", pfErr.String())
+	res, err := http.Get("http://" + local[0] + "/")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, 200, res.StatusCode)
+	assert.Contains(t, string(body), "Welcome to nginx!")
+	_, err = http.Get("http://" + local[1] + "/")
+	assert.Error(t, err, "nothing listens on 81")
+	assert.Eventually(t, func() bool { return strings.Contains(pfErr.String(), "connect: connection refused") }, 5*time.Second, 50*time.Millisecond,
+		"kubectl prints the kubelet's error")
 }
