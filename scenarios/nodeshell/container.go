@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver"
@@ -18,8 +19,8 @@ import (
 
 // The shell of a container: what `kubectl exec POD -- COMMAND` runs.
 //
-// A command runs only if the container's image has it (the image
-// catalog's binaries, imageOf); one it lacks fails as containerd's runc
+// A command runs only if the container's image has it (the binaries of
+// its entry in package images' catalog); one it lacks fails as containerd's runc
 // says: `OCI runtime exec failed: exec failed: unable to start container
 // process: exec: "curl": executable file not found in $PATH: unknown`,
 // exit 127 — or, inside `sh -c`, as the image's shell says it (`sh: curl:
@@ -74,7 +75,7 @@ func Exec(c *cluster.Cluster, ref ContainerRef, argv []string, stdin string) Res
 	if len(argv) == 0 {
 		return fail(1, "OCI runtime exec failed: exec failed: unable to start container process: exec: \"\": executable file not found in $PATH: unknown")
 	}
-	sh := &shell{c: c, node: b.pod.Spec.NodeName, cwd: b.image.WorkDir(), box: b}
+	sh := &shell{c: c, node: b.pod.Spec.NodeName, cwd: "/", box: b}
 	name := path.Base(argv[0])
 	if !b.image.Has(name) {
 		return fail(127, "OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown", argv[0])
@@ -111,8 +112,9 @@ func (b *box) layout(c *cluster.Cluster) {
 	for _, d := range []string{"/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr", "/var"} {
 		b.fs.MkdirAll(d)
 	}
-	for p, data := range b.image.Files() {
-		write(p, data)
+	files := b.image.Files()
+	for _, p := range sortedKeys(files) {
+		write(p, files[p])
 	}
 	if b.pod.Spec.DNSPolicy != api.DNSDefault && !b.pod.Spec.HostNetwork {
 		write("/etc/resolv.conf", b.resolvConf(c))
@@ -280,7 +282,7 @@ func (sh *shell) env(args []string) Result {
 
 func (sh *shell) environ() []string {
 	b := sh.box
-	vars := []string{"PATH=" + b.image.Path(), "HOSTNAME=" + b.hostname()}
+	vars := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + b.hostname()}
 	for _, e := range b.ctr.Env {
 		v := e.Value
 		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
@@ -359,11 +361,11 @@ func protoOf(p api.Protocol) string {
 // ps lists the container's main process, as it runs in the container's
 // PID namespace, and ps itself.
 func (sh *shell) ps() string {
-	main := sh.box.image.Process(sh.box.ctr.Command, sh.box.ctr.Args)
+	main := process(sh.box.ctr)
 	return fmt.Sprintf("PID   USER     TIME  COMMAND\n    1 root      0:00 %s\n    7 root      0:00 ps\n", main)
 }
 
-// probeTarget splits "http://host:port/path" for curl and wget.
+// probeTarget splits "http://host:port/path" for wget.
 func probeTarget(raw string) (host string, port uint16, pathPart string) {
 	t := strings.TrimPrefix(strings.TrimPrefix(raw, "http://"), "https://")
 	pathPart = "/"
@@ -379,35 +381,17 @@ func probeTarget(raw string) (host string, port uint16, pathPart string) {
 	return host, port, pathPart
 }
 
-// probe sends a connection from the pod through the datapath (the
-// Prober's curl), and finds what answered.
-func (sh *shell) probe(host string, port uint16, connectTimeout int) (datapath.Result, *api.Pod) {
+// prober is the cluster's Prober, with a connect timeout in seconds if
+// one was asked for (curl -m, wget -T, nc -w).
+func (sh *shell) prober(timeout int) *datapath.Prober {
 	p := sh.c.Prober()
-	if connectTimeout > 0 {
-		p.ConnectTimeout = secondsDuration(connectTimeout)
+	if timeout > 0 {
+		p.ConnectTimeout = secondsDuration(timeout)
 	}
-	res := p.Curl(sh.box.pod.Namespace+"/"+sh.box.pod.Name, fmt.Sprintf("%s:%d", host, port))
-	if res.Server == "" {
-		return res, nil
-	}
-	ns, name, _ := strings.Cut(res.Server, "/")
-	pod, err := client.Get[*api.Pod](sh.c.Admin, ns, name)
-	if err != nil {
-		return res, nil
-	}
-	return res, pod
+	return p
 }
 
-// answer is what the server pod's image says to an HTTP request on port.
-func answer(pod *api.Pod, port uint16, method, reqPath string) HTTPAnswer {
-	for _, c := range pod.Spec.Containers {
-		img := imageOf(c.Image)
-		if a, ok := img.Answer(pod, c, port, method, reqPath); ok {
-			return a
-		}
-	}
-	return HTTPAnswer{Status: 200, Body: pod.Name + "\n", ContentType: "text/plain"}
-}
+func (sh *shell) podRef() string { return sh.box.pod.Namespace + "/" + sh.box.pod.Name }
 
 func resolvedAddr(res datapath.Result, host string) string {
 	if a, err := netip.ParseAddr(host); err == nil {
@@ -419,41 +403,6 @@ func resolvedAddr(res datapath.Result, host string) string {
 		}
 	}
 	return host
-}
-
-// Listens reports whether a running container of the pod listens on port:
-// it declares the port, or its image's server listens there.
-func Listens(c *cluster.Cluster, namespace, pod string, port uint16) (*api.Pod, bool) {
-	p, err := client.Get[*api.Pod](c.Admin, namespace, pod)
-	if err != nil {
-		return nil, false
-	}
-	for _, ct := range p.Spec.Containers {
-		running := false
-		for _, s := range p.Status.ContainerStatuses {
-			if s.Name == ct.Name && s.State.Running != nil {
-				running = true
-			}
-		}
-		if !running {
-			continue
-		}
-		if imageOf(ct.Image).Port == port {
-			return p, true
-		}
-		for _, cp := range ct.Ports {
-			if uint16(cp.ContainerPort) == port {
-				return p, true
-			}
-		}
-	}
-	return p, false
-}
-
-// Answer is what the pod's server says to an HTTP request on port (what a
-// port-forwarded request gets).
-func Answer(pod *api.Pod, port uint16, method, reqPath string) HTTPAnswer {
-	return answer(pod, port, method, reqPath)
 }
 
 // ContainerImage is the image of a pod's container, as the catalog knows
@@ -470,3 +419,5 @@ func ContainerImage(c *cluster.Cluster, ref ContainerRef) (Image, bool) {
 	}
 	return Image{}, false
 }
+
+func secondsDuration(s int) time.Duration { return time.Duration(s) * time.Second }

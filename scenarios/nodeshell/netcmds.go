@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"path"
 	"strconv"
 	"strings"
 
+	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/dns"
 )
 
@@ -81,23 +83,16 @@ func parseList(line string) ([]listItem, error) {
 	return items, nil
 }
 
-// curlOptions are the curl flags kubesim understands.
-type curlOptions struct {
-	silent, showError, verbose, head, include, fail bool
-	maxTime                                         int
-	output, method, url                             string
+// curlShow are the curl flags that change what it prints, not what it
+// sends (the Prober's curl reads the rest).
+type curlShow struct {
+	silent, showError, verbose, head, include bool
+	maxTime                                   int
+	url                                       string
 }
 
-func parseCurl(args []string) (curlOptions, error) {
-	var o curlOptions
-	o.method = "GET"
-	takes := func(i *int, name string) (string, error) {
-		if *i+1 >= len(args) {
-			return "", fmt.Errorf("curl: option %s: requires parameter", name)
-		}
-		*i++
-		return args[*i], nil
-	}
+func curlFlags(args []string) curlShow {
+	var o curlShow
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -111,25 +106,14 @@ func parseCurl(args []string) (curlOptions, error) {
 			o.head = true
 		case a == "--include":
 			o.include = true
-		case a == "--fail":
-			o.fail = true
-		case a == "--location", a == "--insecure":
-		case a == "--max-time" || a == "--connect-timeout" || a == "--output" || a == "--request" || a == "--header":
-			v, err := takes(&i, a)
-			if err != nil {
-				return o, err
-			}
-			switch a {
-			case "--max-time", "--connect-timeout":
-				o.maxTime, _ = strconv.Atoi(v)
-			case "--output":
-				o.output = v
-			case "--request":
-				o.method = v
-			}
-		case strings.HasPrefix(a, "-") && len(a) > 1 && !strings.HasPrefix(a, "--"):
-			for j := 1; j < len(a); j++ {
-				switch a[j] {
+		case (a == "-m" || a == "--max-time" || a == "--connect-timeout") && i+1 < len(args):
+			o.maxTime, _ = strconv.Atoi(args[i+1])
+			i++
+		case a == "-X" || a == "-H" || a == "-d" || a == "-o" || a == "-w" || a == "--request" || a == "--header" || a == "--data" || a == "--output" || a == "--write-out" || a == "--retry":
+			i++
+		case len(a) > 1 && a[0] == '-' && a[1] != '-':
+			for _, f := range a[1:] {
+				switch f {
 				case 's':
 					o.silent = true
 				case 'S':
@@ -140,131 +124,67 @@ func parseCurl(args []string) (curlOptions, error) {
 					o.head = true
 				case 'i':
 					o.include = true
-				case 'f':
-					o.fail = true
-				case 'L', 'k':
-				case 'm', 'o', 'X', 'H':
-					var v string
-					if j+1 < len(a) {
-						v = a[j+1:]
-					} else {
-						var err error
-						if v, err = takes(&i, "-"+string(a[j])); err != nil {
-							return o, err
-						}
-					}
-					switch a[j] {
-					case 'm':
-						o.maxTime, _ = strconv.Atoi(v)
-					case 'o':
-						o.output = v
-					case 'X':
-						o.method = v
-					}
-					j = len(a)
-				default:
-					return o, fmt.Errorf("curl: option -%c: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information", a[j])
 				}
 			}
-		case strings.HasPrefix(a, "--"):
-			return o, fmt.Errorf("curl: option %s: is unknown\ncurl: try 'curl --help' or 'curl --manual' for more information", a)
-		default:
+		case !strings.HasPrefix(a, "-"):
 			o.url = a
 		}
 	}
-	if o.url == "" {
-		return o, errors.New("curl: try 'curl --help' or 'curl --manual' for more information")
-	}
-	if o.head {
-		o.method = "HEAD"
-	}
-	return o, nil
+	return o
 }
 
-// curl runs curl through the datapath: its connection is the Prober's,
-// the answer the server pod's image's.
+// curl runs curl through the datapath (the Prober's curl: the request
+// reaches the server pod's process, which answers as its image does).
+// What curl prints on its standard error — the error message unless -s,
+// the progress meter when its output is not a terminal, -v's trace — is
+// added here.
 func (sh *shell) curl(args []string) Result {
-	o, err := parseCurl(args)
-	if err != nil {
-		return fail(2, "%s", err)
+	o := curlFlags(args)
+	probeArgs := args
+	if o.verbose && !o.head && !o.include {
+		probeArgs = append([]string{"-i"}, args...) // -v shows the response head on stderr
 	}
-	host, port, reqPath := probeTarget(o.url)
-	res, server := sh.probe(host, port, o.maxTime)
+	res := sh.prober(o.maxTime).CurlArgs(sh.podRef(), probeArgs...)
 	var stderr strings.Builder
+	host, port, reqPath := probeTarget(o.url)
 	addr := resolvedAddr(res, host)
-	if o.verbose && res.ExitCode != 6 {
+	if o.verbose && res.ExitCode != 6 && res.ExitCode != 2 {
 		if addr != host {
 			fmt.Fprintf(&stderr, "* Host %s:%d was resolved.\n* IPv6: (none)\n* IPv4: %s\n", host, port, addr)
 		}
 		fmt.Fprintf(&stderr, "*   Trying %s:%d...\n", addr, port)
 	}
 	if res.ExitCode != 0 {
-		if !o.silent || o.showError {
+		if !o.silent || o.showError || res.ExitCode == 2 {
 			stderr.WriteString(res.Output)
 		}
 		return Result{Stderr: stderr.String(), Code: res.ExitCode}
 	}
-	a := answer(server, res.Endpoint.Port(), o.method, reqPath)
-	headers := sh.httpHeaders(a)
+	out := res.Output
 	if o.verbose {
-		fmt.Fprintf(&stderr, "* Connected to %s (%s) port %d\n* using HTTP/1.x\n> %s %s HTTP/1.1\n> Host: %s\n> User-Agent: curl/8.11.1\n> Accept: */*\n> \n* Request completely sent off\n",
-			host, addr, port, o.method, reqPath, hostHeader(host, port))
-		for _, h := range strings.Split(strings.TrimSuffix(headers, "\r\n"), "\r\n") {
+		hostHeader := host
+		if port != 80 {
+			hostHeader = fmt.Sprintf("%s:%d", host, port)
+		}
+		method := "GET"
+		if o.head {
+			method = "HEAD"
+		}
+		fmt.Fprintf(&stderr, "* Connected to %s (%s) port %d\n* using HTTP/1.x\n> %s %s HTTP/1.1\n> Host: %s\n> User-Agent: %s\n> Accept: */*\n> \n* Request completely sent off\n",
+			host, addr, port, method, reqPath, hostHeader, datapath.CurlUserAgent)
+		head, body, _ := strings.Cut(out, "\r\n\r\n")
+		for _, h := range strings.Split(head, "\r\n") {
 			stderr.WriteString("< " + h + "\n")
 		}
 		stderr.WriteString("< \n")
-	}
-	var stdout strings.Builder
-	if o.head || o.include {
-		stdout.WriteString(headers + "\r\n")
-	}
-	if !o.head {
-		stdout.WriteString(a.Body)
-	}
-	if o.output != "" {
-		stdout.Reset() // -o FILE: the body goes to the file (not kept: the container's files are fresh each exec)
-	}
-	if !o.silent && !o.verbose {
-		stderr.WriteString(progressMeter(len(a.Body)))
-	}
-	if o.verbose {
+		if !o.head && !o.include {
+			out = body
+		}
 		fmt.Fprintf(&stderr, "* Connection #0 to host %s left intact\n", host)
+	} else if !o.silent {
+		stderr.WriteString(progressMeter(len(out)))
 	}
-	if o.fail && a.Status >= 400 {
-		return Result{Stderr: stderr.String() + fmt.Sprintf("curl: (22) The requested URL returned error: %d\n", a.Status), Code: 22}
-	}
-	return Result{Stdout: stdout.String(), Stderr: stderr.String()}
-}
-
-func hostHeader(host string, port uint16) string {
-	if port == 80 {
-		return host
-	}
-	return fmt.Sprintf("%s:%d", host, port)
-}
-
-// httpHeaders is the status line and headers of an answer, CRLF-ended.
-func (sh *shell) httpHeaders(a HTTPAnswer) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", a.Status, statusText(a.Status))
-	if a.Server != "" {
-		fmt.Fprintf(&b, "Server: %s\r\n", a.Server)
-	}
-	fmt.Fprintf(&b, "Date: %s\r\n", sh.c.K.WallTime().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"))
-	fmt.Fprintf(&b, "Content-Type: %s\r\nContent-Length: %d\r\nConnection: keep-alive\r\n", a.ContentType, len(a.Body))
-	return b.String()
-}
-
-func statusText(code int) string {
-	switch code {
-	case 200:
-		return "OK"
-	case 404:
-		return "Not Found"
-	case 500:
-		return "Internal Server Error"
-	}
-	return ""
+	return Result{Stdout: out, Stderr: stderr.String()}
 }
 
 // progressMeter is curl's meter on stderr when its output is not a
@@ -308,31 +228,27 @@ func (sh *shell) wget(args []string) Result {
 		return fail(1, "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: wget [-cqS] [--spider] [-O FILE] [-o LOGFILE] [--header STR]\n\t[--post-data STR | --post-file FILE] [-Y on/off]\n\t[-P DIR] [-U AGENT] [-T SEC] URL...")
 	}
 	host, port, reqPath := probeTarget(target)
-	res, server := sh.probe(host, port, timeout)
+	res := sh.prober(timeout).CurlArgs(sh.podRef(), "-sf", target)
 	addr := resolvedAddr(res, host)
 	var stderr strings.Builder
+	if !quiet && res.ExitCode != 6 {
+		fmt.Fprintf(&stderr, "Connecting to %s (%s:%d)\n", host, addr, port)
+	}
 	switch res.ExitCode {
 	case 0:
 	case 6:
 		return fail(1, "wget: bad address '%s'", host)
 	case 7:
-		if !quiet {
-			fmt.Fprintf(&stderr, "Connecting to %s (%s:%d)\n", host, addr, port)
-		}
 		return Result{Stderr: stderr.String() + fmt.Sprintf("wget: can't connect to remote host (%s): Connection refused\n", addr), Code: 1}
-	default:
-		if !quiet {
-			fmt.Fprintf(&stderr, "Connecting to %s (%s:%d)\n", host, addr, port)
-		}
+	case 22:
+		code, _ := strconv.Atoi(strings.TrimSpace(res.Output[strings.LastIndexByte(strings.TrimSpace(res.Output), ' ')+1:]))
+		return Result{Stderr: stderr.String() + fmt.Sprintf("wget: server returned error: HTTP/1.1 %d %s\n", code, http.StatusText(code)), Code: 1}
+	case 28:
 		return Result{Stderr: stderr.String() + "wget: download timed out\n", Code: 1}
+	default:
+		return Result{Stderr: stderr.String() + "wget: error getting response: Connection reset by peer\n", Code: 1}
 	}
-	if !quiet {
-		fmt.Fprintf(&stderr, "Connecting to %s (%s:%d)\n", host, addr, port)
-	}
-	a := answer(server, res.Endpoint.Port(), "GET", reqPath)
-	if a.Status >= 400 {
-		return Result{Stderr: stderr.String() + fmt.Sprintf("wget: server returned error: HTTP/1.1 %d %s\n", a.Status, statusText(a.Status)), Code: 1}
-	}
+	body := res.Output
 	if spider {
 		if !quiet {
 			stderr.WriteString("remote file exists\n")
@@ -348,12 +264,12 @@ func (sh *shell) wget(args []string) Result {
 	}
 	if name == "-" {
 		if !quiet {
-			fmt.Fprintf(&stderr, "writing to stdout\n-                    100%% |********************************| %5d  0:00:00 ETA\nwritten to stdout\n", len(a.Body))
+			fmt.Fprintf(&stderr, "writing to stdout\n-                    100%% |********************************| %5d  0:00:00 ETA\nwritten to stdout\n", len(body))
 		}
-		return Result{Stdout: a.Body, Stderr: stderr.String()}
+		return Result{Stdout: body, Stderr: stderr.String()}
 	}
 	if !quiet {
-		fmt.Fprintf(&stderr, "saving to '%s'\n%-20s 100%% |********************************| %5d  0:00:00 ETA\n'%s' saved\n", name, name, len(a.Body), name)
+		fmt.Fprintf(&stderr, "saving to '%s'\n%-20s 100%% |********************************| %5d  0:00:00 ETA\n'%s' saved\n", name, name, len(body), name)
 	}
 	return Result{Stderr: stderr.String()}
 }
@@ -363,7 +279,7 @@ func (sh *shell) nslookup(args []string) Result {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return fail(1, "Usage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]")
 	}
-	res := sh.c.Prober().Nslookup(sh.box.pod.Namespace+"/"+sh.box.pod.Name, args[0])
+	res := sh.c.Prober().Nslookup(sh.podRef(), args[0])
 	return Result{Stdout: res.Output, Code: res.ExitCode}
 }
 
@@ -372,7 +288,7 @@ func (sh *shell) host(args []string) Result {
 	if len(args) == 0 {
 		return fail(1, "Usage: host [-aCdilrTvVw] [-c class] [-N ndots] [-t type] [-W time]\n            [-R number] [-m flag] [-p port] hostname [server]")
 	}
-	res := sh.c.Prober().Nslookup(sh.box.pod.Namespace+"/"+sh.box.pod.Name, args[0])
+	res := sh.c.Prober().Nslookup(sh.podRef(), args[0])
 	l := res.Lookup
 	switch {
 	case l == nil:
@@ -430,7 +346,7 @@ func (sh *shell) nc(args []string) Result {
 		return fail(1, "nc: bad port '%s'", operands[1])
 	}
 	host := operands[0]
-	res, _ := sh.probe(host, uint16(port), timeout)
+	res := sh.prober(timeout).Connect(sh.podRef(), host, uint16(port))
 	addr := resolvedAddr(res, host)
 	switch res.ExitCode {
 	case 0:

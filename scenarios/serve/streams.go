@@ -11,8 +11,11 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apiserver/frontend"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/images"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/scenarios/nodeshell"
+	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
 
@@ -29,10 +32,12 @@ import (
 //     one exec.
 //   - attach and logs -f follow the container's log as virtual time
 //     passes: every followPoll the follower reads the kubelet's log out of
-//     band (reading changes nothing in the run) and sends the new lines,
-//     until the container stops running or the client goes.
-//   - port-forward answers HTTP requests with what the pod's image
-//     serves; a port no container listens on gets the kubelet's error.
+//     band (ContainerLogs: reading changes nothing in the run) and sends
+//     the new lines with their virtual times, until the container stops
+//     running or the client goes.
+//   - port-forward carries HTTP requests to the container's process (its
+//     image's answer, its access log); a port no container listens on
+//     gets the kubelet's error.
 
 // followPoll is how often (wall clock) a follower looks for new lines.
 const followPoll = 50 * time.Millisecond
@@ -210,14 +215,15 @@ func (s *Server) attach(ctx context.Context, r frontend.ExecRequest, st frontend
 	})
 }
 
-// logsOf reads a container's current log out of band, and whether the
+// logsOf reads a container's current log out of band (the kubelet's
+// ContainerLogs, with each line's virtual time), and whether the
 // container is still running.
-func logsOf(c *cluster.Cluster, r frontend.LogsRequest) ([]string, bool) {
+func logsOf(c *cluster.Cluster, r frontend.LogsRequest) ([]kubelet.LogLine, bool) {
 	for _, kl := range c.Kubelets {
 		if kl.Node() != r.Node {
 			continue
 		}
-		lines, err := kl.Logs(r.Namespace, r.Pod, r.Container, false)
+		lines, err := kl.ContainerLogs(r.Namespace, r.Pod, r.Container, false)
 		if err != nil {
 			return nil, false
 		}
@@ -247,28 +253,21 @@ func (b *backend) FollowLogs(ctx context.Context, r frontend.LogsRequest, from i
 	t := time.NewTicker(followPoll)
 	defer t.Stop()
 	for {
-		var lines []string
+		var lines []kubelet.LogLine
 		var running bool
-		var now time.Time
-		if err := s.Do(ctx, func(c *cluster.Cluster) {
-			lines, running = logsOf(c, r)
-			now = c.K.WallTime()
-		}); err != nil {
+		if err := s.Do(ctx, func(c *cluster.Cluster) { lines, running = logsOf(c, r) }); err != nil {
 			return nil
 		}
 		for ; from < len(lines); from++ {
-			text := lines[from]
+			text := lines[from].Text
 			if r.Timestamps {
-				// The kubelet's out-of-band log carries no times: a
-				// followed line is stamped when the follower saw it,
-				// within one poll of when it was printed.
-				text = now.UTC().Format(time.RFC3339Nano) + " " + text
+				text = lines[from].Time.UTC().Format(time.RFC3339Nano) + " " + text
 			}
 			if err := line(text); err != nil {
 				return nil
 			}
 		}
-		if !running || len(lines) < from {
+		if !running {
 			return nil
 		}
 		select {
@@ -281,15 +280,27 @@ func (b *backend) FollowLogs(ctx context.Context, r frontend.LogsRequest, from i
 	}
 }
 
-// PortForward answers the HTTP requests that come through a forwarded
-// port with the pod's server's answers.
+// PortForward carries the HTTP requests that come through a forwarded
+// port to the container that listens on it: each request goes to the
+// node's container runtime (kubelet.KindServe) from the endpoint
+// "portforward-<ns>-<pod>", as the kubelet's port-forward dials the port
+// inside the pod's network namespace; the process answers as its image
+// does and logs the request (from 127.0.0.1). Each request is so an input
+// of the run, in the trace and in the journal.
 func (b *backend) PortForward(ctx context.Context, r frontend.PortForwardRequest, conn io.ReadWriter) error {
 	s := (*Server)(b)
-	var pod *api.Pod
-	var listens bool
-	var sandbox string
+	var container, sandbox string
 	if err := s.Do(ctx, func(c *cluster.Cluster) {
-		pod, listens = nodeshell.Listens(c, r.Namespace, r.Pod, uint16(r.Port))
+		pod, err := client.Get[*api.Pod](c.Admin, r.Namespace, r.Pod)
+		if err != nil {
+			return
+		}
+		for _, ct := range pod.Spec.Containers {
+			if containerRunningIn(pod, ct.Name) && images.OfContainer(&ct).Listens(r.Port, "TCP") {
+				container = ct.Name
+				break
+			}
+		}
 		for _, kl := range c.Kubelets {
 			if kl.Node() == r.Node {
 				for _, sb := range kl.Sandboxes() {
@@ -302,7 +313,7 @@ func (b *backend) PortForward(ctx context.Context, r frontend.PortForwardRequest
 	}); err != nil {
 		return err
 	}
-	if !listens {
+	if container == "" {
 		netns := sandbox
 		if len(netns) >= 32 {
 			netns = netns[:8] + "-" + netns[8:12] + "-" + netns[12:16] + "-" + netns[16:20] + "-" + netns[20:32]
@@ -318,26 +329,41 @@ func (b *backend) PortForward(ctx context.Context, r frontend.PortForwardRequest
 		}
 		io.Copy(io.Discard, io.LimitReader(req.Body, 8<<20))
 		req.Body.Close()
-		a := nodeshell.Answer(pod, uint16(r.Port), req.Method, req.URL.Path)
-		var now time.Time
-		s.Do(ctx, func(c *cluster.Cluster) { now = c.K.WallTime() })
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "HTTP/1.1 %d %s\r\n", a.Status, http.StatusText(a.Status))
-		if a.Server != "" {
-			fmt.Fprintf(&sb, "Server: %s\r\n", a.Server)
+		var reply kubelet.ServeReply
+		var callErr error
+		if err := s.Do(ctx, func(c *cluster.Cluster) {
+			s.forwardPort++
+			sr := kubelet.ServeRequest{Namespace: r.Namespace, Pod: r.Pod, Container: container, Request: images.Request{
+				Method: req.Method, Path: req.URL.RequestURI(), Host: req.Host, UserAgent: req.UserAgent(),
+				ClientIP: "127.0.0.1", ClientPort: uint16(32768 + s.forwardPort%28232), Port: r.Port}}
+			ext := c.K.External("portforward-"+r.Namespace+"-"+r.Pod, r.Node)
+			var m *sim.Message
+			m, callErr = ext.Call(kubelet.RuntimeName(r.Node), kubelet.KindServe, sr, 10*time.Second)
+			if callErr == nil {
+				reply, _ = m.Body.(kubelet.ServeReply)
+			}
+		}); err != nil {
+			return err
 		}
-		fmt.Fprintf(&sb, "Date: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n", now.UTC().Format(http.TimeFormat), a.ContentType, len(a.Body))
-		if req.Close {
-			sb.WriteString("Connection: close\r\n")
-		} else {
-			sb.WriteString("Connection: keep-alive\r\n")
+		resp := reply.Response
+		if callErr != nil || resp.Status == 0 {
+			return nil // no HTTP answer: the connection closes, as an empty reply
 		}
-		sb.WriteString("\r\n")
+		out := resp.Head()
 		if req.Method != http.MethodHead {
-			sb.WriteString(a.Body)
+			out += resp.Body
 		}
-		if _, err := io.WriteString(conn, sb.String()); err != nil || req.Close {
+		if _, err := io.WriteString(conn, out); err != nil || req.Close {
 			return nil
 		}
 	}
+}
+
+func containerRunningIn(pod *api.Pod, name string) bool {
+	for _, st := range pod.Status.ContainerStatuses {
+		if st.Name == name {
+			return st.State.Running != nil
+		}
+	}
+	return false
 }

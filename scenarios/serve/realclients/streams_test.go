@@ -264,6 +264,43 @@ func TestKubectlExecLogsPortForward(t *testing.T) {
 	require.Equal(t, 0, code)
 	assert.Equal(t, "world\n", out)
 
+	// logs -f of nginx while requests arrive: each request's access-log
+	// line streams as the container prints it.
+	follow := exec.Command("kubectl", "--kubeconfig", k.kubeconfig, "--cache-dir", k.cache, "logs", "-f", "web")
+	follow.Env = append(os.Environ(), "HOME="+k.d, "KUBECONFIG=")
+	followOut, err := follow.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, follow.Start())
+	defer func() { follow.Process.Kill(); follow.Wait() }()
+	followed := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(followOut)
+		for sc.Scan() {
+			followed <- sc.Text()
+		}
+		close(followed)
+	}()
+	waitLine := func(substr string) string {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case l, ok := <-followed:
+				require.True(t, ok, "logs -f ended before %q", substr)
+				if strings.Contains(l, substr) {
+					return l
+				}
+			case <-deadline:
+				require.Fail(t, "no followed line with "+substr)
+				return ""
+			}
+		}
+	}
+	waitLine("start worker processes")
+	_, errOut, code = k.run("", "exec", "client", "--", "curl", "-s", "web/hello")
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, waitLine(`"GET /hello HTTP/1.1" 404`), `"curl/`, "nginx's access log, in its combined format")
+
 	// port-forward: real TCP from a local port to the container's answers.
 	pf := exec.Command("kubectl", "--kubeconfig", k.kubeconfig, "--cache-dir", k.cache, "port-forward", "pod/web", ":80", ":81")
 	pf.Env = append(os.Environ(), "HOME="+k.d, "KUBECONFIG=")
@@ -288,6 +325,7 @@ func TestKubectlExecLogsPortForward(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, 200, res.StatusCode)
 	assert.Contains(t, string(body), "Welcome to nginx!")
+	assert.Contains(t, waitLine("Go-http-client"), `127.0.0.1 - - [`, "a forwarded request comes from the pod's loopback")
 	_, err = http.Get("http://" + local[1] + "/")
 	assert.Error(t, err, "nothing listens on 81")
 	assert.Eventually(t, func() bool { return strings.Contains(pfErr.String(), "connect: connection refused") }, 5*time.Second, 50*time.Millisecond,
