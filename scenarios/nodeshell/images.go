@@ -49,7 +49,7 @@ func (im Image) Files() map[string]string {
 	switch im.Name {
 	case "nginx":
 		return map[string]string{
-			"/etc/nginx/conf.d/default.conf": "server {\n    listen       80;\n    listen  [::]:80;\n    server_name  localhost;\n\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n",
+			"/etc/nginx/conf.d/default.conf":   "server {\n    listen       80;\n    listen  [::]:80;\n    server_name  localhost;\n\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n",
 			"/usr/share/nginx/html/index.html": images.OfContainer(&api.Container{Image: im.Ref}).Serve(images.Env{}, images.Request{Method: "GET", Path: "/", Port: 80}).Body,
 		}
 	}
@@ -67,4 +67,3 @@ func process(c api.Container) string {
 	}
 	return strings.Join(p.Argv, " ")
 }
-
