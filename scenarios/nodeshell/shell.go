@@ -18,6 +18,10 @@
 // node's init system as a journaled input of the run (Cluster.NodeExec),
 // so they are in the trace and time travel replays them.
 //
+// The same interpreter is the shell of a container for kubectl exec
+// (Exec, container.go): the programs of the container's image, over the
+// files the kubelet and the image put in it.
+//
 // Call Run from the goroutine that drives the cluster, between steps.
 // `edit FILE` needs the user's editor, outside the simulation: the caller
 // reads the file (ReadFile), lets the user edit a copy and writes it back
