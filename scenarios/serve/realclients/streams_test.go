@@ -145,6 +145,24 @@ func TestExecThroughClientGo(t *testing.T) {
 	}
 }
 
+// kubectl exec -it POD -- sh: a raw terminal; the shell echoes, runs a
+// line at Enter and ends at exit.
+func TestExecInteractiveTTY(t *testing.T) {
+	s, cs := streamWorld(t)
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("client").SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Command: []string{"sh"}, Stdin: true, Stdout: true, TTY: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewWebSocketExecutor(streamConfig(s), "GET", req.URL().String())
+	require.NoError(t, err)
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: strings.NewReader("hostnamx\x7fe\rexit 4\r"), Stdout: &out, Tty: true})
+	var exit utilexec.CodeExitError
+	require.ErrorAs(t, err, &exit)
+	assert.Equal(t, 4, exit.Code)
+	assert.Equal(t, "/ # hostnamx\b \be\r\nclient\r\n/ # exit 4\r\n", out.String())
+}
+
 func TestExecRBAC(t *testing.T) {
 	s, _ := streamWorld(t)
 	cfg := *s.cfg
@@ -263,6 +281,15 @@ func TestKubectlExecLogsPortForward(t *testing.T) {
 	out, _, code = k.run("", "logs", "--tail", "1", "talker")
 	require.Equal(t, 0, code)
 	assert.Equal(t, "world\n", out)
+	out, _, code = k.run("", "logs", "--since", "1s", "talker")
+	require.Equal(t, 0, code)
+	assert.Empty(t, out, "both lines are older than a second")
+	_, errOut, code = k.run("", "logs", "--previous", "talker")
+	assert.NotEqual(t, 0, code)
+	assert.Contains(t, errOut, `previous terminated container "main" in pod "talker" not found`)
+	out, errOut, code = k.run("", "logs", "-l", "app=web", "--tail", "1", "--all-containers")
+	require.Equal(t, 0, code, errOut)
+	assert.NotEmpty(t, out, "by label, every container")
 
 	// logs -f of nginx while requests arrive: each request's access-log
 	// line streams as the container prints it.
