@@ -255,10 +255,16 @@ func writeExecStatus(w io.Writer, er ExecRequest, err error) {
 			Details: &apierrors.StatusDetails{Causes: []apierrors.StatusCause{{Type: "ExitCode", Message: strconv.Itoa(exit.Code)}}}}
 	default:
 		st = asStatus(err).ErrStatus
-		st.Kind, st.APIVersion, st.Code = "", "", 0
 		st.Status = "Failure"
 	}
-	b, _ := json.Marshal(st)
+	// metav1.Status as the kubelet writes it: no kind, apiVersion or code.
+	b, _ := json.Marshal(struct {
+		Metadata struct{}                 `json:"metadata"`
+		Status   string                   `json:"status"`
+		Message  string                   `json:"message,omitempty"`
+		Reason   apierrors.StatusReason   `json:"reason,omitempty"`
+		Details  *apierrors.StatusDetails `json:"details,omitempty"`
+	}{Status: st.Status, Message: st.Message, Reason: st.Reason, Details: st.Details})
 	w.Write(b)
 }
 
