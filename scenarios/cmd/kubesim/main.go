@@ -20,6 +20,8 @@ import (
 	"github.com/kubesim/kubesim/scenarios/walkthrough"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cursor"
+	"github.com/go-logr/logr"
+	"k8s.io/klog/v2"
 )
 
 const usage = `kubesim — a deterministic, in-process Kubernetes control plane for learning.
@@ -46,6 +48,10 @@ Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags
 `
 
 func main() {
+	// The k8s.io stream libraries behind serve's exec and port-forward
+	// log through klog (a client hanging up is "Error on socket receive");
+	// kubesim's own logs are zap on virtual time, so klog says nothing.
+	klog.SetLogger(logr.Discard())
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
