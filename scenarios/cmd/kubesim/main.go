@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-logr/logr"
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/scenarios/library"
 	"github.com/kubesim/kubesim/scenarios/narrate"
@@ -20,7 +21,6 @@ import (
 	"github.com/kubesim/kubesim/scenarios/walkthrough"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cursor"
-	"github.com/go-logr/logr"
 	"k8s.io/klog/v2"
 )
 
