@@ -187,6 +187,11 @@ func (h *Handler) exec(w http.ResponseWriter, r *http.Request, sb StreamBackend,
 		return
 	}
 
+	// A hijacked connection's request context does not end when the client
+	// goes: hangup is seen on the streams (the resize channel's end, the
+	// SPDY connection closing), so an attach or a shell stops with it.
+	ctx, hangup := context.WithCancel(r.Context())
+	defer hangup()
 	var streams ExecStreams
 	var errorStream io.Writer
 	var closeAll func()
@@ -215,7 +220,10 @@ func (h *Handler) exec(w http.ResponseWriter, r *http.Request, sb StreamBackend,
 			streams.Stdin = rwc[chanStdin]
 		}
 		errorStream = rwc[chanError]
-		go io.Copy(io.Discard, rwc[chanResize]) // terminal sizes: nothing is drawn
+		go func() {
+			io.Copy(io.Discard, rwc[chanResize]) // terminal sizes: nothing is drawn
+			hangup()
+		}()
 		closeAll = func() { conn.Close() }
 	case httpstream.IsUpgradeRequest(r):
 		s, ok := h.spdyExec(w, r, er.Stdin, stdout, stderr && !er.TTY, er.TTY)
@@ -223,6 +231,13 @@ func (h *Handler) exec(w http.ResponseWriter, r *http.Request, sb StreamBackend,
 			return
 		}
 		streams, errorStream, closeAll = s.streams, s.errorStream, s.close
+		go func() {
+			select {
+			case <-s.closed:
+			case <-ctx.Done():
+			}
+			hangup()
+		}()
 	default:
 		writeError(w, apierrors.NewBadRequest("Upgrade request required"))
 		return
@@ -237,7 +252,7 @@ func (h *Handler) exec(w http.ResponseWriter, r *http.Request, sb StreamBackend,
 			streams.Stderr = streams.Stdout
 		}
 	}
-	err := sb.Exec(r.Context(), er, streams)
+	err := sb.Exec(ctx, er, streams)
 	writeExecStatus(errorStream, er, err)
 }
 
@@ -287,6 +302,7 @@ type spdyStreams struct {
 	streams     ExecStreams
 	errorStream io.Writer
 	close       func()
+	closed      <-chan bool
 }
 
 // spdyExec upgrades to SPDY/3.1 and waits for the client's streams.
@@ -311,6 +327,7 @@ func (h *Handler) spdyExec(w http.ResponseWriter, r *http.Request, stdin, stdout
 	}
 	var out spdyStreams
 	out.close = func() { conn.Close() }
+	out.closed = conn.CloseChan()
 	for n := 0; n < want; n++ {
 		select {
 		case s := <-got:

@@ -358,3 +358,47 @@ func TestKubectlExecLogsPortForward(t *testing.T) {
 	assert.Eventually(t, func() bool { return strings.Contains(pfErr.String(), "connect: connection refused") }, 5*time.Second, 50*time.Millisecond,
 		"kubectl prints the kubelet's error")
 }
+
+// kubectl attach follows what the container prints from then on: nginx's
+// access log as a request arrives.
+func TestAttachThroughClientGo(t *testing.T) {
+	s, cs := streamWorld(t)
+	req := cs.CoreV1().RESTClient().Post().Resource("pods").Namespace("default").Name("web").SubResource("attach").
+		VersionedParams(&corev1.PodAttachOptions{Container: "nginx", Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewWebSocketExecutor(streamConfig(s), "GET", req.URL().String())
+	require.NoError(t, err)
+	pr, pw := io.Pipe()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: pw, Stderr: io.Discard}); pw.Close() }()
+	lines := make(chan string, 10)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	time.Sleep(200 * time.Millisecond) // attached before the request
+	_, errOut, err := execIn(t, s, cs, true, "client", "", "curl", "-s", "web/attached")
+	require.NoError(t, err, errOut)
+	select {
+	case l := <-lines:
+		assert.Contains(t, l, "/attached", "the first line printed after attaching")
+	case <-time.After(10 * time.Second):
+		t.Fatal("attach showed nothing")
+	}
+	// The attach ends with the container (client-go's WebSocket executor
+	// keeps its connection until the server closes it).
+	zero := int64(0)
+	require.NoError(t, cs.CoreV1().Pods("default").Delete(ctx, "web", metav1.DeleteOptions{GracePeriodSeconds: &zero}))
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "the container ended: the attach ends with Success")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the attach did not end with its container")
+	}
+	cancel()
+	for range lines {
+	}
+}
