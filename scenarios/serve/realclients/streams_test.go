@@ -370,7 +370,10 @@ func TestAttachThroughClientGo(t *testing.T) {
 	pr, pw := io.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: pw, Stderr: io.Discard}); pw.Close() }()
+	go func() {
+		done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: pw, Stderr: io.Discard})
+		pw.Close()
+	}()
 	lines := make(chan string, 10)
 	go func() {
 		sc := bufio.NewScanner(pr)
