@@ -381,3 +381,38 @@ func TestWatchFromAFutureResourceVersion(t *testing.T) {
 	_, err = c.Admin.Watch("pods", "default", client.ListOptions{ResourceVersion: strconv.FormatInt(n+1, 10)})
 	assert.NoError(t, err)
 }
+
+// One receiver's watches that see a change alike share one message; a
+// watch that sees it otherwise (a selector it leaves) gets its own.
+func TestWatchesOfOneReceiverShareAMessage(t *testing.T) {
+	c := boot(t)
+	ext := c.K.External("many-streams", "")
+	cl := client.New(ext, cluster.AdminToken, c.APIServers...)
+	var ids []int64
+	for _, sel := range []string{"", "", "app=web"} {
+		id, err := cl.Watch("pods", "default", client.ListOptions{LabelSelector: sel})
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	_, err := c.Admin.Create(pod("web-1"))
+	require.NoError(t, err)
+	_, err = c.Admin.Patch("pods", "default", "web-1", apiwire.MergePatch, []byte(`{"metadata":{"labels":{"app":"other"}}}`), "")
+	require.NoError(t, err)
+	c.K.RunFor(time.Second)
+	var got []string
+	for {
+		m, ok := ext.Recv()
+		if !ok {
+			break
+		}
+		if ev, ok := m.Body.(*apiwire.WatchEvent); ok {
+			got = append(got, fmt.Sprintf("%s %v", ev.Type, ev.IDs()))
+			assert.True(t, ev.For(ev.WatchID))
+		}
+	}
+	assert.Equal(t, []string{
+		fmt.Sprintf("ADDED %v", ids),
+		fmt.Sprintf("MODIFIED %v", ids[:2]),
+		fmt.Sprintf("DELETED %v", ids[2:]),
+	}, got)
+}

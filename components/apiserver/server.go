@@ -449,23 +449,88 @@ func (s *server) fanOut(ev cacheEvent) {
 		return
 	}
 	fields := &eventFields{obj: ev.obj, prev: ev.prev}
-	var gone []*watcher
+	// One message per receiver and event type: the watches one client
+	// holds (kubectl's many streams through kubesim serve, say) that see
+	// the change the same way share it, as the watch cache shares one
+	// serialized object among its watchers.
+	var groups []*watchGroup
+	var byKey map[watchGroupKey]*watchGroup
 	set.candidates(ev.obj, ev.prev, func(w *watcher) {
-		if !s.send(w, ev, fields) {
-			gone = append(gone, w)
+		typ, ok := translate(w, ev, fields)
+		if !ok {
+			return
 		}
+		k := watchGroupKey{owner: w.owner, inc: w.inc, typ: typ}
+		var g *watchGroup
+		if byKey != nil {
+			g = byKey[k]
+		} else {
+			for _, c := range groups {
+				if c.key == k {
+					g = c
+					break
+				}
+			}
+		}
+		if g == nil {
+			g = &watchGroup{key: k}
+			groups = append(groups, g)
+			if byKey != nil {
+				byKey[k] = g
+			} else if len(groups) > 8 {
+				byKey = make(map[watchGroupKey]*watchGroup, 2*len(groups))
+				for _, c := range groups {
+					byKey[c.key] = c
+				}
+			}
+		}
+		g.ws = append(g.ws, w)
 	})
+	var gone []*watcher
+	for _, g := range groups {
+		msg := &apiwire.WatchEvent{WatchID: g.ws[0].id, Type: g.key.typ, Object: ev.obj, Resource: ev.info.Resource}
+		for _, w := range g.ws[1:] {
+			msg.Also = append(msg.Also, w.id)
+		}
+		if !s.c.Stream(g.key.owner, g.key.inc, apiwire.KindWatchEvent, msg) {
+			gone = append(gone, g.ws...)
+		}
+	}
 	for _, w := range gone {
 		set.close(w)
 	}
 }
 
-// send delivers one cache event to one watcher, translating it as a
-// selector-filtered watch does: an object that stops matching is DELETED
-// for that watcher, one that starts matching is ADDED.
+// watchGroupKey is a receiver and the event type it gets.
+type watchGroupKey struct {
+	owner string
+	inc   int
+	typ   apiwire.EventType
+}
+
+// watchGroup is the receiver's watches one event message is for.
+type watchGroup struct {
+	key watchGroupKey
+	ws  []*watcher
+}
+
+// send delivers one cache event to one watcher (a replay when the watch
+// starts); false when the watcher is gone.
 func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
-	if ev.rev != 0 && ev.rev <= w.after { // (initial events carry no revision of their own)
+	typ, ok := translate(w, ev, fields)
+	if !ok {
 		return true
+	}
+	return s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
+}
+
+// translate says how one watcher sees a cache event, as a
+// selector-filtered watch does: an object that stops matching is DELETED
+// for that watcher, one that starts matching is ADDED; false when the
+// watcher does not see it at all.
+func translate(w *watcher, ev cacheEvent, fields *eventFields) (apiwire.EventType, bool) {
+	if ev.rev != 0 && ev.rev <= w.after { // (initial events carry no revision of their own)
+		return "", false
 	}
 	now := w.matches(ev.obj, fields)
 	was := ev.prev != nil && w.matches(ev.prev, fields)
@@ -476,12 +541,12 @@ func (s *server) send(w *watcher, ev cacheEvent, fields *eventFields) bool {
 	case ev.typ == apiwire.Modified && !now && was:
 		typ = apiwire.Deleted
 	case !now && !(ev.typ == apiwire.Deleted && was):
-		return true
+		return "", false
 	}
 	if ev.typ == apiwire.Deleted && !now {
-		return true
+		return "", false
 	}
-	return s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: typ, Object: ev.obj, Resource: ev.info.Resource})
+	return typ, true
 }
 
 func (w *watcher) matches(obj api.Object, fields *eventFields) bool {

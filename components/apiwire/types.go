@@ -237,12 +237,33 @@ const (
 
 // WatchEvent is one event on a watch. Object is shared and read-only.
 type WatchEvent struct {
-	WatchID  int64
+	WatchID int64
+	// Also are the receiver's other watches the event is for, seen the
+	// same way: kube-apiserver sends one message for all of them.
+	Also     []int64
 	Type     EventType
 	Object   api.Object
 	Resource string
 	// Err is set on ERROR events (410 Gone when the watcher fell behind).
 	Err error
+}
+
+// For reports whether the event is for the watch id.
+func (e *WatchEvent) For(id int64) bool {
+	if e.WatchID == id {
+		return true
+	}
+	for _, a := range e.Also {
+		if a == id {
+			return true
+		}
+	}
+	return false
+}
+
+// IDs are every watch the event is for, WatchID first.
+func (e *WatchEvent) IDs() []int64 {
+	return append([]int64{e.WatchID}, e.Also...)
 }
 
 // Summary implements sim.Summarizer: "ADDED pods default/web (resourceVersion 12)".
@@ -253,6 +274,9 @@ func (e *WatchEvent) Summary() string {
 	m := e.Object.GetObjectMeta()
 	if e.Type == Bookmark {
 		return fmt.Sprintf("BOOKMARK %s (resourceVersion %s)", e.Resource, m.ResourceVersion)
+	}
+	if len(e.Also) > 0 {
+		return fmt.Sprintf("%s %s %s (resourceVersion %s, %d watches)", e.Type, e.Resource, m.Key(), m.ResourceVersion, 1+len(e.Also))
 	}
 	return fmt.Sprintf("%s %s %s (resourceVersion %s)", e.Type, e.Resource, m.Key(), m.ResourceVersion)
 }

@@ -127,7 +127,7 @@ func (in *Informer) Dispatch(m *sim.Message) bool {
 	// informers of one actor can hold the same ID on two apiservers. A
 	// watch is its ID on the apiserver that streams it.
 	ev, ok := m.Body.(*apiwire.WatchEvent)
-	if !ok || ev.WatchID != in.watchID || in.watchID == 0 || m.From != in.server {
+	if !ok || in.watchID == 0 || !ev.For(in.watchID) || m.From != in.server {
 		return false
 	}
 	switch ev.Type {

@@ -54,6 +54,7 @@ func (e *EndpointsController) Setup(m *Manager, q *Queue) {
 	m.Informer("endpoints").AddHandler(handlerFor(q, keyOfObject))
 	m.Informer("pods").AddHandler(selectingServices(m, q))
 	m.AddIndex("services", indexSelector, serviceSelectorIndex)
+	m.AddLabelIndex("pods")
 }
 
 // Reconcile implements Controller; the key is "namespace/service".
@@ -102,9 +103,9 @@ func (e *EndpointsController) desired(svc *api.Service) *api.Endpoints {
 	groups := map[string]*group{}
 	total := 0
 	truncated := false
-	for _, o := range e.m.ByIndex("pods", IndexNamespace, svc.Namespace) {
+	for _, o := range e.m.Select("pods", svc.Namespace, sel) {
 		p := o.(*api.Pod)
-		if !sel.Matches(p.Labels) || p.Status.PodIP == "" || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+		if p.Status.PodIP == "" || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
 			continue
 		}
 		if p.DeletionTimestamp != nil && !svc.Spec.PublishNotReadyAddresses {

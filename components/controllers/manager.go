@@ -241,7 +241,9 @@ func (m *Manager) handle(msg *sim.Message) {
 	}
 	if ev, ok := msg.Body.(*apiwire.WatchEvent); ok {
 		// A watch of an earlier term (or one a relist replaced): hang up.
-		m.C.Send(msg.From, apiwire.KindRequest, apiwire.CancelWatch{WatchID: ev.WatchID})
+		for _, id := range ev.IDs() {
+			m.C.Send(msg.From, apiwire.KindRequest, apiwire.CancelWatch{WatchID: id})
+		}
 	}
 }
 

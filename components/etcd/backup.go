@@ -3,6 +3,7 @@ package etcd
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -179,17 +180,29 @@ func FormatStatusTable(rows []EndpointStatus) string {
 		}
 		s := r.Status
 		cells = append(cells, []string{
-			r.Endpoint, fmt.Sprintf("%x", s.Header.MemberID), s.Version, humanBytes(s.DBSize),
+			r.Endpoint, fmt.Sprintf("%x", s.Header.MemberID), s.Version, HumanBytes(s.DBSize),
 			fmt.Sprint(s.Leader != 0 && s.Leader == s.Header.MemberID), fmt.Sprint(s.IsLearner),
 			fmt.Sprint(s.Header.RaftTerm), fmt.Sprint(s.RaftIndex), fmt.Sprint(s.RaftAppliedIndex),
 			fmt.Sprint(s.Header.Revision), strings.Join(s.Errors, ", "),
 		})
 	}
+	b := strings.Builder{}
+	b.WriteString(Table(header, cells))
+	for _, f := range failures {
+		b.WriteString(f + "\n")
+	}
+	return b.String()
+}
+
+// Table prints rows as etcdctl's and etcdutl's table printer does
+// (olekukonko/tablewriter with SetAlignment(ALIGN_RIGHT)): +---+ borders,
+// centred headers, every cell right-aligned.
+func Table(header []string, rows [][]string) string {
 	width := make([]int, len(header))
 	for i, h := range header {
 		width[i] = len(h)
 	}
-	for _, row := range cells {
+	for _, row := range rows {
 		for i, c := range row {
 			width[i] = max(width[i], len(c))
 		}
@@ -204,7 +217,7 @@ func FormatStatusTable(rows []EndpointStatus) string {
 	row := func(r []string, center bool) {
 		for i, c := range r {
 			pad := width[i] - len(c)
-			left := 0
+			left := pad
 			if center {
 				left = pad / 2
 			}
@@ -215,28 +228,27 @@ func FormatStatusTable(rows []EndpointStatus) string {
 	line()
 	row(header, true)
 	line()
-	for _, r := range cells {
+	for _, r := range rows {
 		row(r, false)
 	}
 	line()
-	for _, f := range failures {
-		b.WriteString(f + "\n")
-	}
 	return b.String()
 }
 
-// humanBytes prints a size as etcdctl does (go-humanize, SI units).
-func humanBytes(n int64) string {
-	if n < 1000 {
+// HumanBytes prints a size as etcdctl and etcdutl do (go-humanize's Bytes:
+// SI units, one decimal below 10 after rounding to a tenth).
+func HumanBytes(n int64) string {
+	if n < 10 {
 		return fmt.Sprintf("%d B", n)
 	}
+	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
 	v := float64(n)
-	units := []string{"kB", "MB", "GB", "TB"}
-	i := -1
+	i := 0
 	for v >= 1000 && i < len(units)-1 {
 		v /= 1000
 		i++
 	}
+	v = math.Floor(v*10+0.5) / 10
 	if v < 10 {
 		return fmt.Sprintf("%.1f %s", v, units[i])
 	}

@@ -103,9 +103,9 @@ func TestEndpointStatusTable(t *testing.T) {
 	require.Len(t, lines, 7)
 	assert.Equal(t, "| ENDPOINT  |        ID        | VERSION | DB SIZE | IS LEADER | IS LEARNER | RAFT TERM | RAFT INDEX | RAFT APPLIED INDEX | REVISION | ERRORS |", lines[1])
 	assert.Contains(t, lines[3], "| etcd-cp-1 ")
-	assert.Contains(t, lines[3], "| 3.6.0   |")
+	assert.Contains(t, lines[3], "|  3.5.16 |")
 	assert.Equal(t, "Failed to get the status of endpoint etcd-cp-3 (context deadline exceeded)", lines[6])
-	leaders := strings.Count(table, "| true      |")
+	leaders := strings.Count(table, "|      true |")
 	assert.Equal(t, 1, leaders)
 }
 
@@ -113,7 +113,7 @@ func TestHumanBytes(t *testing.T) {
 	for _, tt := range []struct {
 		n    int64
 		want string
-	}{{0, "0 B"}, {999, "999 B"}, {1500, "1.5 kB"}, {82000, "82 kB"}, {2 << 30, "2.1 GB"}} {
-		assert.Equal(t, tt.want, humanBytes(tt.n))
+	}{{0, "0 B"}, {999, "999 B"}, {1500, "1.5 kB"}, {82000, "82 kB"}, {2 << 30, "2.1 GB"}, {9960, "10 kB"}, {9940, "9.9 kB"}} {
+		assert.Equal(t, tt.want, HumanBytes(tt.n))
 	}
 }

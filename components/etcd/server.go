@@ -432,7 +432,7 @@ func (s *server) status() *StatusResponse {
 }
 
 // Version is the etcd release whose behaviour the members follow.
-const Version = "3.6.0"
+const Version = "3.5.16"
 
 type snapshotRequest struct{}
 type statusRequest struct{}

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"hash/crc32"
+	"strconv"
 	"strings"
 
+	"github.com/kubesim/kubesim/components/etcd"
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/scenarios/views"
 	"github.com/kubesim/kubesim/sim/cluster"
@@ -25,6 +27,8 @@ type etcdFlags struct {
 	rev                  string
 	dataDir, name, token string
 	initialCluster       string
+	bumpRevision         string
+	markCompacted        bool
 	ops                  []string
 }
 
@@ -38,15 +42,15 @@ func parseEtcdFlags(args []string) (etcdFlags, error) {
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		takes := map[string]*string{"cacert": &f.cacert, "cert": &f.cert, "key": &f.key, "write-out": &f.write, "w": &f.write,
-			"rev": &f.rev, "data-dir": &f.dataDir, "name": &f.name, "initial-cluster-token": &f.token, "initial-cluster": &f.initialCluster}
+			"rev": &f.rev, "data-dir": &f.dataDir, "name": &f.name, "initial-cluster-token": &f.token, "initial-cluster": &f.initialCluster, "bump-revision": &f.bumpRevision}
 		var eps string
 		takes["endpoints"] = &eps
-		bools := map[string]*bool{"cluster": &f.cluster, "prefix": &f.prefix, "keys-only": &f.keysOnly}
-		for _, ignored := range []string{"insecure-skip-tls-verify", "insecure-transport", "debug", "print-value-only", "hex", "skip-hash-check", "mark-compacted"} {
+		bools := map[string]*bool{"cluster": &f.cluster, "prefix": &f.prefix, "keys-only": &f.keysOnly, "mark-compacted": &f.markCompacted}
+		for _, ignored := range []string{"insecure-skip-tls-verify", "insecure-transport", "debug", "print-value-only", "hex", "skip-hash-check"} {
 			var b bool
 			bools[ignored] = &b
 		}
-		for _, ignored := range []string{"command-timeout", "dial-timeout", "initial-advertise-peer-urls", "bump-revision", "wal-dir", "user", "password"} {
+		for _, ignored := range []string{"command-timeout", "dial-timeout", "initial-advertise-peer-urls", "wal-dir", "user", "password"} {
 			var s string
 			takes[ignored] = &s
 		}
@@ -132,7 +136,7 @@ func (sh *shell) etcdctl(args []string) Result {
 		return res
 	}
 	if f.ops[0] == "version" {
-		return ok("etcdctl version: 3.5.16\nAPI version: 3.5\n")
+		return ok("etcdctl version: " + etcd.Version + "\nAPI version: 3.5\n")
 	}
 	members, urls, err := sh.connect(f)
 	if err != nil {
@@ -156,7 +160,7 @@ func (sh *shell) etcdctl(args []string) Result {
 				fmt.Fprintf(&errs, "{\"level\":\"warn\",\"msg\":\"failed to get the status of endpoint\",\"endpoint\":%q,\"error\":\"context deadline exceeded\"}\n", urls[i])
 				continue
 			}
-			rows = append(rows, []string{urls[i], fmt.Sprintf("%x", c.EtcdMemberID(m)), "3.5.16", humanBytes(st.DBSize),
+			rows = append(rows, []string{urls[i], fmt.Sprintf("%x", c.EtcdMemberID(m)), etcd.Version, etcd.HumanBytes(st.DBSize),
 				fmt.Sprint(st.Leader != 0 && st.Leader == c.EtcdMemberID(m)), fmt.Sprint(st.IsLearner), fmt.Sprint(st.Header.RaftTerm),
 				fmt.Sprint(st.RaftIndex), fmt.Sprint(st.RaftAppliedIndex), strings.Join(st.Errors, ", ")})
 		}
@@ -182,7 +186,7 @@ func (sh *shell) etcdctl(args []string) Result {
 		}
 		var out strings.Builder
 		if f.write == "table" {
-			out.WriteString(table([]string{"ENDPOINT", "HEALTH", "TOOK", "ERROR"}, rows))
+			out.WriteString(etcd.Table([]string{"ENDPOINT", "HEALTH", "TOOK", "ERROR"}, rows))
 		} else {
 			for _, r := range rows {
 				if r[1] == "true" {
@@ -252,9 +256,9 @@ func (sh *shell) etcdutl(args []string) Result {
 			return fail(1, "Error: snapshot file integrity check failed: %v", err)
 		}
 		s := st.Status()
-		row := []string{fmt.Sprintf("%x", crc32.ChecksumIEEE(data)), fmt.Sprint(s.Revision), fmt.Sprint(s.Keys), humanBytes(int64(len(data)))}
+		row := []string{fmt.Sprintf("%x", crc32.ChecksumIEEE(data)), fmt.Sprint(s.Revision), fmt.Sprint(s.Keys), etcd.HumanBytes(int64(len(data)))}
 		if f.write == "table" {
-			return ok(table([]string{"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"}, [][]string{row}))
+			return ok(etcd.Table([]string{"HASH", "REVISION", "TOTAL KEYS", "TOTAL SIZE"}, [][]string{row}))
 		}
 		return ok(strings.Join(row, ", ") + "\n")
 	case "restore":
@@ -283,8 +287,22 @@ func (sh *shell) etcdutl(args []string) Result {
 		} else if f.name != local || len(names) == 0 {
 			names = []string{f.name}
 		}
+		var bump int64
+		if f.bumpRevision != "" {
+			n, err := strconv.ParseUint(f.bumpRevision, 10, 63)
+			if err != nil {
+				return fail(1, "Error: invalid argument %q for \"--bump-revision\" flag: strconv.ParseUint: parsing %q: invalid syntax", f.bumpRevision, f.bumpRevision)
+			}
+			bump = int64(n)
+		}
+		if (bump == 0) == f.markCompacted {
+			// etcdutl wants both or neither (its message names the flag
+			// --revision-bump although the flag is --bump-revision), exit
+			// code 128 (ExitBadArgs).
+			return fail(128, "Error: --mark-compacted required if --revision-bump > 0")
+		}
 		r := sh.change("etcdutl", cluster.NodeCommand{Op: cluster.OpRestore, Path: file, To: abs(sh.cwd, f.dataDir),
-			Name: f.name, InitialCluster: names, Token: f.token})
+			Name: f.name, InitialCluster: names, Token: f.token, BumpRevision: bump, MarkCompacted: f.markCompacted})
 		if r.Code == 0 {
 			r.Stdout = fmt.Sprintf("%s\tinfo\tsnapshot/v3_snapshot.go:265\trestoring snapshot\t{\"path\": %q, \"wal-dir\": \"%s/member/wal\", \"data-dir\": %q, \"snap-dir\": \"%s/member/snap\"}\n%s\tinfo\tsnapshot/v3_snapshot.go:293\trestored snapshot\t{\"path\": %q, \"wal-dir\": \"%s/member/wal\", \"data-dir\": %q, \"snap-dir\": \"%s/member/snap\"}\n",
 				sh.c.K.WallTime().Format("2006-01-02T15:04:05Z07:00"), f.ops[2], f.dataDir, f.dataDir, f.dataDir,
@@ -299,68 +317,11 @@ func (sh *shell) etcdutl(args []string) Result {
 // table.
 func etcdOutput(write string, header []string, rows [][]string) string {
 	if write == "table" {
-		return table(header, rows)
+		return etcd.Table(header, rows)
 	}
 	var b strings.Builder
 	for _, r := range rows {
 		b.WriteString(strings.Join(r, ", ") + "\n")
 	}
 	return b.String()
-}
-
-// table is etcdctl's table writer (olekukonko/tablewriter): centred
-// headers, left-aligned cells, +---+ borders.
-func table(header []string, rows [][]string) string {
-	w := make([]int, len(header))
-	for i, h := range header {
-		w[i] = len(h)
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			w[i] = max(w[i], len(c))
-		}
-	}
-	var b strings.Builder
-	line := func() {
-		b.WriteString("+")
-		for _, x := range w {
-			b.WriteString(strings.Repeat("-", x+2) + "+")
-		}
-		b.WriteString("\n")
-	}
-	line()
-	b.WriteString("|")
-	for i, h := range header {
-		pad := w[i] - len(h)
-		b.WriteString(" " + strings.Repeat(" ", pad/2) + h + strings.Repeat(" ", pad-pad/2) + " |")
-	}
-	b.WriteString("\n")
-	line()
-	for _, r := range rows {
-		b.WriteString("|")
-		for i, c := range r {
-			b.WriteString(" " + c + strings.Repeat(" ", w[i]-len(c)) + " |")
-		}
-		b.WriteString("\n")
-	}
-	line()
-	return b.String()
-}
-
-// humanBytes is go-humanize's Bytes (SI units), as etcdctl prints sizes.
-func humanBytes(n int64) string {
-	if n < 10 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"B", "kB", "MB", "GB", "TB"}
-	v := float64(n)
-	i := 0
-	for v >= 1000 && i < len(units)-1 {
-		v /= 1000
-		i++
-	}
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, units[i])
-	}
-	return fmt.Sprintf("%.0f %s", v, units[i])
 }

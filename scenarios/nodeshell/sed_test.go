@@ -3,6 +3,8 @@ package nodeshell
 import (
 	"testing"
 
+	"github.com/kubesim/kubesim/components/etcd"
+
 	"github.com/stretchr/testify/assert"
 )
 
@@ -36,4 +38,16 @@ func TestSedSubstitutes(t *testing.T) {
 			assert.Equal(t, bad.msg, err.msg)
 		}
 	}
+}
+
+func TestTableAlignsLikeEtcdctl(t *testing.T) {
+	got := etcd.Table([]string{"ENDPOINT", "RAFT TERM", "DB SIZE"}, [][]string{{"https://127.0.0.1:2379", "2", "20 kB"}, {"x", "10", "1.5%"}})
+	want := "" +
+		"+------------------------+-----------+---------+\n" +
+		"|        ENDPOINT        | RAFT TERM | DB SIZE |\n" +
+		"+------------------------+-----------+---------+\n" +
+		"| https://127.0.0.1:2379 |         2 |   20 kB |\n" +
+		"|                      x |        10 |    1.5% |\n" +
+		"+------------------------+-----------+---------+\n"
+	assert.Equal(t, want, got)
 }

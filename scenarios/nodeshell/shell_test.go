@@ -65,7 +65,7 @@ func TestCommands(t *testing.T) {
 		{name: "etcdctl-no-tls", node: "cp-1", line: "etcdctl member list", wantCode: 1, want: []string{"Error: context deadline exceeded"}},
 		{name: "etcdctl-member-list", node: "cp-1", line: "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 " + tls + " member list -w table",
 			want: []string{"|       ID        | STATUS  |   NAME    |", "| started | etcd-cp-1 | https://172.18.0.2:2380 |"}},
-		{name: "etcdctl-endpoint-status", node: "cp-1", line: "etcdctl " + tls + " endpoint status --cluster -w table", want: []string{"|        ENDPOINT         |", "| RAFT APPLIED INDEX |", "| true      |"}},
+		{name: "etcdctl-endpoint-status", node: "cp-1", line: "etcdctl " + tls + " endpoint status --cluster -w table", want: []string{"|        ENDPOINT         |", "| RAFT APPLIED INDEX |", "|      true |"}},
 		{name: "etcdctl-endpoint-health", node: "cp-1", line: "etcdctl " + tls + " endpoint health", want: []string{"127.0.0.1:2379 is healthy: successfully committed proposal: took = "}},
 		{name: "etcdctl-get-keys", node: "cp-1", line: "etcdctl " + tls + " get /registry/namespaces --prefix --keys-only", want: []string{"/registry/namespaces/kube-system\n\n"}},
 		{name: "etcdctl-unknown-flag", node: "cp-1", line: "etcdctl --endpoint=x member list", wantCode: 1, want: []string{"Error: unknown flag: --endpoint"}},
@@ -225,6 +225,8 @@ func TestSnapshotRestoreIntoANewDataDir(t *testing.T) {
 	st := Run(c, "cp-1", "etcdutl snapshot status /root/snap.db -w table")
 	require.Equal(t, 0, st.Code, st.Stderr)
 	assert.Regexp(t, `\| +HASH +\| REVISION \| TOTAL KEYS \| TOTAL SIZE \|`, st.Stdout)
+	// etcdutl's table printer right-aligns every cell.
+	assert.Regexp(t, `\| +[0-9a-f]{1,8} \| +\d+ \| +\d+ \| +\d+(\.\d)? [kMG]?B \|`, st.Stdout)
 
 	_, err := c.Apply("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: after-the-snapshot\n"))
 	require.NoError(t, err)
@@ -236,6 +238,20 @@ func TestSnapshotRestoreIntoANewDataDir(t *testing.T) {
 	require.Equal(t, 0, r.Code, r.Stderr)
 	assert.Contains(t, r.Stderr, "Deprecated: Use `etcdutl snapshot restore` instead.")
 	assert.True(t, c.NodeFS("cp-1").IsDir("/var/lib/etcd-from-backup"))
+
+	// --bump-revision and --mark-compacted go together, as etcdutl wants.
+	for _, flags := range []string{"--bump-revision 1000000000", "--mark-compacted"} {
+		r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped "+flags)
+		assert.Equal(t, 128, r.Code, flags)
+		assert.Equal(t, "Error: --mark-compacted required if --revision-bump > 0\n", r.Stderr, flags)
+	}
+	r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped --bump-revision=x --mark-compacted")
+	assert.Equal(t, 1, r.Code)
+	assert.Contains(t, r.Stderr, `invalid argument "x" for "--bump-revision" flag`)
+	assert.False(t, c.NodeFS("cp-1").Exists("/var/lib/etcd-bumped"), "a refused restore writes nothing")
+	r = Run(c, "cp-1", "etcdutl snapshot restore /root/snap.db --data-dir /var/lib/etcd-bumped --bump-revision 1000000000 --mark-compacted")
+	require.Equal(t, 0, r.Code, r.Stderr)
+	assert.True(t, c.NodeFS("cp-1").IsDir("/var/lib/etcd-bumped"))
 
 	data, err := ReadFile(c, "cp-1", "/etc/kubernetes/manifests/etcd.yaml")
 	require.NoError(t, err)

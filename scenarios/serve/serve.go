@@ -403,19 +403,21 @@ func (s *Server) route() {
 		if !ok {
 			continue
 		}
-		key := watchKey{server: m.From, id: ev.WatchID}
-		w := s.watches[key]
-		if w == nil || w.closed {
-			continue
-		}
-		select {
-		case w.ch <- ev:
-			if ev.Type == apiwire.Error {
-				s.closeWatch(key)
+		for _, id := range ev.IDs() {
+			key := watchKey{server: m.From, id: id}
+			w := s.watches[key]
+			if w == nil || w.closed {
+				continue
 			}
-		default:
-			s.closeWatch(key) // too slow: end the stream; the client relists
-			s.cancelWatch(key)
+			select {
+			case w.ch <- ev:
+				if ev.Type == apiwire.Error {
+					s.closeWatch(key)
+				}
+			default:
+				s.closeWatch(key) // too slow: end the stream; the client relists
+				s.cancelWatch(key)
+			}
 		}
 	}
 }

@@ -62,6 +62,10 @@ type NodeCommand struct {
 	InitialCluster []string
 	Token          string
 	Endpoint       string
+	// Restore: --bump-revision and --mark-compacted (etcdutl's defaults
+	// are 0 and false: the revision goes back to the snapshot's).
+	BumpRevision  int64
+	MarkCompacted bool
 }
 
 // Summary is the command's line in the trace.
@@ -74,7 +78,14 @@ func (n NodeCommand) Summary() string {
 	case OpSnapshotSave:
 		return "etcdctl snapshot save " + n.Path + " (from " + n.Endpoint + ")"
 	case OpRestore:
-		return "etcdutl snapshot restore " + n.Path + " --data-dir " + n.To
+		s := "etcdutl snapshot restore " + n.Path + " --data-dir " + n.To
+		if n.BumpRevision > 0 {
+			s += fmt.Sprintf(" --bump-revision %d", n.BumpRevision)
+		}
+		if n.MarkCompacted {
+			s += " --mark-compacted"
+		}
+		return s
 	}
 	return n.Op + " " + n.Path
 }
@@ -383,7 +394,7 @@ func (s *systemd) restore(cmd NodeCommand) (string, error) {
 		return "", fmt.Errorf("Error: %w", err)
 	}
 	disk, err := etcd.RestoreMember(data, cmd.Name, etcd.RestoreOptions{Names: cmd.InitialCluster, Token: cmd.Token,
-		BumpRevision: etcd.RecommendedBumpRevision, MarkCompacted: true, Now: s.c.K.Now()})
+		BumpRevision: cmd.BumpRevision, MarkCompacted: cmd.MarkCompacted, Now: s.c.K.Now()})
 	if err != nil {
 		return "", fmt.Errorf("Error: %s", strings.TrimPrefix(err.Error(), "etcdutl: "))
 	}

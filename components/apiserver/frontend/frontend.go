@@ -90,8 +90,9 @@ type Config struct {
 
 // Handler is the http.Handler of the front end.
 type Handler struct {
-	cfg Config
-	mux *http.ServeMux
+	cfg     Config
+	mux     *http.ServeMux
+	encoded encodedObjects // watch events' objects, encoded once
 }
 
 // New returns the front end's handler.
