@@ -31,7 +31,7 @@ import (
 // /etc/resolv.conf (the pod's DNS policy), /etc/hosts and /etc/hostname
 // (kubelet-managed), the service account's token, ca.crt and namespace
 // under /var/run/secrets/kubernetes.io/serviceaccount, and the image's own
-// few files. Network commands — curl, wget, nslookup, host, nc -z — walk
+// few files. Network commands — curl, wget, nslookup, host, nc -z, ping — walk
 // the simulated datapath from the pod through the datapath package's
 // Prober, every hop a traced kernel message, so they are inputs of the run
 // like any request (and serve's time travel replays them).
@@ -98,6 +98,13 @@ func openBox(c *cluster.Cluster, ref ContainerRef) (*box, Result, bool) {
 	}
 	if ctr == nil {
 		return nil, fail(1, "container %s is not valid for pod %s", ref.Container, ref.Pod), false
+	}
+	running := false
+	for _, st := range pod.Status.ContainerStatuses {
+		running = running || st.Name == ref.Container && st.State.Running != nil
+	}
+	if !running {
+		return nil, fail(1, "error: unable to upgrade connection: container not found (%q)", ref.Container), false
 	}
 	b := &box{pod: pod, ctr: *ctr, image: imageOf(ctr.Image), fs: nodefs.New()}
 	b.layout(c)
@@ -187,6 +194,8 @@ func (sh *shell) containerCommand(argv []string, stdin string, piped bool) Resul
 		return sh.host(args)
 	case "nc":
 		return sh.nc(args)
+	case "ping":
+		return sh.ping(args)
 	case "tar":
 		return sh.tar(args)
 	case "sleep":

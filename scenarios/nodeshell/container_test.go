@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -91,6 +93,9 @@ func TestContainerCommands(t *testing.T) {
 		{name: "nslookup nxdomain", pod: "box", argv: []string{"nslookup", "nosuch"}, wantCode: 1, wantStdout: []string{"** server can't find nosuch"}},
 		{name: "nc open", pod: "box", argv: []string{"nc", "-zv", "web", "80"}, wantStderr: []string{"web (10."}},
 		{name: "nc refused", pod: "box", argv: []string{"nc", "-zv", "empty", "80"}, wantCode: 1, wantStderr: []string{"Connection refused"}},
+		{name: "ping a ClusterIP", pod: "box", argv: []string{"ping", "-c", "2", "web"}, wantCode: 1,
+			wantStdout: []string{"PING web (10.", "2 packets transmitted, 0 packets received, 100% packet loss"}},
+		{name: "ping bad address", pod: "box", argv: []string{"ping", "-c", "1", "nosuch"}, wantCode: 1, wantStderr: []string{"ping: bad address 'nosuch'"}},
 		{name: "resolv.conf", pod: "box", argv: []string{"cat", "/etc/resolv.conf"},
 			wantExact: "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n", exact: true},
 		{name: "hosts", pod: "box", argv: []string{"cat", "/etc/hosts"}, wantStdout: []string{"# Kubernetes-managed hosts file.", "\tbox\n"}},
@@ -176,4 +181,23 @@ func TestContainerTar(t *testing.T) {
 
 	res = Exec(c, ContainerRef{"default", "web", "nginx"}, []string{"tar", "xf", "-"}, "x")
 	assert.Equal(t, 2, res.Code, "copying into a container is refused, not ignored")
+}
+
+// ping reaches a pod's address (its kernel answers), not a ClusterIP.
+func TestContainerPing(t *testing.T) {
+	c := boot(t)
+	_, err := c.Apply("world.yaml", []byte(containerWorld))
+	require.NoError(t, err)
+	var ip string
+	require.True(t, c.WaitFor(func() bool {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "web")
+		ip = p.Status.PodIP
+		return err == nil && ip != "" && Exec(c, ContainerRef{"default", "box", "main"}, []string{"true"}, "").Code == 0
+	}, time.Minute))
+	res := Exec(c, ContainerRef{"default", "box", "main"}, []string{"ping", "-c", "2", ip}, "")
+	assert.Equal(t, 0, res.Code, res.Stdout+res.Stderr)
+	assert.Contains(t, res.Stdout, "PING "+ip+" ("+ip+"): 56 data bytes\n64 bytes from "+ip+": seq=0 ttl=6")
+	assert.Contains(t, res.Stdout, "2 packets transmitted, 2 packets received, 0% packet loss\nround-trip min/avg/max = ")
+	res = Exec(c, ContainerRef{"default", "web", "nginx"}, []string{"ping", ip}, "")
+	assert.Equal(t, 127, res.Code, "Debian's nginx image has no ping")
 }

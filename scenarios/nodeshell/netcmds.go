@@ -425,3 +425,41 @@ func (sh *shell) tar(args []string) Result {
 	}
 	return Result{Stdout: buf.String(), Stderr: stderr.String(), Code: code}
 }
+
+// ping [-c COUNT] [-W SEC] HOST: ICMP echo through the datapath (busybox's
+// ping). Without -c a real ping runs until interrupted; kubesim sends 4.
+func (sh *shell) ping(args []string) Result {
+	count := 4
+	var host string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "-c" || a == "-W" || a == "-w" || a == "-i") && i+1 < len(args):
+			if a == "-c" {
+				n, err := strconv.Atoi(args[i+1])
+				if err != nil || n <= 0 {
+					return fail(1, "ping: invalid number '%s'", args[i+1])
+				}
+				count = n
+			}
+			i++
+		case strings.HasPrefix(a, "-c") && len(a) > 2:
+			n, err := strconv.Atoi(a[2:])
+			if err != nil || n <= 0 {
+				return fail(1, "ping: invalid number '%s'", a[2:])
+			}
+			count = n
+		case strings.HasPrefix(a, "-"):
+			return fail(1, "ping: unrecognized option '%s'", a)
+		default:
+			host = a
+		}
+	}
+	if host == "" {
+		return fail(1, "BusyBox v1.37.0 (2024-09-26 21:31:42 UTC) multi-call binary.\n\nUsage: ping [OPTIONS] HOST")
+	}
+	res := sh.c.Prober().Ping(sh.podRef(), host, count)
+	if res.ExitCode != 0 && strings.HasPrefix(res.Output, "ping: bad address") {
+		return Result{Stderr: res.Output, Code: res.ExitCode}
+	}
+	return Result{Stdout: res.Output, Code: res.ExitCode}
+}
