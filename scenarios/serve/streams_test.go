@@ -3,6 +3,8 @@ package serve
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -108,4 +110,41 @@ func anyContains(lines []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The guard's Host and Origin checks hold for the upgrades of exec and
+// port-forward too: a page cannot open a WebSocket into a container.
+func TestStreamUpgradesAreGuarded(t *testing.T) {
+	srv, stop := startServer(t, Config{Paused: true})
+	defer stop()
+	for _, sub := range []string{"exec?command=sh&stdin=true&stdout=true", "portforward", "attach?stdout=true"} {
+		for _, h := range []map[string]string{{}, {"Origin": "http://evil.example"}, {"Host": "evil.example"}} {
+			req, err := http.NewRequest("GET", srv.URL()+"/api/v1/namespaces/default/pods/web/"+sub, nil)
+			require.NoError(t, err)
+			req.Header.Set("Connection", "Upgrade")
+			req.Header.Set("Upgrade", "websocket")
+			req.Header.Set("Sec-WebSocket-Version", "13")
+			req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+			req.Header.Set("Sec-WebSocket-Protocol", "v5.channel.k8s.io")
+			for k, v := range h {
+				if k == "Host" {
+					req.Host = v
+				} else {
+					req.Header.Set(k, v)
+				}
+			}
+			res, err := httpClient.Do(req)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if len(h) == 0 {
+				// The same upgrade from kubectl reaches kube-apiserver,
+				// which has no pod web.
+				assert.Equal(t, http.StatusNotFound, res.StatusCode, "%s: %s", sub, body)
+				assert.Contains(t, string(body), `pods \"web\" not found`)
+				continue
+			}
+			assert.Equal(t, http.StatusForbidden, res.StatusCode, "%s with %v: %s", sub, h, body)
+		}
+	}
 }
