@@ -87,11 +87,12 @@ func ptr[T any](v T) *T { return &v }
 func (e *env) settle() { e.c.K.RunFor(3 * time.Second) }
 
 // pod runs a pod on a node through its kubelet and returns its IP once it
-// is Running.
+// is Running. Its image is not in kubesim's catalog, so it listens on its
+// declared ports and answers HTTP with its name.
 func (e *env) pod(ns, name, node string, labels map[string]string, ports ...api.ContainerPort) string {
 	e.t.Helper()
 	pod := &api.Pod{TypeMeta: api.TypeMeta{Kind: "Pod", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Namespace: ns, Name: name, Labels: labels},
-		Spec: api.PodSpec{NodeName: node, Containers: []api.Container{{Name: "app", Image: "registry.k8s.io/e2e-test-images/agnhost:2.52", Ports: ports}}}}
+		Spec: api.PodSpec{NodeName: node, Containers: []api.Container{{Name: "app", Image: "example.com/demo/hostname:1.0", Ports: ports}}}}
 	_, err := e.c.Admin.Create(pod)
 	require.NoError(e.t, err)
 	var ip string

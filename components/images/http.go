@@ -30,6 +30,9 @@ type Request struct {
 	ClientIP   string
 	ClientPort uint16
 	Port       int32
+	// TLS says the client speaks HTTPS (the kubelet's probes with scheme
+	// HTTPS, which skip certificate checks).
+	TLS bool
 }
 
 // Header is one response header.
@@ -564,7 +567,26 @@ var noHTTP = &serverDef{
 // tlsOnly is a Go TLS server reached over plain HTTP.
 var tlsOnly = &serverDef{
 	serve: func(p Process, env Env, req Request) Response {
+		if req.TLS {
+			return goText(env, 200, "ok")
+		}
 		return Response{Status: 400, Body: "Client sent an HTTP request to an HTTPS server.\n"}
+	},
+}
+
+// etcdServer serves TLS on its client and peer ports and plain HTTP
+// health on its metrics port (kubeadm's --listen-metrics-urls
+// http://127.0.0.1:2381, which its probes ask).
+var etcdServer = &serverDef{
+	serve: func(p Process, env Env, req Request) Response {
+		if len(p.Ports) > 2 && req.Port == p.Ports[2].Port {
+			switch req.Path {
+			case "/health", "/readyz", "/livez":
+				return goText(env, 200, "{\"health\":\"true\",\"reason\":\"\"}")
+			}
+			return goText(env, 404, "404 page not found\n")
+		}
+		return tlsOnly.serve(p, env, req)
 	},
 }
 

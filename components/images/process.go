@@ -2,6 +2,7 @@ package images
 
 import (
 	"fmt"
+	"github.com/kubesim/kubesim/components/api"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,21 @@ func resolveArgv(im Image, command, args []string) []string {
 	return append(append([]string(nil), im.Entrypoint...), im.Cmd...)
 }
 
+// IgnoresSIGTERM says the process, as PID 1 of its container, does not
+// stop on SIGTERM: a shell, sleep or tail installs no handler, and the
+// kernel ignores default-disposition signals for PID 1, so the runtime
+// kills it with SIGKILL when the grace period ends (exit code 137).
+func (p Process) IgnoresSIGTERM() bool {
+	if p.Exits && p.ExitAfter == 0 || p.server != nil {
+		return false
+	}
+	switch p.Program {
+	case "sh", "sleep", "tail", "cat", "ping":
+		return true
+	}
+	return false
+}
+
 // Listens reports whether the process listens on a port (for an unknown
 // image the caller checks the declared ports instead).
 func (p Process) Listens(port int32, protocol string) bool {
@@ -111,7 +127,7 @@ func (p Process) Listens(port int32, protocol string) bool {
 // banner, the output of echo), with their offsets.
 func (p Process) StartupLogs(env Env) []Line {
 	out := append([]Line(nil), p.logs...)
-	if p.server != nil {
+	if p.server != nil && p.server.banner != nil {
 		out = append(out, p.server.banner(p, env)...)
 	}
 	return out
@@ -232,8 +248,12 @@ func (r *runner) run(argv []string, depth int) {
 	case "kube-apiserver":
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 6443)))...)
 	case "etcd":
-		r.listen(tlsOnly, Port{urlPort(stringFlag(args, "--listen-client-urls", "http://localhost:2379"), 2379), "TCP"},
-			Port{urlPort(stringFlag(args, "--listen-peer-urls", "http://localhost:2380"), 2380), "TCP"})
+		ports := []Port{{urlPort(stringFlag(args, "--listen-client-urls", "http://localhost:2379"), 2379), "TCP"},
+			{urlPort(stringFlag(args, "--listen-peer-urls", "http://localhost:2380"), 2380), "TCP"}}
+		if m := stringFlag(args, "--listen-metrics-urls", ""); m != "" {
+			ports = append(ports, Port{urlPort(m, 2381), "TCP"})
+		}
+		r.listen(etcdServer, ports...)
 	case "kube-scheduler":
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10259)))...)
 	case "kube-controller-manager":
@@ -708,4 +728,30 @@ func words(s string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// OfContainer is what a pod's container runs: its image's catalog entry
+// started with the container's command, args, stdin and literal
+// environment. For an image the catalog does not know, the container's
+// declared containerPorts stand for the sockets it listens on
+// (DeclaredPorts).
+func OfContainer(c *api.Container) Process {
+	env := map[string]string{}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			env[e.Name] = e.Value
+		}
+	}
+	p := Lookup(c.Image).Start(Spec{Command: c.Command, Args: c.Args, Stdin: c.Stdin, Env: env})
+	if p.DeclaredPorts {
+		p.Ports = nil
+		for _, cp := range c.Ports {
+			proto := string(cp.Protocol)
+			if proto == "" {
+				proto = "TCP"
+			}
+			p.Ports = append(p.Ports, Port{Port: cp.ContainerPort, Protocol: proto})
+		}
+	}
+	return p
 }

@@ -72,7 +72,7 @@ func TestAdmissionRejectsWhatDoesNotFit(t *testing.T) {
 
 func TestActiveDeadline(t *testing.T) {
 	e := newEnv(t, envOpts{})
-	e.create(pod("slow-job", "worker-2", "busybox:1.36", withRestartPolicy(api.RestartPolicyNever), func(p *api.Pod) {
+	e.create(pod("slow-job", "worker-2", "nginx:1.27", withRestartPolicy(api.RestartPolicyNever), func(p *api.Pod) {
 		ads := int64(30)
 		p.Spec.ActiveDeadlineSeconds = &ads
 	}))

@@ -32,6 +32,7 @@ const (
 	kindKillDeadline = "grace-period-over"
 	kindLiveness     = "liveness-probe"
 	kindReadiness    = "readiness-probe"
+	kindStartup      = "startup-probe"
 )
 
 // Kubelet is one node's kubelet. Run is its actor body. What the
@@ -56,6 +57,9 @@ type machine struct {
 	logs      map[string]*containerLog
 	boots     int
 	bootID    string
+	// lastWall is the latest virtual wall time the node's actors saw,
+	// for reads out of band (ContainerLogs).
+	lastWall time.Time
 }
 
 // New returns a node's kubelet. Spawn it on its node, after the node's
@@ -91,7 +95,9 @@ func (kl *Kubelet) Node() string { return kl.cfg.Node }
 func RuntimeName(node string) string { return "containerd-" + node }
 
 // RunRuntime is the body of the node's container runtime actor
-// (RuntimeName). It answers nothing: it stands for the machine's boot. When
+// (RuntimeName). It stands for the machine's boot and for the running
+// containers' processes: it answers KindServe, a request that reached a
+// container. When
 // it starts again — its node was stopped and started — the runtime's state
 // is gone: running containers are reported exited (exit code 255, reason
 // Unknown), sandboxes are dead, and the kubelet recreates them, counting
@@ -106,7 +112,22 @@ func (kl *Kubelet) RunRuntime(c *sim.Ctx) {
 	m.boots++
 	m.bootID = uuidOf(fmt.Sprintf("boot/%s/%d", kl.cfg.Node, m.boots))
 	for {
-		c.Recv()
+		msg := c.Recv()
+		m.lastWall = c.WallTime()
+		if msg.Kind != KindServe {
+			continue
+		}
+		req, ok := msg.Body.(ServeRequest)
+		if !ok {
+			c.ReplyErr(msg, msg.Kind, fmt.Errorf("containerd: bad serve request %T", msg.Body))
+			continue
+		}
+		reply, err := m.serve(c, req)
+		if err != nil {
+			c.ReplyErr(msg, msg.Kind, err)
+			continue
+		}
+		c.Reply(msg, msg.Kind, reply)
 	}
 }
 
@@ -280,6 +301,7 @@ func (st *state) run() {
 }
 
 func (st *state) handle(m *sim.Message) {
+	st.lastWall = st.wall()
 	switch m.Kind {
 	case kindRegister:
 		st.register()
@@ -304,7 +326,7 @@ func (st *state) handle(m *sim.Message) {
 			return
 		}
 		st.c.Reply(m, m.Kind, res)
-	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline, kindLiveness, kindReadiness:
+	case kindPodSync, kindSandboxDone, kindTeardownDone, kindPullDone, kindCreated, kindStarted, kindExited, kindReady, kindKillDeadline, kindLiveness, kindReadiness, kindStartup:
 		st.handlePodTimer(m)
 	default:
 		if st.informer != nil && st.informer.Dispatch(m) {

@@ -10,6 +10,7 @@ import (
 	"github.com/kubesim/kubesim/components/apierrors"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/images"
 	"github.com/kubesim/kubesim/sim"
 	"go.uber.org/zap"
 )
@@ -86,6 +87,16 @@ type container struct {
 	init    bool
 	sidecar bool // an init container with restartPolicy Always
 	beh     Behavior
+	// proc is what the image's command does (package images);
+	// annotated says the behaviour annotation names the container and
+	// scripts its exit, readiness and liveness instead.
+	proc      images.Process
+	annotated bool
+	// readyFail, liveFail and startFail are the failure messages of the
+	// container's readiness, liveness and startup probes against its
+	// process ("" when they succeed), set at its start.
+	readyFail, liveFail, startFail string
+	startupFailures                int
 
 	cur, prev *instance
 	restarts  int32
@@ -201,20 +212,24 @@ func (st *state) newWorker(pod *api.Pod, static bool) *podWorker {
 		st.log.Warn("ignoring the pod's behaviour annotation", zap.String("pod", pw.key), zap.Error(err))
 	}
 	for _, c := range pod.Spec.InitContainers {
-		b, ok := beh[c.Name]
+		ab, ok := beh[c.Name]
+		b, proc := behaviorOf(&c, ab, ok)
 		if c.RestartPolicy != nil && *c.RestartPolicy == api.ContainerRestartPolicyAlways {
-			pw.inits = append(pw.inits, &container{spec: c, init: true, sidecar: true, beh: b})
+			pw.inits = append(pw.inits, &container{spec: c, init: true, sidecar: true, beh: b, proc: proc, annotated: ok})
 			continue
 		}
-		if !ok {
-			// An init container without a behaviour completes after a
-			// second, as a typical setup step would.
+		if !ok && !b.Exits {
+			// An init container whose command the catalog sees running
+			// on (a wait loop, a program it does not model) completes
+			// after a second, as a typical setup step would.
 			b = Behavior{Exits: true, ExitAfter: time.Second}
 		}
-		pw.inits = append(pw.inits, &container{spec: c, init: true, beh: b})
+		pw.inits = append(pw.inits, &container{spec: c, init: true, beh: b, proc: proc, annotated: ok})
 	}
 	for _, c := range pod.Spec.Containers {
-		pw.ctrs = append(pw.ctrs, &container{spec: c, beh: beh[c.Name]})
+		ab, ok := beh[c.Name]
+		b, proc := behaviorOf(&c, ab, ok)
+		pw.ctrs = append(pw.ctrs, &container{spec: c, beh: b, proc: proc, annotated: ok})
 	}
 	st.pods[pw.key] = pw
 	return pw
@@ -289,6 +304,7 @@ func (st *state) specChanged(pw *podWorker, pod *api.Pod) {
 			continue
 		}
 		c.spec.Image = spec.Image
+		c.beh, c.proc = behaviorOf(&c.spec, c.beh, c.annotated)
 		c.pullBo = backOff{}
 		switch c.waitReason {
 		case "ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull":
@@ -817,6 +833,11 @@ func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podT
 		if c.op != "start" {
 			return
 		}
+		if c.proc.StartError != "" && !(pw.static && st.cfg.Programs != nil) {
+			st.startFailed(pw, c)
+			st.sync(pw)
+			return
+		}
 		st.started(pw, c)
 		st.sync(pw)
 	case kindReady:
@@ -842,11 +863,61 @@ func (st *state) containerTimer(pw *podWorker, c *container, kind string, t podT
 		if c.cur.readyDue != 0 && st.c.Now() >= c.cur.readyDue {
 			return // this probe is the one that succeeds
 		}
-		st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Readiness probe failed: "+probeFailure(c.spec.ReadinessProbe, pw.podIP, 503))
-		if c.beh.NeverReady || c.cur.readyDue-st.c.Now() > period {
+		msg := c.readyFail
+		if msg == "" {
+			msg = probeFailure(c.spec.ReadinessProbe, pw.podIP, 503)
+		}
+		st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Readiness probe failed: "+msg)
+		if c.beh.NeverReady || c.readyFail != "" || c.cur.readyDue-st.c.Now() > period {
 			st.timer(pw, period, kindReadiness, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
+	case kindStartup:
+		if c.cur == nil || c.cur.finished || pw.terminating {
+			return
+		}
+		st.startupFailed(pw, c)
 	}
+}
+
+// startupFailed records one failed startup probe; at failureThreshold
+// the kubelet kills the container so that it restarts.
+func (st *state) startupFailed(pw *podWorker, c *container) {
+	p := c.spec.StartupProbe
+	c.startupFailures++
+	st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Startup probe failed: "+c.startFail)
+	if c.startupFailures < int(failureThreshold(p)) {
+		_, period := probeTiming(p)
+		st.timer(pw, period, kindStartup, podTimer{ctr: c.spec.Name, gen: c.gen})
+		return
+	}
+	c.startupFailures = 0
+	st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", fmt.Sprintf("Container %s failed startup probe, will be restarted", c.spec.Name))
+	st.probeKill(pw, c, p)
+}
+
+func failureThreshold(p *api.Probe) int32 {
+	if p.FailureThreshold <= 0 {
+		return 3
+	}
+	return p.FailureThreshold
+}
+
+// startFailed is a container the runtime created but could not start
+// (its executable is not in the image): it terminates at once with
+// reason StartError and exit code 128, and restarts with the back-off.
+func (st *state) startFailed(pw *podWorker, c *container) {
+	c.op = ""
+	if c.cur != nil {
+		c.prev = c.cur
+		c.restarts++
+		st.rotateLog(pw, c)
+	}
+	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
+	c.ready = false
+	c.waitReason, c.waitMsg = "", ""
+	st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: "+c.proc.StartError)
+	st.finish(pw, c, 128, "StartError")
+	c.cur.message = c.proc.StartError
 }
 
 // probeTiming is a probe's initial delay and period, with the defaults.
@@ -863,18 +934,24 @@ func probeTiming(p *api.Probe) (initial, period time.Duration) {
 func (st *state) livenessFailed(pw *podWorker, c *container) {
 	p := c.spec.LivenessProbe
 	c.probeFailures++
-	st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Liveness probe failed: "+probeFailure(p, pw.podIP, 500))
-	threshold := p.FailureThreshold
-	if threshold <= 0 {
-		threshold = 3
+	msg := c.liveFail
+	if msg == "" {
+		msg = probeFailure(p, pw.podIP, 500)
 	}
-	if c.probeFailures < int(threshold) {
+	st.rec.podEvent(pw, c, api.EventTypeWarning, "Unhealthy", "Liveness probe failed: "+msg)
+	if c.probeFailures < int(failureThreshold(p)) {
 		_, period := probeTiming(p)
 		st.timer(pw, period, kindLiveness, podTimer{ctr: c.spec.Name, gen: c.gen})
 		return
 	}
 	c.probeFailures = 0
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Killing", fmt.Sprintf("Container %s failed liveness probe, will be restarted", c.spec.Name))
+	st.probeKill(pw, c, p)
+}
+
+// probeKill stops a container whose liveness or startup probe failed,
+// with the probe's (or the pod's) grace period.
+func (st *state) probeKill(pw *podWorker, c *container, p *api.Probe) {
 	grace := time.Duration(api.DefaultTerminationGrace) * time.Second
 	if g := p.TerminationGracePeriodSeconds; g != nil {
 		grace = time.Duration(*g) * time.Second
@@ -919,17 +996,38 @@ func (st *state) started(pw *podWorker, c *container) {
 	c.waitReason, c.waitMsg = "", ""
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
 	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepStarted, Container: c.spec.Name, ContainerID: c.cur.id[:12]})
-	if len(c.beh.Logs) > 0 {
-		st.appendLog(pw, c, c.beh.Logs...)
-	}
+	st.startupLines(pw, c)
 	if !st.startProgram(pw, c) {
 		return
 	}
-	if (!c.init || c.sidecar) && !c.beh.NeverReady {
-		delay := c.beh.ReadyAfter
-		if delay == 0 && c.spec.ReadinessProbe != nil {
-			delay = time.Duration(c.spec.ReadinessProbe.InitialDelaySeconds) * time.Second
+	probes := !c.init || c.sidecar
+	c.readyFail, c.liveFail, c.startFail, c.startupFailures = "", "", "", 0
+	if probes {
+		c.readyFail = st.probeFail(pw, c, c.spec.ReadinessProbe)
+		c.liveFail = st.probeFail(pw, c, c.spec.LivenessProbe)
+		c.startFail = st.probeFail(pw, c, c.spec.StartupProbe)
+	}
+	// A startup probe holds the readiness and liveness probes back until
+	// it succeeds; one that keeps failing gets the container restarted.
+	var gate time.Duration
+	if sp := c.spec.StartupProbe; sp != nil && probes {
+		initial, _ := probeTiming(sp)
+		gate = initial
+		if c.startFail != "" {
+			st.timer(pw, initial, kindStartup, podTimer{ctr: c.spec.Name, gen: c.gen})
+			probes = false
 		}
+	}
+	if probes && !c.beh.NeverReady && c.readyFail == "" {
+		delay := c.beh.ReadyAfter
+		if rp := c.spec.ReadinessProbe; delay == 0 && rp != nil {
+			initial, period := probeTiming(rp)
+			delay = initial
+			if rp.SuccessThreshold > 1 {
+				delay += time.Duration(rp.SuccessThreshold-1) * period
+			}
+		}
+		delay = max(delay, gate)
 		if delay == 0 {
 			c.ready = true
 		} else {
@@ -937,21 +1035,23 @@ func (st *state) started(pw *podWorker, c *container) {
 			st.timer(pw, delay, kindReady, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
 	}
-	if p := c.spec.ReadinessProbe; p != nil && !c.ready && (!c.init || c.sidecar) {
+	if p := c.spec.ReadinessProbe; p != nil && !c.ready && probes {
 		// Readiness probes before the container is ready fail, each with
 		// an Unhealthy event.
 		initial, _ := probeTiming(p)
-		if c.beh.NeverReady || c.cur.readyDue-st.c.Now() > initial {
+		initial = max(initial, gate)
+		if c.beh.NeverReady || c.readyFail != "" || c.cur.readyDue-st.c.Now() > initial {
 			st.timer(pw, initial, kindReadiness, podTimer{ctr: c.spec.Name, gen: c.gen})
 		}
 	}
-	if p := c.spec.LivenessProbe; p != nil && c.beh.Unhealthy {
+	if p := c.spec.LivenessProbe; p != nil && probes && (c.beh.Unhealthy || c.liveFail != "") {
 		// Probes run initialDelaySeconds after the start, then every
 		// periodSeconds; the first that comes after the process stopped
 		// answering fails.
 		initial, period := probeTiming(p)
+		initial = max(initial, gate)
 		first := initial
-		if c.beh.UnhealthyAfter > initial {
+		if c.liveFail == "" && c.beh.UnhealthyAfter > initial {
 			first = initial + (c.beh.UnhealthyAfter-initial+period-1)/period*period
 		}
 		st.timer(pw, first, kindLiveness, podTimer{ctr: c.spec.Name, gen: c.gen})

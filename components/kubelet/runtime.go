@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kubesim/kubesim/components/images"
 )
 
 // The container runtime the kubelet drives (containerd through CRI) is
@@ -20,29 +22,10 @@ type image struct {
 	size   int64
 }
 
-// normalizeImage expands a reference as containerd does: a registry
-// (docker.io by default), "library/" for official Docker Hub images, and the
-// tag "latest" when none is given. Digest references stay as they are.
+// normalizeImage expands a reference as containerd does (images.Normalize).
 func normalizeImage(ref string) (full, repo string) {
-	name, digest, hasDigest := strings.Cut(ref, "@")
-	first, _, hasSlash := strings.Cut(name, "/")
-	if !hasSlash || (!strings.ContainsAny(first, ".:") && first != "localhost") {
-		if !hasSlash {
-			name = "library/" + name
-		}
-		name = "docker.io/" + name
-	}
-	repo = name
-	last := name[strings.LastIndex(name, "/")+1:]
-	if i := strings.LastIndex(last, ":"); i >= 0 {
-		repo = name[:len(name)-len(last)+i]
-	} else if !hasDigest {
-		name += ":latest"
-	}
-	if hasDigest {
-		return repo + "@" + digest, repo
-	}
-	return name, repo
+	full, repo, _ = images.Normalize(ref)
+	return full, repo
 }
 
 // imageFacts are an image's digest and size: derived from its name, so
@@ -209,15 +192,34 @@ type containerLog struct {
 func logKey(ns, pod, container string) string { return ns + "/" + pod + "/" + container }
 
 func (st *state) appendLog(pw *podWorker, ct *container, lines ...string) {
+	now := st.wall()
+	for _, s := range lines {
+		st.appendLogLine(pw, ct, now, s)
+	}
+}
+
+// appendLogAt records a line the process prints at t (a script's echo
+// after a sleep): it shows from then on.
+func (st *state) appendLogAt(pw *podWorker, ct *container, t time.Time, line string) {
+	st.appendLogLine(pw, ct, t, line)
+}
+
+func (m *machine) appendLogLine(pw *podWorker, ct *container, t time.Time, line string) {
 	k := logKey(pw.ns, pw.name, ct.spec.Name)
-	l := st.logs[k]
+	l := m.logs[k]
 	if l == nil {
 		l = &containerLog{}
-		st.logs[k] = l
+		m.logs[k] = l
 	}
-	for _, s := range lines {
-		l.current = append(l.current, LogLine{Time: st.wall(), Text: s})
+	// Lines stay in time order: a request answered before a script's
+	// later echo goes before it.
+	i := len(l.current)
+	for i > 0 && l.current[i-1].Time.After(t) {
+		i--
 	}
+	l.current = append(l.current, LogLine{})
+	copy(l.current[i+1:], l.current[i:])
+	l.current[i] = LogLine{Time: t, Text: line}
 }
 
 func (st *state) rotateLog(pw *podWorker, ct *container) {
@@ -227,6 +229,16 @@ func (st *state) rotateLog(pw *podWorker, ct *container) {
 	}
 }
 
+// visible are the lines printed by now (a later line of a script is
+// already recorded with its time).
+func visible(lines []LogLine, now time.Time) []LogLine {
+	n := len(lines)
+	for n > 0 && lines[n-1].Time.After(now) {
+		n--
+	}
+	return lines[:n]
+}
+
 // logTail is what FallbackToLogsOnError puts in a failed container's
 // termination message: the end of its log, at most 80 lines and 2048 bytes.
 func (st *state) logTail(pw *podWorker, c *container) string {
@@ -234,7 +246,7 @@ func (st *state) logTail(pw *podWorker, c *container) string {
 	if l == nil {
 		return ""
 	}
-	lines := l.current
+	lines := visible(l.current, st.wall())
 	if len(lines) > 80 {
 		lines = lines[len(lines)-80:]
 	}
@@ -292,6 +304,7 @@ func (st *state) logsFor(req LogsRequest) (*LogsResponse, error) {
 			lines = l.current
 		}
 	}
+	lines = visible(lines, st.wall())
 	out := make([]string, 0, len(lines))
 	for _, ln := range lines {
 		if req.Timestamps {

@@ -10,6 +10,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/cilium"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/images"
 	"go.uber.org/zap"
 )
 
@@ -108,10 +109,17 @@ type DeliverReply struct {
 	// Pod is the endpoint ("ns/name"), "" if no pod has the address.
 	Pod string
 	// Container listens on the port: a running container of the pod
-	// that declares it. Empty: nothing listens, TCP answers with a reset.
+	// whose process listens there (package images says what the image's
+	// command listens on). Empty: nothing listens, TCP answers with a
+	// reset.
 	Container string
-	Protocol  string
-	Port      uint16
+	// Image is the listening container's image; DeclaredPorts says
+	// kubesim's catalog does not know it, so its declared containerPorts
+	// stood for the sockets it listens on.
+	Image         string
+	DeclaredPorts bool
+	Protocol      string
+	Port          uint16
 }
 
 // Summary implements sim.Summarizer.
@@ -124,10 +132,15 @@ func (r DeliverReply) Summary() string {
 			return fmt.Sprintf("RST from %s: nothing listens on %d/TCP", r.Pod, r.Port)
 		}
 		return fmt.Sprintf("ICMP port unreachable from %s: nothing listens on %d/%s", r.Pod, r.Port, proto(r.Protocol))
-	case proto(r.Protocol) == "TCP":
-		return fmt.Sprintf("SYN-ACK from %s: container %s listens on %d/TCP", r.Pod, r.Container, r.Port)
 	}
-	return fmt.Sprintf("delivered to %s: container %s listens on %d/%s", r.Pod, r.Container, r.Port, proto(r.Protocol))
+	how := ""
+	if r.DeclaredPorts {
+		how = fmt.Sprintf(" (image %s is not in kubesim's catalog: its declared containerPort stands for the socket)", r.Image)
+	}
+	if proto(r.Protocol) == "TCP" {
+		return fmt.Sprintf("SYN-ACK from %s: container %s listens on %d/TCP%s", r.Pod, r.Container, r.Port, how)
+	}
+	return fmt.Sprintf("delivered to %s: container %s listens on %d/%s%s", r.Pod, r.Container, r.Port, proto(r.Protocol), how)
 }
 
 // ObserveRequest filters the Hubble ring as "hubble observe" flags do.
@@ -356,17 +369,19 @@ func (a *agent) deliver(req DeliverRequest) DeliverReply {
 	}
 	if pod, ok := a.policy.podByIP[req.Dst.Addr()]; ok {
 		reply.Pod = pod.Key()
-		reply.Container = listener(pod, req.Dst.Port(), reply.Protocol)
+		reply.Container, reply.Image, reply.DeclaredPorts = listener(pod, req.Dst.Port(), reply.Protocol)
 	}
 	return reply
 }
 
-// listener names the running container of a Running pod that declares
-// the port, "" if none. No process runs in a simulated container; its
-// declared ports stand for the sockets it listens on.
-func listener(pod *api.Pod, port uint16, protocol string) string {
+// listener names the running container of a Running pod whose process
+// listens on the port, "" if none. No process runs in a simulated
+// container: package images says what its image's command listens on
+// (containerPort is informational, as in Kubernetes); for an image the
+// catalog does not know, the declared ports stand for its sockets.
+func listener(pod *api.Pod, port uint16, protocol string) (name, image string, declared bool) {
 	if pod.Status.Phase != api.PodRunning {
-		return ""
+		return "", "", false
 	}
 	running := map[string]bool{}
 	for _, cs := range pod.Status.ContainerStatuses {
@@ -376,13 +391,12 @@ func listener(pod *api.Pod, port uint16, protocol string) string {
 		if r, known := running[c.Name]; known && !r {
 			continue
 		}
-		for _, cp := range c.Ports {
-			if uint16(cp.ContainerPort) == port && proto(string(cp.Protocol)) == protocol {
-				return c.Name
-			}
+		p := images.OfContainer(&c)
+		if p.Listens(int32(port), protocol) {
+			return c.Name, c.Image, p.DeclaredPorts
 		}
 	}
-	return ""
+	return "", "", false
 }
 
 // observe renders the matching flows of the ring, oldest first.
