@@ -14,9 +14,12 @@ type EndpointSelector LabelSelector
 type CiliumNetworkPolicy struct {
 	TypeMeta   `json:",inline"`
 	ObjectMeta `json:"metadata"`
-	Spec       *CiliumRule               `json:"spec,omitempty"`
-	Specs      []CiliumRule              `json:"specs,omitempty"`
-	Status     CiliumNetworkPolicyStatus `json:"status,omitempty"`
+	// Description is free text beside the rules, as Cilium's own
+	// examples carry at the top level (kubectl describe shows it).
+	Description string                    `json:"description,omitempty"`
+	Spec        *CiliumRule               `json:"spec,omitempty"`
+	Specs       []CiliumRule              `json:"specs,omitempty"`
+	Status      CiliumNetworkPolicyStatus `json:"status,omitempty"`
 }
 
 // CiliumNetworkPolicyList is a list of CiliumNetworkPolicies.

@@ -18,6 +18,8 @@ import (
 	"github.com/kubesim/kubesim/components/cni"
 	"github.com/kubesim/kubesim/components/dns"
 	"github.com/kubesim/kubesim/components/dns/coredns"
+	"github.com/kubesim/kubesim/components/images"
+	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/proxy"
 	"github.com/kubesim/kubesim/sim"
 )
@@ -134,6 +136,10 @@ type session struct {
 	res   *Result
 	start time.Duration
 	rng   *rand.Rand
+	// what the last send reached: the destination's node, the
+	// listening container and the connection's source port
+	dstNode, container string
+	srcPort            uint16
 }
 
 func (p *Prober) open(podRef, command string) (*session, error) {
@@ -199,6 +205,7 @@ const (
 // returns the pod that answered.
 func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, netip.AddrPort) {
 	srcPort := s.ephemeralPort()
+	s.dstNode, s.container, s.srcPort = "", "", srcPort
 	pkt := proxy.Packet{Src: s.ip, Dst: dst, Protocol: api.Protocol(protocol)}
 	m, err := s.ext.Call(NodeName(s.node), KindWalk, pkt, hopTimeout)
 	if err != nil {
@@ -258,6 +265,7 @@ func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, 
 	if dr.Container == "" {
 		return refused, pod, dst
 	}
+	s.dstNode, s.container = eg.DstNode, dr.Container
 	return delivered, pod, dst
 }
 
@@ -324,18 +332,127 @@ func (p *Prober) Nslookup(podRef, name string) Result {
 
 // Curl runs "curl <target>" in a pod: target is "host[:port][/path]" with
 // an optional "http://", host a name (resolved through the pod's
-// resolv.conf) or an address, port 80 by default. The server answers an
-// HTTP GET with its pod name, as the "hostname" demo images do. Failures
-// print curl's messages and exit codes: 6 (could not resolve host), 7
-// (refused: REJECT for a Service without endpoints, or nothing listening)
-// and 28 (connect timeout: a policy drop, a dead node, stale rules to an
-// address that is gone).
-func (p *Prober) Curl(podRef, target string) Result {
-	s, err := p.open(podRef, "curl "+target)
+// resolv.conf) or an address, port 80 by default. See CurlArgs.
+func (p *Prober) Curl(podRef, target string) Result { return p.CurlArgs(podRef, target) }
+
+// curlOptions are the curl flags a probe understands.
+type curlOptions struct {
+	method, url, writeOut, output string
+	host                          string // a "Host:" header
+	include, head, fail           bool
+}
+
+// parseCurl reads curl's command line: -X/--request, -H/--header (Host),
+// -i/--include, -I/--head, -f/--fail, -d/--data (POST), -o/--output,
+// -w/--write-out (%{http_code}); -s, -S, -v, -k, -L and the timeouts are
+// accepted and change nothing here.
+func parseCurl(args []string) (curlOptions, string) {
+	var o curlOptions
+	value := func(i *int, name string) (string, bool) {
+		if *i+1 >= len(args) {
+			return "", false
+		}
+		*i++
+		return args[*i], true
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case !strings.HasPrefix(a, "-") || a == "-":
+			o.url = a
+		case a == "-X" || a == "--request":
+			v, ok := value(&i, a)
+			if !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+			o.method = v
+		case strings.HasPrefix(a, "-X") && len(a) > 2:
+			o.method = a[2:]
+		case a == "-H" || a == "--header":
+			v, ok := value(&i, a)
+			if !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+			if name, val, ok := strings.Cut(v, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "host") {
+				o.host = strings.TrimSpace(val)
+			}
+		case a == "-d" || a == "--data" || a == "--data-raw" || a == "--data-binary":
+			if _, ok := value(&i, a); !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+			if o.method == "" {
+				o.method = "POST"
+			}
+		case a == "-o" || a == "--output":
+			v, ok := value(&i, a)
+			if !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+			o.output = v
+		case a == "-w" || a == "--write-out":
+			v, ok := value(&i, a)
+			if !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+			o.writeOut = v
+		case a == "-m" || a == "--max-time" || a == "--connect-timeout" || a == "--retry":
+			if _, ok := value(&i, a); !ok {
+				return o, fmt.Sprintf("curl: option %s: requires parameter", a)
+			}
+		case a == "--include":
+			o.include = true
+		case a == "--head":
+			o.head = true
+		case a == "--fail":
+			o.fail = true
+		case a == "--silent" || a == "--show-error" || a == "--verbose" || a == "--insecure" || a == "--location":
+		case len(a) > 1 && a[1] != '-' && strings.Trim(a[1:], "sSvkLfiI") == "":
+			// combined short flags: -sSL, -fsS, -si
+			o.fail = o.fail || strings.ContainsRune(a, 'f')
+			o.include = o.include || strings.ContainsRune(a, 'i')
+			o.head = o.head || strings.ContainsRune(a, 'I')
+		default:
+			return o, fmt.Sprintf("curl: option %s: is unknown", a)
+		}
+	}
+	if o.url == "" {
+		return o, "curl: no URL specified"
+	}
+	if o.method == "" {
+		o.method = "GET"
+		if o.head {
+			o.method = "HEAD"
+		}
+	}
+	return o, ""
+}
+
+// CurlArgs runs curl with arguments in a pod ("-s", "-XPOST",
+// "deathstar.default.svc.cluster.local/v1/request-landing"). After the
+// connection (see send) the request goes to the destination node's
+// container runtime, where the listening container's process answers as
+// its image does (package images: nginx's welcome page, the deathstar's
+// "Ship landed", the pod's name for an image kubesim does not know) and
+// prints its access-log line. Failures print curl's messages and exit
+// codes: 2 (a bad option), 6 (could not resolve host), 7 (refused:
+// REJECT for a Service without endpoints, or nothing listening), 22
+// (--fail and a status of 400 or more), 28 (connect timeout: a policy
+// drop, a dead node, stale rules to an address that is gone), 52 (a
+// server that answers nothing, such as a DNS server's TCP port).
+func (p *Prober) CurlArgs(podRef string, args ...string) Result {
+	s, err := p.open(podRef, strings.TrimSpace("curl "+strings.Join(args, " ")))
 	if err != nil {
 		return s.finish()
 	}
-	host, port := parseTarget(target)
+	opts, bad := parseCurl(args)
+	if bad != "" {
+		s.res.Output, s.res.ExitCode = bad+"\ncurl: try 'curl --help' or 'curl --manual' for more information\n", 2
+		if bad == "curl: no URL specified" {
+			s.res.Output = "curl: try 'curl --help' or 'curl --manual' for more information\n"
+		}
+		return s.finish()
+	}
+	host, port := parseTarget(opts.url)
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
 		res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
@@ -354,17 +471,72 @@ func (p *Prober) Curl(podRef, target string) Result {
 	case refused:
 		s.res.Output = fmt.Sprintf("curl: (7) Failed to connect to %s port %d after %d ms: Couldn't connect to server\n", host, port, (p.k.Now() - connectStart).Milliseconds())
 		s.res.ExitCode = 7
+		return s.finish()
 	case lost:
 		s.waitUntil(deadline)
 		s.hop(s.res.Pod, "TCP SYN", "no SYN-ACK: connect timeout")
 		s.res.Output = fmt.Sprintf("curl: (28) Connection timed out after %d milliseconds\n", (p.k.Now() - connectStart).Milliseconds())
 		s.res.ExitCode = 28
-	default:
-		s.res.Server = pod.Namespace + "/" + pod.Name
-		s.hop(s.res.Server, fmt.Sprintf("GET / port %d", s.res.Endpoint.Port()), "HTTP/1.1 200 OK")
-		s.res.Output = pod.Name + "\n"
+		return s.finish()
 	}
+	s.res.Server = pod.Namespace + "/" + pod.Name
+	hostHeader := host
+	if port != 80 {
+		hostHeader = net.JoinHostPort(host, strconv.Itoa(int(port)))
+	}
+	if opts.host != "" {
+		hostHeader = opts.host
+	}
+	path := targetPath(opts.url)
+	req := kubelet.ServeRequest{Namespace: pod.Namespace, Pod: pod.Name, Container: s.container, Request: images.Request{
+		Method: opts.method, Path: path, Host: hostHeader, UserAgent: CurlUserAgent,
+		ClientIP: s.ip.String(), ClientPort: s.srcPort, Port: int32(s.res.Endpoint.Port())}}
+	runtime := kubelet.RuntimeName(s.dstNode)
+	what := fmt.Sprintf("%s %s port %d", opts.method, path, s.res.Endpoint.Port())
+	m, err := s.ext.Call(runtime, kubelet.KindServe, req, hopTimeout)
+	if err != nil {
+		// The connection was accepted but the request got no answer.
+		s.hop(runtime, what, "no answer: "+err.Error())
+		s.res.Output, s.res.ExitCode = "curl: (52) Empty reply from server\n", 52
+		return s.finish()
+	}
+	reply := m.Body.(kubelet.ServeReply)
+	s.hop(runtime, what, reply.Summary())
+	resp := reply.Response
+	if resp.Status == 0 {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("curl: (%d) %s\n", resp.CurlExit, resp.CurlError), resp.CurlExit
+		return s.finish()
+	}
+	if opts.fail && resp.Status >= 400 {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("curl: (22) The requested URL returned error: %d\n", resp.Status), 22
+		return s.finish()
+	}
+	var b strings.Builder
+	if opts.include || opts.head {
+		b.WriteString(resp.Head())
+	}
+	if !opts.head && opts.output == "" {
+		b.WriteString(resp.Body)
+	}
+	if opts.writeOut != "" {
+		w := strings.ReplaceAll(opts.writeOut, "%{http_code}", strconv.Itoa(resp.Status))
+		w = strings.ReplaceAll(w, `\n`, "\n")
+		b.WriteString(w)
+	}
+	s.res.Output = b.String()
 	return s.finish()
+}
+
+// CurlUserAgent is the User-Agent of curl in probes.
+const CurlUserAgent = "curl/8.5.0"
+
+// targetPath is the path (and query) of a curl URL, "/" when it has none.
+func targetPath(target string) string {
+	t := strings.TrimPrefix(strings.TrimPrefix(target, "http://"), "https://")
+	if i := strings.IndexByte(t, '/'); i >= 0 {
+		return t[i:]
+	}
+	return "/"
 }
 
 func parseTarget(target string) (string, uint16) {

@@ -201,7 +201,7 @@ func (r ServeReply) Summary() string {
 	}
 	s := fmt.Sprintf("%s, %d bytes", r.Response.StatusLine(), len(r.Response.Body))
 	if !r.Known {
-		s += fmt.Sprintf(" (image %s is not in kubesim's catalog: it answers with the pod's hostname)", r.Image)
+		s += " (the pod's hostname: its image is not in kubesim's catalog)"
 	}
 	return s
 }
@@ -224,6 +224,12 @@ func (m *machine) serve(c *sim.Ctx, req ServeRequest) (ServeReply, error) {
 		m.appendLogLine(pw, ct, now, line)
 	}
 	return ServeReply{Response: resp, Image: ct.spec.Image, Known: ct.proc.Image.Known}, nil
+}
+
+// HasPod reports whether the node's runtime holds a pod (out of band).
+func (kl *Kubelet) HasPod(namespace, pod string) bool {
+	pw := kl.m.pods[namespace+"/"+pod]
+	return pw != nil && !pw.gone
 }
 
 // ContainerLogs returns a container's log lines with their (virtual)

@@ -21,6 +21,7 @@ spec:
   containers:
   - name: app
     image: busybox:1.36
+    command: ["sleep", "infinity"]
 `
 
 func main() {

@@ -23,6 +23,7 @@ spec:
   containers:
   - name: report
     image: busybox:1.36
+    command: ["sleep", "infinity"]
     resources:
       requests:
         cpu: "3"

@@ -578,8 +578,12 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	if e.Pod == "" {
 		d.fail(at, path+".pod", "required: the pod to run the command in (name, or namespace/name)")
 	}
-	if f := strings.Fields(e.Command); len(f) != 2 || (f[0] != "curl" && f[0] != "nslookup") {
-		d.fail(at, path+".command", "expected \"curl <name or ip>[:port]\" or \"nslookup <name>\", got %q", e.Command)
+	f := strings.Fields(e.Command)
+	switch {
+	case len(f) >= 2 && f[0] == "curl":
+	case len(f) == 2 && f[0] == "nslookup":
+	default:
+		d.fail(at, path+".command", "expected \"curl [-X METHOD] [-H 'Host: h'] [-i] <name or ip>[:port][/path]\" or \"nslookup <name>\", got %q", e.Command)
 	}
 }
 

@@ -476,7 +476,7 @@ func (r *runner) probe(e *Exec, ns string) (datapath.Result, error) {
 	prober := r.c.Prober()
 	var res datapath.Result
 	if f[0] == "curl" {
-		res = prober.Curl(pod, f[1])
+		res = prober.CurlArgs(pod, f[1:]...)
 	} else {
 		res = prober.Nslookup(pod, f[1])
 	}

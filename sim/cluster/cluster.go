@@ -559,3 +559,18 @@ func (c *Cluster) RestoreSnapshot(snapshot []byte) error {
 func (c *Cluster) MoveEtcdLeader(to string) (*etcd.MoveLeaderResponse, error) {
 	return etcd.MoveLeader(c.kubectl, c.EtcdMembers, to)
 }
+
+// ContainerLogs reads a container's log lines with their virtual times
+// from the node the pod runs on (kubelet.Kubelet.ContainerLogs): the
+// current instance's, or with previous the last terminated one's. It
+// reads the nodes' runtimes out of band, between kernel steps, and
+// changes nothing (no request reaches the apiserver). Errors read as
+// kubectl's.
+func (c *Cluster) ContainerLogs(namespace, pod, container string, previous bool) ([]kubelet.LogLine, error) {
+	for _, kl := range c.Kubelets {
+		if kl.HasPod(namespace, pod) {
+			return kl.ContainerLogs(namespace, pod, container, previous)
+		}
+	}
+	return nil, fmt.Errorf("pods %q not found", pod)
+}
