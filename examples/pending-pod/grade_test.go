@@ -12,7 +12,7 @@ import (
 )
 
 // stubSHA256 is the sha256 of stub.go as shipped (see exercise.Grade).
-const stubSHA256 = "17a3ebc3a6be02df7d650fe858eeedb2f183e0db371fe5e87c2063716ec01bc8"
+const stubSHA256 = "ae1d8c4349caf96a2cb255a6a83d4fe75543193489885106ecb1418ceecc479a"
 
 var batchTaint = api.Taint{Key: "dedicated", Value: "batch", Effect: api.TaintEffectNoSchedule}
 

@@ -129,7 +129,8 @@ type Step struct {
 }
 
 // Exec runs a probe in a pod, as `kubectl exec <pod> -- <command>`:
-// "curl <name or ip>[:port]" or "nslookup <name>".
+// "curl [flags] <name or ip>[:port][/path]" (-X METHOD,
+// -i, -I, -f, -o, -w; see datapath.Prober.CurlArgs) or "nslookup <name>".
 type Exec struct {
 	Pod     string `yaml:"pod"`
 	Command string `yaml:"command"`
@@ -583,7 +584,7 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	case len(f) >= 2 && f[0] == "curl":
 	case len(f) == 2 && f[0] == "nslookup":
 	default:
-		d.fail(at, path+".command", "expected \"curl [-X METHOD] [-H 'Host: h'] [-i] <name or ip>[:port][/path]\" or \"nslookup <name>\", got %q", e.Command)
+		d.fail(at, path+".command", "expected \"curl [flags] <name or ip>[:port][/path]\" or \"nslookup <name>\", got %q", e.Command)
 	}
 }
 
