@@ -24,8 +24,9 @@
 //	datapath-<client node>   KindWalk: KUBE-SERVICES -> KUBE-SVC -> KUBE-SEP DNAT (or REJECT)
 //	cilium-agent-<client>    KindVerdict egress: policy at the source; the ipcache names the destination's node
 //	cilium-agent-<dst node>  KindVerdict ingress: policy at the destination
-//	cilium-agent-<dst node>  KindDeliver: the endpoint's stack: SYN-ACK if a container listens, else RST
-//	the server               CoreDNS's actor for DNS (KindQuery); an HTTP answer with the pod's name otherwise
+//	cilium-agent-<dst node>  KindDeliver: the endpoint's stack: SYN-ACK if a container's process listens, else RST
+//	the server               CoreDNS's actor for DNS (KindQuery); for HTTP, containerd-<dst node>
+//	                         (kubelet.KindServe): the container's process answers as its image does
 //
 // Names resolve through the pod's resolv.conf (nameserver 10.96.0.10,
 // search <ns>.svc.cluster.local svc.cluster.local cluster.local, ndots:5),
@@ -47,9 +48,14 @@
 //
 //   - Only the first packet of a connection is modelled: no conntrack, no
 //     replies, no retransmissions; a connection is its SYN.
-//   - No process runs in a simulated container: a pod "listens" on the
-//     ports its running containers declare, and an HTTP server answers
-//     with the pod's name, as the "hostname" demo images do.
+//   - No process runs in a simulated container: package images says
+//     which ports its image's command listens on (containerPort is
+//     informational, as in Kubernetes) and what it answers; an image the
+//     catalog does not know listens on its declared ports and answers
+//     with the pod's name, as the "hostname" demo images do, and the
+//     trace says so.
+//   - curl understands -X, -H Host, -i, -I, -f, -d, -o and -w; it does
+//     not check that the client's image has curl.
 //   - Policy is enforced by the agents' actors, so a crashed agent stops
 //     traffic to and from its node's pods (a real node keeps enforcing the
 //     last policy loaded into BPF).

@@ -84,10 +84,43 @@
 // exited with code 255 (reason Unknown), sandboxes are recreated and
 // restarts counted.
 //
+// # What a container does
+//
+// No process runs in a simulated container: what it does comes from its
+// image's entry in package images and its command and args (process.go).
+// "busybox" with no command exits 0 at once (sh without a terminal), so
+// with restartPolicy Always it goes Completed, then CrashLoopBackOff;
+// "sleep 3600" exits 0 after an hour; "sh -c 'exit 1'" crashes; nginx,
+// httpd, redis, agnhost netexec and the other servers run until stopped
+// and print their real start-up lines. A command the image lacks fails to
+// start: the container terminates with reason StartError, exit code 128
+// and containerd's message (event Failed "Error: failed to create
+// containerd task: ..."). A shell, sleep or tail as PID 1 ignores SIGTERM,
+// so deleting its pod takes the grace period and ends in SIGKILL (137).
+//
+// The runtime actor answers KindServe: a request the datapath delivered to
+// a container is answered by its process as its image does, and the
+// process' access-log line goes into the container's log.
+// Kubelet.ContainerLogs reads a container's lines with their virtual times
+// out of band.
+//
+// Probes ask the same process: httpGet succeeds when the process listens
+// on the port and answers 2xx or 3xx, tcpSocket and grpc when it listens,
+// exec when the command is in the image and does not fail; otherwise the
+// real messages ("Readiness probe failed: Get "http://10.0.1.7:8080/":
+// dial tcp 10.0.1.7:8080: connect: connection refused", "HTTP probe failed
+// with statuscode: 404"), with periodSeconds 10, failureThreshold 3 and
+// successThreshold 1 by default. A startup probe holds the readiness and
+// liveness probes back until it succeeds; failureThreshold failures of a
+// liveness or startup probe kill the container ("Container web failed
+// liveness probe, will be restarted") and it restarts with the back-off.
+//
 // # The behaviour annotation (a simulator extension)
 //
-// No process runs in a simulated container, so a pod says how its
-// containers behave in the kubesim.io/behavior annotation, a JSON or YAML
+// A pod can script its containers in the kubesim.io/behavior annotation —
+// drills use it to script failures. For a container it names, the
+// annotation replaces what the catalog says about exits, readiness and
+// liveness (the ports still come from the image); it is a JSON or YAML
 // map from container name to:
 //
 //	startDelay  time between Created and Started          (default 0)
@@ -98,7 +131,7 @@
 //	stopDelay   time it takes to exit after SIGTERM        (default 0)
 //	unhealthyAfter  stops answering its livenessProbe this long after its start:
 //	            Unhealthy events, then killed and restarted after failureThreshold probes
-//	logs        lines printed to stdout at start
+//	logs        lines printed to stdout at start (instead of the image's)
 //
 // for example
 //
@@ -108,23 +141,27 @@
 //	      web: {readyAfter: 5s, logs: ["listening on :8080"]}
 //	      sidecar: {exitAfter: 20s, exitCode: 1}
 //
-// Init containers without a behaviour complete (exit 0) one second after
-// they start. Real Kubernetes ignores the annotation; ParseBehavior lets
+// Init containers without a behaviour exit as their command does; one the
+// catalog sees running on (a wait loop) completes one second after it
+// starts. Real Kubernetes ignores the annotation; ParseBehavior lets
 // kube-apiserver validate it at admission.
 //
 // Logs: Kubelet.Logs and the KindLogs message (LogsRequest ->
 // *LogsResponse) serve what a container printed, and --previous, with
 // kubectl's error texts, for kubectl logs.
 //
-// Probes follow the behaviour: a readiness probe fails (event Unhealthy,
-// "Readiness probe failed: ...") at each period until readyAfter, or
-// forever with neverReady; a liveness probe fails from unhealthyAfter on.
+// For an annotated container the probes follow the behaviour: a readiness
+// probe fails (event Unhealthy, "Readiness probe failed: ...") at each
+// period until readyAfter, or forever with neverReady; a liveness probe
+// fails from unhealthyAfter on.
 //
 // Simplifications: exits are seen at once (no 1 s PLEG relist) and a
 // container leaves its back-off exactly when it expires (the real kubelet
-// restarts it at its next pod sync); readiness comes from the behaviour or
-// the readiness probe's initialDelaySeconds, and started is true at once
-// (startup probes are not run); the node is Ready from registration (the real kubelet
+// restarts it at its next pod sync); a probe's outcome is decided at the
+// container's start (the process' sockets do not change while it runs),
+// successful probes are neither repeated as events nor logged, and
+// timeoutSeconds never bites; control-plane containers run by
+// Config.Programs are not probed; the node is Ready from registration (the real kubelet
 // waits for the CNI configuration); a kill restarts its grace period when
 // a kubelet restart interrupts it; volumes, resource enforcement and
 // eviction are not modelled.

@@ -312,6 +312,10 @@ func delivery(r sim.Record) (Text, bool) {
 	case agent.VerdictRequest:
 		return text("Cilium on %s enforces %s policy on the connection's first packet, %s:%d -> %s:%d.",
 			"%[1]s의 Cilium이 연결의 첫 패킷(%[3]s:%[4]d -> %[5]s:%[6]d)에 %[2]s 정책을 적용합니다.", r.Node, strings.ToLower(string(b.Direction)), b.Src, b.SrcPort, b.Dst, b.DstPort), true
+	case kubelet.ServeRequest:
+		return text("The node's container runtime hands the request to the process of container %s in %s/%s: %s %s on port %d.",
+			"노드의 컨테이너 런타임이 요청을 %[2]s/%[3]s의 컨테이너 %[1]s 프로세스에 넘깁니다: 포트 %[6]d로 %[4]s %[5]s.",
+			b.Container, b.Namespace, b.Pod, b.Request.Method, b.Request.Path, b.Request.Port), true
 	case agent.DeliverRequest:
 		return text("Cilium hands the packet to the endpoint's interface: does a process listen on %s?",
 			"Cilium이 패킷을 엔드포인트 인터페이스로 넘깁니다: %s에서 듣는 프로세스가 있을까요?", b.Dst), true
@@ -474,7 +478,23 @@ func reply(r sim.Record) (Text, bool) {
 		case b.Container == "":
 			return text("Nothing in %s listens on port %d: %s.", "%s에서 포트 %d를 듣는 것이 없습니다: %s.", b.Pod, b.Port, b.Summary()), true
 		}
-		return text("Container %s of %s listens on port %d/%s: the connection is established.", "%[2]s의 컨테이너 %[1]s가 포트 %[3]d/%[4]s에서 듣고 있습니다: 연결이 맺어집니다.", b.Container, b.Pod, b.Port, b.Protocol), true
+		if b.DeclaredPorts {
+			return text("Container %s of %s listens on port %d/%s: the connection is established. Its image %s is not in kubesim's catalog, so its declared containerPort stands for the socket.",
+				"%[2]s의 컨테이너 %[1]s가 포트 %[3]d/%[4]s에서 듣고 있습니다: 연결이 맺어집니다. 이미지 %[5]s는 kubesim 카탈로그에 없어서 선언된 containerPort를 소켓으로 봅니다.",
+				b.Container, b.Pod, b.Port, b.Protocol, b.Image), true
+		}
+		return text("Container %s of %s listens on port %d/%s (its image's command listens there; containerPort is informational): the connection is established.",
+			"%[2]s의 컨테이너 %[1]s가 포트 %[3]d/%[4]s에서 듣고 있습니다(이미지의 명령이 거기서 듣습니다. containerPort는 정보일 뿐입니다): 연결이 맺어집니다.", b.Container, b.Pod, b.Port, b.Protocol), true
+	case kubelet.ServeReply:
+		switch {
+		case b.Response.Status == 0:
+			return text("The process does not speak HTTP there: curl reports (%d) %s.", "프로세스가 거기서 HTTP를 말하지 않습니다: curl이 (%d) %s를 보고합니다.", b.Response.CurlExit, b.Response.CurlError), true
+		case !b.Known:
+			return text("The process answers %s with the pod's hostname: its image %s is not in kubesim's catalog.",
+				"프로세스가 %s로 파드의 호스트 이름을 답합니다: 이미지 %s는 kubesim 카탈로그에 없습니다.", b.Response.StatusLine(), b.Image), true
+		}
+		return text("The process answers as %s does: %s, %d bytes, and prints the request in its log.",
+			"프로세스가 %s처럼 답합니다: %s, %d바이트, 그리고 요청을 로그에 남깁니다.", b.Image, b.Response.StatusLine(), len(b.Response.Body)), true
 	case coredns.Reply:
 		return text("CoreDNS answers from what it watches (Services and EndpointSlices): %s %s.", "CoreDNS가 watch한 Service와 EndpointSlice로 응답합니다: %s %s.", b.Msg.Q().Name, b.Result()), true
 	}
