@@ -17,6 +17,11 @@
 // and nodefs.available<10%), InternalIP and Hostname addresses, nodeInfo
 // (kubelet v1.32.4, containerd 1.7) and the MemoryPressure, DiskPressure,
 // PIDPressure and Ready conditions with the real reasons and messages.
+// Ready needs the runtime's network: with a node disk (Config.Disk) the
+// node is NotReady, "container runtime network not ready:
+// NetworkReady=false reason:NetworkPluginNotReady message:Network plugin
+// returns error: cni plugin not initialized", while no CNI configuration
+// is in /etc/cni/net.d (the Cilium agent's 05-cilium.conflist).
 // It renews the Lease kube-node-lease/<node> every 10 s (a quarter of its
 // 40 s duration), computes the node status every 10 s and posts it when it
 // changed or 5 minutes after the last post. A stopped kubelet simply stops
@@ -161,8 +166,8 @@
 // container's start (the process' sockets do not change while it runs),
 // successful probes are neither repeated as events nor logged, and
 // timeoutSeconds never bites; control-plane containers run by
-// Config.Programs are not probed; the node is Ready from registration (the real kubelet
-// waits for the CNI configuration); a kill restarts its grace period when
+// Config.Programs are not probed; pods do not wait for the network (the
+// real kubelet holds their sandboxes back while it is not ready); a kill restarts its grace period when
 // a kubelet restart interrupts it; volumes, resource enforcement and
 // eviction are not modelled.
 package kubelet

@@ -84,7 +84,7 @@ func (st *state) register() {
 		}
 	}
 	st.rec.nodeEvent(api.EventTypeNormal, "NodeAllocatableEnforced", "Updated Node Allocatable limit across pods")
-	if changed(api.NodeReady, api.ConditionTrue) {
+	if ready := st.networkReady(); ready && changed(api.NodeReady, api.ConditionTrue) {
 		st.rec.nodeEvent(api.EventTypeNormal, "NodeReady", fmt.Sprintf("Node %s status is now: NodeReady", st.cfg.Node))
 	}
 	st.renewLease()
@@ -183,6 +183,33 @@ func (st *state) initialNode() *api.Node {
 	return n
 }
 
+// CNIConfDir is where the container runtime looks for a CNI network
+// configuration (the Cilium agent writes 05-cilium.conflist there).
+const CNIConfDir = "/etc/cni/net.d"
+
+// NetworkNotReadyMessage is the Ready condition's message while no CNI
+// configuration is there, as containerd reports it to the kubelet.
+const NetworkNotReadyMessage = "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
+
+// networkReady is the runtime's NetworkReady: a CNI configuration file
+// (.conf, .conflist or .json) in CNIConfDir on the node's disk. Without a
+// disk (Config.Disk nil) the network is taken as ready.
+func (st *state) networkReady() bool {
+	if st.cfg.Disk == nil {
+		return true
+	}
+	entries, err := st.cfg.Disk.ReadDir(CNIConfDir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name, ".conf") || strings.HasSuffix(e.Name, ".conflist") || strings.HasSuffix(e.Name, ".json") {
+			return true
+		}
+	}
+	return false
+}
+
 // nodeStatus computes the status the kubelet reports, keeping the
 // transition times of old.
 func (st *state) nodeStatus(old *api.NodeStatus) api.NodeStatus {
@@ -226,6 +253,9 @@ func (st *state) nodeStatus(old *api.NodeStatus) api.NodeStatus {
 		{Type: api.NodeDiskPressure, Status: api.ConditionFalse, Reason: "KubeletHasNoDiskPressure", Message: "kubelet has no disk pressure"},
 		{Type: api.NodePIDPressure, Status: api.ConditionFalse, Reason: "KubeletHasSufficientPID", Message: "kubelet has sufficient PID available"},
 		{Type: api.NodeReady, Status: api.ConditionTrue, Reason: "KubeletReady", Message: "kubelet is posting ready status"},
+	}
+	if !st.networkReady() {
+		conds[3] = api.NodeCondition{Type: api.NodeReady, Status: api.ConditionFalse, Reason: "KubeletNotReady", Message: NetworkNotReadyMessage}
 	}
 	for i := range conds {
 		conds[i].LastHeartbeatTime = now
@@ -315,7 +345,30 @@ func (st *state) syncNodeStatus() {
 		}
 		st.node = updated.(*api.Node)
 		st.lastPosted = st.c.Now()
+		st.networkReadyEvent(cur.Status, want)
 		return
+	}
+}
+
+// networkReadyEvent records the node's Ready changing with the runtime's
+// network: NodeNotReady when the CNI configuration went, NodeReady when
+// it is back.
+func (st *state) networkReadyEvent(before, after api.NodeStatus) {
+	ready := func(s api.NodeStatus) (api.ConditionStatus, string) {
+		for _, c := range s.Conditions {
+			if c.Type == api.NodeReady {
+				return c.Status, c.Reason
+			}
+		}
+		return "", ""
+	}
+	was, wasReason := ready(before)
+	now, nowReason := ready(after)
+	switch {
+	case was == api.ConditionTrue && now == api.ConditionFalse && nowReason == "KubeletNotReady":
+		st.rec.nodeEvent(api.EventTypeNormal, "NodeNotReady", fmt.Sprintf("Node %s status is now: NodeNotReady", st.cfg.Node))
+	case was == api.ConditionFalse && wasReason == "KubeletNotReady" && now == api.ConditionTrue:
+		st.rec.nodeEvent(api.EventTypeNormal, "NodeReady", fmt.Sprintf("Node %s status is now: NodeReady", st.cfg.Node))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -179,4 +180,36 @@ func TestAWrongImageStopsTheComponent(t *testing.T) {
 	require.Len(t, cs, 1)
 	require.NotNil(t, cs[0].State.Waiting)
 	assert.Contains(t, []string{"ErrImagePull", "ImagePullBackOff"}, cs[0].State.Waiting.Reason)
+}
+
+// The kubelet reports its node Ready only while the runtime finds a CNI
+// configuration: without Cilium's 05-cilium.conflist the node goes
+// NotReady with containerd's message, and comes back when it is there.
+func TestNodeReadyNeedsTheCNIConfig(t *testing.T) {
+	c, err := New(Config{Seed: 3})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.NodesReady, time.Minute))
+	readyOf := func() api.NodeCondition {
+		n, err := client.Get[*api.Node](c.Admin, "", "worker-1")
+		require.NoError(t, err)
+		for _, cond := range n.Status.Conditions {
+			if cond.Type == api.NodeReady {
+				return cond
+			}
+		}
+		return api.NodeCondition{}
+	}
+	disk := c.nodeDisks["worker-1"]
+	conf, err := disk.ReadFile(CNIConfig)
+	require.NoError(t, err)
+	require.NoError(t, disk.Remove(CNIConfig))
+	require.True(t, c.WaitFor(func() bool { return readyOf().Status == api.ConditionFalse }, 30*time.Second))
+	cond := readyOf()
+	assert.Equal(t, "KubeletNotReady", cond.Reason)
+	assert.Equal(t, "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized", cond.Message)
+
+	require.NoError(t, disk.WriteFile(CNIConfig, conf, 0o644))
+	require.True(t, c.WaitFor(func() bool { return readyOf().Status == api.ConditionTrue }, 30*time.Second))
+	assert.Equal(t, "KubeletReady", readyOf().Reason)
 }
