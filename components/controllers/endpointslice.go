@@ -199,9 +199,10 @@ func (e *EndpointSlices) desired(svc *api.Service) []*api.EndpointSlice {
 		}
 	}
 	if len(out) == 0 {
-		// A Service with no endpoints still gets one empty slice, with its
-		// ports, as the real controller keeps a placeholder.
-		out = append(out, newSlice(svc, resolvePorts(svc, nil), nil))
+		// A Service with no endpoints still gets one empty placeholder
+		// slice, without ports, as the real controller keeps it
+		// (kubectl get endpointslices: PORTS and ENDPOINTS <unset>).
+		out = append(out, newSlice(svc, nil, nil))
 	}
 	return out
 }

@@ -63,6 +63,7 @@ func TestEndpointSliceConditionsAndPorts(t *testing.T) {
 			svc := e.create(service("web", tt.publishNotReady)).(*api.Service)
 			e.waitFor("the placeholder slice", func() bool { return len(slices(e, "web")) == 1 }, 5*time.Second)
 			assert.Empty(t, slices(e, "web")[0].Endpoints, "a Service without endpoints has an empty placeholder")
+			assert.Empty(t, slices(e, "web")[0].Ports, "the placeholder has no ports (kubectl shows <unset>)")
 
 			for _, n := range []string{"web-ready", "web-starting", "web-stopping", "web-noip"} {
 				p := nakedPod(n)
