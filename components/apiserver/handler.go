@@ -40,8 +40,18 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 	case apiwire.VerbList:
 		return h.list(r, info)
 	case apiwire.VerbCreate:
-		if r.Subresource == "binding" {
+		switch r.Subresource {
+		case "binding":
 			return h.bind(r)
+		case "exec", "attach", "portforward":
+			// A connect subresource: kube-apiserver reads the pod for its
+			// node and containers and then streams to that node's kubelet
+			// (the front end does the streaming); nothing is stored.
+			obj, _, err := h.read(info, r.Namespace, r.Name)
+			if err != nil {
+				return nil, err
+			}
+			return &apiwire.Response{Code: 200, Object: obj}, nil
 		}
 		return h.create(r, info, false)
 	case apiwire.VerbUpdate:

@@ -86,7 +86,7 @@ func parseEtcdFlags(args []string) (etcdFlags, error) {
 // a running member at the endpoint. It returns the member actors behind
 // the endpoints (with --cluster: every member of the cluster).
 func (sh *shell) connect(f etcdFlags) ([]string, []string, error) {
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	for _, p := range []string{f.cacert, f.cert, f.key} {
 		if p != "" && !d.Exists(abs(sh.cwd, p)) {
 			return nil, nil, fmt.Errorf("Error: open %s: no such file or directory", p)
@@ -247,7 +247,7 @@ func (sh *shell) etcdutl(args []string) Result {
 	file := abs(sh.cwd, f.ops[2])
 	switch f.ops[1] {
 	case "status":
-		data, err := sh.c.NodeFS(sh.node).ReadFile(file)
+		data, err := sh.fs().ReadFile(file)
 		if err != nil {
 			return fail(1, "Error: stat %s: no such file or directory", f.ops[2])
 		}

@@ -331,7 +331,7 @@ func (sh *shell) kubectl(args []string) Result {
 			rest = append(rest, a)
 		}
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	data, err := d.ReadFile(kubeconfig)
 	if err != nil {
 		if kubeconfig != Home+"/.kube/config" {

@@ -73,7 +73,7 @@ func (sh *shell) sed(args []string, stdin string, piped bool) Result {
 		}
 		return ok(runSed(subs, stdin, quiet))
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var out strings.Builder
 	var res Result
 	for _, f := range sh.globAll(files) {

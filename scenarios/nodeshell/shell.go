@@ -18,6 +18,10 @@
 // node's init system as a journaled input of the run (Cluster.NodeExec),
 // so they are in the trace and time travel replays them.
 //
+// The same interpreter is the shell of a container for kubectl exec
+// (Exec, container.go): the programs of the container's image, over the
+// files the kubelet and the image put in it.
+//
 // Call Run from the goroutine that drives the cluster, between steps.
 // `edit FILE` needs the user's editor, outside the simulation: the caller
 // reads the file (ReadFile), lets the user edit a copy and writes it back
@@ -51,6 +55,7 @@ type shell struct {
 	c    *cluster.Cluster
 	node string
 	cwd  string
+	box  *box // the container, for kubectl exec (container.go); nil on a node
 }
 
 // Run runs one command line on a node.
@@ -256,7 +261,7 @@ func (sh *shell) glob(p string) []string {
 	if !strings.ContainsAny(path.Base(full), "*?[") {
 		return []string{p}
 	}
-	entries, err := sh.c.NodeFS(sh.node).ReadDir(path.Dir(full))
+	entries, err := sh.fs().ReadDir(path.Dir(full))
 	if err != nil {
 		return []string{p}
 	}
@@ -300,7 +305,7 @@ func (sh *shell) ls(args []string) Result {
 		ops = []string{"."}
 	}
 	ops = sh.globAll(ops)
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var out, errs strings.Builder
 	code := 0
 	for i, op := range ops {
@@ -367,7 +372,7 @@ func (sh *shell) cat(args []string, stdin string, piped bool) Result {
 	if len(ops) == 0 && piped {
 		return ok(stdin)
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var out, errs strings.Builder
 	code := 0
 	for _, op := range sh.globAll(ops) {
@@ -450,7 +455,7 @@ func (sh *shell) grep(args []string, stdin string, piped bool) Result {
 	type input struct{ name, text string }
 	var inputs []input
 	var errs strings.Builder
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	if len(files) == 0 && !piped {
 		if !recursive {
 			return fail(2, "grep: (standard input): no input")
@@ -619,7 +624,7 @@ func (sh *shell) mvcp(name string, args []string) Result {
 	if len(ops) < 2 {
 		return fail(1, "%s: missing destination file operand after '%s'", name, strings.Join(ops, " "))
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	srcs, dst := sh.globAll(ops[:len(ops)-1]), abs(sh.cwd, ops[len(ops)-1])
 	var res Result
 	for _, s := range srcs {
@@ -662,7 +667,7 @@ func (sh *shell) rm(args []string) Result {
 		}
 		return fail(1, "rm: missing operand")
 	}
-	d := sh.c.NodeFS(sh.node)
+	d := sh.fs()
 	var res Result
 	for _, op := range sh.globAll(ops) {
 		p := abs(sh.cwd, op)

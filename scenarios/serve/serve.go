@@ -147,8 +147,9 @@ type Server struct {
 	speed  atomic.Uint64 // math.Float64bits
 
 	// Owned by the driver goroutine.
-	watches map[watchKey]*watchState
-	journal []sim.Input // every input since the server took the cluster over
+	watches     map[watchKey]*watchState
+	journal     []sim.Input // every input since the server took the cluster over
+	forwardPort int         // port-forwarded requests so far (their source ports)
 
 	ui uiAuth
 

@@ -18,12 +18,16 @@
 // fieldValidation, impersonation headers, discovery (aggregated v2 and
 // legacy), OpenAPI v3 documents with the schemas of every served kind
 // (kubectl's validation and `kubectl explain`), /version and the health
-// endpoints, and watch streams (JSON lines or length-delimited protobuf).
+// endpoints, watch streams (JSON lines or length-delimited protobuf), and
+// the upgraded streams of pods/exec, pods/attach and pods/portforward
+// (streams.go), whose other end a StreamBackend answers.
 //
 // This package is the only one of kubesim that imports k8s.io's generated
 // types, and only to translate: protobuf bodies into the JSON kubesim's
 // decoder reads and back (protobuf.go), and their field documentation
-// into the schemas (openapi.go).
+// into the schemas (openapi.go). The stream protocols are k8s.io/streaming's
+// (the WebSocket channel protocol and SPDY/3.1 that kube-apiserver and the
+// kubelet use), not written again here.
 // A body that cannot be decoded is refused here with the real Status text
 // and never reaches the simulation (as the real apiserver refuses it in its
 // handler, before admission).

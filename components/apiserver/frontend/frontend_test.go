@@ -409,7 +409,10 @@ func TestWatchEndsWhenTheClientGoes(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
-	f := &fakeBackend{logs: []string{"one", "two", "three"}, answer: func(r *apiwire.Request) (*apiwire.Response, error) {
+	stamp := func(ago time.Duration, text string) string {
+		return now.Add(-ago).Format(time.RFC3339Nano) + " " + text
+	}
+	f := &fakeBackend{logs: []string{stamp(time.Hour, "one"), stamp(time.Minute, "two"), stamp(time.Second, "three")}, answer: func(r *apiwire.Request) (*apiwire.Response, error) {
 		p := pod(r.Name)
 		if r.Name == "pending" {
 			p.Spec.NodeName = ""
@@ -423,9 +426,20 @@ func TestLogs(t *testing.T) {
 	r := call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?tailLines=2&timestamps=true", "", "", "")
 	assert.Equal(t, 200, r.code)
 	assert.Equal(t, "text/plain", r.contentType)
-	assert.Equal(t, "two\nthree\n", r.body)
+	assert.Equal(t, stamp(time.Minute, "two")+"\n"+stamp(time.Second, "three")+"\n", r.body)
 	assert.Equal(t, LogsRequest{Namespace: "default", Pod: "web-1", Node: "worker-1", Container: "main", Timestamps: true}, f.logReq)
 	assert.Equal(t, "log", f.last().Subresource, "pods/log is authorized by the apiserver")
+
+	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log", "", "", "")
+	assert.Equal(t, "one\ntwo\nthree\n", r.body, "the kubelet's stamps are cut off unless asked for")
+	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?sinceSeconds=120", "", "", "")
+	assert.Equal(t, "two\nthree\n", r.body, "sinceSeconds counts back from the simulation's now")
+	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?sinceTime="+now.Add(-30*time.Second).Format(time.RFC3339), "", "", "")
+	assert.Equal(t, "three\n", r.body)
+	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?limitBytes=5", "", "", "")
+	assert.Equal(t, "one\nt", r.body)
+	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/web-1/log?follow=true&tailLines=1", "", "", "")
+	assert.Equal(t, "three\n", r.body, "without a LogFollower, follow answers what there is")
 
 	r = call(t, srv, "GET", "/api/v1/namespaces/default/pods/pending/log", "", "", "")
 	assert.Equal(t, 400, r.code)
@@ -456,4 +470,76 @@ func TestPaths(t *testing.T) {
 			assert.Equal(t, [4]string{tt.wantResource, tt.ns, tt.name, tt.sub}, [4]string{tg.resource, tg.namespace, tg.name, tg.sub}, tt.path)
 		}
 	}
+}
+
+// streamBackend is a fakeBackend that serves the connect subresources.
+type streamBackend struct {
+	*fakeBackend
+	execs []ExecRequest
+}
+
+func (b *streamBackend) Exec(_ context.Context, r ExecRequest, st ExecStreams) error {
+	b.execs = append(b.execs, r)
+	io.WriteString(st.Stdout, "out\n")
+	io.WriteString(st.Stderr, "err\n")
+	return &ExitError{Code: 3}
+}
+
+func (b *streamBackend) PortForward(context.Context, PortForwardRequest, io.ReadWriter) error {
+	return nil
+}
+
+func TestConnectRefusals(t *testing.T) {
+	answer := func(r *apiwire.Request) (*apiwire.Response, error) {
+		p := pod(r.Name)
+		switch r.Name {
+		case "pending":
+			p.Spec.NodeName = ""
+		case "two":
+			p.Spec.Containers = append(p.Spec.Containers, api.Container{Name: "side"})
+		case "waiting":
+			p.Status.ContainerStatuses[0].State = api.ContainerState{Waiting: &api.ContainerStateWaiting{Reason: "ContainerCreating"}}
+		}
+		return &apiwire.Response{Code: 200, Object: p}, nil
+	}
+	plain := newServer(t, &fakeBackend{answer: answer})
+	r := call(t, plain, "POST", "/api/v1/namespaces/default/pods/web/exec?command=true&stdout=true", "", "", "")
+	assert.Equal(t, 404, r.code, "a backend without streams serves no exec")
+
+	sb := &streamBackend{fakeBackend: &fakeBackend{answer: answer}}
+	srv := httptest.NewServer(New(Config{Backend: sb}))
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		path, want string
+		wantCode   int
+	}{
+		{"/api/v1/namespaces/default/pods/web/exec?command=true&stdout=true", "Upgrade request required", 400},
+		{"/api/v1/namespaces/default/pods/web/exec?stdout=true", "you must specify at least 1 command", 400},
+		{"/api/v1/namespaces/default/pods/web/exec?command=true", "you must specify at least one of stdin, stdout, stderr", 400},
+		{"/api/v1/namespaces/default/pods/pending/exec?command=true&stdout=true", "pod pending does not have a host assigned", 400},
+		{"/api/v1/namespaces/default/pods/two/exec?command=true&stdout=true", "a container name must be specified for pod two, choose one of: [main side]", 400},
+		{"/api/v1/namespaces/default/pods/web/exec?command=true&stdout=true&container=nope", "container nope is not valid for pod web", 400},
+		{"/api/v1/namespaces/default/pods/waiting/exec?command=true&stdout=true", `container not found (\"main\")`, 500},
+		{"/api/v1/namespaces/default/pods/web/portforward", "Upgrade request required", 400},
+	}
+	for _, tt := range tests {
+		r := call(t, srv, "POST", tt.path, "", "", "")
+		assert.Equal(t, tt.wantCode, r.code, tt.path)
+		assert.Contains(t, r.body, tt.want, tt.path)
+	}
+	last := sb.last()
+	assert.Equal(t, [3]string{apiwire.VerbCreate, "pods", "portforward"}, [3]string{last.Verb, last.Resource, last.Subresource},
+		"connect subresources are authorized as create")
+	assert.Empty(t, sb.execs, "nothing ran")
+}
+
+func TestExecStatus(t *testing.T) {
+	var b strings.Builder
+	writeExecStatus(&b, ExecRequest{Command: []string{"sh", "-c", "exit 3"}}, &ExitError{Code: 3})
+	assert.JSONEq(t, `{"metadata":{},"status":"Failure","reason":"NonZeroExitCode",
+		"message":"command terminated with non-zero exit code: error executing command [sh -c exit 3], exit code 3",
+		"details":{"causes":[{"reason":"ExitCode","message":"3"}]}}`, b.String())
+	b.Reset()
+	writeExecStatus(&b, ExecRequest{}, nil)
+	assert.Equal(t, `{"metadata":{},"status":"Success"}`, b.String(), "as the kubelet's streaming server writes it")
 }

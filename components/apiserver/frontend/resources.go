@@ -76,6 +76,11 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
+	if t.info != nil && t.info.Resource == "pods" && t.name != "" && (t.sub == "exec" || t.sub == "attach" || t.sub == "portforward") &&
+		(r.Method == http.MethodGet || r.Method == http.MethodPost) {
+		h.connect(w, r, t)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		switch {
