@@ -191,13 +191,16 @@ func TestContainerPing(t *testing.T) {
 	var ip string
 	require.True(t, c.WaitFor(func() bool {
 		p, err := client.Get[*api.Pod](c.Admin, "default", "web")
+		if err != nil {
+			return false
+		}
 		ip = p.Status.PodIP
-		return err == nil && ip != "" && Exec(c, ContainerRef{"default", "box", "main"}, []string{"true"}, "").Code == 0
+		return ip != "" && p.Status.Phase == api.PodRunning && Exec(c, ContainerRef{"default", "box", "main"}, []string{"true"}, "").Code == 0
 	}, time.Minute))
 	res := Exec(c, ContainerRef{"default", "box", "main"}, []string{"ping", "-c", "2", ip}, "")
 	assert.Equal(t, 0, res.Code, res.Stdout+res.Stderr)
 	assert.Contains(t, res.Stdout, "PING "+ip+" ("+ip+"): 56 data bytes\n64 bytes from "+ip+": seq=0 ttl=6")
 	assert.Contains(t, res.Stdout, "2 packets transmitted, 2 packets received, 0% packet loss\nround-trip min/avg/max = ")
 	res = Exec(c, ContainerRef{"default", "web", "nginx"}, []string{"ping", ip}, "")
-	assert.Equal(t, 127, res.Code, "Debian's nginx image has no ping")
+	assert.Equal(t, 127, res.Code, "Debian's nginx image has no ping: %s%s", res.Stdout, res.Stderr)
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/go-logr/logr"
 	"io"
+	"k8s.io/klog/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -467,3 +469,9 @@ func (f *forwarder) serve(conn httpstream.Connection) {
 	conn.Close()
 	f.wg.Wait()
 }
+
+// QuietStreamLogs silences klog, through which the k8s.io stream libraries
+// behind exec and port-forward log (a client hanging up is "Error on
+// socket receive"); kubesim's own logs are zap on virtual time. The
+// kubesim command calls it once at start.
+func QuietStreamLogs() { klog.SetLogger(logr.Discard()) }

@@ -8,12 +8,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/kubesim/kubesim/components/apiserver/frontend"
 	"io"
 	"os"
 	"sort"
 	"strings"
 
-	"github.com/go-logr/logr"
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/scenarios/library"
 	"github.com/kubesim/kubesim/scenarios/narrate"
@@ -22,7 +22,6 @@ import (
 	"github.com/kubesim/kubesim/scenarios/web"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cursor"
-	"k8s.io/klog/v2"
 )
 
 const usage = `kubesim — a deterministic, in-process Kubernetes control plane for learning.
@@ -53,10 +52,7 @@ Run "kubesim help <command>" or "kubesim <command> --help" for a command's flags
 `
 
 func main() {
-	// The k8s.io stream libraries behind serve's exec and port-forward
-	// log through klog (a client hanging up is "Error on socket receive");
-	// kubesim's own logs are zap on virtual time, so klog says nothing.
-	klog.SetLogger(logr.Discard())
+	frontend.QuietStreamLogs()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -333,7 +334,7 @@ func TestKubectlExecLogsPortForward(t *testing.T) {
 	pf.Env = append(os.Environ(), "HOME="+k.d, "KUBECONFIG=")
 	stdout, err := pf.StdoutPipe()
 	require.NoError(t, err)
-	var pfErr bytes.Buffer
+	var pfErr lockedBuffer // kubectl writes it while the test reads it
 	pf.Stderr = &pfErr
 	require.NoError(t, pf.Start())
 	defer func() { pf.Process.Kill(); pf.Wait() }()
@@ -404,4 +405,23 @@ func TestAttachThroughClientGo(t *testing.T) {
 	cancel()
 	for range lines {
 	}
+}
+
+// lockedBuffer is a bytes.Buffer a running process writes while a test
+// reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
