@@ -1,7 +1,6 @@
 package datapath
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
-
-	"github.com/kubesim/kubesim/components/dns"
 )
 
 // Connect opens a TCP connection from a pod to host:port and closes it
@@ -25,16 +22,10 @@ func (p *Prober) Connect(podRef, host string, port uint16) Result {
 	if err != nil {
 		return s.finish()
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
-		s.res.Lookup = &res
-		addrs := res.Addrs()
-		if len(addrs) == 0 {
-			s.res.ExitCode = 6
-			return s.finish()
-		}
-		addr = addrs[0]
+	addr, ok := s.address(host)
+	if !ok {
+		s.res.ExitCode = 6
+		return s.finish()
 	}
 	deadline := p.k.Now() + p.ConnectTimeout
 	out, pod, _ := s.send(netip.AddrPortFrom(addr, port), "TCP")
@@ -65,16 +56,10 @@ func (p *Prober) Ping(podRef, host string, count int) Result {
 	if err != nil {
 		return s.finish()
 	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
-		s.res.Lookup = &res
-		addrs := res.Addrs()
-		if len(addrs) == 0 {
-			s.res.Output, s.res.ExitCode = fmt.Sprintf("ping: bad address '%s'\n", host), 1
-			return s.finish()
-		}
-		addr = addrs[0]
+	addr, ok := s.address(host)
+	if !ok {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("ping: bad address '%s'\n", host), 1
+		return s.finish()
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "PING %s (%s): 56 data bytes\n", host, addr)

@@ -306,6 +306,22 @@ func (s *session) transport(_ context.Context, server netip.Addr, q *dns.Msg) (*
 	return reply.Msg, nil
 }
 
+// address is host as an IP address, or its first A record through the
+// pod's resolver (the lookup kept in the result); false when the name does
+// not resolve.
+func (s *session) address(host string) (netip.Addr, bool) {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return addr, true
+	}
+	res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
+	s.res.Lookup = &res
+	addrs := res.Addrs()
+	if len(addrs) == 0 {
+		return netip.Addr{}, false
+	}
+	return addrs[0], true
+}
+
 func (s *session) resolver() *dns.Resolver {
 	conf := dns.PodResolvConf(s.pod.Namespace, s.p.ClusterDomain, s.p.DNSServiceIP)
 	return dns.NewResolver(conf, s.transport)
@@ -453,16 +469,10 @@ func (p *Prober) CurlArgs(podRef string, args ...string) Result {
 		return s.finish()
 	}
 	host, port := parseTarget(opts.url)
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		res := s.resolver().Lookup(context.Background(), host, dns.TypeA)
-		s.res.Lookup = &res
-		addrs := res.Addrs()
-		if len(addrs) == 0 {
-			s.res.Output, s.res.ExitCode = fmt.Sprintf("curl: (6) Could not resolve host: %s\n", host), 6
-			return s.finish()
-		}
-		addr = addrs[0]
+	addr, ok := s.address(host)
+	if !ok {
+		s.res.Output, s.res.ExitCode = fmt.Sprintf("curl: (6) Could not resolve host: %s\n", host), 6
+		return s.finish()
 	}
 	connectStart := p.k.Now()
 	deadline := connectStart + p.ConnectTimeout
