@@ -902,10 +902,9 @@ func failureThreshold(p *api.Probe) int32 {
 	return p.FailureThreshold
 }
 
-// startFailed is a container the runtime created but could not start
-// (its executable is not in the image): it terminates at once with
-// reason StartError and exit code 128, and restarts with the back-off.
-func (st *state) startFailed(pw *podWorker, c *container) {
+// nextInstance begins a container's next run: the current one becomes the
+// previous (its log kept for --previous) and counts as a restart.
+func (st *state) nextInstance(pw *podWorker, c *container) {
 	c.op = ""
 	if c.cur != nil {
 		c.prev = c.cur
@@ -915,6 +914,13 @@ func (st *state) startFailed(pw *podWorker, c *container) {
 	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
 	c.ready = false
 	c.waitReason, c.waitMsg = "", ""
+}
+
+// startFailed is a container the runtime created but could not start
+// (its executable is not in the image): it terminates at once with
+// reason StartError and exit code 128, and restarts with the back-off.
+func (st *state) startFailed(pw *podWorker, c *container) {
+	st.nextInstance(pw, c)
 	st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: "+c.proc.StartError)
 	st.finish(pw, c, 128, "StartError")
 	c.cur.message = c.proc.StartError
@@ -984,16 +990,8 @@ func probeFailure(p *api.Probe, podIP string, code int) string {
 
 // started makes the created container run.
 func (st *state) started(pw *podWorker, c *container) {
-	c.op = ""
-	if c.cur != nil {
-		c.prev = c.cur
-		c.restarts++
-		st.rotateLog(pw, c)
-	}
-	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
-	c.ready = false
+	st.nextInstance(pw, c)
 	c.probeFailures = 0
-	c.waitReason, c.waitMsg = "", ""
 	st.rec.podEvent(pw, c, api.EventTypeNormal, "Started", "Started container "+c.spec.Name)
 	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepStarted, Container: c.spec.Name, ContainerID: c.cur.id[:12]})
 	st.startupLines(pw, c)

@@ -21,15 +21,8 @@ import (
 // through a LogFollower backend.
 func (h *Handler) logs(w http.ResponseWriter, r *http.Request, t target) {
 	q := r.URL.Query()
-	req := h.base(r, apiwire.VerbGet, t, q)
-	res, err := h.cfg.Backend.Do(r.Context(), req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	pod, ok := res.Object.(*api.Pod)
+	pod, ok := h.podOf(w, r, t, apiwire.VerbGet)
 	if !ok {
-		writeError(w, apierrors.NewInternalError(fmt.Errorf("pods/log answered with %T", res.Object)))
 		return
 	}
 	container := q.Get("container")
@@ -167,4 +160,21 @@ func hasContainer(pod *api.Pod, name string) bool {
 		}
 	}
 	return false
+}
+
+// podOf asks kube-apiserver for a pod subresource (verb and RBAC as the
+// subresource wants) and returns the pod it reads; on an error it has
+// written the answer.
+func (h *Handler) podOf(w http.ResponseWriter, r *http.Request, t target, verb string) (*api.Pod, bool) {
+	res, err := h.cfg.Backend.Do(r.Context(), h.base(r, verb, t, r.URL.Query()))
+	if err != nil {
+		writeError(w, err)
+		return nil, false
+	}
+	pod, ok := res.Object.(*api.Pod)
+	if !ok {
+		writeError(w, apierrors.NewInternalError(fmt.Errorf("pods/%s answered with %T", t.sub, res.Object)))
+		return nil, false
+	}
+	return pod, true
 }

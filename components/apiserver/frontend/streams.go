@@ -130,16 +130,8 @@ func (h *Handler) connect(w http.ResponseWriter, r *http.Request, t target) {
 		writeError(w, notFound())
 		return
 	}
-	q := r.URL.Query()
-	req := h.base(r, apiwire.VerbCreate, t, q)
-	res, err := h.cfg.Backend.Do(r.Context(), req)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	pod, ok := res.Object.(*api.Pod)
+	pod, ok := h.podOf(w, r, t, apiwire.VerbCreate)
 	if !ok {
-		writeError(w, apierrors.NewInternalError(fmt.Errorf("pods/%s answered with %T", t.sub, res.Object)))
 		return
 	}
 	if pod.Spec.NodeName == "" {
