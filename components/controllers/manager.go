@@ -319,7 +319,11 @@ func (m *Manager) ByIndex(resource, name, value string) []api.Object {
 	if ix == nil {
 		return nil
 	}
-	set := ix.entries[value]
+	return byKey(ix.entries[value])
+}
+
+// byKey lists a cache's objects in key order.
+func byKey(set map[string]api.Object) []api.Object {
 	keys := make([]string, 0, len(set))
 	for k := range set {
 		keys = append(keys, k)
@@ -404,16 +408,7 @@ func union(lists ...[]api.Object) []api.Object {
 			seen[o.GetObjectMeta().Key()] = o
 		}
 	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]api.Object, len(keys))
-	for i, k := range keys {
-		out[i] = seen[k]
-	}
-	return out
+	return byKey(seen)
 }
 
 // Recorder returns the event recorder of a component ("replicaset-controller").
