@@ -174,7 +174,7 @@ func (s *Server) WriteKubeconfigs(dir string) ([]string, error) {
 	var paths []string
 	for _, u := range s.users {
 		p := filepath.Join(dir, u.name+".kubeconfig")
-		if err := os.WriteFile(p, CertKubeconfig(s.AdvertisedURL(), s.CA(), u.name, u.namespace, u.certPEM, u.keyPEM), 0o600); err != nil {
+		if err := writeFileAtomic(p, CertKubeconfig(s.AdvertisedURL(), s.CA(), u.name, u.namespace, u.certPEM, u.keyPEM)); err != nil {
 			return nil, err
 		}
 		paths = append(paths, p)

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // Kubeconfig is a kubeconfig for a server at url whose certificate caPEM
@@ -46,5 +47,31 @@ preferences: {}
 // WriteKubeconfig writes the kubeconfig of the server to path (mode 0600,
 // as kubectl writes its own): its token acts as Config.Token, named user.
 func (s *Server) WriteKubeconfig(path, user string) error {
-	return os.WriteFile(path, Kubeconfig(s.URL(), s.CA(), user, s.token), 0o600)
+	return writeFileAtomic(path, Kubeconfig(s.URL(), s.CA(), user, s.token))
+}
+
+// writeFileAtomic writes data to path (mode 0600) through a temporary file
+// in the same directory and a rename, so that a kubectl or kubesim started
+// while the file is being written reads either nothing or all of it,
+// never a half-written kubeconfig.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }

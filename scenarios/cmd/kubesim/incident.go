@@ -215,17 +215,8 @@ hint gives the next hint; give-up shows the answer; help lists the prompt's comm
 해결했다고 생각되면: check (여기서) 또는 kubesim incident check (다른 터미널).
 hint는 다음 힌트, give-up은 답, help는 프롬프트 명령을 보여 줍니다.
 `, path)))
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	promptErr := srv.Prompt(ctx, stdin, stdout, string(lang))
-	stop()
-	if err := <-done; err != nil {
-		fmt.Fprintln(stderr, "kubesim:", err)
-		return 1
-	}
-	if promptErr != nil {
-		fmt.Fprintln(stderr, "kubesim:", promptErr)
-		return 1
+	if code := promptAndServe(ctx, stop, srv, stdin, stdout, stderr, string(lang)); code != 0 {
+		return code
 	}
 	if s := sess.Summary(time.Now()); s != "" {
 		fmt.Fprint(stdout, s)

@@ -199,13 +199,20 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(out, "DNS: dig @%s -p %s kubernetes.default.svc.cluster.local (answered by the simulated CoreDNS)\n", host, port)
 		}
 	}
+	return promptAndServe(ctx, stop, srv, stdin, out, stderr, c.lang)
+}
+
+// promptAndServe runs srv until ctx ends or the prompt on stdin is quit,
+// then stops it (stop cancels ctx) and returns the exit code. When stdin is
+// not a terminal and simply ends (`kubesim serve &`, `< /dev/null`, a
+// service manager) nobody asked to stop: the server keeps serving until
+// SIGINT or SIGTERM, and says so once.
+func promptAndServe(ctx context.Context, stop func(), srv *serve.Server, stdin io.Reader, out, stderr io.Writer, lang string) int {
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(ctx) }()
-	end, promptErr := srv.PromptUntil(ctx, stdin, out, c.lang)
+	end, promptErr := srv.PromptUntil(ctx, stdin, out, lang)
 	if end == serve.EndOfInput && promptErr == nil && !isTerminal(stdin) {
-		// `kubesim serve &`, `kubesim serve < /dev/null`, a service
-		// manager: the input ended but nobody asked to stop.
-		if c.lang == "ko" {
+		if lang == "ko" {
 			fmt.Fprintf(stderr, "kubesim: 표준 입력이 끝나 프롬프트를 닫습니다. 클러스터는 SIGINT 또는 SIGTERM (kill %d) 을 받을 때까지 계속 요청을 처리합니다.\n", os.Getpid())
 		} else {
 			fmt.Fprintf(stderr, "kubesim: standard input ended, so the prompt is closed; the cluster keeps serving until SIGINT or SIGTERM (kill %d).\n", os.Getpid())

@@ -98,20 +98,28 @@ func buildKubesim(t *testing.T, dir string) string {
 }
 
 // TestServeKeepsServingAfterStdinEndsUntilSIGTERM runs the real binary as
-// `kubesim serve < /dev/null` does: the prompt ends with its input, the
-// server does not.
+// `kubesim serve < /dev/null` (and `kubesim incident start ... < /dev/null`)
+// do: the prompt ends with its input, the server does not.
 func TestServeKeepsServingAfterStdinEndsUntilSIGTERM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the kubesim binary")
 	}
 	bin := buildKubesim(t, t.TempDir())
-	for _, lang := range []string{"en", "ko"} {
-		t.Run(lang, func(t *testing.T) {
+	for _, tc := range []struct {
+		name, lang string
+		args       []string
+	}{
+		{"serve", "en", []string{"serve", "--paused", "--show", "none"}},
+		{"serve", "ko", []string{"serve", "--paused", "--show", "none"}},
+		{"incident", "en", []string{"incident", "start", "incident-coredns-scaled-to-zero", "--paused"}},
+	} {
+		lang := tc.lang
+		t.Run(tc.name+"/"+lang, func(t *testing.T) {
 			kc := filepath.Join(t.TempDir(), "kubesim.kubeconfig")
 			devnull, err := os.Open(os.DevNull)
 			require.NoError(t, err)
 			defer devnull.Close()
-			cmd := exec.Command(bin, "serve", "--paused", "--show", "none", "--lang", lang, "--kubeconfig", kc)
+			cmd := exec.Command(bin, append(tc.args, "--lang", lang, "--kubeconfig", kc)...)
 			cmd.Stdin = devnull
 			var stdout, stderr syncBuffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -147,7 +155,8 @@ func TestServeKeepsServingAfterStdinEndsUntilSIGTERM(t *testing.T) {
 			for _, n := range nodes.Items {
 				names = append(names, n.Name)
 			}
-			assert.Equal(t, []string{"cp-1", "worker-1", "worker-2"}, names)
+			assert.Contains(t, names, "cp-1")
+			assert.Contains(t, names, "worker-1")
 			assert.Equal(t, 1, strings.Count(stderr.String(), ended), "said once")
 
 			require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
