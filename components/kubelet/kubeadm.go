@@ -12,6 +12,15 @@ const (
 	KubeSchedulerImage         = "registry.k8s.io/kube-scheduler:" + KubeletVersion
 )
 
+// pki is where kubeadm keeps the cluster's certificates and keys.
+const pki = "/etc/kubernetes/pki/"
+
+// ClusterCIDR is the pod network kube-controller-manager is given, as
+// `kubeadm init --pod-network-cidr` would pass it: Cilium's cluster-pool
+// default, since Cilium (not the controller manager's node IPAM) gives pods
+// their addresses.
+const ClusterCIDR = "10.0.0.0/8"
+
 // KubeadmStaticPods returns the four manifests kubeadm init writes to
 // /etc/kubernetes/manifests on a control-plane node with the given address:
 // etcd, kube-apiserver, kube-controller-manager and kube-scheduler, with
@@ -69,13 +78,28 @@ func KubeadmStaticPods(advertiseAddress string) []*api.Pod {
 			"--listen-peer-urls=https://" + ip + ":2380", "--snapshot-count=10000"},
 			map[string]string{"kubeadm.kubernetes.io/etcd.advertise-client-urls": "https://" + ip + ":2379"}, 2381, api.URISchemeHTTP, "/livez", "100m"),
 		mk("kube-apiserver", KubeAPIServerImage, []string{"kube-apiserver", "--advertise-address=" + ip, "--allow-privileged=true",
-			"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction", "--etcd-servers=https://127.0.0.1:2379",
-			"--secure-port=6443", "--service-cluster-ip-range=10.96.0.0/12"},
+			"--authorization-mode=Node,RBAC", "--client-ca-file=" + pki + "ca.crt", "--enable-admission-plugins=NodeRestriction",
+			"--enable-bootstrap-token-auth=true", "--etcd-cafile=" + pki + "etcd/ca.crt", "--etcd-certfile=" + pki + "apiserver-etcd-client.crt",
+			"--etcd-keyfile=" + pki + "apiserver-etcd-client.key", "--etcd-servers=https://127.0.0.1:2379",
+			"--kubelet-client-certificate=" + pki + "apiserver-kubelet-client.crt", "--kubelet-client-key=" + pki + "apiserver-kubelet-client.key",
+			"--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname", "--proxy-client-cert-file=" + pki + "front-proxy-client.crt",
+			"--proxy-client-key-file=" + pki + "front-proxy-client.key", "--requestheader-allowed-names=front-proxy-client",
+			"--requestheader-client-ca-file=" + pki + "front-proxy-ca.crt", "--requestheader-extra-headers-prefix=X-Remote-Extra-",
+			"--requestheader-group-headers=X-Remote-Group", "--requestheader-username-headers=X-Remote-User", "--secure-port=6443",
+			"--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--service-account-key-file=" + pki + "sa.pub",
+			"--service-account-signing-key-file=" + pki + "sa.key", "--service-cluster-ip-range=10.96.0.0/12",
+			"--tls-cert-file=" + pki + "apiserver.crt", "--tls-private-key-file=" + pki + "apiserver.key"},
 			map[string]string{"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": ip + ":6443"}, 6443, api.URISchemeHTTPS, "/livez", "250m"),
 		mk("kube-controller-manager", KubeControllerManagerImage, []string{"kube-controller-manager", "--allocate-node-cidrs=true",
-			"--bind-address=127.0.0.1", "--controllers=*,bootstrapsigner,tokencleaner", "--leader-elect=true", "--use-service-account-credentials=true"},
+			"--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf", "--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf",
+			"--bind-address=127.0.0.1", "--client-ca-file=" + pki + "ca.crt", "--cluster-cidr=" + ClusterCIDR, "--cluster-name=kubernetes",
+			"--cluster-signing-cert-file=" + pki + "ca.crt", "--cluster-signing-key-file=" + pki + "ca.key",
+			"--controllers=*,bootstrapsigner,tokencleaner", "--kubeconfig=/etc/kubernetes/controller-manager.conf", "--leader-elect=true",
+			"--requestheader-client-ca-file=" + pki + "front-proxy-ca.crt", "--root-ca-file=" + pki + "ca.crt",
+			"--service-account-private-key-file=" + pki + "sa.key", "--service-cluster-ip-range=10.96.0.0/12", "--use-service-account-credentials=true"},
 			nil, 10257, api.URISchemeHTTPS, "/healthz", "200m"),
-		mk("kube-scheduler", KubeSchedulerImage, []string{"kube-scheduler", "--bind-address=127.0.0.1",
+		mk("kube-scheduler", KubeSchedulerImage, []string{"kube-scheduler", "--authentication-kubeconfig=/etc/kubernetes/scheduler.conf",
+			"--authorization-kubeconfig=/etc/kubernetes/scheduler.conf", "--bind-address=127.0.0.1",
 			"--kubeconfig=/etc/kubernetes/scheduler.conf", "--leader-elect=true"},
 			nil, 10259, api.URISchemeHTTPS, "/livez", "100m"),
 	}

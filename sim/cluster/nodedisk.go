@@ -92,7 +92,8 @@ func (c *Cluster) writeNodeDisk(node string, i int, cp bool, static []*api.Pod) 
 		check(write("/etc/kubernetes/controller-manager.conf", kubeconfig(server, "system:kube-controller-manager", ControllerToken), 0o600))
 		check(write("/etc/kubernetes/scheduler.conf", kubeconfig(server, "system:kube-scheduler", SchedulerToken), 0o600))
 		for _, f := range []string{"ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "apiserver-etcd-client.crt", "apiserver-etcd-client.key",
-			"front-proxy-ca.crt", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key", "etcd/server.crt", "etcd/server.key",
+			"apiserver-kubelet-client.crt", "apiserver-kubelet-client.key", "front-proxy-ca.crt", "front-proxy-ca.key",
+			"front-proxy-client.crt", "front-proxy-client.key", "sa.key", "sa.pub", "etcd/ca.crt", "etcd/ca.key", "etcd/server.crt", "etcd/server.key",
 			"etcd/peer.crt", "etcd/peer.key", "etcd/healthcheck-client.crt", "etcd/healthcheck-client.key"} {
 			check(write("/etc/kubernetes/pki/"+f, placeholderPEM(f), 0o600))
 		}
