@@ -5,7 +5,7 @@ PKGS    ?= ./...
 LANG_   ?= en
 SEED    ?= 1
 
-.PHONY: run test seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak chaos
+.PHONY: run test test-large seeds vet fmt fmt-check bench bench-scale test-scale build fuzz soak chaos
 
 run:
 	$(GO) run ./scenarios/cmd/kubesim run --lang $(LANG_) --seed $(SEED)
@@ -34,6 +34,12 @@ test: fmt-check vet
 	$(GO) test -count=1 -timeout 20m $(LONG)
 	$(GO) test -race -count=1 -tags solution ./examples/...
 	$(MAKE) seeds
+
+# The large built-in drills (more than 100 nodes, such as the 500-node zone
+# failure) run once in `make test`; here for seeds 1..3, under every
+# mutant and with views at every step.
+test-large:
+	$(GO) test -count=1 -timeout 2h ./scenarios/library -large -run 'TestEveryBuiltInPassesForEverySeed|TestEveryGraderFailsInAMutatedWorld|TestLookingAtEveryStepDoesNotChangeTheDrill' -v
 
 # Every built-in drill for seeds 1..100 (the long tier above runs seeds
 # 1..3).

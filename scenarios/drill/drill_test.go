@@ -62,7 +62,7 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"invalid yaml", "name: [x\n", []string{"x.yaml:"}},
 		{"wrong type", "name: x\nseed: lots\nsteps:\n- advance: 1s\n", []string{`x.yaml:2:7: seed: expected a non-negative integer, got "lots"`}},
 		{"namespace beside an object check", "name: x\nexpect:\n- namespace: shop\n  object: {ref: configmap/c, path: data.a, equals: b}\n", []string{"expect[0].namespace: applies to absent and exec only; give the namespace inside pods, object or event"}},
-		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, object, event, absent, exec or healthy"}},
+		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, nodes, object, event, absent, exec or healthy"}},
 		{"bad phase", "name: x\nexpect:\n- pods: {selector: app=web, phase: Runing}\n", []string{`expected Pending, Running, Succeeded, Failed or Unknown, got "Runing"`}},
 		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},
 		{"bad exec command", "name: x\nsteps:\n- exec: {pod: client, command: ping web}\n", []string{`steps[0].exec.command: expected "curl [flags] <name or ip>[:port][/path]" or "nslookup <name>", got "ping web"`}},
@@ -143,4 +143,46 @@ steps:
 			assert.Equal(t, "1 Pending pod(s) with app=web, holding for 30s", g.Want)
 		})
 	}
+}
+
+// A zone outage through stopZone, graded by nodes expectations that hold
+// in that world and fail when they ask for what it is not.
+func TestStopZoneAndNodesExpectations(t *testing.T) {
+	src := `name: zone
+cluster:
+  workers:
+  - {name: a, count: 2, zone: zone-a}
+  - {name: b, count: 2, zone: zone-b}
+steps:
+- stopZone: zone-b
+- advance: 70s
+expect:
+- name: {en: "zone-b is Unknown"}
+  nodes: {selector: topology.kubernetes.io/zone=zone-b, ready: Unknown, count: 2}
+- name: {en: "zone-a is Ready"}
+  nodes: {selector: "topology.kubernetes.io/zone=zone-a,!node-role.kubernetes.io/control-plane", ready: "True", atLeast: 2, atMost: 2}
+- name: {en: "zone-b is tainted"}
+  nodes: {selector: topology.kubernetes.io/zone=zone-b, taint: node.kubernetes.io/unreachable, atLeast: 1}
+- name: {en: "wrong: zone-b Ready"}
+  nodes: {selector: topology.kubernetes.io/zone=zone-b, ready: "True", atLeast: 1}
+  within: 1s
+- name: {en: "wrong: zone-a tainted"}
+  nodes: {selector: topology.kubernetes.io/zone=zone-a, taint: "node.kubernetes.io/unreachable:NoExecute", count: 1}
+  within: 1s
+`
+	dr, err := Parse("zone.yaml", []byte(src), os.ReadFile)
+	require.NoError(t, err)
+	require.Len(t, dr.Cluster.Workers, 4)
+	assert.Equal(t, "b-2", dr.Cluster.Workers[3].Name)
+	var out bytes.Buffer
+	res, err := Run(dr, Options{Out: &out})
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "zone zone-b powered off (2 nodes)")
+	passed := map[string]bool{}
+	for _, g := range res.Expectations {
+		passed[g.Name] = g.Passed
+	}
+	assert.Equal(t, map[string]bool{"zone-b is Unknown": true, "zone-a is Ready": true, "zone-b is tainted": true,
+		"wrong: zone-b Ready": false, "wrong: zone-a tainted": false}, passed, out.String())
+	assert.Contains(t, out.String(), "want 1 node(s) with topology.kubernetes.io/zone=zone-a, tainted node.kubernetes.io/unreachable:NoExecute; saw 0 of 3 node(s)")
 }

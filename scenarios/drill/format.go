@@ -72,9 +72,11 @@ type ClusterSpec struct {
 	Line          int        `yaml:"-"`
 }
 
-// NodeSpec is one node.
+// NodeSpec is one node, or with Count a group of identical workers named
+// <name>-1 ... <name>-<count> (a 500-node zone is three lines of YAML).
 type NodeSpec struct {
 	Name   string            `yaml:"name"`
+	Count  int               `yaml:"count"`
 	CPU    string            `yaml:"cpu"`
 	Memory string            `yaml:"memory"`
 	Pods   int               `yaml:"pods"`
@@ -90,18 +92,22 @@ type Step struct {
 	At      *Duration `yaml:"at"`
 	Narrate Text      `yaml:"narrate"`
 
-	Apply     *Manifest    `yaml:"apply"`
-	ApplyFile string       `yaml:"applyFile"`
-	Delete    string       `yaml:"delete"`
-	Scale     *Scale       `yaml:"scale"`
-	Patch     *Patch       `yaml:"patch"`
-	Cordon    string       `yaml:"cordon"`
-	Uncordon  string       `yaml:"uncordon"`
-	Taint     *Taint       `yaml:"taint"`
-	Kill      string       `yaml:"kill"`
-	Restart   string       `yaml:"restart"`
-	StopNode  string       `yaml:"stopNode"`
-	StartNode string       `yaml:"startNode"`
+	Apply     *Manifest `yaml:"apply"`
+	ApplyFile string    `yaml:"applyFile"`
+	Delete    string    `yaml:"delete"`
+	Scale     *Scale    `yaml:"scale"`
+	Patch     *Patch    `yaml:"patch"`
+	Cordon    string    `yaml:"cordon"`
+	Uncordon  string    `yaml:"uncordon"`
+	Taint     *Taint    `yaml:"taint"`
+	Kill      string    `yaml:"kill"`
+	Restart   string    `yaml:"restart"`
+	StopNode  string    `yaml:"stopNode"`
+	StartNode string    `yaml:"startNode"`
+	// StopZone and StartZone power off (on) every node of a
+	// topology.kubernetes.io/zone at once: a zone outage.
+	StopZone  string       `yaml:"stopZone"`
+	StartZone string       `yaml:"startZone"`
 	Partition *Link        `yaml:"partition"`
 	Heal      *Link        `yaml:"heal"`
 	Advance   *Duration    `yaml:"advance"`
@@ -205,6 +211,7 @@ type Expectation struct {
 	HoldsFor *Duration `yaml:"holdsFor"`
 
 	Pods   *PodsExpect   `yaml:"pods"`
+	Nodes  *NodesExpect  `yaml:"nodes"`
 	Object *ObjectExpect `yaml:"object"`
 	Event  *EventExpect  `yaml:"event"`
 	Absent string        `yaml:"absent"`
@@ -236,6 +243,22 @@ type PodsExpect struct {
 	// Terminating counts pods being deleted too.
 	Terminating bool `yaml:"terminating"`
 	Line        int  `yaml:"-"`
+}
+
+// NodesExpect counts nodes: those the Selector matches (all without one)
+// whose Ready condition has the status Ready and that carry Taint, when
+// those are given. Count asks for exactly that many, AtLeast and AtMost
+// bound it: a zone's nodes tainted one every ten seconds, not all at once.
+type NodesExpect struct {
+	Selector string `yaml:"selector"`
+	// Ready is the Ready condition's status: True, False or Unknown.
+	Ready string `yaml:"ready"`
+	// Taint is a taint key, or key:Effect.
+	Taint   string `yaml:"taint"`
+	Count   *int   `yaml:"count"`
+	AtLeast *int   `yaml:"atLeast"`
+	AtMost  *int   `yaml:"atMost"`
+	Line    int    `yaml:"-"`
 }
 
 // ObjectExpect checks one field of one object ("deployment/web",
@@ -274,7 +297,7 @@ type EventExpect struct {
 	Line    int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "stopZone", "startZone", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {
@@ -324,11 +347,54 @@ func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Dr
 			}
 		}
 	}
+	dr.Cluster.expand(d)
 	dr.check(d, root.Content[0])
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}
 	return dr, nil
+}
+
+// expand replaces each worker group (a NodeSpec with Count) by its nodes.
+func (c *ClusterSpec) expand(d *decoder) {
+	for _, n := range c.ControlPlanes {
+		if n.Count != 0 {
+			d.fail(&yaml.Node{Line: n.Line, Column: 1}, "cluster.controlPlanes "+n.Name+".count", "only workers come in groups: list each control-plane node (etcd runs on them)")
+		}
+	}
+	var out []NodeSpec
+	for _, n := range c.Workers {
+		switch {
+		case n.Count == 0:
+			out = append(out, n)
+			continue
+		case n.Count < 0 || n.Count > MaxNodes:
+			d.fail(&yaml.Node{Line: n.Line, Column: 1}, "cluster.workers "+n.Name+".count", "expected 1 to %d, got %d", MaxNodes, n.Count)
+			continue
+		case n.Name == "":
+			continue // check names the missing name
+		}
+		for i := 1; i <= n.Count; i++ {
+			m := n
+			m.Name, m.Count = fmt.Sprintf("%s-%d", n.Name, i), 0
+			out = append(out, m)
+		}
+	}
+	c.Workers = out
+}
+
+// zoneNodes are the nodes of a zone, in the cluster's order.
+func (dr *Drill) zoneNodes(zone string) []string {
+	cfg := dr.clusterConfig(0)
+	zones := cfg.NodeZones()
+	cps, workers := cfg.NodeNames()
+	var out []string
+	for _, n := range append(cps, workers...) {
+		if zones[n] == zone {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // check validates what the types alone cannot.
@@ -487,13 +553,13 @@ func sortedKeys(m map[string]bool) []string {
 func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 	at := &yaml.Node{Line: e.Line, Column: 5}
 	n := 0
-	for _, set := range []bool{e.Pods != nil, e.Object != nil, e.Event != nil, e.Absent != "", e.Exec != nil, e.Healthy != ""} {
+	for _, set := range []bool{e.Pods != nil, e.Nodes != nil, e.Object != nil, e.Event != nil, e.Absent != "", e.Exec != nil, e.Healthy != ""} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		d.fail(at, path, "an expectation checks exactly one of pods, object, event, absent, exec or healthy")
+		d.fail(at, path, "an expectation checks exactly one of pods, nodes, object, event, absent, exec or healthy")
 		return
 	}
 	if e.Namespace != "" && e.Absent == "" && e.Exec == nil {
@@ -513,6 +579,34 @@ func (dr *Drill) checkExpectation(d *decoder, e *Expectation, path string) {
 		d.fail(at, path+".holdsFor", "an event with none: true already holds for its whole window (within)")
 	}
 	switch {
+	case e.Nodes != nil:
+		nd := e.Nodes
+		if _, err := api.ParseSelector(nd.Selector); err != nil {
+			d.fail(at, path+".nodes.selector", "%v", err)
+		}
+		switch api.ConditionStatus(nd.Ready) {
+		case "", api.ConditionTrue, api.ConditionFalse, api.ConditionUnknown:
+		default:
+			d.fail(at, path+".nodes.ready", "expected True, False or Unknown, got %q", nd.Ready)
+		}
+		if key, effect, ok := strings.Cut(nd.Taint, ":"); ok {
+			switch api.TaintEffect(effect) {
+			case api.TaintEffectNoSchedule, api.TaintEffectPreferNoSchedule, api.TaintEffectNoExecute:
+			default:
+				d.fail(at, path+".nodes.taint", "expected key or key:Effect (NoSchedule, PreferNoSchedule or NoExecute), got %q", nd.Taint)
+			}
+			if key == "" {
+				d.fail(at, path+".nodes.taint", "the taint key is empty in %q", nd.Taint)
+			}
+		}
+		switch {
+		case nd.Count == nil && nd.AtLeast == nil && nd.AtMost == nil:
+			d.fail(at, path+".nodes", "say how many: count, or atLeast and/or atMost")
+		case nd.Count != nil && (nd.AtLeast != nil || nd.AtMost != nil):
+			d.fail(at, path+".nodes", "say count or atLeast/atMost, not both")
+		case nd.AtLeast != nil && nd.AtMost != nil && *nd.AtLeast > *nd.AtMost:
+			d.fail(at, path+".nodes", "atLeast %d is more than atMost %d", *nd.AtLeast, *nd.AtMost)
+		}
 	case e.Pods != nil:
 		if _, err := api.ParseSelector(e.Pods.Selector); err != nil {
 			d.fail(at, path+".pods.selector", "%v", err)
@@ -672,4 +766,18 @@ func parseTaint(s string) (api.Taint, error) {
 		return api.Taint{}, fmt.Errorf("a taint needs a key: %q", s)
 	}
 	return api.Taint{Key: key, Value: value, Effect: api.TaintEffect(effect)}, nil
+}
+
+// zones lists the zones of the drill's cluster, sorted.
+func (dr *Drill) zones() []string {
+	seen := map[string]bool{}
+	for _, z := range dr.clusterConfig(0).NodeZones() {
+		seen[z] = true
+	}
+	out := make([]string, 0, len(seen))
+	for z := range seen {
+		out = append(out, z)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -102,6 +102,9 @@ func (t topology) nodeList() string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	if len(names) > 12 {
+		return strings.Join(names[:10], ", ") + fmt.Sprintf(", ... (%d nodes)", len(names))
+	}
 	return strings.Join(names, ", ")
 }
 
@@ -157,6 +160,14 @@ func (dr *Drill) checkTargets(d *decoder) {
 			node(at, path+".stopNode", s.StopNode)
 		case s.StartNode != "":
 			node(at, path+".startNode", s.StartNode)
+		case s.StopZone != "" || s.StartZone != "":
+			field, zone := "stopZone", s.StopZone
+			if zone == "" {
+				field, zone = "startZone", s.StartZone
+			}
+			if len(dr.zoneNodes(zone)) == 0 {
+				d.fail(at, path+"."+field, "no node of the drill's cluster is in zone %q (zones: %s)", zone, strings.Join(dr.zones(), ", "))
+			}
 		case s.Cordon != "":
 			node(at, path+".cordon", s.Cordon)
 		case s.Uncordon != "":

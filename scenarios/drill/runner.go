@@ -393,6 +393,24 @@ func (r *runner) do(s *Step, action string) (Text, error) {
 			return Text{}, err
 		}
 		return tr("node %s powered on", "노드 %s 전원 켜짐", s.StartNode), nil
+	case "stopZone", "startZone":
+		zone := s.StopZone + s.StartZone
+		nodes := r.dr.zoneNodes(zone)
+		for _, n := range nodes {
+			var err error
+			if action == "stopZone" {
+				err = c.K.StopNode(n)
+			} else {
+				err = c.K.StartNode(n)
+			}
+			if err != nil {
+				return Text{}, err
+			}
+		}
+		if action == "stopZone" {
+			return tr("zone %s powered off (%d nodes)", "존 %s 전원 꺼짐 (노드 %d개)", zone, len(nodes)), nil
+		}
+		return tr("zone %s powered on (%d nodes)", "존 %s 전원 켜짐 (노드 %d개)", zone, len(nodes)), nil
 	case "partition", "heal":
 		l := s.Partition
 		if l == nil {
@@ -603,11 +621,11 @@ func (r *runner) grade(e *Expectation, path string) Grade {
 		// Nothing may appear during the whole window.
 		ok = r.holds(e, within, &g)
 	} else {
-		ok = r.c.WaitFor(func() bool {
+		ok = r.c.WaitForEvery(func() bool {
 			held, saw := r.check(e)
 			g.see(saw)
 			return held
-		}, within)
+		}, within, r.dr.checkEvery())
 		if ok && e.HoldsFor != nil {
 			ok = r.holds(e, time.Duration(*e.HoldsFor), &g)
 		}
@@ -626,7 +644,7 @@ func (r *runner) grade(e *Expectation, path string) Grade {
 func (r *runner) holds(e *Expectation, d time.Duration, g *Grade) bool {
 	deadline := r.c.K.Now() + d
 	ok := true
-	r.c.WaitFor(func() bool {
+	r.c.WaitForEvery(func() bool {
 		held, saw := r.check(e)
 		if !held {
 			ok = false
@@ -636,8 +654,19 @@ func (r *runner) holds(e *Expectation, d time.Duration, g *Grade) bool {
 		}
 		g.see(saw)
 		return r.c.K.Now() >= deadline
-	}, d)
+	}, d, r.dr.checkEvery())
 	return ok
+}
+
+// checkEvery is how often expectations are checked: every 100 ms of
+// virtual time, or every second in a cluster of more than 100 nodes, where
+// one look at every pod, node and event costs more than the simulation of
+// a tenth of a second.
+func (dr *Drill) checkEvery() time.Duration {
+	if len(dr.Cluster.ControlPlanes)+len(dr.Cluster.Workers) > 100 {
+		return time.Second
+	}
+	return 100 * time.Millisecond
 }
 
 func describeExpectation(e *Expectation) Text {
@@ -679,6 +708,8 @@ func describeExpectation(e *Expectation) Text {
 			ko = append(ko, "(Terminating 포함)")
 		}
 		t = Text{En: strings.Join(en, " "), Ko: strings.Join(ko, " ")}
+	case e.Nodes != nil:
+		t = describeNodes(e.Nodes)
 	case e.Object != nil:
 		ref := e.Object.Ref
 		if e.Object.Selector != "" {
@@ -766,6 +797,8 @@ func (r *runner) check(e *Expectation) (bool, Text) {
 	switch {
 	case e.Pods != nil:
 		return r.checkPods(e.Pods)
+	case e.Nodes != nil:
+		return r.checkNodes(e.Nodes)
 	case e.Object != nil:
 		obj, err := r.object(e.Object)
 		if err != nil {
@@ -941,6 +974,82 @@ func (r *runner) checkPods(p *PodsExpect) (bool, Text) {
 		return n == *p.Count, saw
 	}
 	return n > 0 && n == counted, saw
+}
+
+// describeNodes words a nodes expectation: "at least 3 node(s) with
+// topology.kubernetes.io/zone=zone-c, Ready Unknown, tainted
+// node.kubernetes.io/unreachable".
+func describeNodes(nd *NodesExpect) Text {
+	var en, ko string
+	switch {
+	case nd.Count != nil:
+		en, ko = fmt.Sprintf("%d node(s)", *nd.Count), fmt.Sprintf("노드 %d개", *nd.Count)
+	case nd.AtLeast != nil && nd.AtMost != nil:
+		en, ko = fmt.Sprintf("%d to %d node(s)", *nd.AtLeast, *nd.AtMost), fmt.Sprintf("노드 %d~%d개", *nd.AtLeast, *nd.AtMost)
+	case nd.AtLeast != nil:
+		en, ko = fmt.Sprintf("at least %d node(s)", *nd.AtLeast), fmt.Sprintf("노드 %d개 이상", *nd.AtLeast)
+	case nd.AtMost != nil:
+		en, ko = fmt.Sprintf("at most %d node(s)", *nd.AtMost), fmt.Sprintf("노드 %d개 이하", *nd.AtMost)
+	}
+	var ke, kk []string
+	if nd.Selector != "" {
+		ke, kk = append(ke, "with "+nd.Selector), append(kk, nd.Selector)
+	}
+	if nd.Ready != "" {
+		ke, kk = append(ke, "Ready "+nd.Ready), append(kk, "Ready "+nd.Ready)
+	}
+	if nd.Taint != "" {
+		ke, kk = append(ke, "tainted "+nd.Taint), append(kk, "taint "+nd.Taint)
+	}
+	if len(ke) > 0 {
+		en += " " + strings.Join(ke, ", ")
+		ko = "(" + strings.Join(kk, ", ") + ") " + ko
+	}
+	return Text{En: en, Ko: ko}
+}
+
+// checkNodes counts the selected nodes that are as asked.
+func (r *runner) checkNodes(nd *NodesExpect) (bool, Text) {
+	items, err := r.c.StoredObjects("nodes", "", nd.Selector)
+	if err != nil {
+		return false, Text{En: err.Error()}
+	}
+	key, effect, _ := strings.Cut(nd.Taint, ":")
+	n := 0
+	for _, o := range items {
+		node := o.(*api.Node)
+		if nd.Ready != "" {
+			status := api.ConditionUnknown // no Ready condition yet: kubectl shows Unknown
+			for _, c := range node.Status.Conditions {
+				if c.Type == api.NodeReady {
+					status = c.Status
+				}
+			}
+			if string(status) != nd.Ready {
+				continue
+			}
+		}
+		if key != "" {
+			tainted := false
+			for _, t := range node.Spec.Taints {
+				if t.Key == key && (effect == "" || string(t.Effect) == effect) {
+					tainted = true
+				}
+			}
+			if !tainted {
+				continue
+			}
+		}
+		n++
+	}
+	saw := Text{En: fmt.Sprintf("%d of %d node(s)", n, len(items)), Ko: fmt.Sprintf("노드 %d개 중 %d개", len(items), n)}
+	switch {
+	case nd.Count != nil:
+		return n == *nd.Count, saw
+	case nd.AtLeast != nil && n < *nd.AtLeast, nd.AtMost != nil && n > *nd.AtMost:
+		return false, saw
+	}
+	return true, saw
 }
 
 func contains(list []string, s string) bool {

@@ -28,6 +28,16 @@ func Names() []string {
 	return out
 }
 
+// LargeNodes is the size from which a built-in drill is large: it runs for
+// minutes rather than seconds, so `make test` runs it once (TestLargeDrills)
+// and leaves the per-seed and per-mutant runs to `make test-large`.
+const LargeNodes = 100
+
+// IsLarge reports whether a drill's cluster has more than LargeNodes nodes.
+func IsLarge(d *drill.Drill) bool {
+	return len(d.Cluster.ControlPlanes)+len(d.Cluster.Workers) > LargeNodes
+}
+
 // Incidents lists the built-in incidents (drill files of kind incident).
 func Incidents() []string {
 	var out []string

@@ -73,6 +73,7 @@ func TestLookingAtEveryStepDoesNotChangeTheDrill(t *testing.T) {
 			if d.IsIncident() {
 				t.Skip("incidents are served, not stepped")
 			}
+			skipLarge(t, d)
 			plain := cursor.Open(drill.Program(d, drill.Options{}, &drill.Result{}))
 			want := hashRun(t, plain)
 			plain.Close()

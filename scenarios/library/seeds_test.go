@@ -15,6 +15,19 @@ import (
 // detector; `make seeds` runs all hundred without it.
 var seeds = flag.Int("seeds", 3, "run every built-in drill for seeds 1..N")
 
+// large runs the large drills (library.IsLarge) in every test of the
+// package; without it they run once, in TestEveryBuiltInDrillPasses
+// (`make test-large` sets it).
+var large = flag.Bool("large", false, "run the large built-in drills for every seed, mutant and view too")
+
+// skipLarge skips a large drill unless -large is set.
+func skipLarge(t *testing.T, d *drill.Drill) {
+	t.Helper()
+	if IsLarge(d) && !*large {
+		t.Skipf("a drill of %d nodes runs for minutes: make test-large", len(d.Cluster.ControlPlanes)+len(d.Cluster.Workers))
+	}
+}
+
 // Every built-in walkthrough and drill passes whatever the seed: no step
 // or expectation depends on which node a pod lands on, which etcd member
 // leads, or which identity Cilium allocates first.
@@ -31,6 +44,7 @@ func TestEveryBuiltInPassesForEverySeed(t *testing.T) {
 		for s := uint64(1); s <= uint64(*seeds); s++ {
 			seed := s
 			t.Run(fmt.Sprintf("%s/seed-%d", name, s), func(t *testing.T) {
+				skipLarge(t, d)
 				t.Parallel()
 				res, err := drill.Run(d, drill.Options{Seed: &seed})
 				require.NoError(t, err)

@@ -102,6 +102,31 @@ func (c Config) NodeNames() (controlPlanes, workers []string) {
 	return d.ControlPlanes, d.Workers
 }
 
+// NodeZones are the topology.kubernetes.io/zone of every node the
+// configuration boots, by name: a NodeSpec's Zone, or zone-a for control
+// planes and zone-a, zone-b, zone-c in turn for workers.
+func (c Config) NodeZones() map[string]string {
+	d := c.withDefaults()
+	specs := map[string]string{}
+	for _, ns := range d.Nodes {
+		specs[ns.Name] = ns.Zone
+	}
+	zones := map[string]string{}
+	for i, n := range d.Workers {
+		zones[n] = specs[n]
+		if zones[n] == "" {
+			zones[n] = fmt.Sprintf("zone-%c", 'a'+i%3)
+		}
+	}
+	for _, n := range d.ControlPlanes {
+		zones[n] = specs[n]
+		if zones[n] == "" {
+			zones[n] = "zone-a"
+		}
+	}
+	return zones
+}
+
 func (c Config) withDefaults() Config {
 	if len(c.ControlPlanes) == 0 {
 		c.ControlPlanes = []string{"cp-1"}
@@ -211,17 +236,12 @@ func New(cfg Config) (*Cluster, error) {
 	for _, ns := range cfg.Nodes {
 		specs[ns.Name] = ns
 	}
+	zones := cfg.NodeZones()
 	all := append(append([]string(nil), cfg.ControlPlanes...), cfg.Workers...)
 	for i, n := range all {
 		spec := specs[n]
 		cp := i < len(cfg.ControlPlanes)
-		zone := spec.Zone
-		if zone == "" {
-			zone = "zone-a"
-			if !cp {
-				zone = fmt.Sprintf("zone-%c", 'a'+(i-len(cfg.ControlPlanes))%3)
-			}
-		}
+		zone := zones[n]
 		kc := kubelet.Config{Node: n, Token: KubeletTokenPrefix + n, APIServers: c.APIServers, ControlPlane: cp, Zone: zone,
 			Labels: spec.Labels, Taints: spec.Taints, CPU: orDefault(spec.CPU, "4"), Memory: orDefault(spec.Memory, "8Gi"), MaxPods: spec.Pods,
 			InternalIP: nodeIP(i)}
@@ -341,8 +361,14 @@ func (c *Cluster) serving() bool {
 }
 
 // WaitFor runs the simulation until cond holds or limit of virtual time
-// passes; it reports whether cond held.
+// passes, checking every 100 ms of virtual time; it reports whether cond
+// held.
 func (c *Cluster) WaitFor(cond func() bool, limit time.Duration) bool {
+	return c.WaitForEvery(cond, limit, 100*time.Millisecond)
+}
+
+// WaitForEvery is WaitFor checking cond every step of virtual time.
+func (c *Cluster) WaitForEvery(cond func() bool, limit, every time.Duration) bool {
 	deadline := c.K.Now() + limit
 	for {
 		if cond() {
@@ -351,7 +377,7 @@ func (c *Cluster) WaitFor(cond func() bool, limit time.Duration) bool {
 		if c.K.Now() >= deadline {
 			return false
 		}
-		step := 100 * time.Millisecond
+		step := every
 		if rest := deadline - c.K.Now(); rest < step {
 			step = rest
 		}
