@@ -131,7 +131,9 @@ func TestEvictionUnhealthyPodPolicy(t *testing.T) {
 			b.Spec.UnhealthyPodEvictionPolicy = &tc.policy
 			_, err := c.Admin.Create(b)
 			require.NoError(t, err)
-			waitPDB(t, c, "web", func(p *api.PodDisruptionBudget) bool { return p.Status.ObservedGeneration == p.Generation && p.Status.CurrentHealthy == 1 })
+			waitPDB(t, c, "web", func(p *api.PodDisruptionBudget) bool {
+				return p.Status.ObservedGeneration == p.Generation && p.Status.CurrentHealthy == 1
+			})
 			err = evict(c, "web-2")
 			if tc.allowed {
 				assert.NoError(t, err)
