@@ -97,6 +97,10 @@ type Step struct {
 	Patch     *Patch       `yaml:"patch"`
 	Cordon    string       `yaml:"cordon"`
 	Uncordon  string       `yaml:"uncordon"`
+	// Drain is `kubectl drain <node> --ignore-daemonsets
+	// --delete-emptydir-data`: cordon, then evict the node's pods through
+	// the eviction API, retrying a PodDisruptionBudget's 429 every 5 s.
+	Drain string `yaml:"drain"`
 	Taint     *Taint       `yaml:"taint"`
 	Kill      string       `yaml:"kill"`
 	Restart   string       `yaml:"restart"`
@@ -274,7 +278,7 @@ type EventExpect struct {
 	Line    int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "drain", "taint", "kill", "restart", "stopNode", "startNode", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {

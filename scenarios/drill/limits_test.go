@@ -28,6 +28,7 @@ func TestTargetsAndBudgetsCheckedWhenRead(t *testing.T) {
 		{"node actor on a declared worker", "name: x\ncluster:\n  workers: [{name: w-9}]\nsteps:\n- kill: kubelet-w-9\n", ""},
 		{"stopNode of no node", "name: x\nsteps:\n- stopNode: worker-3\n", `x.yaml:3:5: steps[0].stopNode: no node named "worker-3" in the drill's cluster (nodes: cp-1, worker-1, worker-2)`},
 		{"cordon of no node", "name: x\nsteps:\n- cordon: worker-9\n", `steps[0].cordon: no node named "worker-9"`},
+		{"drain of no node", "name: x\nsteps:\n- drain: worker-9\n", `steps[0].drain: no node named "worker-9"`},
 		{"taint of no node", "name: x\nsteps:\n- taint: {node: gpu-1, taint: gpu=yes:NoSchedule}\n", `steps[0].taint.node: no node named "gpu-1"`},
 		{"partition of no node", "name: x\nsteps:\n- partition: {a: node/worker-1, b: node/cp-9}\n", `steps[0].partition.b: no node named "cp-9"`},
 		{"partition of a component", "name: x\nsteps:\n- heal: {a: kube-scheduler, b: etcd-cp-1}\n", `steps[0].heal.a: no actor named "kube-scheduler" (expected an actor such as kube-apiserver-cp-1, or node/<name>)`},
