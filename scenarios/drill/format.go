@@ -90,17 +90,17 @@ type Step struct {
 	At      *Duration `yaml:"at"`
 	Narrate Text      `yaml:"narrate"`
 
-	Apply     *Manifest    `yaml:"apply"`
-	ApplyFile string       `yaml:"applyFile"`
-	Delete    string       `yaml:"delete"`
-	Scale     *Scale       `yaml:"scale"`
-	Patch     *Patch       `yaml:"patch"`
-	Cordon    string       `yaml:"cordon"`
-	Uncordon  string       `yaml:"uncordon"`
+	Apply     *Manifest `yaml:"apply"`
+	ApplyFile string    `yaml:"applyFile"`
+	Delete    string    `yaml:"delete"`
+	Scale     *Scale    `yaml:"scale"`
+	Patch     *Patch    `yaml:"patch"`
+	Cordon    string    `yaml:"cordon"`
+	Uncordon  string    `yaml:"uncordon"`
 	// Drain is `kubectl drain <node> --ignore-daemonsets
 	// --delete-emptydir-data`: cordon, then evict the node's pods through
 	// the eviction API, retrying a PodDisruptionBudget's 429 every 5 s.
-	Drain string `yaml:"drain"`
+	Drain     string       `yaml:"drain"`
 	Taint     *Taint       `yaml:"taint"`
 	Kill      string       `yaml:"kill"`
 	Restart   string       `yaml:"restart"`
