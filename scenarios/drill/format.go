@@ -90,17 +90,13 @@ type Step struct {
 	At      *Duration `yaml:"at"`
 	Narrate Text      `yaml:"narrate"`
 
-	Apply     *Manifest `yaml:"apply"`
-	ApplyFile string    `yaml:"applyFile"`
-	Delete    string    `yaml:"delete"`
-	Scale     *Scale    `yaml:"scale"`
-	Patch     *Patch    `yaml:"patch"`
-	Cordon    string    `yaml:"cordon"`
-	Uncordon  string    `yaml:"uncordon"`
-	// Drain is `kubectl drain <node> --ignore-daemonsets
-	// --delete-emptydir-data`: cordon, then evict the node's pods through
-	// the eviction API, retrying a PodDisruptionBudget's 429 every 5 s.
-	Drain     string       `yaml:"drain"`
+	Apply     *Manifest    `yaml:"apply"`
+	ApplyFile string       `yaml:"applyFile"`
+	Delete    string       `yaml:"delete"`
+	Scale     *Scale       `yaml:"scale"`
+	Patch     *Patch       `yaml:"patch"`
+	Cordon    string       `yaml:"cordon"`
+	Uncordon  string       `yaml:"uncordon"`
 	Taint     *Taint       `yaml:"taint"`
 	Kill      string       `yaml:"kill"`
 	Restart   string       `yaml:"restart"`
@@ -117,6 +113,10 @@ type Step struct {
 	// MoveLeader is `etcdctl move-leader <member>`: the etcd leader hands
 	// its leadership to that member.
 	MoveLeader string `yaml:"moveLeader"`
+	// Drain is `kubectl drain <node> --ignore-daemonsets
+	// --delete-emptydir-data`: cordon, then evict the node's pods through
+	// the eviction API, retrying a PodDisruptionBudget's 429 every 5 s.
+	Drain string `yaml:"drain"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
