@@ -311,6 +311,13 @@ var registry = []*ResourceInfo{
 		newObject: func() Object { return &NetworkPolicy{} }, newList: func() ListObject { return &NetworkPolicyList{} },
 	},
 	{
+		Group: "policy", Version: "v1", Kind: "PodDisruptionBudget", ListKind: "PodDisruptionBudgetList",
+		Resource: "poddisruptionbudgets", Singular: "poddisruptionbudget", ShortNames: []string{"pdb"}, Namespaced: true,
+		Verbs: standardVerbs, KeyPrefix: "/registry/poddisruptionbudgets",
+		Subresources: []Subresource{statusSub("policy", "v1", "PodDisruptionBudget")},
+		newObject:    func() Object { return &PodDisruptionBudget{} }, newList: func() ListObject { return &PodDisruptionBudgetList{} },
+	},
+	{
 		Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectAccessReview", ListKind: "SelfSubjectAccessReviewList",
 		Resource: "selfsubjectaccessreviews", Singular: "selfsubjectaccessreview", Verbs: []string{VerbCreate},
 		newObject: func() Object { return &SelfSubjectAccessReview{} }, newList: func() ListObject { return &SelfSubjectAccessReviewList{} },

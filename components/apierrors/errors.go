@@ -348,3 +348,9 @@ func (e *StatusError) WithMessage(msg string) *StatusError {
 	e.ErrStatus.Message = msg
 	return e
 }
+
+// NewTooManyRequests is a 429 with the given message and Retry-After
+// seconds (0: none suggested), as the eviction API refuses a disruption.
+func NewTooManyRequests(message string, retryAfterSeconds int32) *StatusError {
+	return newErr(429, ReasonTooManyRequests, message, &StatusDetails{RetryAfterSeconds: retryAfterSeconds})
+}

@@ -43,6 +43,8 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 		switch r.Subresource {
 		case "binding":
 			return h.bind(r)
+		case "eviction":
+			return h.evict(r, info)
 		case "exec", "attach", "portforward":
 			// A connect subresource: kube-apiserver reads the pod for its
 			// node and containers and then streams to that node's kubelet

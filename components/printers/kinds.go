@@ -233,6 +233,24 @@ func init() {
 		return []any{n.Name, api.FormatLabelSelector(&n.Spec.PodSelector), Age(n.CreationTimestamp, now)}
 	})
 
+	register("poddisruptionbudgets", []Column{
+		nameColumn(),
+		col("Min Available", "string", "The minimum number of pods that must be available."),
+		col("Max Unavailable", "string", "The maximum number of pods that may be unavailable."),
+		col("Allowed Disruptions", "integer", "Calculated number of pods that may be disrupted at this time."),
+		ageColumn(),
+	}, func(obj api.Object, now time.Time) []any {
+		p := obj.(*api.PodDisruptionBudget)
+		minA, maxU := "N/A", "N/A"
+		if p.Spec.MinAvailable != nil {
+			minA = p.Spec.MinAvailable.String()
+		}
+		if p.Spec.MaxUnavailable != nil {
+			maxU = p.Spec.MaxUnavailable.String()
+		}
+		return []any{p.Name, minA, maxU, int64(p.Status.DisruptionsAllowed), Age(p.CreationTimestamp, now)}
+	})
+
 	register("controllerrevisions", []Column{
 		nameColumn(),
 		col("Controller", "string", "Controller of the object"),

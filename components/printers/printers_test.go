@@ -248,6 +248,10 @@ func TestTables(t *testing.T) {
 			&api.NetworkPolicy{ObjectMeta: api.ObjectMeta{Name: "deny-all", CreationTimestamp: ago(time.Minute)}},
 			&api.NetworkPolicy{ObjectMeta: api.ObjectMeta{Name: "web", CreationTimestamp: ago(time.Minute)}, Spec: api.NetworkPolicySpec{PodSelector: api.LabelSelector{MatchLabels: map[string]string{"app": "web"}}}},
 		},
+		"poddisruptionbudgets": {
+			&api.PodDisruptionBudget{ObjectMeta: api.ObjectMeta{Name: "zk-pdb", CreationTimestamp: ago(time.Minute)}, Spec: api.PodDisruptionBudgetSpec{MinAvailable: api.IntOrStringPtr(api.FromInt32(2))}, Status: api.PodDisruptionBudgetStatus{DisruptionsAllowed: 1}},
+			&api.PodDisruptionBudget{ObjectMeta: api.ObjectMeta{Name: "web", CreationTimestamp: ago(time.Minute)}, Spec: api.PodDisruptionBudgetSpec{MaxUnavailable: api.IntOrStringPtr(api.FromString("25%"))}},
+		},
 		"ciliumnetworkpolicies": {
 			&api.CiliumNetworkPolicy{ObjectMeta: api.ObjectMeta{Name: "rule1", CreationTimestamp: ago(time.Minute)}, Status: api.CiliumNetworkPolicyStatus{Conditions: []api.CiliumPolicyCondition{{Type: "Valid", Status: api.ConditionTrue}}}},
 		},

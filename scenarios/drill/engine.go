@@ -71,6 +71,8 @@ func StepCommand(s *Step) string {
 		cmd = "kubectl cordon " + s.Cordon
 	case "uncordon":
 		cmd = "kubectl uncordon " + s.Uncordon
+	case "drain":
+		cmd = "kubectl drain " + s.Drain + " --ignore-daemonsets --delete-emptydir-data"
 	case "taint":
 		t := s.Taint.Taint
 		if s.Taint.Remove {

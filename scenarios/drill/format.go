@@ -119,6 +119,10 @@ type Step struct {
 	// MoveLeader is `etcdctl move-leader <member>`: the etcd leader hands
 	// its leadership to that member.
 	MoveLeader string `yaml:"moveLeader"`
+	// Drain is `kubectl drain <node> --ignore-daemonsets
+	// --delete-emptydir-data`: cordon, then evict the node's pods through
+	// the eviction API, retrying a PodDisruptionBudget's 429 every 5 s.
+	Drain string `yaml:"drain"`
 
 	// Namespace applies to delete and scale (default "default").
 	Namespace string `yaml:"namespace"`
@@ -297,7 +301,7 @@ type EventExpect struct {
 	Line    int  `yaml:"-"`
 }
 
-var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "taint", "kill", "restart", "stopNode", "startNode", "stopZone", "startZone", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
+var stepActions = []string{"apply", "applyFile", "delete", "scale", "patch", "cordon", "uncordon", "drain", "taint", "kill", "restart", "stopNode", "startNode", "stopZone", "startZone", "partition", "heal", "advance", "wait", "exec", "shell", "snapshot", "restore", "moveLeader"}
 
 // action returns the name of the step's action and the number set.
 func (s *Step) action() (string, int) {

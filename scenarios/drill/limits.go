@@ -172,6 +172,8 @@ func (dr *Drill) checkTargets(d *decoder) {
 			node(at, path+".cordon", s.Cordon)
 		case s.Uncordon != "":
 			node(at, path+".uncordon", s.Uncordon)
+		case s.Drain != "":
+			node(at, path+".drain", s.Drain)
 		case s.Taint != nil:
 			node(at, path+".taint.node", s.Taint.Node)
 		case s.Partition != nil:

@@ -37,6 +37,7 @@ func TestTargetsAndBudgetsCheckedWhenRead(t *testing.T) {
 		{"nodes with a bad Ready", "name: x\nexpect:\n- nodes: {ready: yes, count: 1}\n", `expect[0].nodes.ready: expected True, False or Unknown, got "yes"`},
 		{"nodes with a bad taint effect", "name: x\nexpect:\n- nodes: {taint: \"a:Sometimes\", count: 1}\n", `expect[0].nodes.taint: expected key or key:Effect (NoSchedule, PreferNoSchedule or NoExecute), got "a:Sometimes"`},
 		{"nodes with crossed bounds", "name: x\nexpect:\n- nodes: {atLeast: 3, atMost: 1}\n", `expect[0].nodes: atLeast 3 is more than atMost 1`},
+		{"drain of no node", "name: x\nsteps:\n- drain: worker-9\n", `steps[0].drain: no node named "worker-9"`},
 		{"taint of no node", "name: x\nsteps:\n- taint: {node: gpu-1, taint: gpu=yes:NoSchedule}\n", `steps[0].taint.node: no node named "gpu-1"`},
 		{"partition of no node", "name: x\nsteps:\n- partition: {a: node/worker-1, b: node/cp-9}\n", `steps[0].partition.b: no node named "cp-9"`},
 		{"partition of a component", "name: x\nsteps:\n- heal: {a: kube-scheduler, b: etcd-cp-1}\n", `steps[0].heal.a: no actor named "kube-scheduler" (expected an actor such as kube-apiserver-cp-1, or node/<name>)`},

@@ -57,7 +57,7 @@ func (s stepStart) title(l string) string {
 // actionKo names each step action in Korean, for steps without a name.
 var actionKo = map[string]string{
 	"apply": "매니페스트 적용", "applyFile": "파일 적용", "delete": "삭제", "scale": "레플리카 수 변경",
-	"cordon": "스케줄 금지", "uncordon": "스케줄 허용", "taint": "taint 변경", "kill": "강제 종료",
+	"cordon": "스케줄 금지", "uncordon": "스케줄 허용", "drain": "노드 비우기", "taint": "taint 변경", "kill": "강제 종료",
 	"restart": "재시작", "stopNode": "노드 전원 끄기", "startNode": "노드 전원 켜기", "stopZone": "존 전원 끄기", "startZone": "존 전원 켜기", "partition": "연결 끊기",
 	"heal": "연결 복구", "advance": "시간 경과", "wait": "기다림", "exec": "파드 안에서 실행",
 	"snapshot": "스냅샷 저장", "restore": "스냅샷 복원", "moveLeader": "리더 옮기기",

@@ -360,6 +360,8 @@ func (r *runner) do(s *Step, action string) (Text, error) {
 			return Text{}, err
 		}
 		return kubectl("node/%s %sed", node, action), nil
+	case "drain":
+		return same(r.drain(s.Drain))
 	case "taint":
 		return same(r.taint(s.Taint))
 	case "kill", "restart":

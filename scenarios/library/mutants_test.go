@@ -59,6 +59,12 @@ var mutants = map[string][]mutant{
 		{"the Service selects nothing", manifest("a web app, its Service and a client", "selector: {app: web}", "selector: {app: wbe}"),
 			[]string{"curl by name works", "the same Service by its ClusterIP still works"}},
 	},
+	"drain-with-pdb": {
+		{"worker-1 is never drained", drop("drain worker-1"),
+			[]string{"the web pods all run on worker-2"}},
+		{"the Deployment is scaled to two after the drain", insertAfter("drain worker-1", "- scale: {target: deployment/web, replicas: 2}"),
+			[]string{"the budget allows one disruption again"}},
+	},
 	"etcd-member-down": {
 		{"the member stopped first is the leader", moveLeader("etcd-cp-1 takes the lead", "etcd-cp-3"),
 			[]string{"the write committed at once"}},

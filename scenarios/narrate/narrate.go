@@ -208,6 +208,8 @@ func note(r sim.Record) (Text, bool) {
 		}
 		return text("The Service IP allocator reserved %s for %s/%s in the same etcd transaction as the Service (an IPAddress object), so no two Services get it.",
 			"Service IP 할당기가 Service와 같은 etcd 트랜잭션에서 %s를 %s/%s에 예약했습니다 (IPAddress 객체). 두 Service가 같은 IP를 받을 수 없습니다.", b.ClusterIP, b.Namespace, b.Name), true
+	case apiserver.EvictionNote:
+		return evictionNote(b), true
 	case scheduler.ScheduleNote:
 		if b.Failure != "" {
 			return text("kube-scheduler finds no node for %s/%s: %s It puts the pod back in the queue and retries when the cluster changes.",
@@ -573,4 +575,24 @@ func nodeCommand(r sim.Record, b cluster.NodeCommand) Text {
 			"%s에서 etcdutl이 %s를 새 데이터 디렉터리 %s에 복원합니다: etcd 매니페스트의 --data-dir가 그곳을 가리키면 etcd가 그것을 씁니다.", r.Node, b.Path, b.To)
 	}
 	return generic(r)
+}
+
+// evictionNote narrates the eviction API's decision from its numbers.
+func evictionNote(b apiserver.EvictionNote) Text {
+	switch {
+	case b.Allowed && b.PDB == "":
+		return text("The eviction API lets pod %s/%s go: no PodDisruptionBudget selects it, so it is deleted like any pod.",
+			"eviction API가 파드 %s/%s를 내보냅니다: 이 파드를 고르는 PodDisruptionBudget이 없어 일반 파드처럼 삭제됩니다.", b.Namespace, b.Pod)
+	case b.Allowed && b.Decremented:
+		return text("The eviction API lets pod %s/%s go: PodDisruptionBudget %s allowed %d disruption(s); it now records the pod in status.disruptedPods and allows one fewer until the disruption controller recounts.",
+			"eviction API가 파드 %s/%s를 내보냅니다: PodDisruptionBudget %s가 중단 %d개를 허용했습니다. 파드를 status.disruptedPods에 기록하고, disruption 컨트롤러가 다시 셀 때까지 허용 수를 하나 줄입니다.", b.Namespace, b.Pod, b.PDB, b.DisruptionsAllowed)
+	case b.Allowed:
+		return text("The eviction API lets pod %s/%s go without using a disruption of PodDisruptionBudget %s: the pod is not ready, so it does not count as healthy.",
+			"eviction API가 파드 %s/%s를 PodDisruptionBudget %s의 중단 허용을 쓰지 않고 내보냅니다: 파드가 ready가 아니라 정상으로 세지 않습니다.", b.PDB, b.Namespace, b.Pod)
+	case b.Code == 500:
+		return text("The eviction API refuses pod %s/%s with 500: more than one PodDisruptionBudget selects it, which eviction does not support.",
+			"eviction API가 파드 %s/%s를 500으로 거절합니다: 이 파드를 고르는 PodDisruptionBudget이 둘 이상이며, eviction은 이를 지원하지 않습니다.", b.Namespace, b.Pod)
+	}
+	return text("The eviction API refuses pod %s/%s with 429: PodDisruptionBudget %s needs %d healthy pods and has %d, so no disruption is allowed now; kubectl drain retries in 5s.",
+		"eviction API가 파드 %s/%s를 429로 거절합니다: PodDisruptionBudget %s는 정상 파드 %d개가 필요한데 %d개뿐이라 지금은 중단을 허용하지 않습니다. kubectl drain은 5초 후 다시 시도합니다.", b.Namespace, b.Pod, b.PDB, b.DesiredHealthy, b.CurrentHealthy)
 }
