@@ -278,6 +278,14 @@ var registry = []*ResourceInfo{
 		newObject: func() Object { return &ControllerRevision{} }, newList: func() ListObject { return &ControllerRevisionList{} },
 	},
 	{
+		Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler", ListKind: "HorizontalPodAutoscalerList",
+		Resource: "horizontalpodautoscalers", Singular: "horizontalpodautoscaler", ShortNames: []string{"hpa"},
+		Categories: []string{"all"}, Namespaced: true, Verbs: standardVerbs,
+		KeyPrefix:    "/registry/horizontalpodautoscalers",
+		Subresources: []Subresource{statusSub("autoscaling", "v2", "HorizontalPodAutoscaler")},
+		newObject:    func() Object { return &HorizontalPodAutoscaler{} }, newList: func() ListObject { return &HorizontalPodAutoscalerList{} },
+	},
+	{
 		Group: "coordination.k8s.io", Version: "v1", Kind: "Lease", ListKind: "LeaseList", Resource: "leases", Singular: "lease",
 		Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/leases",
 		newObject: func() Object { return &Lease{} }, newList: func() ListObject { return &LeaseList{} },

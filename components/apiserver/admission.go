@@ -74,6 +74,11 @@ func setDefaults(obj api.Object, create bool) []string {
 			o.Spec.RevisionHistoryLimit = ptr(int32(10))
 		}
 		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.HorizontalPodAutoscaler:
+		if o.Spec.MinReplicas == nil {
+			note("spec.minReplicas=1")
+		}
+		api.SetHPADefaults(o)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive

@@ -279,6 +279,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		}
 	case *api.DaemonSet:
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
+	case *api.HorizontalPodAutoscaler:
+		errs = append(errs, validateHPASpec(&o.Spec)...)
 	case *api.Service:
 		errs = append(errs, validateService(o)...)
 	case *api.PodDisruptionBudget:
@@ -367,4 +369,106 @@ func validatePodUpdate(p, old *api.Pod) []apierrors.FieldError {
 		return []apierrors.FieldError{apierrors.Forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)")}
 	}
 	return nil
+}
+
+// validateHPASpec checks an autoscaling/v2 HorizontalPodAutoscaler spec
+// with the messages of the real validation.
+func validateHPASpec(s *api.HorizontalPodAutoscalerSpec) []apierrors.FieldError {
+	var errs []apierrors.FieldError
+	if s.ScaleTargetRef.Kind == "" {
+		errs = append(errs, apierrors.Required("spec.scaleTargetRef.kind", ""))
+	}
+	if s.ScaleTargetRef.Name == "" {
+		errs = append(errs, apierrors.Required("spec.scaleTargetRef.name", ""))
+	}
+	minR := int32(1)
+	if s.MinReplicas != nil {
+		minR = *s.MinReplicas
+		if minR < 1 {
+			errs = append(errs, apierrors.Invalid("spec.minReplicas", minR, "must be greater than or equal to 1"))
+		}
+	}
+	if s.MaxReplicas < 1 {
+		errs = append(errs, apierrors.Invalid("spec.maxReplicas", s.MaxReplicas, "must be greater than 0"))
+	} else if s.MaxReplicas < minR {
+		errs = append(errs, apierrors.Invalid("spec.maxReplicas", s.MaxReplicas, "must be greater than or equal to `minReplicas`"))
+	}
+	for i, m := range s.Metrics {
+		p := fmt.Sprintf("spec.metrics[%d]", i)
+		switch m.Type {
+		case api.ResourceMetricSourceType:
+			if m.Resource == nil {
+				errs = append(errs, apierrors.Required(p+".resource", "must populate information for the given metric source"))
+				continue
+			}
+			if m.Resource.Name == "" {
+				errs = append(errs, apierrors.Required(p+".resource.name", "must specify a resource name"))
+			}
+			t := m.Resource.Target
+			switch t.Type {
+			case api.UtilizationMetricType:
+				if t.AverageUtilization == nil {
+					errs = append(errs, apierrors.Required(p+".resource.target.averageUtilization", "must set averageUtilization when type is Utilization"))
+				} else if *t.AverageUtilization <= 0 {
+					errs = append(errs, apierrors.Invalid(p+".resource.target.averageUtilization", *t.AverageUtilization, "must be greater than 0"))
+				}
+			case api.AverageValueMetricType:
+				if t.AverageValue == nil {
+					errs = append(errs, apierrors.Required(p+".resource.target.averageValue", "must set averageValue when type is AverageValue"))
+				}
+			default:
+				errs = append(errs, apierrors.NotSupported(p+".resource.target.type", string(t.Type), []string{"AverageValue", "Utilization"}))
+			}
+		case api.PodsMetricSourceType, api.ObjectMetricSourceType, api.ExternalMetricSourceType, api.ContainerResourceMetricSourceType:
+			errs = append(errs, apierrors.Invalid(p+".type", string(m.Type), "kubesim computes only Resource metrics"))
+		case "":
+			errs = append(errs, apierrors.Required(p+".type", "must specify a metric source type"))
+		default:
+			errs = append(errs, apierrors.NotSupported(p+".type", string(m.Type), []string{"ContainerResource", "External", "Object", "Pods", "Resource"}))
+		}
+	}
+	if b := s.Behavior; b != nil {
+		errs = append(errs, validateHPAScalingRules(b.ScaleUp, "spec.behavior.scaleUp")...)
+		errs = append(errs, validateHPAScalingRules(b.ScaleDown, "spec.behavior.scaleDown")...)
+	}
+	return errs
+}
+
+func validateHPAScalingRules(r *api.HPAScalingRules, path string) []apierrors.FieldError {
+	if r == nil {
+		return nil
+	}
+	var errs []apierrors.FieldError
+	if w := r.StabilizationWindowSeconds; w != nil {
+		if *w < 0 {
+			errs = append(errs, apierrors.Invalid(path+".stabilizationWindowSeconds", *w, "must be greater than or equal to zero"))
+		} else if *w > 3600 {
+			errs = append(errs, apierrors.Invalid(path+".stabilizationWindowSeconds", *w, "must be less than or equal to 3600"))
+		}
+	}
+	if sp := r.SelectPolicy; sp != nil {
+		switch *sp {
+		case api.MaxChangePolicySelect, api.MinChangePolicySelect, api.DisabledPolicySelect:
+		default:
+			errs = append(errs, apierrors.NotSupported(path+".selectPolicy", string(*sp), []string{"Disabled", "Max", "Min"}))
+		}
+	}
+	if len(r.Policies) == 0 {
+		errs = append(errs, apierrors.Required(path+".policies", "must specify at least one Policy"))
+	}
+	for i, p := range r.Policies {
+		pp := fmt.Sprintf("%s.policies[%d]", path, i)
+		if p.Type != api.PodsScalingPolicy && p.Type != api.PercentScalingPolicy {
+			errs = append(errs, apierrors.NotSupported(pp+".type", string(p.Type), []string{"Percent", "Pods"}))
+		}
+		if p.Value <= 0 {
+			errs = append(errs, apierrors.Invalid(pp+".value", p.Value, "must be greater than zero"))
+		}
+		if p.PeriodSeconds <= 0 {
+			errs = append(errs, apierrors.Invalid(pp+".periodSeconds", p.PeriodSeconds, "must be greater than zero"))
+		} else if p.PeriodSeconds > 1800 {
+			errs = append(errs, apierrors.Invalid(pp+".periodSeconds", p.PeriodSeconds, "must be less than or equal to 1800"))
+		}
+	}
+	return errs
 }

@@ -270,6 +270,24 @@ func init() {
 		return []any{c.Name, ctrl, c.Revision, Age(c.CreationTimestamp, now)}
 	})
 
+	register("horizontalpodautoscalers", []Column{
+		nameColumn(),
+		col("Reference", "string", "scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the replica count."),
+		col("Targets", "string", "metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used)."),
+		col("MinPods", "string", "minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down. It defaults to 1 pod."),
+		col("MaxPods", "string", "maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas."),
+		col("Replicas", "string", "currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler."),
+		ageColumn(),
+	}, func(obj api.Object, now time.Time) []any {
+		h := obj.(*api.HorizontalPodAutoscaler)
+		var minPods any = "<unset>"
+		if h.Spec.MinReplicas != nil {
+			minPods = int64(*h.Spec.MinReplicas)
+		}
+		ref := h.Spec.ScaleTargetRef.Kind + "/" + h.Spec.ScaleTargetRef.Name
+		return []any{h.Name, ref, FormatHPATargets(h), minPods, int64(h.Spec.MaxReplicas), int64(h.Status.CurrentReplicas), Age(h.CreationTimestamp, now)}
+	})
+
 	createdAt := []Column{nameColumn(), {Name: "Created At", Type: "date", Description: "CreationTimestamp is a timestamp representing the server time when this object was created."}}
 	createdAtRow := func(obj api.Object, _ time.Time) []any {
 		m := obj.GetObjectMeta()
@@ -585,4 +603,44 @@ func orUnknown(s string) string {
 		return "<unknown>"
 	}
 	return s
+}
+
+// FormatHPATargets is the TARGETS column of kubectl get hpa: per metric
+// "<resource>: <current>/<target>" ("cpu: 73%/50%", "<unknown>" before the
+// first reading), at most two then " + N more...", "<none>" without metrics.
+func FormatHPATargets(h *api.HorizontalPodAutoscaler) string {
+	var list []string
+	for i, m := range h.Spec.Metrics {
+		var st *api.ResourceMetricStatus
+		if i < len(h.Status.CurrentMetrics) {
+			st = h.Status.CurrentMetrics[i].Resource
+		}
+		switch {
+		case m.Type == api.ResourceMetricSourceType && m.Resource != nil && m.Resource.Target.AverageValue != nil:
+			current := "<unknown>"
+			if st != nil && st.Current.AverageValue != nil {
+				current = st.Current.AverageValue.String()
+			}
+			list = append(list, fmt.Sprintf("%s: %s/%s", m.Resource.Name, current, m.Resource.Target.AverageValue.String()))
+		case m.Type == api.ResourceMetricSourceType && m.Resource != nil:
+			current := "<unknown>"
+			if st != nil && st.Current.AverageUtilization != nil {
+				current = fmt.Sprintf("%d%%", *st.Current.AverageUtilization)
+			}
+			target := "<auto>"
+			if m.Resource.Target.AverageUtilization != nil {
+				target = fmt.Sprintf("%d%%", *m.Resource.Target.AverageUtilization)
+			}
+			list = append(list, fmt.Sprintf("%s: %s/%s", m.Resource.Name, current, target))
+		default:
+			list = append(list, "<unknown type>")
+		}
+	}
+	if len(list) == 0 {
+		return "<none>"
+	}
+	if len(list) > 2 {
+		return fmt.Sprintf("%s + %d more...", strings.Join(list[:2], ", "), len(list)-2)
+	}
+	return strings.Join(list, ", ")
 }

@@ -267,6 +267,17 @@ func TestTables(t *testing.T) {
 		"clusterroles": {
 			&api.ClusterRole{ObjectMeta: api.ObjectMeta{Name: "cluster-admin", CreationTimestamp: ago(time.Hour)}},
 		},
+		"horizontalpodautoscalers": {
+			&api.HorizontalPodAutoscaler{ObjectMeta: api.ObjectMeta{Name: "php-apache", CreationTimestamp: ago(3 * time.Minute)},
+				Spec: api.HorizontalPodAutoscalerSpec{ScaleTargetRef: api.CrossVersionObjectReference{Kind: "Deployment", Name: "php-apache"}, MinReplicas: ptr(int32(1)), MaxReplicas: 10,
+					Metrics: []api.MetricSpec{{Type: api.ResourceMetricSourceType, Resource: &api.ResourceMetricSource{Name: api.ResourceCPU, Target: api.MetricTarget{Type: api.UtilizationMetricType, AverageUtilization: ptr(int32(50))}}}}},
+				Status: api.HorizontalPodAutoscalerStatus{CurrentReplicas: 4, CurrentMetrics: []api.MetricStatus{{Type: api.ResourceMetricSourceType, Resource: &api.ResourceMetricStatus{Name: api.ResourceCPU, Current: api.MetricValueStatus{AverageUtilization: ptr(int32(73))}}}}}},
+			&api.HorizontalPodAutoscaler{ObjectMeta: api.ObjectMeta{Name: "fresh", CreationTimestamp: ago(10 * time.Second)},
+				Spec: api.HorizontalPodAutoscalerSpec{ScaleTargetRef: api.CrossVersionObjectReference{Kind: "Deployment", Name: "web"}, MaxReplicas: 3,
+					Metrics: []api.MetricSpec{{Type: api.ResourceMetricSourceType, Resource: &api.ResourceMetricSource{Name: api.ResourceCPU, Target: api.MetricTarget{Type: api.UtilizationMetricType, AverageUtilization: ptr(int32(80))}}}}}},
+			&api.HorizontalPodAutoscaler{ObjectMeta: api.ObjectMeta{Name: "none", CreationTimestamp: ago(time.Hour)},
+				Spec: api.HorizontalPodAutoscalerSpec{ScaleTargetRef: api.CrossVersionObjectReference{Kind: "ReplicaSet", Name: "rs"}, MinReplicas: ptr(int32(2)), MaxReplicas: 5}},
+		},
 		"bindings": { // no columns of its own: NAME AGE
 			&api.Binding{ObjectMeta: api.ObjectMeta{Name: "web-1"}},
 		},

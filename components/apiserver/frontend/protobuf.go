@@ -14,6 +14,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -51,7 +52,7 @@ var (
 		s := runtime.NewScheme()
 		for _, add := range []func(*runtime.Scheme) error{
 			corev1.AddToScheme, appsv1.AddToScheme, coordinationv1.AddToScheme, discoveryv1.AddToScheme,
-			networkingv1.AddToScheme, rbacv1.AddToScheme, autoscalingv1.AddToScheme, policyv1.AddToScheme,
+			networkingv1.AddToScheme, rbacv1.AddToScheme, autoscalingv1.AddToScheme, autoscalingv2.AddToScheme, policyv1.AddToScheme,
 			authorizationv1.AddToScheme, authenticationv1.AddToScheme,
 		} {
 			if err := add(s); err != nil {
