@@ -373,6 +373,13 @@ var registry = []*ResourceInfo{
 		Categories: []string{"cilium"}, Verbs: standardVerbs, KeyPrefix: "/registry/cilium.io/ciliumidentities",
 		newObject: func() Object { return &CiliumIdentity{} }, newList: func() ListObject { return &CiliumIdentityList{} },
 	},
+	{
+		Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition", ListKind: "CustomResourceDefinitionList",
+		Resource: "customresourcedefinitions", Singular: "customresourcedefinition", ShortNames: []string{"crd", "crds"},
+		Verbs: standardVerbs, KeyPrefix: "/registry/apiextensions.k8s.io/customresourcedefinitions",
+		Subresources: []Subresource{statusSub("apiextensions.k8s.io", "v1", "CustomResourceDefinition")},
+		newObject:    func() Object { return &CustomResourceDefinition{} }, newList: func() ListObject { return &CustomResourceDefinitionList{} },
+	},
 }
 
 // Indexes built once from the table.

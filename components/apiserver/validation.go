@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/apiserver/crdschema"
 )
 
 // Name rules, with the real messages (apimachinery validation).
@@ -285,6 +286,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateService(o)...)
 	case *api.PodDisruptionBudget:
 		errs = append(errs, validatePDB(o)...)
+	case *api.CustomResourceDefinition:
+		errs = append(errs, crdschema.ValidateDefinition(o)...)
 	}
 	return errs
 }
