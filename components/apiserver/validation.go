@@ -259,6 +259,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.ReplicaSet).Spec.Selector)...)
 		case *api.DaemonSet:
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.DaemonSet).Spec.Selector)...)
+		case *api.Job:
+			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.Job).Spec.Selector)...)
 		}
 	}
 	switch o := obj.(type) {
@@ -281,6 +283,10 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
 	case *api.Service:
 		errs = append(errs, validateService(o)...)
+	case *api.Job:
+		errs = append(errs, validateJobSpec(&o.Spec, "spec", true)...)
+	case *api.CronJob:
+		errs = append(errs, validateCronJob(o)...)
 	}
 	return errs
 }
