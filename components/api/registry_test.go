@@ -41,7 +41,7 @@ func TestLookups(t *testing.T) {
 		{"no", "Node"}, {"ns", "Namespace"}, {"sa", "ServiceAccount"}, {"svc", "Service"},
 		{"ep", "Endpoints"}, {"rs", "ReplicaSet"}, {"deploy", "Deployment"},
 		{"deployments.apps", "Deployment"}, {"deploy.apps", "Deployment"},
-		{"ds", "DaemonSet"}, {"cm", "ConfigMap"}, {"ev", "Event"}, {"netpol", "NetworkPolicy"},
+		{"ds", "DaemonSet"}, {"cj", "CronJob"}, {"cm", "ConfigMap"}, {"ev", "Event"}, {"netpol", "NetworkPolicy"},
 		{"cnp", "CiliumNetworkPolicy"}, {"ciliumnp", "CiliumNetworkPolicy"}, {"cep", "CiliumEndpoint"},
 		{"cn", "CiliumNode"}, {"ciliumid", "CiliumIdentity"},
 		{"endpointslices", "EndpointSlice"}, {"leases.coordination.k8s.io", "Lease"},
