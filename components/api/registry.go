@@ -286,6 +286,20 @@ var registry = []*ResourceInfo{
 		newObject:    func() Object { return &HorizontalPodAutoscaler{} }, newList: func() ListObject { return &HorizontalPodAutoscalerList{} },
 	},
 	{
+		Group: "batch", Version: "v1", Kind: "Job", ListKind: "JobList", Resource: "jobs", Singular: "job",
+		Categories: []string{"all"}, Namespaced: true, Verbs: standardVerbs,
+		KeyPrefix:    "/registry/jobs",
+		Subresources: []Subresource{statusSub("batch", "v1", "Job")},
+		newObject:    func() Object { return &Job{} }, newList: func() ListObject { return &JobList{} },
+	},
+	{
+		Group: "batch", Version: "v1", Kind: "CronJob", ListKind: "CronJobList", Resource: "cronjobs", Singular: "cronjob",
+		ShortNames: []string{"cj"}, Categories: []string{"all"}, Namespaced: true, Verbs: standardVerbs,
+		KeyPrefix:    "/registry/cronjobs",
+		Subresources: []Subresource{statusSub("batch", "v1", "CronJob")},
+		newObject:    func() Object { return &CronJob{} }, newList: func() ListObject { return &CronJobList{} },
+	},
+	{
 		Group: "coordination.k8s.io", Version: "v1", Kind: "Lease", ListKind: "LeaseList", Resource: "leases", Singular: "lease",
 		Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/leases",
 		newObject: func() Object { return &Lease{} }, newList: func() ListObject { return &LeaseList{} },

@@ -41,7 +41,7 @@ func TestLookups(t *testing.T) {
 		{"no", "Node"}, {"ns", "Namespace"}, {"sa", "ServiceAccount"}, {"svc", "Service"},
 		{"ep", "Endpoints"}, {"rs", "ReplicaSet"}, {"deploy", "Deployment"},
 		{"deployments.apps", "Deployment"}, {"deploy.apps", "Deployment"},
-		{"ds", "DaemonSet"}, {"cm", "ConfigMap"}, {"ev", "Event"}, {"netpol", "NetworkPolicy"},
+		{"ds", "DaemonSet"}, {"cj", "CronJob"}, {"cm", "ConfigMap"}, {"ev", "Event"}, {"netpol", "NetworkPolicy"},
 		{"cnp", "CiliumNetworkPolicy"}, {"ciliumnp", "CiliumNetworkPolicy"}, {"cep", "CiliumEndpoint"},
 		{"cn", "CiliumNode"}, {"ciliumid", "CiliumIdentity"},
 		{"endpointslices", "EndpointSlice"}, {"leases.coordination.k8s.io", "Lease"},
@@ -116,7 +116,7 @@ func TestRegistryTable(t *testing.T) {
 	for _, r := range ResourcesInCategory("all") {
 		kinds = append(kinds, r.Kind)
 	}
-	assert.Equal(t, []string{"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "HorizontalPodAutoscaler"}, kinds)
+	assert.Equal(t, []string{"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "CronJob", "Job"}, kinds)
 
 	namespaced := map[string]bool{}
 	for _, r := range all {

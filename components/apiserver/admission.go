@@ -79,6 +79,22 @@ func setDefaults(obj api.Object, create bool) []string {
 			note("spec.minReplicas=1")
 		}
 		api.SetHPADefaults(o)
+	case *api.Job:
+		defaultJobSpec(&o.Spec, note)
+	case *api.CronJob:
+		if o.Spec.ConcurrencyPolicy == "" {
+			o.Spec.ConcurrencyPolicy = api.AllowConcurrent
+		}
+		if o.Spec.Suspend == nil {
+			o.Spec.Suspend = ptr(false)
+		}
+		if o.Spec.SuccessfulJobsHistoryLimit == nil {
+			o.Spec.SuccessfulJobsHistoryLimit = ptr(int32(3))
+		}
+		if o.Spec.FailedJobsHistoryLimit == nil {
+			o.Spec.FailedJobsHistoryLimit = ptr(int32(1))
+		}
+		defaultJobSpec(&o.Spec.JobTemplate.Spec, note)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive
@@ -110,6 +126,40 @@ func setDefaults(obj api.Object, create bool) []string {
 		}
 	}
 	return notes
+}
+
+// defaultJobSpec applies batch/v1's Job defaults: completions and
+// parallelism 1 (completions only when parallelism is unset too),
+// backoffLimit 6, NonIndexed completion, not suspended, pods replaced once
+// TerminatingOrFailed, manualSelector left unset.
+func defaultJobSpec(s *api.JobSpec, note func(string, ...any)) {
+	if s.Completions == nil && s.Parallelism == nil {
+		s.Completions = ptr(int32(1))
+	}
+	if s.Parallelism == nil {
+		s.Parallelism = ptr(int32(1))
+	}
+	if s.BackoffLimit == nil {
+		if s.BackoffLimitPerIndex != nil {
+			s.BackoffLimit = ptr(int32(2147483647))
+		} else {
+			s.BackoffLimit = ptr(int32(6))
+		}
+	}
+	if s.CompletionMode == nil {
+		s.CompletionMode = ptr(api.NonIndexedCompletion)
+	}
+	if s.Suspend == nil {
+		s.Suspend = ptr(false)
+	}
+	if s.PodReplacementPolicy == nil {
+		if s.PodFailurePolicy != nil {
+			s.PodReplacementPolicy = ptr(api.Failed)
+		} else {
+			s.PodReplacementPolicy = ptr(api.TerminatingOrFailed)
+		}
+	}
+	defaultPodSpec(&s.Template.Spec, note)
 }
 
 func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {

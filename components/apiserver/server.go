@@ -933,6 +933,9 @@ func (s *server) stamp(obj api.Object) {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	m.UID = api.UID(fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]))
+	if j, ok := obj.(*api.Job); ok {
+		generateJobSelector(j)
+	}
 	m.CreationTimestamp = api.NewTime(s.c.WallTime().Truncate(time.Second))
 	m.ResourceVersion = ""
 	m.DeletionTimestamp = nil
@@ -989,7 +992,7 @@ func storageError(err error) error {
 
 func hasSpec(obj api.Object) bool {
 	switch obj.(type) {
-	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy:
+	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy, *api.Job, *api.CronJob:
 		return true
 	}
 	return false

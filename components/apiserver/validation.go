@@ -260,6 +260,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.ReplicaSet).Spec.Selector)...)
 		case *api.DaemonSet:
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.DaemonSet).Spec.Selector)...)
+		case *api.Job:
+			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.Job).Spec.Selector)...)
 		}
 	}
 	switch o := obj.(type) {
@@ -288,6 +290,10 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validatePDB(o)...)
 	case *api.CustomResourceDefinition:
 		errs = append(errs, crdschema.ValidateDefinition(o)...)
+	case *api.Job:
+		errs = append(errs, validateJobSpec(&o.Spec, "spec", true)...)
+	case *api.CronJob:
+		errs = append(errs, validateCronJob(o)...)
 	}
 	return errs
 }

@@ -288,6 +288,43 @@ func init() {
 		return []any{h.Name, ref, FormatHPATargets(h), minPods, int64(h.Spec.MaxReplicas), int64(h.Status.CurrentReplicas), Age(h.CreationTimestamp, now)}
 	})
 
+	register("jobs", []Column{
+		nameColumn(),
+		col("Status", "string", "Status of the job."),
+		col("Completions", "string", "The desired number of successfully finished pods the job should be run with."),
+		col("Duration", "string", "Time required to complete the job."),
+		ageColumn(),
+	}, func(obj api.Object, now time.Time) []any {
+		j := obj.(*api.Job)
+		return []any{j.Name, jobStatus(j), jobCompletions(j), jobDuration(j, now), Age(j.CreationTimestamp, now)}
+	})
+
+	register("cronjobs", []Column{
+		nameColumn(),
+		col("Schedule", "string", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron."),
+		col("Timezone", "string", "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones."),
+		col("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions, it does not apply to already started executions."),
+		col("Active", "integer", "A list of pointers to currently running jobs."),
+		col("Last Schedule", "string", "Information when was the last time the job was successfully scheduled."),
+		ageColumn(),
+	}, func(obj api.Object, now time.Time) []any {
+		c := obj.(*api.CronJob)
+		tz, suspend, last := "<none>", "<unset>", "<none>"
+		if c.Spec.TimeZone != nil {
+			tz = *c.Spec.TimeZone
+		}
+		if c.Spec.Suspend != nil {
+			suspend = "False"
+			if *c.Spec.Suspend {
+				suspend = "True"
+			}
+		}
+		if c.Status.LastScheduleTime != nil {
+			last = Age(*c.Status.LastScheduleTime, now)
+		}
+		return []any{c.Name, c.Spec.Schedule, tz, suspend, int64(len(c.Status.Active)), last, Age(c.CreationTimestamp, now)}
+	})
+
 	createdAt := []Column{nameColumn(), {Name: "Created At", Type: "date", Description: "CreationTimestamp is a timestamp representing the server time when this object was created."}}
 	createdAtRow := func(obj api.Object, _ time.Time) []any {
 		m := obj.GetObjectMeta()

@@ -278,6 +278,20 @@ func TestTables(t *testing.T) {
 			&api.HorizontalPodAutoscaler{ObjectMeta: api.ObjectMeta{Name: "none", CreationTimestamp: ago(time.Hour)},
 				Spec: api.HorizontalPodAutoscalerSpec{ScaleTargetRef: api.CrossVersionObjectReference{Kind: "ReplicaSet", Name: "rs"}, MinReplicas: ptr(int32(2)), MaxReplicas: 5}},
 		},
+		"jobs": {
+			&api.Job{ObjectMeta: api.ObjectMeta{Name: "pi", CreationTimestamp: ago(5 * time.Minute)}, Spec: api.JobSpec{Completions: ptr(int32(1)), Parallelism: ptr(int32(1))},
+				Status: api.JobStatus{Succeeded: 1, StartTime: ptr(ago(5 * time.Minute)), CompletionTime: ptr(ago(5*time.Minute - 47*time.Second)), Conditions: []api.JobCondition{{Type: api.JobSuccessCriteriaMet, Status: api.ConditionTrue}, {Type: api.JobComplete, Status: api.ConditionTrue}}}},
+			&api.Job{ObjectMeta: api.ObjectMeta{Name: "fails", CreationTimestamp: ago(3 * time.Minute)}, Spec: api.JobSpec{Completions: ptr(int32(2))},
+				Status: api.JobStatus{Failed: 7, StartTime: ptr(ago(3 * time.Minute)), Conditions: []api.JobCondition{{Type: api.JobFailed, Status: api.ConditionTrue, Reason: api.JobReasonBackoffLimitExceeded}}}},
+			&api.Job{ObjectMeta: api.ObjectMeta{Name: "queue", CreationTimestamp: ago(time.Minute)}, Spec: api.JobSpec{Parallelism: ptr(int32(3))},
+				Status: api.JobStatus{Active: 3, StartTime: ptr(ago(time.Minute))}},
+			&api.Job{ObjectMeta: api.ObjectMeta{Name: "new", CreationTimestamp: ago(time.Second)}, Spec: api.JobSpec{Parallelism: ptr(int32(1))}},
+		},
+		"cronjobs": {
+			&api.CronJob{ObjectMeta: api.ObjectMeta{Name: "hello", CreationTimestamp: ago(10 * time.Minute)}, Spec: api.CronJobSpec{Schedule: "* * * * *", Suspend: ptr(false)},
+				Status: api.CronJobStatus{Active: []api.ObjectReference{{Name: "hello-29000000"}}, LastScheduleTime: ptr(ago(20 * time.Second))}},
+			&api.CronJob{ObjectMeta: api.ObjectMeta{Name: "nightly", CreationTimestamp: ago(2 * time.Hour)}, Spec: api.CronJobSpec{Schedule: "@daily", TimeZone: ptr("Asia/Seoul"), Suspend: ptr(true)}},
+		},
 		"bindings": { // no columns of its own: NAME AGE
 			&api.Binding{ObjectMeta: api.ObjectMeta{Name: "web-1"}},
 		},
