@@ -74,6 +74,8 @@ func setDefaults(obj api.Object, create bool) []string {
 			o.Spec.RevisionHistoryLimit = ptr(int32(10))
 		}
 		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.StatefulSet:
+		defaultStatefulSet(o, note)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive

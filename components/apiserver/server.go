@@ -989,7 +989,7 @@ func storageError(err error) error {
 
 func hasSpec(obj api.Object) bool {
 	switch obj.(type) {
-	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy:
+	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.StatefulSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy:
 		return true
 	}
 	return false

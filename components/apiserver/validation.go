@@ -259,6 +259,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.ReplicaSet).Spec.Selector)...)
 		case *api.DaemonSet:
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.DaemonSet).Spec.Selector)...)
+		case *api.StatefulSet:
+			errs = append(errs, validateStatefulSetUpdate(o, old.(*api.StatefulSet))...)
 		}
 	}
 	switch o := obj.(type) {
@@ -279,6 +281,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		}
 	case *api.DaemonSet:
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
+	case *api.StatefulSet:
+		errs = append(errs, validateStatefulSet(o)...)
 	case *api.Service:
 		errs = append(errs, validateService(o)...)
 	}
