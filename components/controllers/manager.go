@@ -18,7 +18,7 @@
 //
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
-// deployment, daemonset, node-lifecycle, taint-eviction-controller,
+// deployment, daemonset, statefulset, node-lifecycle, taint-eviction-controller,
 // namespace, endpointslice, garbage-collector. Defaults lists them.
 package controllers
 
@@ -64,6 +64,7 @@ func Defaults() []func() Controller {
 		NewReplicaSets,
 		NewDeployments,
 		NewDaemonSets,
+		NewStatefulSets,
 		NewNamespaces,
 		NewGarbageCollector,
 		NewNodeLifecycle,
