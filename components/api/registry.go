@@ -272,6 +272,16 @@ var registry = []*ResourceInfo{
 		newObject:    func() Object { return &DaemonSet{} }, newList: func() ListObject { return &DaemonSetList{} },
 	},
 	{
+		Group: "apps", Version: "v1", Kind: "StatefulSet", ListKind: "StatefulSetList", Resource: "statefulsets", Singular: "statefulset",
+		ShortNames: []string{"sts"}, Categories: []string{"all"}, Namespaced: true, Verbs: standardVerbs,
+		KeyPrefix: "/registry/statefulsets",
+		Subresources: []Subresource{
+			{Name: "scale", Kind: scaleKind, Verbs: statusVerbs},
+			statusSub("apps", "v1", "StatefulSet"),
+		},
+		newObject: func() Object { return &StatefulSet{} }, newList: func() ListObject { return &StatefulSetList{} },
+	},
+	{
 		Group: "apps", Version: "v1", Kind: "ControllerRevision", ListKind: "ControllerRevisionList",
 		Resource: "controllerrevisions", Singular: "controllerrevision", Namespaced: true, Verbs: standardVerbs,
 		KeyPrefix: "/registry/controllerrevisions",

@@ -116,7 +116,7 @@ func TestRegistryTable(t *testing.T) {
 	for _, r := range ResourcesInCategory("all") {
 		kinds = append(kinds, r.Kind)
 	}
-	assert.Equal(t, []string{"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "HorizontalPodAutoscaler", "CronJob", "Job"}, kinds)
+	assert.Equal(t, []string{"Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet", "StatefulSet", "HorizontalPodAutoscaler", "CronJob", "Job"}, kinds)
 
 	namespaced := map[string]bool{}
 	for _, r := range all {

@@ -95,6 +95,8 @@ func setDefaults(obj api.Object, create bool) []string {
 			o.Spec.FailedJobsHistoryLimit = ptr(int32(1))
 		}
 		defaultJobSpec(&o.Spec.JobTemplate.Spec, note)
+	case *api.StatefulSet:
+		defaultStatefulSet(o, note)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive

@@ -567,6 +567,8 @@ func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 		o.Spec.Replicas = &replicas
 	case *api.ReplicaSet:
 		o.Spec.Replicas = &replicas
+	case *api.StatefulSet:
+		o.Spec.Replicas = &replicas
 	default:
 		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
 	}

@@ -992,7 +992,7 @@ func storageError(err error) error {
 
 func hasSpec(obj api.Object) bool {
 	switch obj.(type) {
-	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy, *api.Job, *api.CronJob:
+	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy, *api.Job, *api.CronJob, *api.StatefulSet:
 		return true
 	}
 	return false

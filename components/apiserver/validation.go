@@ -262,6 +262,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.DaemonSet).Spec.Selector)...)
 		case *api.Job:
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.Job).Spec.Selector)...)
+		case *api.StatefulSet:
+			errs = append(errs, validateStatefulSetUpdate(o, old.(*api.StatefulSet))...)
 		}
 	}
 	switch o := obj.(type) {
@@ -284,6 +286,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
 	case *api.HorizontalPodAutoscaler:
 		errs = append(errs, validateHPASpec(&o.Spec)...)
+	case *api.StatefulSet:
+		errs = append(errs, validateStatefulSet(o)...)
 	case *api.Service:
 		errs = append(errs, validateService(o)...)
 	case *api.PodDisruptionBudget:

@@ -174,6 +174,22 @@ func init() {
 			formatLabels(d.Spec.Template.Spec.NodeSelector), Age(d.CreationTimestamp, now), names, images, api.FormatLabelSelector(d.Spec.Selector)}
 	})
 
+	register("statefulsets", []Column{
+		nameColumn(),
+		col("Ready", "string", "Number of the pod with ready state"),
+		ageColumn(),
+		wide("Containers", "string", "Names of each container in the template."),
+		wide("Images", "string", "Images referenced by each container in the template."),
+	}, func(obj api.Object, now time.Time) []any {
+		s := obj.(*api.StatefulSet)
+		names, images := containers(s.Spec.Template.Spec.Containers)
+		desired := int32(1)
+		if s.Spec.Replicas != nil {
+			desired = *s.Spec.Replicas
+		}
+		return []any{s.Name, fmt.Sprintf("%d/%d", s.Status.ReadyReplicas, desired), Age(s.CreationTimestamp, now), names, images}
+	})
+
 	register("namespaces", []Column{
 		nameColumn(),
 		col("Status", "string", "The status of the namespace"),

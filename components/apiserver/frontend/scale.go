@@ -2,7 +2,7 @@ package frontend
 
 import "github.com/kubesim/kubesim/components/api"
 
-// scaleOf presents a Deployment or ReplicaSet read through its scale
+// scaleOf presents a Deployment, ReplicaSet or StatefulSet read through its scale
 // subresource as the autoscaling/v1 Scale kubectl scale expects: the
 // apiserver answers deployments/scale with the object itself, and a patch
 // of the Scale's spec.replicas is the same patch of the workload's.
@@ -14,6 +14,8 @@ func scaleOf(obj api.Object) (api.Object, bool) {
 	case *api.Deployment:
 		replicas, status, selector = o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
 	case *api.ReplicaSet:
+		replicas, status, selector = o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
+	case *api.StatefulSet:
 		replicas, status, selector = o.Spec.Replicas, o.Status.Replicas, o.Spec.Selector
 	default:
 		return nil, false
