@@ -230,6 +230,9 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 			notes = append(notes, AdmissionChange{Plugin: "ServiceAccount", Change: "spec.volumes[" + volume + "]=projected(token,ca.crt,namespace) -> " + ServiceAccountTokenMountPath + " (ro)"})
 		}
 	}
+	if err := admitPriority(pod); err != nil {
+		return notes, apierrors.NewForbidden("", "pods", admissionName(r, pod), err)
+	}
 	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
 	// 300 s unless the pod says otherwise.
 	for _, key := range []string{api.TaintNodeNotReady, api.TaintNodeUnreachable} {
@@ -242,6 +245,48 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 		notes = append(notes, AdmissionChange{Plugin: "DefaultTolerationSeconds", Change: "tolerate " + key + ":NoExecute for 300s"})
 	}
 	return notes, nil
+}
+
+// builtinPriorityClasses are the PriorityClasses kube-apiserver creates at
+// boot, with their values. kubesim has no PriorityClass kind yet, so these
+// two are the only classes the Priority admission plugin resolves.
+var builtinPriorityClasses = map[string]int32{
+	"system-cluster-critical": 2000000000,
+	"system-node-critical":    2000001000,
+}
+
+// admitPriority is the Priority admission plugin for a new pod: it resolves
+// spec.priorityClassName to spec.priority (0 without a class, as there is
+// no globalDefault class) and refuses a pod whose own priority or
+// preemptionPolicy disagrees with what the class says, with kube-apiserver's
+// texts. The built-in classes preempt lower priorities.
+func admitPriority(pod *api.Pod) error {
+	var priority int32
+	if name := pod.Spec.PriorityClassName; name != "" {
+		v, ok := builtinPriorityClasses[name]
+		if !ok {
+			return fmt.Errorf("no PriorityClass with name %v was found", name)
+		}
+		priority = v
+	}
+	if pod.Spec.Priority != nil && *pod.Spec.Priority != priority {
+		return fmt.Errorf("the integer value of priority (%d) must not be provided in pod spec; priority admission controller computed %d from the given PriorityClass name", *pod.Spec.Priority, priority)
+	}
+	pod.Spec.Priority = ptr(priority)
+	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy != api.PreemptLowerPriority {
+		return fmt.Errorf("the string value of PreemptionPolicy (%s) must not be provided in pod spec; priority admission controller computed %s from the given PriorityClass name", *pod.Spec.PreemptionPolicy, api.PreemptLowerPriority)
+	}
+	pod.Spec.PreemptionPolicy = ptr(api.PreemptLowerPriority)
+	return nil
+}
+
+// admissionName is the pod's name for an admission error: its generateName
+// when the server has not named it yet.
+func admissionName(r *apiwire.Request, pod *api.Pod) string {
+	if r.Object != nil && r.Object.GetObjectMeta().Name == "" && pod.GenerateName != "" {
+		return pod.GenerateName
+	}
+	return pod.Name
 }
 
 // ServiceAccountTokenMountPath is where the ServiceAccount admission plugin
