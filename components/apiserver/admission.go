@@ -34,6 +34,11 @@ func setDefaults(obj api.Object, create bool) []string {
 		if o.Status.QOSClass == "" {
 			o.Status.QOSClass = qosClass(&o.Spec)
 		}
+	case *api.PriorityClass:
+		if o.PreemptionPolicy == nil {
+			o.PreemptionPolicy = ptr(api.PreemptLowerPriority)
+			note("preemptionPolicy=PreemptLowerPriority")
+		}
 	case *api.ReplicaSet:
 		if o.Spec.Replicas == nil {
 			o.Spec.Replicas = ptr(int32(1))
@@ -130,12 +135,8 @@ func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {
 	if s.EnableServiceLinks == nil {
 		s.EnableServiceLinks = ptr(true)
 	}
-	if s.PreemptionPolicy == nil {
-		s.PreemptionPolicy = ptr(api.PreemptLowerPriority)
-	}
-	if s.Priority == nil && s.PriorityClassName == "" {
-		s.Priority = ptr(int32(0))
-	}
+	// spec.priority and spec.preemptionPolicy are not defaulted: the
+	// Priority admission plugin computes them for a new pod.
 	for _, cs := range [][]api.Container{s.InitContainers, s.Containers} {
 		for i := range cs {
 			c := &cs[i]
@@ -203,6 +204,12 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 // mutatingAdmission runs the mutating admission plugins that matter here:
 // ServiceAccount and DefaultTolerationSeconds.
 func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]AdmissionChange, error) {
+	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
+		if err := s.admitPriorityClass(pc); err != nil {
+			return nil, apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)
+		}
+		return nil, nil
+	}
 	pod, ok := obj.(*api.Pod)
 	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {
 		return nil, nil
@@ -230,7 +237,7 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 			notes = append(notes, AdmissionChange{Plugin: "ServiceAccount", Change: "spec.volumes[" + volume + "]=projected(token,ca.crt,namespace) -> " + ServiceAccountTokenMountPath + " (ro)"})
 		}
 	}
-	if err := admitPriority(pod); err != nil {
+	if err := s.admitPriority(pod); err != nil {
 		return notes, apierrors.NewForbidden("", "pods", admissionName(r, pod), err)
 	}
 	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
@@ -247,36 +254,69 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 	return notes, nil
 }
 
-// builtinPriorityClasses are the PriorityClasses kube-apiserver creates at
-// boot, with their values. kubesim has no PriorityClass kind yet, so these
-// two are the only classes the Priority admission plugin resolves.
-var builtinPriorityClasses = map[string]int32{
-	"system-cluster-critical": 2000000000,
-	"system-node-critical":    2000001000,
+// priorityClass is the stored PriorityClass of that name.
+func (s *server) priorityClass(name string) (*api.PriorityClass, bool) {
+	e, ok := s.cache.get(api.KeyFor("priorityclasses", "", name))
+	if !ok {
+		return nil, false
+	}
+	pc, ok := e.obj.(*api.PriorityClass)
+	return pc, ok
+}
+
+// defaultPriorityClass is the globalDefault class; when several claim it
+// (created before the check, or concurrently), the one with the lowest
+// value wins, as in kube-apiserver.
+func (s *server) defaultPriorityClass() *api.PriorityClass {
+	var def *api.PriorityClass
+	s.cache.list("/registry/priorityclasses/", func(e *cacheEntry) bool {
+		if pc, ok := e.obj.(*api.PriorityClass); ok && pc.GlobalDefault && (def == nil || pc.Value < def.Value) {
+			def = pc
+		}
+		return true
+	})
+	return def
 }
 
 // admitPriority is the Priority admission plugin for a new pod: it resolves
-// spec.priorityClassName to spec.priority (0 without a class, as there is
-// no globalDefault class) and refuses a pod whose own priority or
+// spec.priorityClassName (or, without one, the globalDefault class) to
+// spec.priority and spec.preemptionPolicy — 0 and PreemptLowerPriority when
+// there is no class at all — and refuses a pod whose own priority or
 // preemptionPolicy disagrees with what the class says, with kube-apiserver's
-// texts. The built-in classes preempt lower priorities.
-func admitPriority(pod *api.Pod) error {
+// texts.
+func (s *server) admitPriority(pod *api.Pod) error {
 	var priority int32
+	policy := api.PreemptLowerPriority
 	if name := pod.Spec.PriorityClassName; name != "" {
-		v, ok := builtinPriorityClasses[name]
+		pc, ok := s.priorityClass(name)
 		if !ok {
 			return fmt.Errorf("no PriorityClass with name %v was found", name)
 		}
-		priority = v
+		priority, policy = pc.Value, policyOf(pc.PreemptionPolicy)
+	} else if pc := s.defaultPriorityClass(); pc != nil {
+		pod.Spec.PriorityClassName = pc.Name
+		priority, policy = pc.Value, policyOf(pc.PreemptionPolicy)
 	}
 	if pod.Spec.Priority != nil && *pod.Spec.Priority != priority {
 		return fmt.Errorf("the integer value of priority (%d) must not be provided in pod spec; priority admission controller computed %d from the given PriorityClass name", *pod.Spec.Priority, priority)
 	}
 	pod.Spec.Priority = ptr(priority)
-	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy != api.PreemptLowerPriority {
-		return fmt.Errorf("the string value of PreemptionPolicy (%s) must not be provided in pod spec; priority admission controller computed %s from the given PriorityClass name", *pod.Spec.PreemptionPolicy, api.PreemptLowerPriority)
+	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy != policy {
+		return fmt.Errorf("the string value of PreemptionPolicy (%s) must not be provided in pod spec; priority admission controller computed %s from the given PriorityClass name", *pod.Spec.PreemptionPolicy, policy)
 	}
-	pod.Spec.PreemptionPolicy = ptr(api.PreemptLowerPriority)
+	pod.Spec.PreemptionPolicy = ptr(policy)
+	return nil
+}
+
+// admitPriorityClass is the Priority admission plugin for a PriorityClass
+// being created or updated: at most one class may be the globalDefault.
+func (s *server) admitPriorityClass(pc *api.PriorityClass) error {
+	if !pc.GlobalDefault {
+		return nil
+	}
+	if def := s.defaultPriorityClass(); def != nil && def.Name != pc.Name {
+		return fmt.Errorf("PriorityClass %v is already marked as default. Only one default can exist", def.Name)
+	}
 	return nil
 }
 

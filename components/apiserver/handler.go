@@ -257,6 +257,11 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	case !applied:
 		fieldmanager.Update(info, h.owner(r, info), old, obj)
 	}
+	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
+		if err := h.s.admitPriorityClass(pc); err != nil {
+			return nil, apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)
+		}
+	}
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: nm.Name, Err: err.Error()})

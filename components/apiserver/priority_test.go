@@ -65,3 +65,86 @@ func TestPriorityAdmission(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+func priorityClass(name string, value int32, globalDefault bool, policy api.PreemptionPolicy) *api.PriorityClass {
+	pc := &api.PriorityClass{TypeMeta: api.TypeMeta{Kind: "PriorityClass", APIVersion: "scheduling.k8s.io/v1"},
+		ObjectMeta: api.ObjectMeta{Name: name}, Value: value, GlobalDefault: globalDefault}
+	if policy != "" {
+		pc.PreemptionPolicy = &policy
+	}
+	return pc
+}
+
+// kube-apiserver creates the two system classes at boot.
+func TestSystemPriorityClassesAtBoot(t *testing.T) {
+	c := boot(t)
+	for name, value := range map[string]int32{"system-cluster-critical": 2000000000, "system-node-critical": 2000001000} {
+		obj, err := c.Admin.Get("priorityclasses", "", name)
+		require.NoError(t, err, name)
+		pc := obj.(*api.PriorityClass)
+		assert.Equal(t, value, pc.Value, name)
+		assert.False(t, pc.GlobalDefault, name)
+		require.NotNil(t, pc.PreemptionPolicy)
+		assert.Equal(t, api.PreemptLowerPriority, *pc.PreemptionPolicy)
+	}
+}
+
+// PriorityClass validation and the one-globalDefault rule, with the real
+// texts.
+func TestPriorityClassValidation(t *testing.T) {
+	c := boot(t)
+	tests := []struct {
+		name    string
+		pc      *api.PriorityClass
+		wantErr string
+	}{
+		{name: "user class at the ceiling", pc: priorityClass("ceiling", 1000000000, false, "")},
+		{name: "user class above the ceiling", pc: priorityClass("too-high", 1000000001, false, ""),
+			wantErr: `PriorityClass.scheduling.k8s.io "too-high" is invalid: value: Forbidden: maximum allowed value of a user defined priority is 1000000000`},
+		{name: "system prefix reserved", pc: priorityClass("system-mine", 10, false, ""),
+			wantErr: `PriorityClass.scheduling.k8s.io "system-mine" is invalid: metadata.name: Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class`},
+		{name: "unknown policy", pc: priorityClass("odd", 10, false, "Sometimes"),
+			wantErr: `PriorityClass.scheduling.k8s.io "odd" is invalid: preemptionPolicy: Unsupported value: "Sometimes": supported values: "PreemptLowerPriority", "Never"`},
+		{name: "first default", pc: priorityClass("default-low", 10, true, "")},
+		{name: "second default", pc: priorityClass("default-two", 20, true, ""),
+			wantErr: `priorityclasses.scheduling.k8s.io "default-two" is forbidden: PriorityClass default-low is already marked as default. Only one default can exist`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.Admin.Create(tc.pc)
+			if tc.wantErr != "" {
+				assert.EqualError(t, err, tc.wantErr)
+				return
+			}
+			assert.NoError(t, err)
+		})
+	}
+	obj, err := c.Admin.Get("priorityclasses", "", "ceiling")
+	require.NoError(t, err)
+	pc := obj.(*api.PriorityClass)
+	pc.Value = 5
+	_, err = c.Admin.Update(pc)
+	assert.EqualError(t, err, `PriorityClass.scheduling.k8s.io "ceiling" is invalid: value: Forbidden: may not be changed in an update.`)
+}
+
+// A user-defined class and the globalDefault class are resolved into the
+// pod, with the class's preemptionPolicy.
+func TestPriorityAdmissionUserClasses(t *testing.T) {
+	c := boot(t)
+	_, err := c.Admin.Create(priorityClass("high-priority", 1000000, false, api.PreemptNever))
+	require.NoError(t, err)
+	obj, err := c.Admin.Create(func() *api.Pod { p := pod("hi"); p.Spec.PriorityClassName = "high-priority"; return p }())
+	require.NoError(t, err)
+	p := obj.(*api.Pod)
+	assert.Equal(t, int32(1000000), *p.Spec.Priority)
+	assert.Equal(t, api.PreemptNever, *p.Spec.PreemptionPolicy)
+
+	_, err = c.Admin.Create(priorityClass("everyone", 100, true, ""))
+	require.NoError(t, err)
+	obj, err = c.Admin.Create(pod("plain"))
+	require.NoError(t, err)
+	p = obj.(*api.Pod)
+	assert.Equal(t, "everyone", p.Spec.PriorityClassName)
+	assert.Equal(t, int32(100), *p.Spec.Priority)
+	assert.Equal(t, api.PreemptLowerPriority, *p.Spec.PreemptionPolicy)
+}
