@@ -206,7 +206,7 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]AdmissionChange, error) {
 	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
 		if err := s.admitPriorityClass(pc); err != nil {
-			return nil, apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)
+			return nil, &admissionRefusal{plugin: "Priority", err: apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)}
 		}
 		return nil, nil
 	}
@@ -238,7 +238,7 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 		}
 	}
 	if err := s.admitPriority(pod); err != nil {
-		return notes, apierrors.NewForbidden("", "pods", admissionName(r, pod), err)
+		return notes, &admissionRefusal{plugin: "Priority", err: apierrors.NewForbidden("", "pods", admissionName(r, pod), err)}
 	}
 	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
 	// 300 s unless the pod says otherwise.
@@ -253,6 +253,15 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 	}
 	return notes, nil
 }
+
+// admissionRefusal is a mutating plugin's refusal, naming the plugin for
+// the admission note; err is what the client gets.
+type admissionRefusal struct {
+	plugin string
+	err    error
+}
+
+func (a *admissionRefusal) Error() string { return a.err.Error() }
 
 // priorityClass is the stored PriorityClass of that name.
 func (s *server) priorityClass(name string) (*api.PriorityClass, bool) {

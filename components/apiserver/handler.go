@@ -153,7 +153,11 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		h.c.Note(NoteAdmission, AdmissionNote{Changes: changes})
 	}
 	if err != nil {
-		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ServiceAccount", Reason: err.Error()})
+		plugin := "ServiceAccount"
+		if refusal, ok := err.(*admissionRefusal); ok {
+			plugin, err = refusal.plugin, refusal.err
+		}
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: plugin, Reason: err.Error()})
 		return nil, err
 	}
 	if errs := validate(info, obj, nil); len(errs) > 0 {
