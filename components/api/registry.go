@@ -350,6 +350,12 @@ var registry = []*ResourceInfo{
 		newObject:    func() Object { return &PodDisruptionBudget{} }, newList: func() ListObject { return &PodDisruptionBudgetList{} },
 	},
 	{
+		Group: "scheduling.k8s.io", Version: "v1", Kind: "PriorityClass", ListKind: "PriorityClassList",
+		Resource: "priorityclasses", Singular: "priorityclass", ShortNames: []string{"pc"}, Verbs: standardVerbs,
+		KeyPrefix: "/registry/priorityclasses",
+		newObject: func() Object { return &PriorityClass{} }, newList: func() ListObject { return &PriorityClassList{} },
+	},
+	{
 		Group: "authorization.k8s.io", Version: "v1", Kind: "SelfSubjectAccessReview", ListKind: "SelfSubjectAccessReviewList",
 		Resource: "selfsubjectaccessreviews", Singular: "selfsubjectaccessreview", Verbs: []string{VerbCreate},
 		newObject: func() Object { return &SelfSubjectAccessReview{} }, newList: func() ListObject { return &SelfSubjectAccessReviewList{} },

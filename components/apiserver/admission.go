@@ -34,6 +34,11 @@ func setDefaults(obj api.Object, create bool) []string {
 		if o.Status.QOSClass == "" {
 			o.Status.QOSClass = qosClass(&o.Spec)
 		}
+	case *api.PriorityClass:
+		if o.PreemptionPolicy == nil {
+			o.PreemptionPolicy = ptr(api.PreemptLowerPriority)
+			note("preemptionPolicy=PreemptLowerPriority")
+		}
 	case *api.ReplicaSet:
 		if o.Spec.Replicas == nil {
 			o.Spec.Replicas = ptr(int32(1))
@@ -187,12 +192,8 @@ func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {
 	if s.EnableServiceLinks == nil {
 		s.EnableServiceLinks = ptr(true)
 	}
-	if s.PreemptionPolicy == nil {
-		s.PreemptionPolicy = ptr(api.PreemptLowerPriority)
-	}
-	if s.Priority == nil && s.PriorityClassName == "" {
-		s.Priority = ptr(int32(0))
-	}
+	// spec.priority and spec.preemptionPolicy are not defaulted: the
+	// Priority admission plugin computes them for a new pod.
 	for _, cs := range [][]api.Container{s.InitContainers, s.Containers} {
 		for i := range cs {
 			c := &cs[i]
@@ -260,6 +261,12 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 // mutatingAdmission runs the mutating admission plugins that matter here:
 // ServiceAccount and DefaultTolerationSeconds.
 func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]AdmissionChange, error) {
+	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
+		if err := s.admitPriorityClass(pc); err != nil {
+			return nil, &admissionRefusal{plugin: "Priority", err: apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)}
+		}
+		return nil, nil
+	}
 	pod, ok := obj.(*api.Pod)
 	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {
 		return nil, nil
@@ -287,6 +294,9 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 			notes = append(notes, AdmissionChange{Plugin: "ServiceAccount", Change: "spec.volumes[" + volume + "]=projected(token,ca.crt,namespace) -> " + ServiceAccountTokenMountPath + " (ro)"})
 		}
 	}
+	if err := s.admitPriority(pod); err != nil {
+		return notes, &admissionRefusal{plugin: "Priority", err: apierrors.NewForbidden("", "pods", admissionName(r, pod), err)}
+	}
 	// DefaultTolerationSeconds: tolerate not-ready and unreachable nodes for
 	// 300 s unless the pod says otherwise.
 	for _, key := range []string{api.TaintNodeNotReady, api.TaintNodeUnreachable} {
@@ -299,6 +309,90 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 		notes = append(notes, AdmissionChange{Plugin: "DefaultTolerationSeconds", Change: "tolerate " + key + ":NoExecute for 300s"})
 	}
 	return notes, nil
+}
+
+// admissionRefusal is a mutating plugin's refusal, naming the plugin for
+// the admission note; err is what the client gets.
+type admissionRefusal struct {
+	plugin string
+	err    error
+}
+
+func (a *admissionRefusal) Error() string { return a.err.Error() }
+
+// priorityClass is the stored PriorityClass of that name.
+func (s *server) priorityClass(name string) (*api.PriorityClass, bool) {
+	e, ok := s.cache.get(api.KeyFor("priorityclasses", "", name))
+	if !ok {
+		return nil, false
+	}
+	pc, ok := e.obj.(*api.PriorityClass)
+	return pc, ok
+}
+
+// defaultPriorityClass is the globalDefault class; when several claim it
+// (created before the check, or concurrently), the one with the lowest
+// value wins, as in kube-apiserver.
+func (s *server) defaultPriorityClass() *api.PriorityClass {
+	var def *api.PriorityClass
+	s.cache.list("/registry/priorityclasses/", func(e *cacheEntry) bool {
+		if pc, ok := e.obj.(*api.PriorityClass); ok && pc.GlobalDefault && (def == nil || pc.Value < def.Value) {
+			def = pc
+		}
+		return true
+	})
+	return def
+}
+
+// admitPriority is the Priority admission plugin for a new pod: it resolves
+// spec.priorityClassName (or, without one, the globalDefault class) to
+// spec.priority and spec.preemptionPolicy — 0 and PreemptLowerPriority when
+// there is no class at all — and refuses a pod whose own priority or
+// preemptionPolicy disagrees with what the class says, with kube-apiserver's
+// texts.
+func (s *server) admitPriority(pod *api.Pod) error {
+	var priority int32
+	policy := api.PreemptLowerPriority
+	if name := pod.Spec.PriorityClassName; name != "" {
+		pc, ok := s.priorityClass(name)
+		if !ok {
+			return fmt.Errorf("no PriorityClass with name %v was found", name)
+		}
+		priority, policy = pc.Value, policyOf(pc.PreemptionPolicy)
+	} else if pc := s.defaultPriorityClass(); pc != nil {
+		pod.Spec.PriorityClassName = pc.Name
+		priority, policy = pc.Value, policyOf(pc.PreemptionPolicy)
+	}
+	if pod.Spec.Priority != nil && *pod.Spec.Priority != priority {
+		return fmt.Errorf("the integer value of priority (%d) must not be provided in pod spec; priority admission controller computed %d from the given PriorityClass name", *pod.Spec.Priority, priority)
+	}
+	pod.Spec.Priority = ptr(priority)
+	if pod.Spec.PreemptionPolicy != nil && *pod.Spec.PreemptionPolicy != policy {
+		return fmt.Errorf("the string value of PreemptionPolicy (%s) must not be provided in pod spec; priority admission controller computed %s from the given PriorityClass name", *pod.Spec.PreemptionPolicy, policy)
+	}
+	pod.Spec.PreemptionPolicy = ptr(policy)
+	return nil
+}
+
+// admitPriorityClass is the Priority admission plugin for a PriorityClass
+// being created or updated: at most one class may be the globalDefault.
+func (s *server) admitPriorityClass(pc *api.PriorityClass) error {
+	if !pc.GlobalDefault {
+		return nil
+	}
+	if def := s.defaultPriorityClass(); def != nil && def.Name != pc.Name {
+		return fmt.Errorf("PriorityClass %v is already marked as default. Only one default can exist", def.Name)
+	}
+	return nil
+}
+
+// admissionName is the pod's name for an admission error: its generateName
+// when the server has not named it yet.
+func admissionName(r *apiwire.Request, pod *api.Pod) string {
+	if r.Object != nil && r.Object.GetObjectMeta().Name == "" && pod.GenerateName != "" {
+		return pod.GenerateName
+	}
+	return pod.Name
 }
 
 // ServiceAccountTokenMountPath is where the ServiceAccount admission plugin

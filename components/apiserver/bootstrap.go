@@ -4,7 +4,7 @@ import "github.com/kubesim/kubesim/components/api"
 
 // DefaultBootstrap is what a fresh kube-apiserver ensures exists, as its
 // post-start hooks and kubeadm do: the system namespaces and the bootstrap
-// RBAC policy, with the real names.
+// RBAC policy, with the real names, and the system PriorityClasses.
 //
 // Simplification: the real control plane authorizes kubelets with the Node
 // authorizer and runs each controller under its own service account; here
@@ -16,6 +16,9 @@ func DefaultBootstrap() []api.Object {
 		out = append(out, &api.Namespace{TypeMeta: api.TypeMeta{Kind: "Namespace", APIVersion: "v1"}, ObjectMeta: api.ObjectMeta{Name: ns, Labels: map[string]string{"kubernetes.io/metadata.name": ns}}})
 	}
 	out = append(out, kubernetesService())
+	for _, pc := range api.SystemPriorityClasses() {
+		out = append(out, pc)
+	}
 	all := []api.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}
 	read := []string{"get", "list", "watch"}
 	write := []string{"create", "update", "patch", "delete"}

@@ -155,7 +155,11 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		h.c.Note(NoteAdmission, AdmissionNote{Changes: changes})
 	}
 	if err != nil {
-		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ServiceAccount", Reason: err.Error()})
+		plugin := "ServiceAccount"
+		if refusal, ok := err.(*admissionRefusal); ok {
+			plugin, err = refusal.plugin, refusal.err
+		}
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: plugin, Reason: err.Error()})
 		return nil, err
 	}
 	if errs := validate(info, obj, nil); len(errs) > 0 {
@@ -258,6 +262,11 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 		nm.ManagedFields = om.ManagedFields
 	case !applied:
 		fieldmanager.Update(info, h.owner(r, info), old, obj)
+	}
+	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
+		if err := h.s.admitPriorityClass(pc); err != nil {
+			return nil, apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)
+		}
 	}
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)

@@ -264,6 +264,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 			errs = append(errs, immutableSelector(o.Spec.Selector, old.(*api.Job).Spec.Selector)...)
 		case *api.StatefulSet:
 			errs = append(errs, validateStatefulSetUpdate(o, old.(*api.StatefulSet))...)
+		case *api.PriorityClass:
+			errs = append(errs, validatePriorityClassUpdate(o, old.(*api.PriorityClass))...)
 		}
 	}
 	switch o := obj.(type) {
@@ -298,8 +300,67 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateJobSpec(&o.Spec, "spec", true)...)
 	case *api.CronJob:
 		errs = append(errs, validateCronJob(o)...)
+	case *api.PriorityClass:
+		errs = append(errs, validatePriorityClass(o)...)
 	}
 	return errs
+}
+
+// validatePriorityClass is kube-apiserver's PriorityClass validation: names
+// with the system- prefix are reserved for the built-in classes (with their
+// own values), other classes may not exceed HighestUserDefinablePriority, and
+// preemptionPolicy is one of the two policies.
+func validatePriorityClass(pc *api.PriorityClass) []apierrors.FieldError {
+	var errs []apierrors.FieldError
+	if strings.HasPrefix(pc.Name, api.SystemPriorityClassPrefix) {
+		if err := knownSystemPriorityClass(pc); err != nil {
+			errs = append(errs, apierrors.Forbidden("metadata.name", "priority class names with '"+api.SystemPriorityClassPrefix+"' prefix are reserved for system use only. error: "+err.Error()))
+		}
+	} else if pc.Value > api.HighestUserDefinablePriority {
+		errs = append(errs, apierrors.Forbidden("value", fmt.Sprintf("maximum allowed value of a user defined priority is %d", api.HighestUserDefinablePriority)))
+	}
+	if p := pc.PreemptionPolicy; p != nil && *p != api.PreemptLowerPriority && *p != api.PreemptNever {
+		errs = append(errs, apierrors.NotSupported("preemptionPolicy", string(*p), []string{string(api.PreemptLowerPriority), string(api.PreemptNever)}))
+	}
+	return errs
+}
+
+// knownSystemPriorityClass says why a system- class is not one of the
+// built-in ones, nil when it is.
+func knownSystemPriorityClass(pc *api.PriorityClass) error {
+	for _, sys := range api.SystemPriorityClasses() {
+		if sys.Name != pc.Name {
+			continue
+		}
+		if sys.Value != pc.Value {
+			return fmt.Errorf("value of %v PriorityClass must be %v", pc.Name, sys.Value)
+		}
+		if pc.GlobalDefault {
+			return fmt.Errorf("globalDefault of %v PriorityClass must be %v", pc.Name, false)
+		}
+		return nil
+	}
+	return fmt.Errorf("%v is not a known system priority class", pc.Name)
+}
+
+// validatePriorityClassUpdate keeps value and preemptionPolicy as created.
+func validatePriorityClassUpdate(pc, old *api.PriorityClass) []apierrors.FieldError {
+	var errs []apierrors.FieldError
+	if pc.Value != old.Value {
+		errs = append(errs, apierrors.Forbidden("value", "may not be changed in an update."))
+	}
+	if policyOf(pc.PreemptionPolicy) != policyOf(old.PreemptionPolicy) {
+		errs = append(errs, apierrors.Invalid("preemptionPolicy", policyOf(pc.PreemptionPolicy), "field is immutable"))
+	}
+	return errs
+}
+
+// policyOf is a class's preemption policy with its default.
+func policyOf(p *api.PreemptionPolicy) api.PreemptionPolicy {
+	if p == nil {
+		return api.PreemptLowerPriority
+	}
+	return *p
 }
 
 func validatePodSpec(s *api.PodSpec, path string) []apierrors.FieldError {

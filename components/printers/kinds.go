@@ -212,6 +212,21 @@ func init() {
 		return []any{l.Name, holder, Age(l.CreationTimestamp, now)}
 	})
 
+	register("priorityclasses", []Column{
+		nameColumn(),
+		col("Value", "integer", "value represents the integer value of this priority class. This is the actual priority that pods receive when they have the name of this class in their pod spec."),
+		col("Global-Default", "boolean", "globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class. Only one PriorityClass can be marked as `globalDefault`. However, if more than one PriorityClasses exists with their `globalDefault` field set to true, the smallest value of such global default PriorityClasses will be used as the default priority."),
+		ageColumn(),
+		col("PreemptionPolicy", "string", "preemptionPolicy is the Policy for preempting pods with lower priority. One of Never, PreemptLowerPriority. Defaults to PreemptLowerPriority if unset."),
+	}, func(obj api.Object, now time.Time) []any {
+		pc := obj.(*api.PriorityClass)
+		policy := ""
+		if pc.PreemptionPolicy != nil {
+			policy = string(*pc.PreemptionPolicy)
+		}
+		return []any{pc.Name, int64(pc.Value), pc.GlobalDefault, Age(pc.CreationTimestamp, now), policy}
+	})
+
 	register("configmaps", []Column{
 		nameColumn(),
 		col("Data", "string", "Data contains the configuration data."),

@@ -238,6 +238,10 @@ func TestTables(t *testing.T) {
 		"leases": {
 			&api.Lease{ObjectMeta: api.ObjectMeta{Name: "kube-scheduler", CreationTimestamp: ago(26 * time.Hour)}, Spec: api.LeaseSpec{HolderIdentity: ptr("cp-1_7f3c")}},
 		},
+		"priorityclasses": {
+			&api.PriorityClass{ObjectMeta: api.ObjectMeta{Name: "high-priority", CreationTimestamp: ago(time.Minute)}, Value: 1000000, PreemptionPolicy: ptr(api.PreemptNever)},
+			&api.PriorityClass{ObjectMeta: api.ObjectMeta{Name: "system-node-critical", CreationTimestamp: ago(26 * time.Hour)}, Value: 2000001000, GlobalDefault: true},
+		},
 		"configmaps": {
 			&api.ConfigMap{ObjectMeta: api.ObjectMeta{Name: "coredns", CreationTimestamp: ago(26 * time.Hour)}, Data: map[string]string{"Corefile": "."}},
 		},
