@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +113,40 @@ func countOf(s, sub string) int {
 		}
 	}
 	return n
+}
+
+// TestContainerConfigError: a pod whose env needs a missing ConfigMap waits
+// in CreateContainerConfigError until the ConfigMap exists.
+func TestContainerConfigError(t *testing.T) {
+	c := boot(t)
+	_, err := c.Apply("pod.yaml", []byte(`apiVersion: v1
+kind: Pod
+metadata: {name: needs-config}
+spec:
+  containers:
+  - name: main
+    image: busybox:1.37
+    command: [sleep, "3600"]
+    env:
+    - name: LEVEL
+      valueFrom: {configMapKeyRef: {name: late-config, key: level}}
+`))
+	require.NoError(t, err)
+	waiting := func() string {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "needs-config")
+		if err != nil || len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Waiting == nil {
+			return ""
+		}
+		w := p.Status.ContainerStatuses[0].State.Waiting
+		return w.Reason + ": " + w.Message
+	}
+	require.True(t, c.WaitFor(func() bool { return waiting() != "" && waiting() != "ContainerCreating: " }, time.Minute), "waiting %q", waiting())
+	assert.Equal(t, `CreateContainerConfigError: configmap "late-config" not found`, waiting())
+	ref := ContainerRef{"default", "needs-config", "main"}
+	assert.NotEqual(t, 0, Exec(c, ref, []string{"true"}, "").Code, "the container does not run")
+
+	_, err = c.Apply("cm.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: late-config}\ndata: {level: high}\n"))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool { return Exec(c, ref, []string{"true"}, "").Code == 0 }, 2*time.Minute), "runs once the ConfigMap exists; waiting %q", waiting())
+	assert.Equal(t, "high\n", Exec(c, ref, []string{"printenv", "LEVEL"}, "").Stdout)
 }
