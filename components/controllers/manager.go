@@ -69,6 +69,7 @@ func Defaults() []func() Controller {
 		NewNodeLifecycle,
 		NewTaintEviction,
 		NewPodGC,
+		NewResourceQuotas,
 	}
 }
 
