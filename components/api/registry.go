@@ -234,6 +234,12 @@ var registry = []*ResourceInfo{
 		newObject: func() Object { return &Secret{} }, newList: func() ListObject { return &SecretList{} },
 	},
 	{
+		Version: "v1", Kind: "ResourceQuota", ListKind: "ResourceQuotaList", Resource: "resourcequotas", Singular: "resourcequota",
+		ShortNames: []string{"quota"}, Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/resourcequotas",
+		Subresources: []Subresource{statusSub("", "v1", "ResourceQuota")},
+		newObject:    func() Object { return &ResourceQuota{} }, newList: func() ListObject { return &ResourceQuotaList{} },
+	},
+	{
 		Version: "v1", Kind: "Event", ListKind: "EventList", Resource: "events", Singular: "event",
 		ShortNames: []string{"ev"}, Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/events",
 		newObject: func() Object { return &Event{} }, newList: func() ListObject { return &EventList{} },

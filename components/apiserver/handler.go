@@ -168,6 +168,10 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		return nil, err
 	}
 	h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: m.Name})
+	if err := h.s.resourceQuota(r, info, obj); err != nil {
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ResourceQuota", Reason: err.Error()})
+		return nil, err
+	}
 	if svc, ok := obj.(*api.Service); ok && !r.DryRun {
 		return h.createService(info, svc)
 	}

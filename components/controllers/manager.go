@@ -72,6 +72,7 @@ func Defaults() []func() Controller {
 		NewTaintEviction,
 		NewPodGC,
 		NewDisruption,
+		NewResourceQuotas,
 	}
 }
 

@@ -795,6 +795,22 @@ func (st *state) startContainer(pw *podWorker, c *container) {
 }
 
 func (st *state) create(pw *podWorker, c *container) {
+	if msg := st.containerConfigError(pw.ns, &c.spec); msg != "" {
+		// CreateContainerConfigError; the pod worker retries after its
+		// back-off, when the ConfigMap or Secret may exist.
+		prev := c.waitReason
+		c.op = ""
+		c.waitReason, c.waitMsg = "CreateContainerConfigError", msg
+		if prev != c.waitReason {
+			st.rec.podEvent(pw, c, api.EventTypeWarning, "Failed", "Error: "+msg)
+		}
+		st.writeStatus(pw)
+		if now := st.c.Now(); now >= c.retryAt {
+			c.retryAt = now + st.cfg.SyncBackOff
+			st.timer(pw, st.cfg.SyncBackOff, kindPodSync, podTimer{what: "container config"})
+		}
+		return
+	}
 	c.op = "create"
 	d := 20*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(40*time.Millisecond)))
 	st.timer(pw, d, kindCreated, podTimer{ctr: c.spec.Name, gen: c.gen})

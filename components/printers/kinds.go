@@ -246,6 +246,17 @@ func init() {
 		return []any{s.Name, string(s.Type), int64(len(s.Data)), Age(s.CreationTimestamp, now)}
 	})
 
+	register("resourcequotas", []Column{
+		nameColumn(),
+		ageColumn(),
+		col("Request", "string", "Request represents a minimum amount of cpu/memory that a container may consume."),
+		col("Limit", "string", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node."),
+	}, func(obj api.Object, now time.Time) []any {
+		q := obj.(*api.ResourceQuota)
+		request, limit := QuotaColumns(q)
+		return []any{q.Name, Age(q.CreationTimestamp, now), request, limit}
+	})
+
 	register("serviceaccounts", []Column{
 		nameColumn(),
 		col("Secrets", "string", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use."),
@@ -711,4 +722,33 @@ func FormatHPATargets(h *api.HorizontalPodAutoscaler) string {
 		return fmt.Sprintf("%s + %d more...", strings.Join(list[:2], ", "), len(list)-2)
 	}
 	return strings.Join(list, ", ")
+}
+
+// QuotaColumns is a ResourceQuota's REQUEST and LIMIT cells: "used/hard"
+// for each resource of status.hard in name order, the limits.* ones under
+// LIMIT and the rest under REQUEST ("pods: 3/4, requests.cpu: 1800m/2").
+func QuotaColumns(q *api.ResourceQuota) (request, limit string) {
+	names := make([]string, 0, len(q.Status.Hard))
+	for n := range q.Status.Hard {
+		names = append(names, string(n))
+	}
+	sort.Strings(names)
+	var req, lim []string
+	for _, n := range names {
+		used, hard := q.Status.Used[api.ResourceName(n)], q.Status.Hard[api.ResourceName(n)]
+		cell := n + ": " + quantityOrZero(used) + "/" + quantityOrZero(hard)
+		if first, _, ok := strings.Cut(n, "."); ok && first == "limits" {
+			lim = append(lim, cell)
+		} else {
+			req = append(req, cell)
+		}
+	}
+	return strings.Join(req, ", "), strings.Join(lim, ", ")
+}
+
+func quantityOrZero(q api.Quantity) string {
+	if q.IsZero() {
+		return "0"
+	}
+	return q.String()
 }

@@ -99,6 +99,12 @@ var mutants = map[string][]mutant{
 			func(t *testing.T, d *drill.Drill) { d.Steps[stepIndex(t, d, "delete it")].Delete = "namespace/team-b" }),
 			[]string{"the namespace is Terminating", "try to create a pod in it", "the namespace controller empties it, then it goes", "the pod was never stored"}},
 	},
+	"quota-pods": {
+		{"the quota allows ten pods", manifest("limit the namespace to three pods", `pods: "3"`, `pods: "10"`),
+			[]string{"the controller fills status.hard", "the fourth pod is refused", "the ReplicaSet reports FailedCreate with the quota's text", "the fourth pod was never stored"}},
+		{"only two pods are created", manifest("create three pods", "metadata: {name: web-3}", "metadata: {name: web-2}"),
+			[]string{"the quota counts three pods", "the fourth pod is refused", "the ReplicaSet reports FailedCreate with the quota's text", "the fourth pod was never stored"}},
+	},
 	"node-failure-eviction": {
 		{"worker-3 keeps running", drop("worker-3 loses power"),
 			[]string{"an eviction event", "six replicas run again, on the live workers"}},

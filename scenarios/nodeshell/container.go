@@ -108,6 +108,7 @@ func openBox(c *cluster.Cluster, ref ContainerRef) (*box, Result, bool) {
 	}
 	b := &box{pod: pod, ctr: *ctr, image: imageOf(ctr.Image), fs: nodefs.New()}
 	b.layout(c)
+	b.mountConfig(c)
 	return b, Result{}, true
 }
 
@@ -292,8 +293,14 @@ func (sh *shell) env(args []string) Result {
 func (sh *shell) environ() []string {
 	b := sh.box
 	vars := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOSTNAME=" + b.hostname()}
+	vars = append(vars, b.envFromVars(sh.c)...)
 	for _, e := range b.ctr.Env {
 		v := e.Value
+		if e.ValueFrom != nil {
+			if ref, ok := b.keyRefValue(sh.c, e.ValueFrom); ok {
+				v = ref
+			}
+		}
 		if e.ValueFrom != nil && e.ValueFrom.FieldRef != nil {
 			switch e.ValueFrom.FieldRef.FieldPath {
 			case "metadata.name":
@@ -308,7 +315,7 @@ func (sh *shell) environ() []string {
 				v = b.pod.Spec.ServiceAccountName
 			}
 		}
-		vars = append(vars, e.Name+"="+v)
+		vars = setEnv(vars, e.Name, v)
 	}
 	var links []string
 	seen := map[string]bool{}
