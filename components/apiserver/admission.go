@@ -74,6 +74,8 @@ func setDefaults(obj api.Object, create bool) []string {
 			o.Spec.RevisionHistoryLimit = ptr(int32(10))
 		}
 		defaultPodSpec(&o.Spec.Template.Spec, note)
+	case *api.PersistentVolume, *api.PersistentVolumeClaim, *api.StorageClass:
+		defaultStorage(o, note)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive
@@ -203,6 +205,11 @@ func qosClass(s *api.PodSpec) api.PodQOSClass {
 // mutatingAdmission runs the mutating admission plugins that matter here:
 // ServiceAccount and DefaultTolerationSeconds.
 func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]AdmissionChange, error) {
+	if r.Verb == apiwire.VerbCreate && r.Subresource == "" {
+		if changes := s.storageAdmission(obj); len(changes) > 0 {
+			return changes, nil
+		}
+	}
 	pod, ok := obj.(*api.Pod)
 	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {
 		return nil, nil

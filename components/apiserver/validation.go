@@ -281,6 +281,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template)...)
 	case *api.Service:
 		errs = append(errs, validateService(o)...)
+	case *api.PersistentVolume, *api.PersistentVolumeClaim, *api.StorageClass:
+		errs = append(errs, validateStorage(o, old)...)
 	}
 	return errs
 }

@@ -263,6 +263,31 @@ func TestTables(t *testing.T) {
 		"clusterroles": {
 			&api.ClusterRole{ObjectMeta: api.ObjectMeta{Name: "cluster-admin", CreationTimestamp: ago(time.Hour)}},
 		},
+		"persistentvolumes": {
+			&api.PersistentVolume{ObjectMeta: api.ObjectMeta{Name: "task-pv-volume", CreationTimestamp: ago(time.Hour)},
+				Spec: api.PersistentVolumeSpec{Capacity: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("10Gi")}, AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteMany, api.ReadWriteOnce},
+					PersistentVolumeReclaimPolicy: api.PersistentVolumeReclaimRetain, StorageClassName: "manual", VolumeMode: ptr(api.PersistentVolumeFilesystem),
+					ClaimRef: &api.ObjectReference{Namespace: "default", Name: "task-pv-claim"}},
+				Status: api.PersistentVolumeStatus{Phase: api.VolumeBound}},
+			&api.PersistentVolume{ObjectMeta: api.ObjectMeta{Name: "spare", CreationTimestamp: ago(time.Minute)},
+				Spec:   api.PersistentVolumeSpec{Capacity: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("1Gi")}, AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOncePod}, PersistentVolumeReclaimPolicy: api.PersistentVolumeReclaimDelete},
+				Status: api.PersistentVolumeStatus{Phase: api.VolumeFailed, Reason: "VolumeFailedDelete"}},
+		},
+		"persistentvolumeclaims": {
+			&api.PersistentVolumeClaim{ObjectMeta: api.ObjectMeta{Name: "task-pv-claim", CreationTimestamp: ago(time.Hour)},
+				Spec: api.PersistentVolumeClaimSpec{VolumeName: "task-pv-volume", StorageClassName: ptr("manual"), VolumeMode: ptr(api.PersistentVolumeFilesystem),
+					Resources: api.VolumeResourceRequirements{Requests: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("3Gi")}}},
+				Status: api.PersistentVolumeClaimStatus{Phase: api.ClaimBound, AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOnce}, Capacity: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("10Gi")}}},
+			&api.PersistentVolumeClaim{ObjectMeta: api.ObjectMeta{Name: "waiting", CreationTimestamp: ago(time.Minute)},
+				Spec:   api.PersistentVolumeClaimSpec{AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOnce}, Resources: api.VolumeResourceRequirements{Requests: api.ResourceList{api.ResourceStorage: api.MustParseQuantity("1Gi")}}},
+				Status: api.PersistentVolumeClaimStatus{Phase: api.ClaimPending}},
+		},
+		"storageclasses": {
+			&api.StorageClass{ObjectMeta: api.ObjectMeta{Name: "standard", CreationTimestamp: ago(26 * time.Hour), Annotations: map[string]string{api.AnnIsDefaultStorageClass: "true"}},
+				Provisioner: "rancher.io/local-path", VolumeBindingMode: ptr(api.VolumeBindingWaitForFirstConsumer)},
+			&api.StorageClass{ObjectMeta: api.ObjectMeta{Name: "fast", CreationTimestamp: ago(time.Hour)}, Provisioner: "ebs.csi.aws.com",
+				ReclaimPolicy: ptr(api.PersistentVolumeReclaimRetain), AllowVolumeExpansion: ptr(true)},
+		},
 		"bindings": { // no columns of its own: NAME AGE
 			&api.Binding{ObjectMeta: api.ObjectMeta{Name: "web-1"}},
 		},

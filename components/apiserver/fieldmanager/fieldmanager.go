@@ -57,6 +57,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/managedfields"
@@ -98,6 +99,7 @@ var (
 		for _, add := range []func(*runtime.Scheme) error{
 			corev1.AddToScheme, appsv1.AddToScheme, coordinationv1.AddToScheme, discoveryv1.AddToScheme,
 			networkingv1.AddToScheme, rbacv1.AddToScheme, policyv1.AddToScheme,
+			storagev1.AddToScheme,
 		} {
 			if err := add(s); err != nil {
 				panic(err) // the generated registrations cannot fail
