@@ -19,7 +19,8 @@
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
 // deployment, daemonset, node-lifecycle, taint-eviction-controller,
-// namespace, endpointslice, garbage-collector. Defaults lists them.
+// namespace, endpointslice, garbage-collector, persistentvolume-binder.
+// Defaults lists them.
 package controllers
 
 import (
@@ -69,6 +70,7 @@ func Defaults() []func() Controller {
 		NewNodeLifecycle,
 		NewTaintEviction,
 		NewPodGC,
+		NewPersistentVolumes,
 	}
 }
 
