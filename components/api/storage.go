@@ -2,8 +2,15 @@ package api
 
 // This file holds the storage kinds: PersistentVolume and
 // PersistentVolumeClaim (core/v1) and StorageClass (storage.k8s.io/v1),
-// with the field names and defaults of Kubernetes v1.32. They are types and
-// defaulting only: kubesim does not yet serve them through the registry.
+// with the field names and defaults of Kubernetes v1.32, served as pv, pvc
+// and sc. kube-apiserver applies the defaults, the DefaultStorageClass and
+// StorageObjectInUseProtection admission plugins and validation
+// (components/apiserver/storage.go); kube-controller-manager's
+// persistentvolume-binder binds claims to volumes
+// (components/controllers/pvbinder.go). kubesim boots with kind's default
+// class `standard`. Not simulated yet: dynamic provisioning (a claim of a
+// provisioned class waits for an administrator's volume), the scheduler's
+// VolumeBinding plugin and the kubelet waiting for a bound claim.
 
 // Well-known storage annotations and finalizers.
 const (
