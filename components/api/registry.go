@@ -245,6 +245,24 @@ var registry = []*ResourceInfo{
 		newObject: func() Object { return &Event{} }, newList: func() ListObject { return &EventList{} },
 	},
 	{
+		Version: "v1", Kind: "PersistentVolume", ListKind: "PersistentVolumeList", Resource: "persistentvolumes",
+		Singular: "persistentvolume", ShortNames: []string{"pv"}, Verbs: standardVerbs, KeyPrefix: "/registry/persistentvolumes",
+		Subresources: []Subresource{statusSub("", "v1", "PersistentVolume")},
+		newObject:    func() Object { return &PersistentVolume{} }, newList: func() ListObject { return &PersistentVolumeList{} },
+	},
+	{
+		Version: "v1", Kind: "PersistentVolumeClaim", ListKind: "PersistentVolumeClaimList", Resource: "persistentvolumeclaims",
+		Singular: "persistentvolumeclaim", ShortNames: []string{"pvc"}, Namespaced: true, Verbs: standardVerbs,
+		KeyPrefix:    "/registry/persistentvolumeclaims",
+		Subresources: []Subresource{statusSub("", "v1", "PersistentVolumeClaim")},
+		newObject:    func() Object { return &PersistentVolumeClaim{} }, newList: func() ListObject { return &PersistentVolumeClaimList{} },
+	},
+	{
+		Group: "storage.k8s.io", Version: "v1", Kind: "StorageClass", ListKind: "StorageClassList", Resource: "storageclasses",
+		Singular: "storageclass", ShortNames: []string{"sc"}, Verbs: standardVerbs, KeyPrefix: "/registry/storageclasses",
+		newObject: func() Object { return &StorageClass{} }, newList: func() ListObject { return &StorageClassList{} },
+	},
+	{
 		Group: "discovery.k8s.io", Version: "v1", Kind: "EndpointSlice", ListKind: "EndpointSliceList",
 		Resource: "endpointslices", Singular: "endpointslice", Namespaced: true, Verbs: standardVerbs,
 		KeyPrefix: "/registry/endpointslices",

@@ -102,6 +102,8 @@ func setDefaults(obj api.Object, create bool) []string {
 		defaultJobSpec(&o.Spec.JobTemplate.Spec, note)
 	case *api.StatefulSet:
 		defaultStatefulSet(o, note)
+	case *api.PersistentVolume, *api.PersistentVolumeClaim, *api.StorageClass:
+		defaultStorage(o, note)
 	case *api.Namespace:
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.NamespaceActive
@@ -266,6 +268,11 @@ func (s *server) mutatingAdmission(r *apiwire.Request, obj api.Object) ([]Admiss
 			return nil, &admissionRefusal{plugin: "Priority", err: apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)}
 		}
 		return nil, nil
+	}
+	if r.Verb == apiwire.VerbCreate && r.Subresource == "" {
+		if changes := s.storageAdmission(obj); len(changes) > 0 {
+			return changes, nil
+		}
 	}
 	pod, ok := obj.(*api.Pod)
 	if !ok || r.Verb != apiwire.VerbCreate || r.Subresource != "" {

@@ -302,6 +302,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateCronJob(o)...)
 	case *api.PriorityClass:
 		errs = append(errs, validatePriorityClass(o)...)
+	case *api.PersistentVolume, *api.PersistentVolumeClaim, *api.StorageClass:
+		errs = append(errs, validateStorage(o, old)...)
 	}
 	return errs
 }

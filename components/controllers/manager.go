@@ -19,7 +19,8 @@
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
 // deployment, daemonset, statefulset, job, node-lifecycle, taint-eviction-controller,
-// namespace, endpointslice, garbage-collector. Defaults lists them.
+// namespace, endpointslice, garbage-collector, persistentvolume-binder.
+// Defaults lists them.
 package controllers
 
 import (
@@ -73,6 +74,7 @@ func Defaults() []func() Controller {
 		NewPodGC,
 		NewDisruption,
 		NewResourceQuotas,
+		NewPersistentVolumes,
 	}
 }
 

@@ -142,6 +142,18 @@ var mutants = map[string][]mutant{
 		{"the ReplicaSet is never scaled", drop("scale to five"),
 			[]string{"five pods run", "with the controller's events"}},
 	},
+	"storage-claim-binding": {
+		{"a matching volume exists already", insertBefore("claim 3Gi of class manual", "- apply: |\n    apiVersion: v1\n    kind: PersistentVolume\n    metadata: {name: early}\n    spec:\n      storageClassName: manual\n      capacity: {storage: 5Gi}\n      accessModes: [ReadWriteOnce]\n      hostPath: {path: /mnt/early}"),
+			[]string{"the claim is Pending", "the claim bound to the volume"}},
+		{"the claim asks for the default class", manifest("claim 3Gi of class manual", "storageClassName: manual", "storageClassName: standard"),
+			[]string{"the binder says the class does not exist", "the claim bound to the volume"}},
+		{"no volume is created", drop("create the volume"),
+			[]string{"the claim bound to the volume", "the Retain volume is Released, not deleted"}},
+		{"the claim is never deleted", drop("delete the claim"),
+			[]string{"the Retain volume is Released, not deleted"}},
+		{"the volume is too small", manifest("create the volume", "storage: 10Gi", "storage: 1Gi"),
+			[]string{"the claim bound to the volume", "the Retain volume is Released, not deleted"}},
+	},
 	"scheduler-down": {
 		{"the scheduler is left running", drop("stop kube-scheduler"),
 			[]string{"the pod stays Pending", "nobody says anything about it"}},

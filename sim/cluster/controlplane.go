@@ -247,7 +247,7 @@ func (c *Cluster) EtcdEndpoint(node, raw string) string {
 }
 
 func (c *Cluster) apiserverProgram(endpoints []string, advertise string) func(*sim.Ctx) {
-	return apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: c.tokens, Bootstrap: append(apiserver.DefaultBootstrap(), addonAccounts()...), AdvertiseAddress: advertise})
+	return apiserver.New(apiserver.Config{Etcd: endpoints, Tokens: c.tokens, Bootstrap: append(append(apiserver.DefaultBootstrap(), addonAccounts()...), defaultStorageClass()), AdvertiseAddress: advertise})
 }
 
 func (c *Cluster) schedulerProgram() func(*sim.Ctx) {
