@@ -18,7 +18,7 @@
 //
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
-// deployment, daemonset, job, node-lifecycle, taint-eviction-controller,
+// deployment, daemonset, job, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
 // namespace, endpointslice, garbage-collector. Defaults lists them.
 package controllers
 
@@ -65,6 +65,7 @@ func Defaults() []func() Controller {
 		NewDeployments,
 		NewDaemonSets,
 		NewJobs,
+		NewTTLAfterFinished,
 		NewNamespaces,
 		NewGarbageCollector,
 		NewNodeLifecycle,
