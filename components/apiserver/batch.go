@@ -12,6 +12,17 @@ import (
 // uid and name (the batch.kubernetes.io/ labels and their legacy
 // unprefixed forms) and selects on the uid.
 func generateJobSelector(j *api.Job) {
+	defer func() {
+		// SetDefaults_Job: a Job without labels gets its template's (the
+		// real apiserver applies it again when it reads the object back,
+		// so they include the generated ones).
+		if len(j.Labels) == 0 && len(j.Spec.Template.Labels) > 0 {
+			j.Labels = map[string]string{}
+			for k, v := range j.Spec.Template.Labels {
+				j.Labels[k] = v
+			}
+		}
+	}()
 	if j.Spec.ManualSelector != nil && *j.Spec.ManualSelector {
 		return
 	}

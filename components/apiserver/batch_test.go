@@ -45,6 +45,7 @@ func TestJobDefaultsAndGeneratedSelector(t *testing.T) {
 		"batch.kubernetes.io/controller-uid": uid, "controller-uid": uid,
 		"batch.kubernetes.io/job-name": "pi", "job-name": "pi",
 	}, j.Spec.Template.Labels)
+	assert.Equal(t, j.Spec.Template.Labels, j.Labels, "a Job without labels gets its template's")
 	assert.Equal(t, int64(1), j.Generation)
 
 	// Without backoffLimit, parallelism only: completions stays unset.

@@ -165,3 +165,25 @@ func TestJobIndexed(t *testing.T) {
 	e.waitFor("Complete", func() bool { return jobCond(getJob(t, e, "idx"), api.JobComplete) != nil }, 10*time.Second)
 	assert.Equal(t, "0-2", getJob(t, e, "idx").Status.CompletedIndexes)
 }
+
+func TestTTLAfterFinishedDeletesTheJob(t *testing.T) {
+	e := boot(t, cluster.Config{}, controllers.NewJobs, controllers.NewTTLAfterFinished, controllers.NewGarbageCollector)
+	jb := job("short", 1, 1, 6)
+	jb.Spec.TTLSecondsAfterFinished = ptr(int32(100))
+	e.create(jb)
+	e.waitFor("a pod", func() bool { return len(activePods(e)) == 1 }, 10*time.Second)
+	e.finishPod(activePods(e)[0], 0)
+	e.waitFor("Complete", func() bool { return jobCond(getJob(t, e, "short"), api.JobComplete) != nil }, 10*time.Second)
+	e.run(90 * time.Second)
+	_, err := e.Admin.Get("jobs", "default", "short")
+	require.NoError(t, err, "kept until the TTL")
+	e.run(20 * time.Second)
+	if o, err := e.Admin.Get("jobs", "default", "short"); err == nil {
+		assert.NotNil(t, o.GetObjectMeta().DeletionTimestamp, "deleted after the TTL")
+	}
+	// Deleted in the foreground: the pods go first, then the Job.
+	e.settle("default", "the Job and its pods deleted", func() bool {
+		_, err := e.Admin.Get("jobs", "default", "short")
+		return err != nil && len(e.pods("default", true)) == 0
+	}, 30*time.Second)
+}

@@ -18,7 +18,7 @@
 //
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
-// deployment, daemonset, statefulset, job, node-lifecycle, taint-eviction-controller,
+// deployment, daemonset, statefulset, job, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
 // namespace, endpointslice, garbage-collector, persistentvolume-binder.
 // Defaults lists them.
 package controllers
@@ -67,6 +67,7 @@ func Defaults() []func() Controller {
 		NewDaemonSets,
 		NewJobs,
 		NewStatefulSets,
+		NewTTLAfterFinished,
 		NewNamespaces,
 		NewGarbageCollector,
 		NewNodeLifecycle,

@@ -211,6 +211,10 @@ var catalog = []entry{
 		},
 	},
 	{
+		name: "perl", repos: []string{"docker.io/library/perl"}, version: "5.40.0",
+		cmd: []string{"perl", "-de0"}, shell: "/bin/sh", base: "debian", binaries: with(debianBase, "cpan", "perl", "perldoc"),
+	},
+	{
 		name: "busybox", repos: []string{"docker.io/library/busybox"}, version: "1.37.0",
 		cmd: []string{"sh"}, shell: "/bin/sh", base: "busybox", binaries: with(busyboxApplets, "busybox"),
 	},

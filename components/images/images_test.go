@@ -262,3 +262,22 @@ func TestNginxWelcomeIsTheRealPage(t *testing.T) {
 	assert.True(t, resp.OK())
 	assert.Equal(t, "HTTP/1.1 200 OK", resp.StatusLine())
 }
+
+func TestPerlPi(t *testing.T) {
+	im := Lookup("perl:5.34.0")
+	p := im.Start(Spec{Command: []string{"perl", "-Mbignum=bpi", "-wle", "print bpi(2000)"}})
+	assert.True(t, p.Exits)
+	assert.Equal(t, int32(0), p.ExitCode)
+	assert.Equal(t, 2*time.Second, p.ExitAfter)
+	logs := p.StartupLogs(Env{})
+	if assert.Len(t, logs, 1) {
+		assert.Len(t, logs[0].Text, 2001)
+		assert.True(t, strings.HasPrefix(logs[0].Text, "3.14159265358979323846264338327950288419716939937510"))
+		// The Feynman point: six 9s from the 762nd decimal ("...34999999837...").
+		assert.Equal(t, "4999999837", logs[0].Text[2+760:2+770])
+	}
+	assert.Equal(t, "3.1415", piDigits(5))
+	p = im.Start(Spec{})
+	assert.True(t, p.Exits)
+	assert.Equal(t, time.Duration(0), p.ExitAfter)
+}

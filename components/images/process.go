@@ -242,6 +242,8 @@ func (r *runner) run(argv []string, depth int) {
 		r.listen(jsonServer, tcp(port)...)
 	case "netserver":
 		r.listen(noHTTP, tcp(int32(intFlag(args, "-p", 12865)))...)
+	case "perl":
+		r.perl(args)
 	case "pause":
 	case "coredns":
 		r.listen(corednsServer, r.im.Ports...)
