@@ -138,6 +138,12 @@ var mutants = map[string][]mutant{
 		{"the Service selects nothing", manifest("the deathstar and two ships", "selector: {org: empire, class: deathstar}\n  ports", "selector: {org: empire, class: tiefighter}\n  ports"),
 			[]string{"without policy both ships land", "the tiefighter lands too", "the tiefighter still lands"}},
 	},
+	"statefulset-web": {
+		{"the set has one replica", manifest("the web StatefulSet and its headless Service", "replicas: 2", "replicas: 1"),
+			[]string{"two pods run, web-0 and web-1", "created by the StatefulSet controller"}},
+		{"the pods' subdomain names no Service", manifest("the web StatefulSet and its headless Service", "serviceName: nginx", "serviceName: other"),
+			[]string{"web-0.nginx resolves from a pod"}},
+	},
 	"replicaset-scale": {
 		{"the ReplicaSet is never scaled", drop("scale to five"),
 			[]string{"five pods run", "with the controller's events"}},
