@@ -64,7 +64,6 @@ func TestPriorityAdmission(t *testing.T) {
 	}
 }
 
-
 func priorityClass(name string, value int32, globalDefault bool, policy api.PreemptionPolicy) *api.PriorityClass {
 	pc := &api.PriorityClass{TypeMeta: api.TypeMeta{Kind: "PriorityClass", APIVersion: "scheduling.k8s.io/v1"},
 		ObjectMeta: api.ObjectMeta{Name: name}, Value: value, GlobalDefault: globalDefault}

@@ -60,7 +60,6 @@ func TestDefaultStorageClassAtBootAndAdmission(t *testing.T) {
 	assert.Equal(t, api.VolumePending, got.Status.Phase)
 }
 
-
 func TestStorageValidationTexts(t *testing.T) {
 	c := boot(t)
 	noModes := claim("nomodes", nil)
