@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
 )
 
 func sts(name string, mutate func(*api.StatefulSet)) *api.StatefulSet {
@@ -86,15 +87,24 @@ func TestStatefulSetValidationMessages(t *testing.T) {
 
 func TestStatefulSetUpdateForbidsServiceName(t *testing.T) {
 	c := boot(t)
-	obj, err := c.Admin.Create(sts("web", nil))
+	_, err := c.Admin.Create(sts("web", nil))
 	require.NoError(t, err)
-	s := obj.(*api.StatefulSet)
-	s.Spec.Replicas = i32(int32(3))
-	obj, err = c.Admin.Update(s)
-	require.NoError(t, err, "replicas may change")
-	s = obj.(*api.StatefulSet)
-	s.Spec.ServiceName = "other"
-	_, err = c.Admin.Update(s)
+	// The StatefulSet controller writes the status meanwhile: each update
+	// starts from the latest object, on a copy (objects are shared).
+	update := func(change func(*api.StatefulSet)) error {
+		for {
+			obj, err := c.Admin.Get("statefulsets", "default", "web")
+			require.NoError(t, err)
+			s := api.DeepCopyObject(obj).(*api.StatefulSet)
+			change(s)
+			if _, err = c.Admin.Update(s); !apierrors.IsConflict(err) {
+				return err
+			}
+		}
+	}
+	require.NoError(t, update(func(s *api.StatefulSet) { s.Spec.Replicas = i32(int32(3)) }), "replicas may change")
+	err = update(func(s *api.StatefulSet) { s.Spec.ServiceName = "other" })
 	assert.EqualError(t, err, `StatefulSet.apps "web" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden`)
 }
+
 func i32(v int32) *int32 { return &v }
