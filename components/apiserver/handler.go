@@ -73,25 +73,31 @@ func (h *handler) handle(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 
 // read is a quorum read of one object from etcd.
 func (h *handler) read(info *api.ResourceInfo, namespace, name string) (api.Object, int64, error) {
+	obj, rev, _, err := h.readValue(info, namespace, name)
+	return obj, rev, err
+}
+
+// readValue is read with the bytes stored at the key.
+func (h *handler) readValue(info *api.ResourceInfo, namespace, name string) (api.Object, int64, []byte, error) {
 	key := info.Key(namespace, name)
 	res, err := h.etcd.Range(key, "", mvcc.RangeOptions{}, false)
 	if err != nil {
-		return nil, 0, storageError(err)
+		return nil, 0, nil, storageError(err)
 	}
 	if len(res.KVs) == 0 {
-		return nil, 0, apierrors.NewNotFound(info.Group, info.Resource, name)
+		return nil, 0, nil, apierrors.NewNotFound(info.Group, info.Resource, name)
 	}
 	kv := res.KVs[0]
 	// The watch cache has usually decoded this very revision already; a
 	// copy of it is what decoding the value would give.
 	if e, ok := h.s.cache.get(key); ok && e.obj.GetObjectMeta().ResourceVersion == strconv.FormatInt(kv.ModRevision, 10) {
-		return api.DeepCopyObject(e.obj), kv.ModRevision, nil
+		return api.DeepCopyObject(e.obj), kv.ModRevision, kv.Value, nil
 	}
 	obj, err := decode(info, kv.Value, kv.ModRevision)
 	if err != nil {
-		return nil, 0, apierrors.NewInternalError(err)
+		return nil, 0, nil, apierrors.NewInternalError(err)
 	}
-	return obj, kv.ModRevision, nil
+	return obj, kv.ModRevision, kv.Value, nil
 }
 
 // list is a consistent list: etcd confirms the current revision, then the
@@ -217,7 +223,7 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	if m.Name != r.Name {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.Name, r.Name))
 	}
-	old, modRev, err := h.read(info, r.Namespace, r.Name)
+	old, modRev, stored, err := h.readValue(info, r.Namespace, r.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -261,11 +267,13 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 		}
 	}
 	setDefaults(obj, false)
+	key := info.Key(nm.Namespace, nm.Name)
+	var typed *fieldmanager.Typed
 	switch {
 	case r.Subresource == "finalize":
 		nm.ManagedFields = om.ManagedFields
 	case !applied:
-		fieldmanager.Update(info, h.owner(r, info), old, obj)
+		typed = fieldmanager.UpdateTyped(info, h.owner(r, info), old, h.s.typed.get(key, stored), obj)
 	}
 	if pc, ok := obj.(*api.PriorityClass); ok && r.Subresource == "" {
 		if err := h.s.admitPriorityClass(pc); err != nil {
@@ -280,7 +288,6 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	if r.DryRun {
 		return &apiwire.Response{Code: 200, Object: obj}, nil
 	}
-	key := info.Key(nm.Namespace, nm.Name)
 	if same(obj, old) {
 		return &apiwire.Response{Code: 200, Object: old}, nil // nothing changed: no write
 	}
@@ -290,7 +297,13 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 		// deletes it with grace 0.)
 		return h.remove(info, key, obj, modRev)
 	}
-	return h.put(info, key, obj, modRev)
+	res, data, err := h.putValue(info, key, obj, modRev)
+	if err == nil && typed != nil {
+		// Nothing but resourceVersion changed since the field manager
+		// converted obj: its typed form is that of the bytes stored.
+		h.s.typed.put(key, data, typed)
+	}
+	return res, err
 }
 
 func namespaceHoldsOn(obj api.Object) bool {
@@ -300,9 +313,15 @@ func namespaceHoldsOn(obj api.Object) bool {
 
 // put writes an object if nobody changed it since modRev.
 func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*apiwire.Response, error) {
+	res, _, err := h.putValue(info, key, obj, modRev)
+	return res, err
+}
+
+// putValue is put, with the bytes it stored.
+func (h *handler) putValue(info *api.ResourceInfo, key string, obj api.Object, modRev int64) (*apiwire.Response, []byte, error) {
 	data, err := encode(obj)
 	if err != nil {
-		return nil, apierrors.NewInternalError(err)
+		return nil, nil, apierrors.NewInternalError(err)
 	}
 	h.s.written[key] = pendingWrite{obj: obj, data: data}
 	res, err := h.etcd.Txn(mvcc.TxnRequest{
@@ -310,13 +329,13 @@ func (h *handler) put(info *api.ResourceInfo, key string, obj api.Object, modRev
 		Success: []mvcc.Op{mvcc.OpPut(key, data, 0)},
 	})
 	if err != nil {
-		return nil, storageError(err)
+		return nil, nil, storageError(err)
 	}
 	if !res.Succeeded {
-		return nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
+		return nil, nil, apierrors.NewConflict(info.Group, info.Resource, obj.GetObjectMeta().Name, apierrors.ErrModified)
 	}
 	obj.GetObjectMeta().ResourceVersion = strconv.FormatInt(res.Header.Revision, 10)
-	return &apiwire.Response{Code: 200, Object: obj}, nil
+	return &apiwire.Response{Code: 200, Object: obj}, data, nil
 }
 
 // remove deletes an object's key if nobody changed it since modRev (with a

@@ -101,7 +101,7 @@ func (c Config) withDefaults() Config {
 func New(cfg Config) func(*sim.Ctx) {
 	cfg = cfg.withDefaults()
 	return func(c *sim.Ctx) {
-		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
+		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, typed: newTypedCache(TypedCacheSize), etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
 		s.run()
 	}
 }
@@ -130,6 +130,10 @@ type server struct {
 	// etcd watch event arrives: the cache takes them as they are instead of
 	// decoding the bytes it wrote itself.
 	written map[string]pendingWrite
+
+	// typed keeps the field manager's typed form of the revisions this
+	// apiserver wrote (typedcache.go).
+	typed *typedCache
 }
 
 // pendingWrite is an object this apiserver is storing and the bytes it

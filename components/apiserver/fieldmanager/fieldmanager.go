@@ -383,6 +383,22 @@ func isResetManagedFields(entries []api.ManagedFieldsEntry) bool {
 // this write changed. A failure keeps live's entries, as the real
 // UpdateNoErrors does.
 func Update(info *api.ResourceInfo, owner Owner, live, obj api.Object) {
+	UpdateTyped(info, owner, live, nil, obj)
+}
+
+// Typed is an object as the merge library sees it (its typed value,
+// without managedFields). Converting an object costs a JSON round trip
+// and a walk of the schema — most of an Update's work — so kube-apiserver
+// keeps the Typed of the revisions it wrote and hands it back as the live
+// side of the next write to the same revision. A Typed is never modified.
+type Typed struct{ tv *typed.TypedValue }
+
+// UpdateTyped is Update with the typed form of live, when the caller kept
+// it from the write that stored live (nil: convert live). It returns obj's
+// typed form (nil if the update failed), which stands for the stored
+// object as long as only the fields no manager owns (resourceVersion,
+// uid, ...) change after this call.
+func UpdateTyped(info *api.ResourceInfo, owner Owner, live api.Object, liveTyped *Typed, obj api.Object) *Typed {
 	nm := obj.GetObjectMeta()
 	var liveEntries []api.ManagedFieldsEntry
 	if live != nil {
@@ -391,17 +407,18 @@ func Update(info *api.ResourceInfo, owner Owner, live, obj api.Object) {
 	managed, err := managedOfUpdate(owner, liveEntries, nm.ManagedFields)
 	if err != nil {
 		nm.ManagedFields = liveEntries
-		return
+		return nil
 	}
 	if live == nil {
-		live = emptyOf(info)
+		live, liveTyped = emptyOf(info), nil
 	}
-	entries, err := updateManaged(info, owner, live, obj, managed)
+	entries, newTyped, err := updateManaged(info, owner, live, liveTyped, obj, managed)
 	if err != nil {
 		nm.ManagedFields = liveEntries
-		return
+		return nil
 	}
 	nm.ManagedFields = entries
+	return newTyped
 }
 
 func managedOfUpdate(owner Owner, live, sent []api.ManagedFieldsEntry) (managedSet, error) {
@@ -425,28 +442,32 @@ func managedOfUpdate(owner Owner, live, sent []api.ManagedFieldsEntry) (managedS
 	return m, nil
 }
 
-func updateManaged(info *api.ResourceInfo, owner Owner, live, obj api.Object, managed managedSet) ([]api.ManagedFieldsEntry, error) {
-	liveDoc, err := docOf(live)
-	if err != nil {
-		return nil, err
+func updateManaged(info *api.ResourceInfo, owner Owner, live api.Object, liveTyped *Typed, obj api.Object, managed managedSet) ([]api.ManagedFieldsEntry, *Typed, error) {
+	var liveTV *typed.TypedValue
+	if liveTyped != nil {
+		liveTV = liveTyped.tv
+	} else {
+		liveDoc, err := docOf(live)
+		if err != nil {
+			return nil, nil, err
+		}
+		if liveTV, err = toTyped(info, liveDoc, true); err != nil {
+			return nil, nil, err
+		}
 	}
 	newDoc, err := docOf(obj)
 	if err != nil {
-		return nil, err
-	}
-	liveTV, err := toTyped(info, liveDoc, true)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	newTV, err := toTyped(info, newDoc, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	const current = "current-operation"
 	version := fieldpath.APIVersion(info.APIVersion())
 	_, fields, err := updaterFor(info, owner.Subresource).Update(liveTV, newTV, version, managed.fields, current)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	managed.fields = fields
 	managed.strip(current)
@@ -461,7 +482,11 @@ func updateManaged(info *api.ResourceInfo, owner Owner, live, obj api.Object, ma
 		managed.times[id] = &now
 	}
 	managed.capUpdates()
-	return managed.encode()
+	entries, err := managed.encode()
+	if err != nil {
+		return nil, nil, err
+	}
+	return entries, &Typed{tv: newTV}, nil
 }
 
 // Apply is server-side apply of the document patch onto live (nil
