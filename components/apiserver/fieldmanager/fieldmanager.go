@@ -391,7 +391,14 @@ func Update(info *api.ResourceInfo, owner Owner, live, obj api.Object) {
 // and a walk of the schema — most of an Update's work — so kube-apiserver
 // keeps the Typed of the revisions it wrote and hands it back as the live
 // side of the next write to the same revision. A Typed is never modified.
-type Typed struct{ tv *typed.TypedValue }
+type Typed struct {
+	tv *typed.TypedValue
+	// entries are the managedFields the object was stored with, and
+	// managed their decoded form, so that a write sending them back
+	// unchanged need not parse them again.
+	entries []api.ManagedFieldsEntry
+	managed managedSet
+}
 
 // UpdateTyped is Update with the typed form of live, when the caller kept
 // it from the write that stored live (nil: convert live). It returns obj's
@@ -404,13 +411,17 @@ func UpdateTyped(info *api.ResourceInfo, owner Owner, live api.Object, liveTyped
 	if live != nil {
 		liveEntries = live.GetObjectMeta().ManagedFields
 	}
-	managed, err := managedOfUpdate(owner, liveEntries, nm.ManagedFields)
+	if live == nil {
+		live, liveTyped = emptyOf(info), nil
+	}
+	decode := decodeManaged
+	if liveTyped != nil {
+		decode = liveTyped.decodeManaged
+	}
+	managed, err := managedOfUpdate(owner, liveEntries, nm.ManagedFields, decode)
 	if err != nil {
 		nm.ManagedFields = liveEntries
 		return nil
-	}
-	if live == nil {
-		live, liveTyped = emptyOf(info), nil
 	}
 	entries, newTyped, err := updateManaged(info, owner, live, liveTyped, obj, managed)
 	if err != nil {
@@ -421,7 +432,42 @@ func UpdateTyped(info *api.ResourceInfo, owner Owner, live api.Object, liveTyped
 	return newTyped
 }
 
-func managedOfUpdate(owner Owner, live, sent []api.ManagedFieldsEntry) (managedSet, error) {
+// decodeManaged is decodeManaged, answered from t's own entries when
+// they are the ones asked for.
+func (t *Typed) decodeManaged(entries []api.ManagedFieldsEntry) (managedSet, error) {
+	if t.entries == nil || !sameEntries(entries, t.entries) {
+		return decodeManaged(entries)
+	}
+	m := managedSet{fields: make(fieldpath.ManagedFields, len(t.managed.fields)), times: make(map[string]*api.Time, len(t.managed.times))}
+	for id, vs := range t.managed.fields {
+		m.fields[id] = vs
+	}
+	for id, tm := range t.managed.times {
+		m.times[id] = tm
+	}
+	return m, nil
+}
+
+func sameEntries(a, b []api.ManagedFieldsEntry) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		p, q := &a[i], &b[i]
+		if p.Manager != q.Manager || p.Operation != q.Operation || p.APIVersion != q.APIVersion || p.FieldsType != q.FieldsType || p.Subresource != q.Subresource {
+			return false
+		}
+		if (p.Time == nil) != (q.Time == nil) || (p.Time != nil && !p.Time.Time.Equal(q.Time.Time)) {
+			return false
+		}
+		if (p.FieldsV1 == nil) != (q.FieldsV1 == nil) || (p.FieldsV1 != nil && string(p.FieldsV1.Raw) != string(q.FieldsV1.Raw)) {
+			return false
+		}
+	}
+	return true
+}
+
+func managedOfUpdate(owner Owner, live, sent []api.ManagedFieldsEntry, decodeManaged func([]api.ManagedFieldsEntry) (managedSet, error)) (managedSet, error) {
 	if owner.Subresource != "" {
 		// A subresource cannot set managedFields.
 		m, err := decodeManaged(live)
@@ -486,7 +532,7 @@ func updateManaged(info *api.ResourceInfo, owner Owner, live api.Object, liveTyp
 	if err != nil {
 		return nil, nil, err
 	}
-	return entries, &Typed{tv: newTV}, nil
+	return entries, &Typed{tv: newTV, entries: entries, managed: managed}, nil
 }
 
 // Apply is server-side apply of the document patch onto live (nil

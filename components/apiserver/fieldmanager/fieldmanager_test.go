@@ -105,6 +105,23 @@ func BenchmarkUpdatePodStatus(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdatePodStatusTyped is the same write when kube-apiserver
+// kept the live object's typed form from the write that stored it.
+func BenchmarkUpdatePodStatusTyped(b *testing.B) {
+	info, _ := api.ResourceFor("pods")
+	live := pod()
+	liveTyped := UpdateTyped(info, Owner{Manager: "kubectl", APIVersion: "v1", Now: t0}, nil, nil, live)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		obj := api.DeepCopy(live)
+		obj.Status.Phase = api.PodRunning
+		obj.Status.PodIP = fmt.Sprintf("10.0.0.%d", i%250)
+		if UpdateTyped(info, Owner{Manager: "kubelet", Subresource: "status", APIVersion: "v1", Now: t0}, live, liveTyped, obj) == nil {
+			b.Fatal("update failed")
+		}
+	}
+}
+
 // BenchmarkApplyDeployment is one server-side apply of a small Deployment
 // onto its live object.
 func BenchmarkApplyDeployment(b *testing.B) {
