@@ -45,6 +45,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -162,10 +163,14 @@ func (o Owner) id(op api.ManagedFieldsOperationType) string {
 type managedSet struct {
 	fields fieldpath.ManagedFields
 	times  map[string]*api.Time
+	// raw is the FieldsV1 a set was decoded from or encoded as: sets are
+	// never modified (a change makes a new one), so a set this write did
+	// not touch is encoded as it was.
+	raw map[fieldpath.VersionedSet][]byte
 }
 
 func decodeManaged(entries []api.ManagedFieldsEntry) (managedSet, error) {
-	m := managedSet{fields: fieldpath.ManagedFields{}, times: map[string]*api.Time{}}
+	m := managedSet{fields: fieldpath.ManagedFields{}, times: map[string]*api.Time{}, raw: map[fieldpath.VersionedSet][]byte{}}
 	for i, e := range entries {
 		if e.FieldsType != "FieldsV1" {
 			return managedSet{}, fmt.Errorf("metadata.managedFields[%d].fieldsType: Invalid value: %q: must be `FieldsV1`", i, e.FieldsType)
@@ -180,8 +185,12 @@ func decodeManaged(entries []api.ManagedFieldsEntry) (managedSet, error) {
 				return managedSet{}, fmt.Errorf("metadata.managedFields[%d].fieldsV1: %v", i, err)
 			}
 		}
-		m.fields[id] = fieldpath.NewVersionedSet(set, fieldpath.APIVersion(e.APIVersion), e.Operation == api.ManagedFieldsOperationApply)
+		vs := fieldpath.NewVersionedSet(set, fieldpath.APIVersion(e.APIVersion), e.Operation == api.ManagedFieldsOperationApply)
+		m.fields[id] = vs
 		m.times[id] = e.Time
+		if e.FieldsV1 != nil {
+			m.raw[vs] = e.FieldsV1.Raw
+		}
 	}
 	return m, nil
 }
@@ -194,18 +203,23 @@ func (m managedSet) encode() ([]api.ManagedFieldsEntry, error) {
 	}
 	out := make([]api.ManagedFieldsEntry, 0, len(m.fields))
 	for id, vs := range m.fields {
-		var e api.ManagedFieldsEntry
-		if err := json.Unmarshal([]byte(id), &e); err != nil {
-			return nil, fmt.Errorf("manager identifier %s: %w", id, err)
+		e, err := entryOfID(id)
+		if err != nil {
+			return nil, err
 		}
 		e.APIVersion = string(vs.APIVersion())
 		e.Operation = api.ManagedFieldsOperationUpdate
 		if vs.Applied() {
 			e.Operation = api.ManagedFieldsOperationApply
 		}
-		b, err := vs.Set().ToJSON()
-		if err != nil {
-			return nil, err
+		b, ok := m.raw[vs]
+		if !ok {
+			if b, err = vs.Set().ToJSON(); err != nil {
+				return nil, err
+			}
+			if m.raw != nil {
+				m.raw[vs] = b
+			}
 		}
 		e.FieldsType = "FieldsV1"
 		e.FieldsV1 = &api.FieldsV1{Raw: b}
@@ -229,6 +243,23 @@ func (m managedSet) encode() ([]api.ManagedFieldsEntry, error) {
 		return p.Subresource < q.Subresource
 	})
 	return out, nil
+}
+
+// entryIDs memoizes entryOfID: an object's writers are few, and their
+// identifiers come back on every write.
+var entryIDs sync.Map // string -> api.ManagedFieldsEntry
+
+// entryOfID is the entry a manager identifier (Owner.id) stands for.
+func entryOfID(id string) (api.ManagedFieldsEntry, error) {
+	if e, ok := entryIDs.Load(id); ok {
+		return e.(api.ManagedFieldsEntry), nil
+	}
+	var e api.ManagedFieldsEntry
+	if err := json.Unmarshal([]byte(id), &e); err != nil {
+		return e, fmt.Errorf("manager identifier %s: %w", id, err)
+	}
+	entryIDs.Store(id, e)
+	return e, nil
 }
 
 func unixOf(t *api.Time) int64 {
@@ -438,9 +469,12 @@ func (t *Typed) decodeManaged(entries []api.ManagedFieldsEntry) (managedSet, err
 	if t.entries == nil || !sameEntries(entries, t.entries) {
 		return decodeManaged(entries)
 	}
-	m := managedSet{fields: make(fieldpath.ManagedFields, len(t.managed.fields)), times: make(map[string]*api.Time, len(t.managed.times))}
+	m := managedSet{fields: make(fieldpath.ManagedFields, len(t.managed.fields)), times: make(map[string]*api.Time, len(t.managed.times)), raw: make(map[fieldpath.VersionedSet][]byte, len(t.managed.fields))}
 	for id, vs := range t.managed.fields {
 		m.fields[id] = vs
+		if b, ok := t.managed.raw[vs]; ok {
+			m.raw[vs] = b
+		}
 	}
 	for id, tm := range t.managed.times {
 		m.times[id] = tm
