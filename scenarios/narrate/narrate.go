@@ -212,6 +212,8 @@ func note(r sim.Record) (Text, bool) {
 		return evictionNote(b), true
 	case apiserver.LimitRangerNote:
 		return limitRangerNote(b), true
+	case kubelet.ConfigVolumeNote:
+		return configVolumeNote(b), true
 	case scheduler.ScheduleNote:
 		if b.Failure != "" {
 			return text("kube-scheduler finds no node for %s/%s: %s It puts the pod back in the queue and retries when the cluster changes.",
