@@ -126,7 +126,7 @@ type container struct {
 	nextID  string // the id of the container being created
 	// nextConfig is the config snapshot of the container being created.
 	nextConfig configSnapshot
-	bo      backOff
+	bo         backOff
 }
 
 func (pw *podWorker) container(name string) *container {
