@@ -71,7 +71,14 @@ const (
 	ResourceQuotas         ResourceName = "resourcequotas"
 	ResourceNodePorts      ResourceName = "services.nodeports"
 	ResourceLoadBalancers  ResourceName = "services.loadbalancers"
+
+	ResourcePersistentVolumeClaims ResourceName = "persistentvolumeclaims"
+	ResourceRequestsStorage        ResourceName = "requests.storage"
 )
+
+// StorageClassQuotaSuffix joins a StorageClass's name and a claim quota
+// name: "gold.storageclass.storage.k8s.io/requests.storage".
+const StorageClassQuotaSuffix = ".storageclass.storage.k8s.io/"
 
 // QuotaCountName is the object-count quota name of a resource:
 // count/pods, count/deployments.apps.
@@ -84,7 +91,9 @@ func QuotaCountName(info *ResourceInfo) ResourceName {
 // 1 under count/<resource>; pods, services, configmaps, secrets and
 // resourcequotas also under their legacy name; a pod adds its requests and
 // limits (the larger of the containers' sum and any one init container);
-// a service its node ports and load balancers. A pod that has finished
+// a service its node ports and load balancers; a PersistentVolumeClaim
+// counts under persistentvolumeclaims and its storage request under
+// requests.storage, both also per StorageClass. A pod that has finished
 // (Succeeded or Failed) counts nothing.
 func QuotaUsage(info *ResourceInfo, obj Object) ResourceList {
 	one := NewQuantity(1, DecimalSI)
@@ -124,6 +133,15 @@ func QuotaUsage(info *ResourceInfo, obj Object) ResourceList {
 		u[ResourceSecrets] = one
 	case *ResourceQuota:
 		u[ResourceQuotas] = one
+	case *PersistentVolumeClaim:
+		u[ResourcePersistentVolumeClaims] = one
+		storage := o.Spec.Resources.Requests[ResourceStorage]
+		u[ResourceRequestsStorage] = storage
+		if o.Spec.StorageClassName != nil && *o.Spec.StorageClassName != "" {
+			class := *o.Spec.StorageClassName + StorageClassQuotaSuffix
+			u[ResourceName(class+string(ResourcePersistentVolumeClaims))] = one
+			u[ResourceName(class+string(ResourceRequestsStorage))] = storage
+		}
 	}
 	return u
 }

@@ -240,6 +240,11 @@ var registry = []*ResourceInfo{
 		newObject:    func() Object { return &ResourceQuota{} }, newList: func() ListObject { return &ResourceQuotaList{} },
 	},
 	{
+		Version: "v1", Kind: "LimitRange", ListKind: "LimitRangeList", Resource: "limitranges", Singular: "limitrange",
+		ShortNames: []string{"limits"}, Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/limitranges",
+		newObject: func() Object { return &LimitRange{} }, newList: func() ListObject { return &LimitRangeList{} },
+	},
+	{
 		Version: "v1", Kind: "Event", ListKind: "EventList", Resource: "events", Singular: "event",
 		ShortNames: []string{"ev"}, Namespaced: true, Verbs: standardVerbs, KeyPrefix: "/registry/events",
 		newObject: func() Object { return &Event{} }, newList: func() ListObject { return &EventList{} },

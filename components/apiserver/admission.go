@@ -28,12 +28,15 @@ func setDefaults(obj api.Object, create bool) []string {
 	switch o := obj.(type) {
 	case *api.Pod:
 		defaultPodSpec(&o.Spec, note)
+		defaultRequestsFromLimits(&o.Spec)
 		if o.Status.Phase == "" {
 			o.Status.Phase = api.PodPending
 		}
 		if o.Status.QOSClass == "" {
 			o.Status.QOSClass = qosClass(&o.Spec)
 		}
+	case *api.LimitRange:
+		notes = append(notes, api.SetLimitRangeDefaults(o)...)
 	case *api.PriorityClass:
 		if o.PreemptionPolicy == nil {
 			o.PreemptionPolicy = ptr(api.PreemptLowerPriority)
@@ -169,6 +172,26 @@ func defaultJobSpec(s *api.JobSpec, note func(string, ...any)) {
 		}
 	}
 	defaultPodSpec(&s.Template.Spec, note)
+}
+
+// defaultRequestsFromLimits is the part of core/v1's SetDefaults_Pod that
+// a pod template does not get: a container's limit without a request sets
+// the request, before any admission plugin looks (so a LimitRange's
+// defaultRequest does not apply to it).
+func defaultRequestsFromLimits(s *api.PodSpec) {
+	for _, cs := range [][]api.Container{s.InitContainers, s.Containers} {
+		for i := range cs {
+			c := &cs[i]
+			for rn, q := range c.Resources.Limits {
+				if _, ok := c.Resources.Requests[rn]; !ok {
+					if c.Resources.Requests == nil {
+						c.Resources.Requests = api.ResourceList{}
+					}
+					c.Resources.Requests[rn] = q
+				}
+			}
+		}
+	}
 }
 
 func defaultPodSpec(s *api.PodSpec, note func(string, ...any)) {

@@ -156,6 +156,12 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "NamespaceLifecycle", Reason: err.Error()})
 		return nil, err
 	}
+	if pod, ok := obj.(*api.Pod); ok && r.Subresource == "" {
+		// LimitRanger follows NamespaceLifecycle.
+		if note := h.s.limitRangerMutate(r, pod); note != nil && len(note.Defaults) > 0 {
+			h.c.Note(NoteLimitRanger, *note)
+		}
+	}
 	changes, err := h.s.mutatingAdmission(r, obj)
 	if len(changes) > 0 {
 		h.c.Note(NoteAdmission, AdmissionNote{Changes: changes})
@@ -174,7 +180,12 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		return nil, err
 	}
 	h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: m.Name})
-	if err := h.s.resourceQuota(r, info, obj); err != nil {
+	if note, err := h.s.limitRangerValidate(r, info, obj); err != nil {
+		h.c.Note(NoteLimitRanger, *note)
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "LimitRanger", Reason: err.Error()})
+		return nil, err
+	}
+	if err := h.s.resourceQuota(r, info, obj, nil); err != nil {
 		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ResourceQuota", Reason: err.Error()})
 		return nil, err
 	}
@@ -283,6 +294,15 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	if errs := validate(info, obj, old); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: nm.Name, Err: err.Error()})
+		return nil, err
+	}
+	if note, err := h.s.limitRangerValidate(r, info, obj); err != nil {
+		h.c.Note(NoteLimitRanger, *note)
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "LimitRanger", Reason: err.Error()})
+		return nil, err
+	}
+	if err := h.s.resourceQuota(r, info, obj, old); err != nil {
+		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: "ResourceQuota", Reason: err.Error()})
 		return nil, err
 	}
 	if r.DryRun {

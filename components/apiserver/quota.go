@@ -21,15 +21,24 @@ import (
 // refused with "failed quota: <name>: must specify limits.cpu for: nginx;
 // requests.cpu for: nginx".
 //
+// An update is charged for what it adds: a claim whose
+// spec.resources.requests.storage grows, a Service that becomes a
+// NodePort, each counts the increase (the "requested" of the error is
+// that increase); an update that adds nothing is never refused.
+//
 // Simplification: the real plugin adds the request to the quota's
 // status.used (written before the object is stored) and refuses while the
 // controller has not yet filled status.hard ("status unknown for quota").
 // kubesim counts the namespace's current objects from the watch cache at
 // admission instead and checks them against spec.hard, which gives the
 // same answers without that window; the resource quota controller writes
-// status.
-func (s *server) resourceQuota(r *apiwire.Request, info *api.ResourceInfo, obj api.Object) error {
-	if r.Verb != apiwire.VerbCreate || r.Subresource != "" || !info.Namespaced {
+// status.used, so between a write and its next sync status.used can lag
+// what admission counts (it never runs ahead of it).
+func (s *server) resourceQuota(r *apiwire.Request, info *api.ResourceInfo, obj, old api.Object) error {
+	if r.Subresource != "" || !info.Namespaced {
+		return nil
+	}
+	if old == nil && r.Verb != apiwire.VerbCreate {
 		return nil
 	}
 	m := obj.GetObjectMeta()
@@ -50,11 +59,25 @@ func (s *server) resourceQuota(r *apiwire.Request, info *api.ResourceInfo, obj a
 		name = r.Object.GetObjectMeta().GenerateName
 	}
 	requested := api.QuotaUsage(info, obj)
+	if old != nil {
+		// Only what grows is charged.
+		before := api.QuotaUsage(info, old)
+		for rn, q := range requested {
+			if d := q.Sub(before[rn]); d.Sign() > 0 {
+				requested[rn] = d
+			} else {
+				delete(requested, rn)
+			}
+		}
+		if len(requested) == 0 {
+			return nil
+		}
+	}
 	for _, q := range quotas {
 		if !api.QuotaMatches(q, obj) {
 			continue
 		}
-		if pod, ok := obj.(*api.Pod); ok {
+		if pod, ok := obj.(*api.Pod); ok && old == nil {
 			if msg := missingComputeResources(q.Spec.Hard, pod); msg != "" {
 				return apierrors.NewForbidden(info.Group, info.Resource, name, fmt.Errorf("failed quota: %s: %s", q.Name, msg))
 			}
@@ -131,6 +154,9 @@ func quotaCounts(info *api.ResourceInfo, rn api.ResourceName) bool {
 		return rn == api.ResourceSecrets
 	case "resourcequotas":
 		return rn == api.ResourceQuotas
+	case "persistentvolumeclaims":
+		return rn == api.ResourcePersistentVolumeClaims || rn == api.ResourceRequestsStorage || strings.HasSuffix(string(rn), api.StorageClassQuotaSuffix+string(api.ResourceRequestsStorage)) ||
+			strings.HasSuffix(string(rn), api.StorageClassQuotaSuffix+string(api.ResourcePersistentVolumeClaims))
 	}
 	return false
 }

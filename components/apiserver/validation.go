@@ -302,6 +302,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 		errs = append(errs, validateCronJob(o)...)
 	case *api.PriorityClass:
 		errs = append(errs, validatePriorityClass(o)...)
+	case *api.LimitRange:
+		errs = append(errs, validateLimitRange(o)...)
 	case *api.PersistentVolume, *api.PersistentVolumeClaim, *api.StorageClass:
 		errs = append(errs, validateStorage(o, old)...)
 	}
@@ -387,6 +389,12 @@ func validatePodSpec(s *api.PodSpec, path string) []apierrors.FieldError {
 			}
 			if c.Image == "" {
 				errs = append(errs, apierrors.Required(p+".image", ""))
+			}
+			for _, rn := range sortedResourceNames(c.Resources.Requests) {
+				if lim, ok := c.Resources.Limits[rn]; ok && c.Resources.Requests[rn].Cmp(lim) > 0 {
+					req := c.Resources.Requests[rn]
+					errs = append(errs, apierrors.Invalid(fmt.Sprintf("%s.resources.requests[%s]", p, rn), req.String(), fmt.Sprintf("must be less than or equal to %s limit of %s", rn, lim.String())))
+				}
 			}
 			for j, port := range c.Ports {
 				if port.ContainerPort < 1 || port.ContainerPort > 65535 {

@@ -15,7 +15,7 @@ import (
 const ResourceQuotaSyncPeriod = 5 * time.Minute
 
 // quotaCounted are the resources whose objects the controller counts.
-var quotaCounted = []string{"pods", "services", "configmaps", "secrets", "resourcequotas"}
+var quotaCounted = []string{"pods", "services", "configmaps", "secrets", "resourcequotas", "persistentvolumeclaims"}
 
 // ResourceQuotaController is the resourcequota controller: it writes each
 // ResourceQuota's status.hard (= spec.hard) and status.used (what the

@@ -33,6 +33,10 @@ const (
 	// DefaultSyncBackOff is the pod workers' back-off after a failed sync
 	// (a sandbox that could not be created), jittered by up to half.
 	DefaultSyncBackOff = 10 * time.Second
+	// DefaultSyncFrequency is --sync-frequency: how often the kubelet
+	// resyncs a running pod, which is when a mounted ConfigMap or Secret
+	// volume picks up a change.
+	DefaultSyncFrequency = time.Minute
 	// minimumGracePeriod is the shortest grace period the kubelet gives a
 	// container when it kills it (minimumGracePeriodInSeconds).
 	minimumGracePeriod = 2 * time.Second
@@ -116,6 +120,7 @@ type Config struct {
 	BackOffPeriod             time.Duration
 	MaxContainerBackOff       time.Duration
 	SyncBackOff               time.Duration
+	SyncFrequency             time.Duration
 }
 
 // TokenPrefix is the prefix of the kubelets' bearer tokens in the
@@ -173,6 +178,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SyncBackOff == 0 {
 		c.SyncBackOff = DefaultSyncBackOff
+	}
+	if c.SyncFrequency == 0 {
+		c.SyncFrequency = DefaultSyncFrequency
 	}
 	return c
 }

@@ -39,6 +39,11 @@ type podWorker struct {
 
 	inits, ctrs []*container
 
+	// volumes is what the pod's configMap and secret volumes hold, as the
+	// kubelet last synced them; volumesSynced says they were mounted.
+	volumes       configSnapshot
+	volumesSynced bool
+
 	terminating bool // deletion seen, or the deadline passed: containers are being stopped
 	deleted     bool // terminating because the pod is being deleted
 	// failReason and failMessage explain a pod the kubelet failed itself
@@ -75,6 +80,9 @@ type instance struct {
 	exitCode          int32
 	reason            string
 	message           string
+	// config is the ConfigMaps and Secrets its env, envFrom and subPath
+	// mounts read, as they were when it was created.
+	config configSnapshot
 }
 
 func (in *instance) terminated() *api.ContainerStateTerminated {
@@ -116,7 +124,9 @@ type container struct {
 	gen     int    // bumped on every start and stop: stale timers are ignored
 	op      string // "pull", "create", "start" while the runtime works on it
 	nextID  string // the id of the container being created
-	bo      backOff
+	// nextConfig is the config snapshot of the container being created.
+	nextConfig configSnapshot
+	bo         backOff
 }
 
 func (pw *podWorker) container(name string) *container {
@@ -398,6 +408,9 @@ func (st *state) handlePodTimer(m *sim.Message) {
 			if pw.api == nil {
 				st.createMirror(pw)
 			}
+		case "volume refresh":
+			st.refreshConfigVolumes(pw)
+			return
 		case "active deadline":
 			if pw.terminal == "" && !pw.terminating {
 				msg := "Pod was active on the node longer than the specified deadline"
@@ -811,6 +824,8 @@ func (st *state) create(pw *podWorker, c *container) {
 		}
 		return
 	}
+	c.nextConfig = st.readConfig(pw.ns, containerConfigRefs(&pw.pod.Spec, &c.spec))
+	st.mountConfigVolumes(pw)
 	c.op = "create"
 	d := 20*time.Millisecond + time.Duration(st.c.Rand().Int64N(int64(40*time.Millisecond)))
 	st.timer(pw, d, kindCreated, podTimer{ctr: c.spec.Name, gen: c.gen})
@@ -927,7 +942,7 @@ func (st *state) nextInstance(pw *podWorker, c *container) {
 		c.restarts++
 		st.rotateLog(pw, c)
 	}
-	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
+	c.cur = &instance{id: c.nextID, startedAt: st.wall(), config: c.nextConfig}
 	c.ready = false
 	c.waitReason, c.waitMsg = "", ""
 }

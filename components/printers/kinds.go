@@ -374,6 +374,7 @@ func init() {
 	}
 	register("roles", createdAt, createdAtRow)
 	register("clusterroles", createdAt, createdAtRow)
+	register("limitranges", createdAt, createdAtRow)
 
 	bindingColumns := []Column{
 		nameColumn(),

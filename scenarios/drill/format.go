@@ -140,7 +140,9 @@ type Step struct {
 
 // Exec runs a probe in a pod, as `kubectl exec <pod> -- <command>`:
 // "curl [flags] <name or ip>[:port][/path]" (-X METHOD,
-// -i, -I, -f, -o, -w; see datapath.Prober.CurlArgs) or "nslookup <name>".
+// -i, -I, -f, -o, -w; see datapath.Prober.CurlArgs), "nslookup <name>",
+// or, in the pod's first container's own shell (package nodeshell),
+// "cat <file>" or "printenv <NAME>".
 type Exec struct {
 	Pod     string `yaml:"pod"`
 	Command string `yaml:"command"`
@@ -681,8 +683,9 @@ func checkExec(d *decoder, at *yaml.Node, path string, e *Exec) {
 	switch {
 	case len(f) >= 2 && f[0] == "curl":
 	case len(f) == 2 && f[0] == "nslookup":
+	case len(f) == 2 && (f[0] == "cat" || f[0] == "printenv"):
 	default:
-		d.fail(at, path+".command", "expected \"curl [flags] <name or ip>[:port][/path]\" or \"nslookup <name>\", got %q", e.Command)
+		d.fail(at, path+".command", "expected \"curl [flags] <name or ip>[:port][/path]\", \"nslookup <name>\", \"cat <file>\" or \"printenv <NAME>\", got %q", e.Command)
 	}
 }
 

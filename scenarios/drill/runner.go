@@ -495,10 +495,13 @@ func (r *runner) probe(e *Exec, ns string) (datapath.Result, error) {
 	f := strings.Fields(e.Command)
 	prober := r.c.Prober()
 	var res datapath.Result
-	if f[0] == "curl" {
+	switch f[0] {
+	case "curl":
 		res = prober.CurlArgs(pod, f[1:]...)
-	} else {
+	case "nslookup":
 		res = prober.Nslookup(pod, f[1])
+	default:
+		res = r.containerShell(pod, e.Command, f)
 	}
 	if e.ExitCode != nil && res.ExitCode != *e.ExitCode {
 		return res, &textError{tr("expected exit code %d, got %d", "종료 코드 %d를 기대했지만 %d입니다", *e.ExitCode, res.ExitCode)}
@@ -507,6 +510,22 @@ func (r *runner) probe(e *Exec, ns string) (datapath.Result, error) {
 		return res, &textError{tr("expected the output to contain %q, got %q", "출력에 %q가 있기를 기대했지만 출력은 %q입니다", e.Output, strings.TrimSpace(res.Output))}
 	}
 	return res, nil
+}
+
+// containerShell runs a command in the first container of a pod
+// ("ns/name") with the container's shell (nodeshell.Exec), as a probe's
+// result.
+func (r *runner) containerShell(pod, command string, argv []string) datapath.Result {
+	ns, name, _ := strings.Cut(pod, "/")
+	res := datapath.Result{Command: command, Pod: pod}
+	p, err := client.Get[*api.Pod](r.c.Admin, ns, name)
+	if err != nil || len(p.Spec.Containers) == 0 {
+		res.Output, res.ExitCode = fmt.Sprintf("Error from server (NotFound): pods %q not found\n", name), 1
+		return res
+	}
+	out := nodeshell.Exec(r.c, nodeshell.ContainerRef{Namespace: ns, Pod: name, Container: p.Spec.Containers[0].Name}, argv, "")
+	res.Output, res.ExitCode, res.Node = out.Stdout+out.Stderr, out.Code, p.Spec.NodeName
+	return res
 }
 
 func (r *runner) apply(file string, data []byte) (string, error) {
@@ -1135,6 +1154,26 @@ func dedupe(s []string) []string {
 // fieldAt reads a dotted path ("status.conditions[0].type") of an object's
 // JSON form and returns it as a string (numbers and booleans as JSON writes
 // them, objects as compact JSON).
+// splitPath splits a field path at its dots; `\.` is a dot inside a key
+// (status.used.requests\.cpu, metadata.annotations.kubernetes\.io/x).
+func splitPath(path string) []string {
+	var parts []string
+	var cur strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path) && path[i+1] == '.':
+			cur.WriteByte('.')
+			i++
+		case path[i] == '.':
+			parts = append(parts, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(path[i])
+		}
+	}
+	return append(parts, cur.String())
+}
+
 func fieldAt(obj api.Object, path string) (string, bool) {
 	raw, err := json.Marshal(obj)
 	if err != nil {
@@ -1144,7 +1183,7 @@ func fieldAt(obj api.Object, path string) (string, bool) {
 	if err := json.Unmarshal(raw, &cur); err != nil {
 		return "", false
 	}
-	for _, part := range strings.Split(path, ".") {
+	for _, part := range splitPath(path) {
 		name, idx := part, -1
 		if i := strings.Index(part, "["); i >= 0 && strings.HasSuffix(part, "]") {
 			name = part[:i]

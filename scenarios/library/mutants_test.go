@@ -91,6 +91,18 @@ var mutants = map[string][]mutant{
 		{"kube-proxy is not started again", drop("start kube-proxy again"),
 			[]string{"fresh rules, working traffic"}},
 	},
+	"limitrange-defaults": {
+		{"the quota does not ask for limits", manifest("a quota on CPU and memory", `hard: {requests.cpu: "2", limits.cpu: "4", limits.memory: 2Gi}`, `hard: {pods: "10"}`),
+			[]string{"a pod without resources is refused", "the quota counts the defaults"}},
+		{"there is no LimitRange", drop("a LimitRange with defaults and a CPU maximum"),
+			[]string{"LimitRanger gave the container its default limit", "and its default request", "and said so in the pod's annotation", "a container over the maximum is refused"}},
+		{"the LimitRange allows 4 CPUs", manifest("a LimitRange with defaults and a CPU maximum", `max: {cpu: "1"}`, `max: {cpu: "4"}`),
+			[]string{"a container over the maximum is refused"}},
+		{"the kubelet has not resynced the pod yet", drop("a minute later, the kubelet has resynced the pod"),
+			[]string{"the mounted file shows the new value"}},
+		{"the ConfigMap said bonjour before the container started", manifest("a ConfigMap and a pod that reads it as env and as a file", "data: {greeting: hello}", "data: {greeting: bonjour}"),
+			[]string{"the environment still has the value the container started with"}},
+	},
 	"namespace-lifecycle": {
 		{"another namespace is created", manifest("create a namespace", "name: team-a", "name: team-b"),
 			[]string{"the namespace is Active"}},

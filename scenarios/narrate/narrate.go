@@ -210,6 +210,10 @@ func note(r sim.Record) (Text, bool) {
 			"Service IP 할당기가 Service와 같은 etcd 트랜잭션에서 %s를 %s/%s에 예약했습니다 (IPAddress 객체). 두 Service가 같은 IP를 받을 수 없습니다.", b.ClusterIP, b.Namespace, b.Name), true
 	case apiserver.EvictionNote:
 		return evictionNote(b), true
+	case apiserver.LimitRangerNote:
+		return limitRangerNote(b), true
+	case kubelet.ConfigVolumeNote:
+		return configVolumeNote(b), true
 	case scheduler.ScheduleNote:
 		if b.Failure != "" {
 			return text("kube-scheduler finds no node for %s/%s: %s It puts the pod back in the queue and retries when the cluster changes.",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
 
@@ -18,15 +19,42 @@ import (
 // key (or per item, at its path). Secret values appear decoded, as the
 // kubelet writes them.
 //
-// Simplifications: the shell reads the ConfigMaps and Secrets as they are
-// at the time of the exec, so a change shows at once in a mounted file
-// (the real kubelet takes up to its sync period plus its cache TTL) and
-// also in env (a real container keeps the environment it started with
-// until it restarts); files are plain files, without the ..data symlink
+// What the container sees is what its kubelet gave it
+// (kubelet.MountedConfig): env and envFrom as they were when the
+// container was created (a change to the ConfigMap shows in printenv only
+// after a restart), configMap and secret volumes as the kubelet's last
+// resync wrote them (within --sync-frequency, 1m, of a change), and a
+// subPath mount as it was when the container started (never refreshed).
+// When the kubelet has no record of the container, the shell reads the
+// objects as they are now.
+//
+// Simplifications: files are plain files, without the ..data symlink
 // layout; defaultMode and mode are not applied.
 
 // envVarName is the kubelet's test of an environment variable's name.
 var envVarName = regexp.MustCompile(`^[-._a-zA-Z][-._a-zA-Z0-9]*$`)
+
+// configSource says which of the kubelet's views a read uses.
+type configSource int
+
+const (
+	atStart  configSource = iota // env, envFrom, subPath: as at the container's creation
+	inVolume                     // a mounted volume: as at the kubelet's last resync
+)
+
+// configFor is a ConfigMap's or Secret's data as the container sees it
+// through src, false when it does not exist there.
+func (b *box) configFor(c *cluster.Cluster, src configSource, name string, secret bool) (map[string]string, bool) {
+	if mc, ok := c.MountedConfig(b.pod.Namespace, b.pod.Name, b.ctr.Name); ok {
+		view := mc.Started
+		if src == inVolume {
+			view = mc.Volumes
+		}
+		data, ok := view[kubelet.ConfigKey(secret, name)]
+		return data, ok
+	}
+	return configData(c, b.pod.Namespace, name, secret)
+}
 
 // configData is a ConfigMap's or Secret's keys and values, false when it
 // does not exist.
@@ -66,9 +94,9 @@ func (b *box) envFromVars(c *cluster.Cluster) []string {
 		var data map[string]string
 		switch {
 		case src.ConfigMapRef != nil:
-			data, _ = configData(c, b.pod.Namespace, src.ConfigMapRef.Name, false)
+			data, _ = b.configFor(c, atStart, src.ConfigMapRef.Name, false)
 		case src.SecretRef != nil:
-			data, _ = configData(c, b.pod.Namespace, src.SecretRef.Name, true)
+			data, _ = b.configFor(c, atStart, src.SecretRef.Name, true)
 		}
 		for _, k := range sortedKeys(data) {
 			if name := src.Prefix + k; envVarName.MatchString(name) {
@@ -86,10 +114,10 @@ func (b *box) keyRefValue(c *cluster.Cluster, src *api.EnvVarSource) (string, bo
 	var key string
 	switch {
 	case src.ConfigMapKeyRef != nil:
-		data, _ = configData(c, b.pod.Namespace, src.ConfigMapKeyRef.Name, false)
+		data, _ = b.configFor(c, atStart, src.ConfigMapKeyRef.Name, false)
 		key = src.ConfigMapKeyRef.Key
 	case src.SecretKeyRef != nil:
-		data, _ = configData(c, b.pod.Namespace, src.SecretKeyRef.Name, true)
+		data, _ = b.configFor(c, atStart, src.SecretKeyRef.Name, true)
 		key = src.SecretKeyRef.Key
 	default:
 		return "", false
@@ -99,18 +127,20 @@ func (b *box) keyRefValue(c *cluster.Cluster, src *api.EnvVarSource) (string, bo
 }
 
 // mountConfig writes the files of the configMap, secret and projected
-// volumes the container mounts.
+// volumes the container mounts: a whole volume as the kubelet's last
+// resync wrote it, a subPath mount (one file of the volume) as it was when
+// the container started.
 func (b *box) mountConfig(c *cluster.Cluster) {
 	vols := map[string]api.VolumeSource{}
 	for _, v := range b.pod.Spec.Volumes {
 		vols[v.Name] = v.VolumeSource
 	}
-	project := func(dir, name string, secret bool, items []api.KeyToPath) {
-		data, ok := configData(c, b.pod.Namespace, name, secret)
+	// files is what one source puts in the volume: path -> content.
+	files := func(src configSource, name string, secret bool, items []api.KeyToPath, out map[string]string) {
+		data, ok := b.configFor(c, src, name, secret)
 		if !ok {
 			return
 		}
-		b.fs.MkdirAll(dir)
 		if len(items) == 0 {
 			for _, k := range sortedKeys(data) {
 				items = append(items, api.KeyToPath{Key: k, Path: k})
@@ -118,33 +148,55 @@ func (b *box) mountConfig(c *cluster.Cluster) {
 		}
 		for _, it := range items {
 			if v, ok := data[it.Key]; ok {
-				p := path.Join(dir, it.Path)
-				b.fs.MkdirAll(path.Dir(p))
-				b.fs.WriteFile(p, []byte(v), 0o644)
+				out[it.Path] = v
 			}
 		}
+	}
+	volumeFiles := func(src configSource, vs api.VolumeSource) (map[string]string, bool) {
+		out := map[string]string{}
+		switch {
+		case vs.ConfigMap != nil:
+			files(src, vs.ConfigMap.Name, false, vs.ConfigMap.Items, out)
+		case vs.Secret != nil:
+			files(src, vs.Secret.SecretName, true, vs.Secret.Items, out)
+		case vs.Projected != nil:
+			for _, p := range vs.Projected.Sources {
+				switch {
+				case p.ConfigMap != nil:
+					files(src, p.ConfigMap.Name, false, p.ConfigMap.Items, out)
+				case p.Secret != nil:
+					files(src, p.Secret.Name, true, p.Secret.Items, out)
+				}
+			}
+		default:
+			return nil, false
+		}
+		return out, true
 	}
 	mounts := append([]api.VolumeMount(nil), b.ctr.VolumeMounts...)
 	sort.SliceStable(mounts, func(i, j int) bool { return mounts[i].MountPath < mounts[j].MountPath })
 	for _, m := range mounts {
-		src, ok := vols[m.Name]
-		if !ok || m.SubPath != "" {
+		vs, ok := vols[m.Name]
+		if !ok {
 			continue
 		}
-		switch {
-		case src.ConfigMap != nil:
-			project(m.MountPath, src.ConfigMap.Name, false, src.ConfigMap.Items)
-		case src.Secret != nil:
-			project(m.MountPath, src.Secret.SecretName, true, src.Secret.Items)
-		case src.Projected != nil:
-			for _, p := range src.Projected.Sources {
-				switch {
-				case p.ConfigMap != nil:
-					project(m.MountPath, p.ConfigMap.Name, false, p.ConfigMap.Items)
-				case p.Secret != nil:
-					project(m.MountPath, p.Secret.Name, true, p.Secret.Items)
-				}
+		if m.SubPath != "" {
+			fs, ok := volumeFiles(atStart, vs)
+			if v, found := fs[m.SubPath]; ok && found {
+				b.fs.MkdirAll(path.Dir(m.MountPath))
+				b.fs.WriteFile(m.MountPath, []byte(v), 0o644)
 			}
+			continue
+		}
+		fs, ok := volumeFiles(inVolume, vs)
+		if !ok {
+			continue
+		}
+		b.fs.MkdirAll(m.MountPath)
+		for _, p := range sortedKeys(fs) {
+			full := path.Join(m.MountPath, p)
+			b.fs.MkdirAll(path.Dir(full))
+			b.fs.WriteFile(full, []byte(fs[p]), 0o644)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,6 +56,7 @@ spec:
     - {name: config-volume, mountPath: /etc/config}
     - {name: secret-volume, mountPath: /etc/secret}
     - {name: items-volume, mountPath: /etc/items}
+    - {name: config-volume, mountPath: /etc/level, subPath: SPECIAL_LEVEL}
   volumes:
   - name: config-volume
     configMap: {name: special-config}
@@ -102,7 +104,19 @@ func TestContainerConfig(t *testing.T) {
 
 	_, err = c.Apply("config.yaml", []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: special-config}\ndata: {SPECIAL_LEVEL: extremely, SPECIAL_TYPE: charm}\n"))
 	require.NoError(t, err)
-	assert.Equal(t, "extremely", Exec(c, ref, []string{"cat", "/etc/config/SPECIAL_LEVEL"}, "").Stdout, "the mounted file follows the ConfigMap")
+	cat := func(p string) string { return Exec(c, ref, []string{"cat", p}, "").Stdout }
+	assert.Equal(t, "very", cat("/etc/config/SPECIAL_LEVEL"), "the kubelet has not resynced yet")
+	c.K.RunFor(kubelet.DefaultSyncFrequency)
+	assert.Equal(t, "extremely", cat("/etc/config/SPECIAL_LEVEL"), "the mounted file follows the ConfigMap after the kubelet's resync")
+	assert.Equal(t, "very", cat("/etc/level"), "a subPath mount never refreshes")
+	assert.Equal(t, "very\n", Exec(c, ref, []string{"printenv", "SPECIAL_LEVEL_KEY"}, "").Stdout, "env keeps the value the container started with")
+	refreshed := false
+	for _, r := range c.K.Trace().Records() {
+		if n, ok := r.Body().(kubelet.ConfigVolumeNote); ok && n.Name == "special-config" {
+			refreshed = assert.Equal(t, []string{"SPECIAL_LEVEL"}, n.Keys) && assert.Equal(t, []string{"config-volume", "items-volume"}, n.Volumes)
+		}
+	}
+	assert.True(t, refreshed, "the kubelet noted the refresh")
 }
 
 func countOf(s, sub string) int {

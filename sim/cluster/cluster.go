@@ -616,3 +616,16 @@ func (c *Cluster) ContainerLogs(namespace, pod, container string, previous bool)
 	}
 	return nil, fmt.Errorf("pods %q not found", pod)
 }
+
+// MountedConfig reads what a running container sees of ConfigMaps and
+// Secrets from the kubelet of the node its pod runs on
+// (kubelet.Kubelet.MountedConfig), out of band; false when no kubelet
+// runs that container.
+func (c *Cluster) MountedConfig(namespace, pod, container string) (kubelet.MountedConfig, bool) {
+	for _, kl := range c.Kubelets {
+		if kl.HasPod(namespace, pod) {
+			return kl.MountedConfig(namespace, pod, container)
+		}
+	}
+	return kubelet.MountedConfig{}, false
+}
