@@ -56,4 +56,4 @@ func TestMostRecentScheduleTime(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
-func ptrInt64(v int64) *int64       { return &v }
+func ptrInt64(v int64) *int64        { return &v }
