@@ -42,10 +42,14 @@ type CronJobs struct {
 	m   *Manager
 	q   *Queue
 	rec *client.EventRecorder
+	// due is when each key's pending look is due (virtual time): a
+	// reconcile between two schedule times asks for no second timer, as
+	// client-go's delaying queue keeps one entry per key.
+	due map[string]time.Duration
 }
 
 // NewCronJobs returns the controller.
-func NewCronJobs() Controller { return &CronJobs{} }
+func NewCronJobs() Controller { return &CronJobs{due: map[string]time.Duration{}} }
 
 // Name implements Controller.
 func (c *CronJobs) Name() string { return "cronjob" }
@@ -174,6 +178,7 @@ func CronJobName(cronJob string, scheduled time.Time) string {
 func (c *CronJobs) Reconcile(key string) (Result, error) {
 	o, ok := c.m.Informer("cronjobs").Get(key)
 	if !ok {
+		delete(c.due, key)
 		return Result{}, nil
 	}
 	cj := api.DeepCopy(o.(*api.CronJob))
@@ -192,6 +197,14 @@ func (c *CronJobs) Reconcile(key string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	if requeue <= 0 {
+		return Result{}, nil
+	}
+	at := c.m.C.Now() + requeue
+	if d, ok := c.due[key]; ok && d > c.m.C.Now() && d <= at {
+		return Result{}, nil // a look is already due no later
+	}
+	c.due[key] = at
 	return Result{RequeueAfter: requeue}, nil
 }
 
