@@ -37,7 +37,7 @@ spec:
 // kubectl: the CronJob, its Jobs as they appear (get jobs --watch), a
 // Job's log, and a Job made by hand from the CronJob's template.
 func TestRealKubectlCronJob(t *testing.T) {
-	e := newKubectlEnv(t, Config{Speed: 30})
+	e := newKubectlEnv(t, Config{Speed: 20})
 	assert.Equal(t, "cronjob.batch/hello created\n", e.must("apply", "-f", e.file("cronjob.yaml", helloCronJob)))
 	out := e.must("get", "cronjob", "hello")
 	assert.Regexp(t, `^NAME +SCHEDULE +TIMEZONE +SUSPEND +ACTIVE +LAST SCHEDULE +AGE\n`, out)
@@ -50,14 +50,27 @@ func TestRealKubectlCronJob(t *testing.T) {
 	assert.Regexp(t, `(?m)^NAME +STATUS +COMPLETIONS +DURATION +AGE$`, watched)
 	assert.Regexp(t, `(?m)^hello-\d{8} +(Running|Complete) +[01]/1 `, watched)
 
-	out = e.eventually("Complete", "get", "jobs")
-	job := regexp.MustCompile(`hello-\d{8}`).FindString(out)
-	require.NotEmpty(t, job)
+	// The latest completed Job's log (the history keeps three, so take
+	// the newest before it is pruned).
+	var logs string
+	for i := 0; i < 50 && !strings.Contains(logs, "Hello from the Kubernetes cluster"); i++ {
+		out = e.must("get", "jobs", "--sort-by=.metadata.name")
+		var job string
+		for _, m := range regexp.MustCompile(`(?m)^(hello-\d{8}) +Complete `).FindAllStringSubmatch(out, -1) {
+			job = m[1]
+		}
+		if job != "" {
+			logs, _, _ = e.run("", "logs", "job/"+job)
+		}
+		if !strings.Contains(logs, "Hello") {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
 	assert.Regexp(t, `\nhello +\* \* \* \* \* +<none> +False +\d +\d+s +\S+\n`, e.must("get", "cronjob", "hello"), "LAST SCHEDULE is set")
-	logs := e.eventually("Hello from the Kubernetes cluster", "logs", "job/"+job)
 	lines := strings.Split(strings.TrimSpace(logs), "\n")
 	require.Len(t, lines, 2, logs)
 	assert.Regexp(t, `^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d UTC \d{4}$`, lines[0], "date's output")
+	assert.Equal(t, "Hello from the Kubernetes cluster", lines[1])
 
 	desc := e.must("describe", "cronjob", "hello")
 	assert.Contains(t, desc, "Schedule:")
