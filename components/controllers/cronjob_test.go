@@ -1,13 +1,16 @@
 package controllers_test
 
 import (
+	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/controllers"
+	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -184,4 +187,33 @@ func TestCronJobInItsTimeZone(t *testing.T) {
 	assert.Equal(t, controllers.CronJobName("seoul", at), j.Name)
 	assert.Equal(t, at.Format(time.RFC3339), j.Annotations[controllers.AnnotationCronJobScheduledTimestamp], "in the CronJob's zone")
 	assert.True(t, strings.HasSuffix(j.Annotations[controllers.AnnotationCronJobScheduledTimestamp], "+09:00"))
+}
+
+// cronScenario runs CronJobs in a zone with daylight saving and in UTC,
+// with Forbid and Replace, for a few minutes, and returns the trace.
+func cronScenario(t *testing.T, seed uint64) string {
+	var buf bytes.Buffer
+	e := boot(t, cluster.Config{Seed: seed, Options: []sim.Option{sim.WithTraceSink(func(r sim.Record) {
+		buf.WriteString(r.Text())
+		buf.WriteByte('\n')
+	})}}, controllers.NewJobs, controllers.NewCronJobs, controllers.NewGarbageCollector)
+	ny := cronJob("ny", "*/2 * * * *", api.ForbidConcurrent)
+	ny.Spec.TimeZone = ptr("America/New_York")
+	e.create(ny)
+	e.create(cronJob("utc", "* * * * *", api.ReplaceConcurrent))
+	for i := 0; i < 5*60; i++ { // five minutes, the kubelet playing along
+		e.kubelet("default")
+		e.run(time.Second)
+	}
+	return buf.String()
+}
+
+func TestCronJobSameSeedSameTrace(t *testing.T) {
+	a := cronScenario(t, 5)
+	prev := runtime.GOMAXPROCS(1)
+	b := cronScenario(t, 5)
+	runtime.GOMAXPROCS(prev)
+	require.Contains(t, a, "cronjob default/ny: Created")
+	require.Contains(t, a, "cronjob default/utc: Replaced")
+	assert.True(t, a == b, "the same seed gives a byte-identical trace across GOMAXPROCS (%d vs %d bytes)", len(a), len(b))
 }
