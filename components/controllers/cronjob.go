@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -46,10 +47,24 @@ type CronJobs struct {
 	// reconcile between two schedule times asks for no second timer, as
 	// client-go's delaying queue keeps one entry per key.
 	due map[string]time.Duration
+	// written is the resourceVersion of each CronJob's last status write:
+	// a cached copy older than that is stale, and the watch event that
+	// brings the write will look again.
+	written map[string]int64
+	// held is the schedule time Forbid last held back, per key: the
+	// decision is recorded once however many looks repeat it.
+	held map[string]time.Time
 }
 
 // NewCronJobs returns the controller.
-func NewCronJobs() Controller { return &CronJobs{due: map[string]time.Duration{}} }
+func NewCronJobs() Controller {
+	return &CronJobs{due: map[string]time.Duration{}, written: map[string]int64{}, held: map[string]time.Time{}}
+}
+
+func resourceVersion(o api.Object) int64 {
+	n, _ := strconv.ParseInt(o.GetObjectMeta().ResourceVersion, 10, 64)
+	return n
+}
 
 // Name implements Controller.
 func (c *CronJobs) Name() string { return "cronjob" }
@@ -179,6 +194,11 @@ func (c *CronJobs) Reconcile(key string) (Result, error) {
 	o, ok := c.m.Informer("cronjobs").Get(key)
 	if !ok {
 		delete(c.due, key)
+		delete(c.written, key)
+		delete(c.held, key)
+		return Result{}, nil
+	}
+	if resourceVersion(o) < c.written[key] {
 		return Result{}, nil
 	}
 	cj := api.DeepCopy(o.(*api.CronJob))
@@ -190,8 +210,12 @@ func (c *CronJobs) Reconcile(key string) (Result, error) {
 	requeue, err := c.sync(cj, jobs, &orig)
 	c.cleanupFinished(cj, jobs)
 	if !reflect.DeepEqual(orig, cj.Status) {
-		if _, uerr := c.m.Client.UpdateStatus(cj); uerr != nil && err == nil {
+		updated, uerr := c.m.Client.UpdateStatus(cj)
+		switch {
+		case uerr != nil && err == nil:
 			err = uerr
+		case uerr == nil:
+			c.written[key] = resourceVersion(updated)
 		}
 	}
 	if err != nil {
@@ -302,7 +326,10 @@ func (c *CronJobs) sync(cj *api.CronJob, jobs []*api.Job, orig *api.CronJobStatu
 	}
 	if cj.Spec.ConcurrencyPolicy == api.ForbidConcurrent && len(cj.Status.Active) > 0 {
 		c.rec.Eventf(cj, api.EventTypeNormal, "JobAlreadyActive", "Not starting job because prior execution is running and concurrency policy is Forbid")
-		c.note(cj, CronJobNote{Decision: CronJobForbidden, Scheduled: *scheduled, Next: next, Active: len(cj.Status.Active), Job: cj.Status.Active[0].Name})
+		if key := cj.Key(); !c.held[key].Equal(*scheduled) {
+			c.held[key] = *scheduled
+			c.note(cj, CronJobNote{Decision: CronJobForbidden, Scheduled: *scheduled, Next: next, Active: len(cj.Status.Active), Job: cj.Status.Active[0].Name})
+		}
 		return nextScheduleDelay(cj, now, sched), nil
 	}
 	if cj.Spec.ConcurrencyPolicy == api.ReplaceConcurrent {
