@@ -83,6 +83,7 @@ FUZZ_TARGETS = \
 	./components/api:FuzzParseSelector \
 	./components/api:FuzzParseFieldSelector \
 	./components/api:FuzzParseQuantity \
+	./components/api/cron:FuzzCronSchedule \
 	./components/apiserver:FuzzApplyPatch \
 	./components/apiserver/frontend:FuzzHandler \
 	./components/etcd:FuzzDecodeRequest \

@@ -2,8 +2,13 @@ package apiserver
 
 import (
 	"fmt"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/api/cron"
 	"github.com/kubesim/kubesim/components/apierrors"
 )
 
@@ -92,6 +97,9 @@ func validateJobSpec(s *api.JobSpec, path string, generated bool) []apierrors.Fi
 				default:
 					errs = append(errs, apierrors.NotSupported(rp+".onExitCodes.operator", string(r.OnExitCodes.Operator), []string{"In", "NotIn"}))
 				}
+				if cn := r.OnExitCodes.ContainerName; cn != nil && !hasContainer(&s.Template.Spec, *cn) {
+					errs = append(errs, apierrors.Invalid(rp+".onExitCodes.containerName", *cn, "must be one of the container or initContainer names in the pod template"))
+				}
 			}
 		}
 	}
@@ -103,20 +111,54 @@ func validateJobSpec(s *api.JobSpec, path string, generated bool) []apierrors.Fi
 		}
 	}
 	errs = append(errs, validatePodSpec(&s.Template.Spec, path+".template.spec")...)
-	switch s.Template.Spec.RestartPolicy {
-	case api.RestartPolicyOnFailure, api.RestartPolicyNever:
-	default:
-		errs = append(errs, apierrors.NotSupported(path+".template.spec.restartPolicy", string(s.Template.Spec.RestartPolicy), []string{"OnFailure", "Never"}))
+	switch rp := s.Template.Spec.RestartPolicy; {
+	case rp != api.RestartPolicyOnFailure && rp != api.RestartPolicyNever:
+		errs = append(errs, apierrors.NotSupported(path+".template.spec.restartPolicy", string(rp), []string{"OnFailure", "Never"}))
+	case s.PodFailurePolicy != nil && rp != api.RestartPolicyNever:
+		errs = append(errs, apierrors.Invalid(path+".template.spec.restartPolicy", string(rp), `only "Never" is supported when podFailurePolicy is specified`))
 	}
 	return errs
 }
 
-// validateCronJob checks a CronJob. The schedule is only required to be
-// set here; kubesim does not parse cron expressions.
-func validateCronJob(c *api.CronJob) []apierrors.FieldError {
+func hasContainer(p *api.PodSpec, name string) bool {
+	for _, c := range p.Containers {
+		if c.Name == name {
+			return true
+		}
+	}
+	for _, c := range p.InitContainers {
+		if c.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// validateCronJob checks a CronJob (old is the stored one on update), in
+// the real validation's order and words. spec.schedule is parsed as the
+// CronJob controller reads it (package cron); a TZ= or CRON_TZ= prefix is
+// refused on create (an old object that had one may keep it, as upstream).
+func validateCronJob(c *api.CronJob, old *api.CronJob) []apierrors.FieldError {
 	var errs []apierrors.FieldError
 	if c.Spec.Schedule == "" {
 		errs = append(errs, apierrors.Required("spec.schedule", ""))
+	} else {
+		allowTZ := old != nil && strings.Contains(old.Spec.Schedule, "TZ")
+		if _, err := cron.Parse(c.Spec.Schedule); err != nil {
+			errs = append(errs, apierrors.Invalid("spec.schedule", c.Spec.Schedule, err.Error()))
+		}
+		switch {
+		case allowTZ && strings.Contains(c.Spec.Schedule, "TZ") && c.Spec.TimeZone != nil:
+			errs = append(errs, apierrors.Invalid("spec.schedule", c.Spec.Schedule, "cannot use both timeZone field and TZ or CRON_TZ in schedule"))
+		case !allowTZ && strings.Contains(c.Spec.Schedule, "TZ"):
+			errs = append(errs, apierrors.Invalid("spec.schedule", c.Spec.Schedule, "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
+		}
+	}
+	if c.Spec.StartingDeadlineSeconds != nil && *c.Spec.StartingDeadlineSeconds < 0 {
+		errs = append(errs, apierrors.Invalid("spec.startingDeadlineSeconds", *c.Spec.StartingDeadlineSeconds, "must be greater than or equal to 0"))
+	}
+	if old == nil || !reflect.DeepEqual(old.Spec.TimeZone, c.Spec.TimeZone) {
+		errs = append(errs, validateTimeZone(c.Spec.TimeZone)...)
 	}
 	switch c.Spec.ConcurrencyPolicy {
 	case api.AllowConcurrent, api.ForbidConcurrent, api.ReplaceConcurrent:
@@ -125,11 +167,37 @@ func validateCronJob(c *api.CronJob) []apierrors.FieldError {
 	default:
 		errs = append(errs, apierrors.NotSupported("spec.concurrencyPolicy", string(c.Spec.ConcurrencyPolicy), []string{"Allow", "Forbid", "Replace"}))
 	}
-	if c.Spec.StartingDeadlineSeconds != nil && *c.Spec.StartingDeadlineSeconds < 0 {
-		errs = append(errs, apierrors.Invalid("spec.startingDeadlineSeconds", *c.Spec.StartingDeadlineSeconds, "must be greater than or equal to 0"))
-	}
 	errs = append(errs, nonNegative32("spec.successfulJobsHistoryLimit", c.Spec.SuccessfulJobsHistoryLimit)...)
 	errs = append(errs, nonNegative32("spec.failedJobsHistoryLimit", c.Spec.FailedJobsHistoryLimit)...)
 	errs = append(errs, validateJobSpec(&c.Spec.JobTemplate.Spec, "spec.jobTemplate.spec", false)...)
+	return errs
+}
+
+// timeZoneComponent is what one "/"-separated part of an IANA zone name
+// may hold (letters, digits, ".", "-", "_", "+"; at most 14).
+var timeZoneComponent = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
+
+// validateTimeZone checks spec.timeZone: an explicit IANA zone that
+// time.LoadLocation knows.
+func validateTimeZone(tz *string) []apierrors.FieldError {
+	const path = "spec.timeZone"
+	if tz == nil {
+		return nil
+	}
+	if *tz == "" {
+		return []apierrors.FieldError{apierrors.Invalid(path, *tz, "timeZone must be nil or non-empty string")}
+	}
+	for _, part := range strings.Split(*tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !timeZoneComponent.MatchString(part) {
+			return []apierrors.FieldError{apierrors.Invalid(path, *tz, "unknown time zone "+*tz)}
+		}
+	}
+	var errs []apierrors.FieldError
+	if strings.EqualFold(*tz, "Local") {
+		errs = append(errs, apierrors.Invalid(path, *tz, "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"))
+	}
+	if _, err := time.LoadLocation(*tz); err != nil {
+		errs = append(errs, apierrors.Invalid(path, *tz, err.Error()))
+	}
 	return errs
 }

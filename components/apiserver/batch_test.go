@@ -113,3 +113,61 @@ func TestJobAndCronJobValidation(t *testing.T) {
 	_, err = c.Admin.Create(bad)
 	assert.EqualError(t, err, `CronJob.batch "bad" is invalid: [spec.schedule: Required value, spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"]`)
 }
+
+func TestCronJobScheduleAndTimeZoneValidation(t *testing.T) {
+	c := boot(t)
+	mk := func(name, schedule string, tz *string) *api.CronJob {
+		cj := &api.CronJob{
+			TypeMeta:   api.TypeMeta{Kind: "CronJob", APIVersion: "batch/v1"},
+			ObjectMeta: api.ObjectMeta{Name: name, Namespace: "default"},
+			Spec:       api.CronJobSpec{Schedule: schedule, TimeZone: tz, JobTemplate: api.JobTemplateSpec{Spec: piJob("x").Spec}},
+		}
+		return cj
+	}
+	tests := []struct {
+		name, schedule string
+		tz             *string
+		wantErr        string
+	}{
+		{"every-minute", "* * * * *", nil, ""},
+		{"descriptor", "@hourly", nil, ""},
+		{"every", "@every 5m", nil, ""},
+		{"names", "0 9 * JAN-MAR MON-FRI", ptrTo("Asia/Seoul"), ""},
+		{"fields", "* * * *", nil, `CronJob.batch "fields" is invalid: spec.schedule: Invalid value: "* * * *": expected exactly 5 fields, found 4: [* * * *]`},
+		{"minute", "61 * * * *", nil, `CronJob.batch "minute" is invalid: spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61`},
+		{"descriptor-typo", "@daly", nil, `CronJob.batch "descriptor-typo" is invalid: spec.schedule: Invalid value: "@daly": unrecognized descriptor: @daly`},
+		{"tz-prefix", "TZ=UTC * * * * *", nil, `CronJob.batch "tz-prefix" is invalid: spec.schedule: Invalid value: "TZ=UTC * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead`},
+		{"cron-tz-prefix", "CRON_TZ=Mars/Base * * * * *", nil, `CronJob.batch "cron-tz-prefix" is invalid: [spec.schedule: Invalid value: "CRON_TZ=Mars/Base * * * * *": provided bad location Mars/Base: unknown time zone Mars/Base, spec.schedule: Invalid value: "CRON_TZ=Mars/Base * * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead]`},
+		{"unknown-zone", "* * * * *", ptrTo("Mars/Base"), `CronJob.batch "unknown-zone" is invalid: spec.timeZone: Invalid value: "Mars/Base": unknown time zone Mars/Base`},
+		{"bad-zone-name", "* * * * *", ptrTo("../etc/passwd"), `CronJob.batch "bad-zone-name" is invalid: spec.timeZone: Invalid value: "../etc/passwd": unknown time zone ../etc/passwd`},
+		{"empty-zone", "* * * * *", ptrTo(""), `CronJob.batch "empty-zone" is invalid: spec.timeZone: Invalid value: "": timeZone must be nil or non-empty string`},
+		{"local-zone", "* * * * *", ptrTo("Local"), `CronJob.batch "local-zone" is invalid: spec.timeZone: Invalid value: "Local": timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Admin.Create(mk(tt.name, tt.schedule, tt.tz))
+			if tt.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tt.wantErr)
+		})
+	}
+}
+
+func TestPodFailurePolicyValidation(t *testing.T) {
+	c := boot(t)
+	j := piJob("pfp")
+	j.Spec.Template.Spec.RestartPolicy = api.RestartPolicyOnFailure
+	j.Spec.PodFailurePolicy = &api.PodFailurePolicy{Rules: []api.PodFailurePolicyRule{{
+		Action:      api.PodFailurePolicyActionFailJob,
+		OnExitCodes: &api.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptrTo("main"), Operator: api.PodFailurePolicyOnExitCodesOpIn, Values: []int32{42}},
+	}}}
+	_, err := c.Admin.Create(j)
+	assert.EqualError(t, err, `Job.batch "pfp" is invalid: [spec.podFailurePolicy.rules[0].onExitCodes.containerName: Invalid value: "main": must be one of the container or initContainer names in the pod template, spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified]`)
+
+	j.Spec.Template.Spec.RestartPolicy = api.RestartPolicyNever
+	j.Spec.PodFailurePolicy.Rules[0].OnExitCodes.ContainerName = ptrTo("pi")
+	_, err = c.Admin.Create(j)
+	assert.NoError(t, err)
+}

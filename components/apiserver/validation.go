@@ -299,7 +299,8 @@ func validate(info *api.ResourceInfo, obj api.Object, old api.Object) []apierror
 	case *api.Job:
 		errs = append(errs, validateJobSpec(&o.Spec, "spec", true)...)
 	case *api.CronJob:
-		errs = append(errs, validateCronJob(o)...)
+		oldCJ, _ := old.(*api.CronJob)
+		errs = append(errs, validateCronJob(o, oldCJ)...)
 	case *api.PriorityClass:
 		errs = append(errs, validatePriorityClass(o)...)
 	case *api.LimitRange:

@@ -25,19 +25,46 @@ const (
 // backoffLimit or activeDeadlineSeconds is exceeded, and reports status and
 // conditions.
 //
+// A podFailurePolicy decides what each failed pod means, its first
+// matching rule first: FailJob fails the Job at once (reason
+// PodFailurePolicy), Ignore leaves the failure out of status.failed and
+// the back-off, Count is the default.
+//
 // Simplified: pods are counted while they exist (no job-tracking finalizer,
 // so uncountedTerminatedPods stays empty) and the counters never go down;
-// podFailurePolicy, successPolicy and backoffLimitPerIndex are stored but
-// not acted on.
+// successPolicy and backoffLimitPerIndex are stored but not acted on, so
+// a FailIndex rule counts as Count. FailureTarget and Failed are set
+// together.
 type Jobs struct {
 	m   *Manager
 	q   *Queue
 	rec *client.EventRecorder
 	exp *expectations
+	// noted are the failed pods whose podFailurePolicy match was recorded.
+	noted map[api.UID]bool
 }
 
 // NewJobs returns the controller.
-func NewJobs() Controller { return &Jobs{exp: newExpectations()} }
+func NewJobs() Controller { return &Jobs{exp: newExpectations(), noted: map[api.UID]bool{}} }
+
+// JobPodFailureNote is the typed record of the Job controller applying a
+// podFailurePolicy rule to a failed pod (trace kind "job-pod-failure").
+type JobPodFailureNote struct {
+	Namespace, Job, Pod string
+	// Rule is the index of the matching rule and Action its action.
+	Rule   int
+	Action api.PodFailurePolicyAction
+	// Container and ExitCode are what an onExitCodes rule matched;
+	// Condition what an onPodConditions rule matched.
+	Container string
+	ExitCode  int32
+	Condition api.PodConditionType
+}
+
+// Summary implements sim.Summarizer.
+func (n JobPodFailureNote) Summary() string {
+	return fmt.Sprintf("job %s/%s: pod %s matches podFailurePolicy rule %d (%s)", n.Namespace, n.Job, n.Pod, n.Rule, n.Action)
+}
 
 // Name implements Controller.
 func (j *Jobs) Name() string { return "job" }
@@ -62,6 +89,7 @@ func (j *Jobs) Setup(m *Manager, q *Queue) {
 			}
 		},
 		OnDelete: func(o api.Object) {
+			delete(j.noted, o.GetObjectMeta().UID)
 			if k := j.controllerOf(o.(*api.Pod)); k != "" {
 				q.Add(k)
 			}
@@ -156,7 +184,25 @@ func (j *Jobs) Reconcile(key string) (Result, error) {
 	} else {
 		st.Succeeded = max(st.Succeeded, int32(len(succeededPods)))
 	}
-	st.Failed = max(st.Failed, int32(len(failedPods)))
+	counted, failJob := failedPods, ""
+	if pfp := job.Spec.PodFailurePolicy; pfp != nil {
+		counted = nil
+		for _, p := range failedPods {
+			m := matchPodFailurePolicy(pfp, p)
+			if m.Count {
+				counted = append(counted, p)
+			}
+			if m.Message != "" && failJob == "" {
+				failJob = m.Message
+			}
+			if m.Rule >= 0 && !j.noted[p.UID] {
+				j.noted[p.UID] = true
+				j.m.C.Note("job-pod-failure", JobPodFailureNote{Namespace: job.Namespace, Job: job.Name, Pod: p.Name,
+					Rule: m.Rule, Action: m.Action, Container: m.Container, ExitCode: m.ExitCode, Condition: m.Condition})
+			}
+		}
+	}
+	st.Failed = max(st.Failed, int32(len(counted)))
 	ready := int32(0)
 	restarts := int32(0)
 	for _, p := range active {
@@ -173,6 +219,8 @@ func (j *Jobs) Reconcile(key string) (Result, error) {
 	var failReason, failMessage string
 	onFailure := job.Spec.Template.Spec.RestartPolicy == api.RestartPolicyOnFailure
 	switch {
+	case failJob != "":
+		failReason, failMessage = api.JobReasonPodFailurePolicy, failJob
 	case st.Failed > backoffLimit || (onFailure && backoffLimit > 0 && restarts+st.Failed > backoffLimit) || (onFailure && backoffLimit == 0 && restarts > 0):
 		failReason, failMessage = api.JobReasonBackoffLimitExceeded, "Job has reached the specified backoff limit"
 	case job.Spec.ActiveDeadlineSeconds != nil && st.StartTime != nil &&
@@ -212,7 +260,7 @@ func (j *Jobs) Reconcile(key string) (Result, error) {
 			break
 		}
 		if n := int(want) - len(active); n > 0 {
-			if wait := j.backoffRemaining(succeededPods, failedPods, now); wait > 0 {
+			if wait := j.backoffRemaining(succeededPods, counted, now); wait > 0 {
 				requeue = wait
 			} else {
 				j.createPods(job, n, active, done, indexed, completions)

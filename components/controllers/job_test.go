@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/controllers"
+	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -186,4 +187,64 @@ func TestTTLAfterFinishedDeletesTheJob(t *testing.T) {
 		_, err := e.Admin.Get("jobs", "default", "short")
 		return err != nil && len(e.pods("default", true)) == 0
 	}, 30*time.Second)
+}
+
+func TestJobPodFailurePolicy(t *testing.T) {
+	e := boot(t, cluster.Config{}, controllers.NewJobs)
+	jb := job("pfp", 1, 1, 6)
+	jb.Spec.PodFailurePolicy = &api.PodFailurePolicy{Rules: []api.PodFailurePolicyRule{
+		{Action: api.PodFailurePolicyActionFailJob, OnExitCodes: &api.PodFailurePolicyOnExitCodesRequirement{
+			ContainerName: ptr("pi"), Operator: api.PodFailurePolicyOnExitCodesOpIn, Values: []int32{42}}},
+		{Action: api.PodFailurePolicyActionIgnore, OnPodConditions: []api.PodFailurePolicyOnPodConditionsPattern{
+			{Type: api.PodConditionType("DisruptionTarget"), Status: api.ConditionTrue}}},
+		{Action: api.PodFailurePolicyActionCount, OnExitCodes: &api.PodFailurePolicyOnExitCodesRequirement{
+			Operator: api.PodFailurePolicyOnExitCodesOpNotIn, Values: []int32{0, 42}}},
+	}}
+	var notes []controllers.JobPodFailureNote
+	e.K.Trace().AddSink(func(r sim.Record) {
+		if n, ok := r.Body().(controllers.JobPodFailureNote); ok {
+			notes = append(notes, n)
+		}
+	})
+	e.create(jb)
+
+	// A disrupted pod is ignored: not counted, replaced without back-off.
+	e.waitFor("a pod", func() bool { return len(activePods(e)) == 1 }, 10*time.Second)
+	p := activePods(e)[0]
+	// The condition comes first, then the pod fails (as an eviction does).
+	e.setPodStatus(p.Namespace, p.Name, func(p *api.Pod) {
+		setPodCond(p, api.PodCondition{Type: "DisruptionTarget", Status: api.ConditionTrue, Reason: "EvictionByEvictionAPI"})
+	})
+	p = activePods(e)[0]
+	e.finishPod(p, 137)
+	e.waitFor("a replacement", func() bool { return len(activePods(e)) == 1 }, 3*time.Second)
+	assert.Equal(t, int32(0), getJob(t, e, "pfp").Status.Failed, "an ignored failure is not counted")
+
+	// Exit code 3 (NotIn 0,42): counted, replaced after the back-off.
+	e.finishPod(activePods(e)[0], 3)
+	e.waitFor("counted", func() bool { return getJob(t, e, "pfp").Status.Failed == 1 }, 3*time.Second)
+	e.run(5 * time.Second)
+	assert.Empty(t, activePods(e), "back-off before the replacement")
+	e.waitFor("a replacement", func() bool { return len(activePods(e)) == 1 }, 10*time.Second)
+
+	// Exit code 42 of container pi: FailJob.
+	p = activePods(e)[0]
+	e.finishPod(p, 42)
+	e.waitFor("Failed", func() bool { return jobCond(getJob(t, e, "pfp"), api.JobFailed) != nil }, 5*time.Second)
+	j := getJob(t, e, "pfp")
+	want := "Container pi for pod default/" + p.Name + " failed with exit code 42 matching FailJob rule at index 0"
+	for _, ct := range []api.JobConditionType{api.JobFailureTarget, api.JobFailed} {
+		c := jobCond(j, ct)
+		require.NotNil(t, c, "%s", ct)
+		assert.Equal(t, "PodFailurePolicy", c.Reason)
+		assert.Equal(t, want, c.Message)
+	}
+	assert.Equal(t, int32(2), j.Status.Failed)
+	assert.Contains(t, e.events("default"), "job-controller PodFailurePolicy: "+want)
+	require.Len(t, notes, 3, "one record per failed pod")
+	assert.Equal(t, api.PodFailurePolicyActionIgnore, notes[0].Action)
+	assert.Equal(t, api.PodConditionType("DisruptionTarget"), notes[0].Condition)
+	assert.Equal(t, api.PodFailurePolicyActionCount, notes[1].Action)
+	assert.Equal(t, int32(3), notes[1].ExitCode)
+	assert.Equal(t, controllers.JobPodFailureNote{Namespace: "default", Job: "pfp", Pod: p.Name, Rule: 0, Action: api.PodFailurePolicyActionFailJob, Container: "pi", ExitCode: 42}, notes[2])
 }

@@ -18,7 +18,7 @@
 //
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
-// deployment, daemonset, statefulset, job, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
+// deployment, daemonset, statefulset, job, cronjob, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
 // namespace, endpointslice, garbage-collector, persistentvolume-binder.
 // Defaults lists them.
 package controllers
@@ -66,6 +66,7 @@ func Defaults() []func() Controller {
 		NewDeployments,
 		NewDaemonSets,
 		NewJobs,
+		NewCronJobs,
 		NewStatefulSets,
 		NewTTLAfterFinished,
 		NewNamespaces,

@@ -181,7 +181,7 @@ func TestProcessLife(t *testing.T) {
 
 func TestScriptLogOffsets(t *testing.T) {
 	p := Lookup("busybox").Start(Spec{Command: []string{"sh", "-c", "echo a; sleep 5; echo b; sleep 1"}})
-	assert.Equal(t, []Line{{0, "a"}, {5 * time.Second, "b"}}, p.StartupLogs(env))
+	assert.Equal(t, []Line{{After: 0, Text: "a"}, {After: 5 * time.Second, Text: "b"}}, p.StartupLogs(env))
 	assert.Equal(t, 6*time.Second, p.ExitAfter)
 }
 
@@ -280,4 +280,17 @@ func TestPerlPi(t *testing.T) {
 	p = im.Start(Spec{})
 	assert.True(t, p.Exits)
 	assert.Equal(t, time.Duration(0), p.ExitAfter)
+}
+
+func TestDatePrintsTheWallClockWhenTheProcessRuns(t *testing.T) {
+	p := Lookup("busybox:1.28").Start(Spec{Command: []string{"/bin/sh", "-c", "date; echo Hello from the Kubernetes cluster"}})
+	require.True(t, p.Exits)
+	assert.Equal(t, int32(0), p.ExitCode)
+	logs := p.StartupLogs(env)
+	require.Len(t, logs, 2)
+	assert.Equal(t, "Thu Dec  3 18:40:12 UTC 2026", logs[0].Text)
+	assert.Equal(t, "Hello from the Kubernetes cluster", logs[1].Text)
+	later := env
+	later.Time = later.Time.Add(time.Minute)
+	assert.Equal(t, "Thu Dec  3 18:41:12 UTC 2026", p.StartupLogs(later)[0].Text, "computed at each start")
 }

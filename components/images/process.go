@@ -23,7 +23,13 @@ type Spec struct {
 type Line struct {
 	After time.Duration
 	Text  string
+	// date marks the line `date` prints: the wall-clock time, known only
+	// when the process runs (StartupLogs fills it in).
+	date bool
 }
+
+// dateFormat is busybox date's default output, in UTC (no TZ is set).
+const dateFormat = "Mon Jan _2 15:04:05 MST 2006"
 
 // Process is what a container's main process does: its image's default
 // command, or the command and args of the container.
@@ -127,6 +133,11 @@ func (p Process) Listens(port int32, protocol string) bool {
 // banner, the output of echo), with their offsets.
 func (p Process) StartupLogs(env Env) []Line {
 	out := append([]Line(nil), p.logs...)
+	for i := range out {
+		if out[i].date {
+			out[i].Text = env.Time.Add(out[i].After).UTC().Format(dateFormat)
+		}
+	}
 	if p.server != nil && p.server.banner != nil {
 		out = append(out, p.server.banner(p, env)...)
 	}
@@ -331,6 +342,9 @@ func (r *runner) generic(argv []string) bool {
 			r.say("curl: try 'curl --help' or 'curl --manual' for more information")
 			r.exit(2)
 			return true
+		}
+		if name == "date" && len(args) == 0 {
+			r.p.logs = append(r.p.logs, Line{After: r.t, date: true})
 		}
 		r.exit(0) // a one-shot command: kubesim does not run its request
 		return true

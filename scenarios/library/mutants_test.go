@@ -150,6 +150,18 @@ var mutants = map[string][]mutant{
 		{"the Service selects nothing", manifest("the deathstar and two ships", "selector: {org: empire, class: deathstar}\n  ports", "selector: {org: empire, class: tiefighter}\n  ports"),
 			[]string{"without policy both ships land", "the tiefighter lands too", "the tiefighter still lands"}},
 	},
+	"job-pi-and-cron": {
+		{"the pi Job is suspended", manifest("the pi Job", "backoffLimit: 4", "backoffLimit: 4\n  suspend: true"),
+			[]string{"the pi Job completed"}},
+		{"the CronJob is suspended", manifest("a CronJob every minute, one Job at a time", "concurrencyPolicy: Forbid", "concurrencyPolicy: Forbid\n  suspend: true"),
+			[]string{"the CronJob created Jobs", "Forbid held a minute back", "the controller saw its Jobs complete", "the history limit deleted the oldest Job", "at most one Job of the CronJob is active"}},
+		{"the CronJob allows concurrent Jobs", manifest("a CronJob every minute, one Job at a time", "concurrencyPolicy: Forbid", "concurrencyPolicy: Allow"),
+			[]string{"Forbid held a minute back", "at most one Job of the CronJob is active"}},
+		{"the history keeps ten Jobs", manifest("a CronJob every minute, one Job at a time", "successfulJobsHistoryLimit: 2", "successfulJobsHistoryLimit: 10"),
+			[]string{"the history limit deleted the oldest Job"}},
+		{"the FailJob rule names another exit code", manifest("a Job whose container exits with 42", "values: [42]", "values: [43]"),
+			[]string{"the crash Job failed by its pod failure policy", "after one failed pod, not six retries"}},
+	},
 	"statefulset-web": {
 		{"the set has one replica", manifest("the web StatefulSet and its headless Service", "replicas: 2", "replicas: 1"),
 			[]string{"two pods run, web-0 and web-1", "created by the StatefulSet controller"}},

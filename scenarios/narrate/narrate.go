@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/apierrors"
@@ -22,6 +23,7 @@ import (
 	"github.com/kubesim/kubesim/components/cilium"
 	"github.com/kubesim/kubesim/components/cilium/agent"
 	"github.com/kubesim/kubesim/components/cni"
+	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/dns/coredns"
 	"github.com/kubesim/kubesim/components/etcd"
@@ -249,6 +251,10 @@ func note(r sim.Record) (Text, bool) {
 		}
 		return Text{En: fmt.Sprintf("kube-proxy on %s (%s) rewrites the node's rules from the Services and EndpointSlices it watches: %d rules for %d service ports.", b.Node, kind.En, b.Rules, b.Services),
 			Ko: fmt.Sprintf("%s의 kube-proxy가 (%s) watch한 Service와 EndpointSlice로 노드 규칙을 다시 씁니다: 서비스 포트 %d개에 규칙 %d개.", b.Node, kind.Ko, b.Services, b.Rules)}, true
+	case controllers.CronJobNote:
+		return cronJobNote(b), true
+	case controllers.JobPodFailureNote:
+		return jobPodFailureNote(b), true
 	case leaderelection.Note:
 		switch {
 		case !b.Leading:
@@ -265,6 +271,65 @@ func note(r sim.Record) (Text, bool) {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// clock writes a schedule time as the trace shows virtual time: UTC.
+func clock(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+func cronJobNote(b controllers.CronJobNote) Text {
+	cj := objName(b.Namespace, b.Name)
+	switch b.Decision {
+	case controllers.CronJobCreated:
+		return text("The CronJob controller creates Job %s for %s's schedule time %s: the name carries that time in minutes since the epoch, so one time never gets two Jobs. Its next time is %s.",
+			"CronJob 컨트롤러가 %[2]s의 예정 시각 %[3]s에 Job %[1]s를 만듭니다: 이름에 그 시각(epoch 이후 분)이 들어 있어 한 시각에 Job이 두 개 생기지 않습니다. 다음 시각은 %[4]s입니다.",
+			b.Job, cj, clock(b.Scheduled), clock(b.Next))
+	case controllers.CronJobForbidden:
+		return text("%s is due at %s, but its Job %s is still running and concurrencyPolicy is Forbid: the controller skips this time (JobAlreadyActive) and looks again at %s.",
+			"%s의 예정 시각 %s이 되었지만 Job %s가 아직 실행 중이고 concurrencyPolicy가 Forbid입니다: 컨트롤러는 이번 시각을 건너뛰고(JobAlreadyActive) %s에 다시 봅니다.",
+			cj, clock(b.Scheduled), b.Job, clock(b.Next))
+	case controllers.CronJobReplaced:
+		return text("concurrencyPolicy Replace: the CronJob controller deletes %s's still-running Job %s so that the Job of %s takes its place.",
+			"concurrencyPolicy Replace: CronJob 컨트롤러가 %s의 아직 실행 중인 Job %s를 지우고, %s의 Job이 그 자리를 이어받게 합니다.",
+			cj, b.Job, clock(b.Scheduled))
+	case controllers.CronJobMissed:
+		return text("%s's schedule time %s is more than startingDeadlineSeconds (%ds) ago: too late to start, the controller skips it (MissSchedule).",
+			"%s의 예정 시각 %s은 startingDeadlineSeconds(%d초)보다 오래전입니다: 시작하기에 늦어 컨트롤러가 건너뜁니다(MissSchedule).",
+			cj, clock(b.Scheduled), b.Limit)
+	case controllers.CronJobTooManyMissed:
+		return text("%s missed about %d start times, more than 100: the controller does not run them all; it starts only the latest, %s, and warns (TooManyMissedTimes).",
+			"%s는 시작 시각을 약 %d번 놓쳤습니다(100번 초과): 컨트롤러는 모두 실행하지 않고 가장 최근의 %s만 시작하며 경고합니다(TooManyMissedTimes).",
+			cj, b.Limit, clock(b.Scheduled))
+	case controllers.CronJobSawCompleted:
+		return text("Job %s of %s finished (%s): the CronJob controller takes it out of status.active.",
+			"%[2]s의 Job %[1]s가 끝났습니다(%[3]s): CronJob 컨트롤러가 status.active에서 뺍니다.", b.Job, cj, b.Condition)
+	case controllers.CronJobPruned:
+		limit := "successfulJobsHistoryLimit"
+		if b.Condition == api.JobFailed {
+			limit = "failedJobsHistoryLimit"
+		}
+		return text("%s keeps only %d finished Jobs of this kind (%s): the CronJob controller deletes the oldest, %s; the garbage collector then removes its pods.",
+			"%s는 이런 종료된 Job을 %d개만 남깁니다(%s): CronJob 컨트롤러가 가장 오래된 %s를 지우고, 가비지 컬렉터가 그 파드를 지웁니다.",
+			cj, b.Limit, limit, b.Job)
+	}
+	return text("The CronJob controller: %s.", "CronJob 컨트롤러: %s.", b.Summary())
+}
+
+func jobPodFailureNote(b controllers.JobPodFailureNote) Text {
+	job := objName(b.Namespace, b.Job)
+	what := text("container %s exited with code %d", "컨테이너 %s가 코드 %d로 종료했고", b.Container, b.ExitCode)
+	if b.Container == "" {
+		what = text("it has condition %s", "조건 %s가 있고", b.Condition)
+	}
+	switch b.Action {
+	case api.PodFailurePolicyActionFailJob:
+		return Text{En: fmt.Sprintf("Pod %s of Job %s failed: %s, which matches rule %d of the Job's podFailurePolicy (FailJob). The Job fails at once with reason PodFailurePolicy, without retrying up to backoffLimit.", b.Pod, job, what.En, b.Rule),
+			Ko: fmt.Sprintf("Job %s의 파드 %s가 실패했습니다: %s, 이는 Job의 podFailurePolicy 규칙 %d(FailJob)에 맞습니다. Job은 backoffLimit까지 재시도하지 않고 곧바로 PodFailurePolicy 이유로 실패합니다.", job, b.Pod, what.Ko, b.Rule)}
+	case api.PodFailurePolicyActionIgnore:
+		return Text{En: fmt.Sprintf("Pod %s of Job %s failed: %s, which matches rule %d of the Job's podFailurePolicy (Ignore). The failure does not count towards backoffLimit, and a replacement starts without back-off.", b.Pod, job, what.En, b.Rule),
+			Ko: fmt.Sprintf("Job %s의 파드 %s가 실패했습니다: %s, 이는 Job의 podFailurePolicy 규칙 %d(Ignore)에 맞습니다. 이 실패는 backoffLimit에 세지 않고, 대체 파드가 백오프 없이 시작합니다.", job, b.Pod, what.Ko, b.Rule)}
+	}
+	return Text{En: fmt.Sprintf("Pod %s of Job %s failed: %s, which matches rule %d of the Job's podFailurePolicy (%s). The failure counts towards backoffLimit as usual.", b.Pod, job, what.En, b.Rule, b.Action),
+		Ko: fmt.Sprintf("Job %s의 파드 %s가 실패했습니다: %s, 이는 Job의 podFailurePolicy 규칙 %d(%s)에 맞습니다. 이 실패는 평소처럼 backoffLimit에 셉니다.", job, b.Pod, what.Ko, b.Rule, b.Action)}
+}
 
 func short(d interface{ String() string }) string { return d.String() }
 
