@@ -187,6 +187,17 @@ func (v View) CustomResources() []*api.ResourceInfo {
 	return out
 }
 
+// ServedDefinitions lists the CRDs whose kinds this apiserver serves, by
+// name. They are the cache's objects: only read them.
+func (v View) ServedDefinitions() []*api.CustomResourceDefinition {
+	out := make([]*api.CustomResourceDefinition, 0, len(v.s.custom))
+	for _, k := range v.s.custom {
+		out = append(out, k.crd)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
 // CustomResourceDefinitionFor returns the CRD that serves a resource
 // (plural.group), if it is served.
 func (v View) CustomResourceDefinitionFor(resource string) (*api.CustomResourceDefinition, bool) {
