@@ -124,4 +124,3 @@ func TestRealKubectlCustomResources(t *testing.T) {
 	_, errOut, code = e.run("", "get", "crontabs.stable.example.com", "my-new-cron-object")
 	assert.NotEqual(t, 0, code, errOut)
 }
-
