@@ -122,7 +122,11 @@ func (c *Cluster) resourceInfo(resource string) (*api.ResourceInfo, bool) {
 	}
 	o, err := c.StoredObject("customresourcedefinitions", "", resource)
 	if err != nil {
-		return nil, false
+		// No CRD (any more): objects left under its prefix can still be
+		// found, read as namespaced custom resources.
+		plural, group, _ := strings.Cut(resource, ".")
+		crd := &api.CustomResourceDefinition{Spec: api.CustomResourceDefinitionSpec{Group: group, Scope: api.NamespaceScoped, Names: api.CustomResourceDefinitionNames{Plural: plural}}}
+		return api.CustomResourceInfo(crd, ""), true
 	}
 	crd := o.(*api.CustomResourceDefinition)
 	for _, v := range crd.Spec.Versions {
