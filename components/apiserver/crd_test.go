@@ -191,12 +191,35 @@ func TestCustomResourcesAreServedWithTheirSchema(t *testing.T) {
 		_, err := c.Admin.Get("customresourcedefinitions", "", "crontabs.stable.example.com")
 		return apierrors.IsNotFound(err)
 	}, 30*time.Second), "the CRD is never gone")
-	_, err = c.StoredObjects("crontabs.stable.example.com", "", "")
-	assert.True(t, apierrors.IsNotFound(err), "the CRD is gone: %v", err)
+	stored, err := c.StoredObjects("crontabs.stable.example.com", "", "")
+	assert.NoError(t, err)
+	assert.Empty(t, stored)
 	_, store := c.Store()
 	left, err := store.Range("/registry/stable.example.com/", mvcc.PrefixEnd("/registry/stable.example.com/"), mvcc.RangeOptions{CountOnly: true})
 	require.NoError(t, err)
 	assert.Zero(t, left.Count, "custom resources left in etcd")
 	_, err = c.Admin.Get(res, "default", "my-new-cron-object")
 	assert.True(t, apierrors.IsNotFound(err), "%v", err)
+}
+
+func TestCustomResourceScaleSubresource(t *testing.T) {
+	c := boot(t)
+	_, err := c.Admin.Create(cronTabWithSchema())
+	require.NoError(t, err)
+	establish(t, c, "crontabs.stable.example.com")
+	const res = "crontabs.stable.example.com"
+	out, err := c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: res, Namespace: "default", Object: cronTab("scaled", map[string]any{"cronSpec": "* * * * */5"})})
+	require.NoError(t, err)
+	sc := &api.Scale{ObjectMeta: api.ObjectMeta{Name: "scaled", Namespace: "default", ResourceVersion: out.Object.GetObjectMeta().ResourceVersion}}
+	sc.Spec.Replicas = 4
+	_, err = c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: res, Subresource: "scale", Namespace: "default", Name: "scaled", Object: api.SetTypeMeta(sc)})
+	require.NoError(t, err)
+	got, err := c.Admin.Get(res, "default", "scaled")
+	require.NoError(t, err)
+	assert.Equal(t, 4.0, got.(*api.CustomResource).Content["spec"].(map[string]any)["replicas"])
+
+	sc.Spec.Replicas = 11
+	sc.ResourceVersion = ""
+	_, err = c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbUpdate, Resource: res, Subresource: "scale", Namespace: "default", Name: "scaled", Object: api.SetTypeMeta(sc)})
+	assert.EqualError(t, err, `CronTab.stable.example.com "scaled" is invalid: spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10`, "the schema bounds what the scale writes")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -614,6 +615,15 @@ func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 		o.Spec.Replicas = &replicas
 	case *api.StatefulSet:
 		o.Spec.Replicas = &replicas
+	case *api.CustomResource:
+		// The CRD's specReplicasPath (".spec.replicas") takes the Scale's
+		// spec.replicas.
+		k := h.s.customKindOf(info)
+		if k == nil || k.scale == nil {
+			return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
+		}
+		path := strings.Split(strings.TrimPrefix(k.scale.SpecReplicasPath, "."), ".")
+		o.SetNestedField(float64(replicas), path...)
 	default:
 		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
 	}
