@@ -64,6 +64,8 @@ spec:
     kind: CronTab
     shortNames:
     - ct
+    categories:
+    - all
 `
 
 const cronTab = `apiVersion: "stable.example.com/v1"
@@ -105,6 +107,12 @@ func TestRealKubectlCustomResources(t *testing.T) {
 	assert.Regexp(t, `^NAME +SPEC +REPLICAS +AGE\nmy-new-cron-object +\* \* \* \* \*/5 +1 +\S+\n$`, out)
 	assert.Regexp(t, `\nmy-new-cron-object +`, e.must("get", "ct"))
 	assert.Equal(t, "my-awesome-cron-image", e.must("get", "ct", "my-new-cron-object", "-o", "jsonpath={.spec.image}"))
+	// categories: [all] puts CronTabs in kubectl get all.
+	assert.Regexp(t, `(?m)^crontab\.stable\.example\.com/my-new-cron-object +\* \* \* \* \*/5 +1 +\S+$`, e.must("get", "all"))
+	desc := e.must("describe", "ct", "my-new-cron-object")
+	assert.Regexp(t, `(?m)^Name: +my-new-cron-object$`, desc)
+	assert.Regexp(t, `(?m)^Kind: +CronTab$`, desc)
+	assert.Regexp(t, `(?m)^  Cron Spec: +\* \* \* \* \*/5$`, desc)
 
 	_, errOut, code = e.run("", "apply", "-f", e.file("bad.yaml", badCronTab))
 	assert.NotEqual(t, 0, code)
