@@ -99,7 +99,9 @@ func TestCustomResourcesOverHTTP(t *testing.T) {
 	strict := call(t, srv, "POST", "/apis/stable.example.com/v1/namespaces/default/crontabs?fieldValidation=Strict", "", "application/json", body)
 	assert.Equal(t, http.StatusBadRequest, strict.code)
 	assert.Contains(t, strict.body, `CronTab in version \"v1\" cannot be handled as a CronTab: strict decoding error: unknown field \"spec.bogus\"`)
-	f.answer = func(r *apiwire.Request) (*apiwire.Response, error) { return &apiwire.Response{Code: 201, Object: r.Object}, nil }
+	f.answer = func(r *apiwire.Request) (*apiwire.Response, error) {
+		return &apiwire.Response{Code: 201, Object: r.Object}, nil
+	}
 	warn := call(t, srv, "POST", "/apis/stable.example.com/v1/namespaces/default/crontabs", "", "application/json", body)
 	assert.Equal(t, http.StatusCreated, warn.code, warn.body)
 	assert.Equal(t, `299 - "unknown field \"spec.bogus\""`, warn.header.Get("Warning"))
