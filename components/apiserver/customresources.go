@@ -171,22 +171,6 @@ func subresourceNames(info *api.ResourceInfo) string {
 	return strings.Join(names, ",")
 }
 
-// CustomResources lists the resources this apiserver serves for CRDs, in
-// group and plural order (for discovery).
-func (v View) CustomResources() []*api.ResourceInfo {
-	out := make([]*api.ResourceInfo, 0, len(v.s.custom))
-	for _, k := range v.s.custom {
-		out = append(out, k.info)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Group != out[j].Group {
-			return out[i].Group < out[j].Group
-		}
-		return out[i].Resource < out[j].Resource
-	})
-	return out
-}
-
 // ServedDefinitions lists the CRDs whose kinds this apiserver serves, by
 // name. They are the cache's objects: only read them.
 func (v View) ServedDefinitions() []*api.CustomResourceDefinition {
@@ -196,16 +180,6 @@ func (v View) ServedDefinitions() []*api.CustomResourceDefinition {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
-}
-
-// CustomResourceDefinitionFor returns the CRD that serves a resource
-// (plural.group), if it is served.
-func (v View) CustomResourceDefinitionFor(resource string) (*api.CustomResourceDefinition, bool) {
-	k, ok := v.s.custom[resource]
-	if !ok {
-		return nil, false
-	}
-	return k.crd, true
 }
 
 // lookupKey finds the resource of an etcd key: a built-in one, or one a
@@ -244,12 +218,11 @@ func (s *server) customKindOf(info *api.ResourceInfo) *customKind {
 // checkCustomBody is the decoding check of a custom resource's body: the
 // kind and apiVersion of the URL's resource.
 func checkCustomBody(info *api.ResourceInfo, obj api.Object) error {
-	cr, ok := obj.(*api.CustomResource)
+	_, ok := obj.(*api.CustomResource)
 	tm := obj.GetTypeMeta()
 	if !ok || tm.Kind != info.Kind || tm.APIVersion != info.APIVersion() {
 		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion+", Kind="+tm.Kind, info.GVK().String()))
 	}
-	_ = cr
 	return nil
 }
 
@@ -272,8 +245,7 @@ func (h *handler) admitCustom(info *api.ResourceInfo, obj api.Object) {
 	}
 }
 
-// validateCustom checks a custom resource against its CRD's schema (and
-// refuses a create while the CRD is being deleted).
+// validateCustom checks a custom resource against its CRD's schema.
 func (s *server) validateCustom(info *api.ResourceInfo, obj api.Object) []apierrors.FieldError {
 	k := s.customKindOf(info)
 	cr, ok := obj.(*api.CustomResource)
