@@ -336,6 +336,11 @@ func (d *decoder) decodeDocument(root *yaml.Node, prefix string) []Object {
 	if !ok {
 		info, ok = bodyKinds[GroupVersionKind{Group: ParseGroupVersion(apiVersion).Group, Version: ParseGroupVersion(apiVersion).Version, Kind: kind}]
 	}
+	if !ok && isCustomGroup(ParseGroupVersion(apiVersion).Group) {
+		// A kind of a group kubesim does not build in: a custom resource,
+		// which the apiserver checks against its CRD.
+		return d.customResource(root, prefix, apiVersion, kind)
+	}
 	if !ok {
 		if other, known := ResourceForKind(kind); known {
 			d.fail(avNode, join(prefix, "apiVersion"), fmt.Sprintf("%sunknown kind %q in apiVersion %q (%s is served as %q)", pathPrefix(prefix), kind, apiVersion, kind, other.APIVersion()))
@@ -359,6 +364,46 @@ func (d *decoder) decodeDocument(root *yaml.Node, prefix string) []Object {
 		return nil
 	}
 	*obj.GetTypeMeta() = TypeMeta{Kind: info.Kind, APIVersion: info.APIVersion()}
+	return []Object{obj}
+}
+
+// isCustomGroup reports whether a group can only be a CRD's: it has a dot
+// and no built-in kind is in it.
+func isCustomGroup(group string) bool {
+	if !strings.Contains(group, ".") {
+		return false
+	}
+	for _, gv := range GroupVersions() {
+		if gv.Group == group {
+			return false
+		}
+	}
+	return true
+}
+
+// customResource decodes a document as a CustomResource: metadata as
+// strictly as any kind's, the rest as plain JSON data.
+func (d *decoder) customResource(root *yaml.Node, prefix, apiVersion, kind string) []Object {
+	d.kind = kind
+	if _, meta := mappingValue(root, "metadata"); meta != nil {
+		d.name = metadataName(meta)
+	}
+	var doc any
+	if err := root.Decode(&doc); err != nil {
+		d.fail(root, prefix, fmt.Sprintf("%s%v", pathPrefix(prefix), err))
+		return nil
+	}
+	b, err := json.Marshal(jsonCompatible(doc))
+	if err != nil {
+		d.fail(root, prefix, fmt.Sprintf("%s%v", pathPrefix(prefix), err))
+		return nil
+	}
+	obj := &CustomResource{}
+	if err := json.Unmarshal(b, obj); err != nil {
+		d.fail(root, join(prefix, "metadata"), fmt.Sprintf("%s%v", pathPrefix(prefix), err))
+		return nil
+	}
+	obj.TypeMeta = TypeMeta{Kind: kind, APIVersion: apiVersion}
 	return []Object{obj}
 }
 

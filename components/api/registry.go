@@ -53,6 +53,8 @@ type ResourceInfo struct {
 	// never stored (bindings).
 	KeyPrefix string
 
+	// custom marks a resource a CustomResourceDefinition serves.
+	custom    bool
 	newObject func() Object
 	newList   func() ListObject
 }

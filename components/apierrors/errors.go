@@ -186,10 +186,12 @@ type FieldError struct {
 }
 
 // Error renders as field.Error does: `metadata.name: Invalid value: "Web": <detail>`.
-func (e FieldError) Error() string {
+func (e FieldError) Error() string { return e.Field + ": " + e.ErrorBody() }
+
+// ErrorBody is the error without its field, as field.Error.ErrorBody:
+// what a Status cause's message says (kubectl prints the field before it).
+func (e FieldError) ErrorBody() string {
 	var b strings.Builder
-	b.WriteString(e.Field)
-	b.WriteString(": ")
 	b.WriteString(e.Type)
 	if !e.NoValue {
 		b.WriteString(": ")
@@ -269,7 +271,7 @@ func NewInvalid(group, kind, name string, errs []FieldError) *StatusError {
 	causes := make([]StatusCause, len(errs))
 	msgs := make([]string, len(errs))
 	for i, e := range errs {
-		causes[i] = StatusCause{Type: fieldReason(e.Type), Message: e.Error(), Field: e.Field}
+		causes[i] = StatusCause{Type: fieldReason(e.Type), Message: e.ErrorBody(), Field: e.Field}
 		msgs[i] = e.Error()
 	}
 	kindName := kind

@@ -155,12 +155,16 @@ func (c *watchCache) record(ev cacheEvent) {
 
 // apply folds one etcd event into the cache and returns the cache event.
 // known, if set, is the object the event's value encodes.
-func (c *watchCache) apply(e mvcc.Event, known api.Object) (cacheEvent, bool, error) {
-	info, ok := resourceOfKey(e.KV.Key)
-	if !ok {
-		return cacheEvent{}, false, nil
-	}
+// info is the key's resource (nil when unknown: a custom resource whose
+// CRD is no longer served can still be deleted from the cache).
+func (c *watchCache) apply(e mvcc.Event, info *api.ResourceInfo, known api.Object) (cacheEvent, bool, error) {
 	old, had := c.get(e.KV.Key)
+	if info == nil {
+		if !had {
+			return cacheEvent{}, false, nil
+		}
+		info = old.info
+	}
 	if e.Type == mvcc.EventDelete {
 		if !had {
 			return cacheEvent{}, false, nil
@@ -200,4 +204,10 @@ func DecodeStored(key string, value []byte, modRev int64) (api.Object, *api.Reso
 	}
 	obj, err := decode(info, value, modRev)
 	return obj, info, err
+}
+
+// DecodeStoredAs is DecodeStored for a resource the caller resolved (a
+// custom resource, whose key only its CRD explains).
+func DecodeStoredAs(info *api.ResourceInfo, value []byte, modRev int64) (api.Object, error) {
+	return decode(info, value, modRev)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -127,7 +128,14 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 	if r.Object == nil {
 		return nil, apierrors.NewBadRequest("the body of the request is empty")
 	}
-	if k, ok := api.ResourceOf(r.Object); !ok || k != info {
+	if info.IsCustom() {
+		if err := checkCustomBody(info, r.Object); err != nil {
+			return nil, err
+		}
+		if k := h.s.customKindOf(info); k != nil && k.terminating {
+			return nil, apierrors.NewMethodNotSupported(info.Group, info.Resource, r.Verb).WithMessage("create not allowed while custom resource definition is terminating")
+		}
+	} else if k, ok := api.ResourceOf(r.Object); !ok || k != info {
 		got := r.Object.GetTypeMeta().Kind
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", r.Object.GetTypeMeta().APIVersion+", Kind="+got, info.GVK().String()))
 	}
@@ -144,6 +152,7 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 	if fields := setDefaults(obj, true); len(fields) > 0 {
 		h.c.Note(NoteDefaults, DefaultsNote{Kind: info.Kind, Name: m.Name, Fields: fields})
 	}
+	h.admitCustom(info, obj)
 	if !applied {
 		// The creator owns what it sent and the defaults filled in, as
 		// the real create handler records it after decoding (which
@@ -174,7 +183,7 @@ func (h *handler) create(r *apiwire.Request, info *api.ResourceInfo, applied boo
 		h.c.Note(NoteAdmission, AdmissionNote{RejectedBy: plugin, Reason: err.Error()})
 		return nil, err
 	}
-	if errs := validate(info, obj, nil); len(errs) > 0 {
+	if errs := append(validate(info, obj, nil), h.s.validateCustom(info, obj)...); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, m.Name, errs)
 		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: m.Name, Err: err.Error()})
 		return nil, err
@@ -251,11 +260,20 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	nm.DeletionTimestamp = om.DeletionTimestamp
 	nm.DeletionGracePeriodSeconds = om.DeletionGracePeriodSeconds
 	nm.Generation = om.Generation
+	if info.IsCustom() {
+		if err := checkCustomBody(info, obj); err != nil {
+			return nil, err
+		}
+	}
+	cr, _ := obj.(*api.CustomResource)
 	switch r.Subresource {
 	case "status":
 		// A status update cannot change the spec or the labels (as the
 		// real status strategies reset them); annotations may change.
 		keepSpec(obj, old)
+		if cr != nil {
+			keepCustomSpec(cr, old.(*api.CustomResource))
+		}
 		nm.Labels, nm.Finalizers, nm.OwnerReferences = om.Labels, om.Finalizers, om.OwnerReferences
 	case "finalize":
 		if ns, ok := obj.(*api.Namespace); ok {
@@ -267,6 +285,9 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	default:
 		if _, ok := info.Subresource("status"); ok {
 			keepStatus(obj, old)
+			if cr != nil {
+				keepCustomStatus(cr, old.(*api.CustomResource))
+			}
 		}
 		if hasSpec(obj) && specOf(obj) != specOf(old) {
 			nm.Generation = om.Generation + 1
@@ -280,6 +301,7 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 	setDefaults(obj, false)
 	key := info.Key(nm.Namespace, nm.Name)
 	var typed *fieldmanager.Typed
+	h.admitCustom(info, obj)
 	switch {
 	case r.Subresource == "finalize":
 		nm.ManagedFields = om.ManagedFields
@@ -291,7 +313,7 @@ func (h *handler) update(r *apiwire.Request, info *api.ResourceInfo, in api.Obje
 			return nil, apierrors.NewForbidden("scheduling.k8s.io", "priorityclasses", pc.Name, err)
 		}
 	}
-	if errs := validate(info, obj, old); len(errs) > 0 {
+	if errs := append(validate(info, obj, old), h.s.validateCustom(info, obj)...); len(errs) > 0 {
 		err := apierrors.NewInvalid(info.Group, info.Kind, nm.Name, errs)
 		h.c.Note(NoteValidation, ValidationNote{Kind: info.Kind, Name: nm.Name, Err: err.Error()})
 		return nil, err
@@ -440,6 +462,17 @@ func (h *handler) delete(r *apiwire.Request, info *api.ResourceInfo) (*apiwire.R
 		}
 	}
 
+	if crd, ok := obj.(*api.CustomResourceDefinition); ok {
+		if m.DeletionTimestamp != nil {
+			return &apiwire.Response{Code: 200, Object: old}, nil
+		}
+		markCRDDeleted(crd, now)
+		h.c.Note(NoteDelete, fmt.Sprintf("%s %s is Terminating until its custom resources are deleted", info.Kind, m.Name))
+		if r.DryRun {
+			return &apiwire.Response{Code: 200, Object: obj}, nil
+		}
+		return h.put(info, key, obj, modRev)
+	}
 	if ns, ok := obj.(*api.Namespace); ok {
 		if m.DeletionTimestamp == nil {
 			m.DeletionTimestamp = &now
@@ -621,6 +654,15 @@ func (h *handler) updateScale(r *apiwire.Request, info *api.ResourceInfo) (*apiw
 		o.Spec.Replicas = &replicas
 	case *api.StatefulSet:
 		o.Spec.Replicas = &replicas
+	case *api.CustomResource:
+		// The CRD's specReplicasPath (".spec.replicas") takes the Scale's
+		// spec.replicas.
+		k := h.s.customKindOf(info)
+		if k == nil || k.scale == nil {
+			return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
+		}
+		path := strings.Split(strings.TrimPrefix(k.scale.SpecReplicasPath, "."), ".")
+		o.SetNestedField(float64(replicas), path...)
 	default:
 		return nil, apierrors.NewNotFound(info.Group, info.Resource, r.Name).WithMessage("the server could not find the requested resource")
 	}

@@ -101,7 +101,7 @@ func (c Config) withDefaults() Config {
 func New(cfg Config) func(*sim.Ctx) {
 	cfg = cfg.withDefaults()
 	return func(c *sim.Ctx) {
-		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, typed: newTypedCache(TypedCacheSize), etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}}
+		s := &server{cfg: cfg, c: c, written: map[string]pendingWrite{}, typed: newTypedCache(TypedCacheSize), etcd: etcd.NewClient(c, cfg.Etcd...), cache: newWatchCache(cfg.WatchHistory), watchers: map[string]*watcherSet{}, custom: map[string]*customKind{}, crdBusy: map[string]bool{}, crdSeen: map[string]string{}}
 		s.run()
 	}
 }
@@ -134,6 +134,13 @@ type server struct {
 	// typed keeps the field manager's typed form of the revisions this
 	// apiserver wrote (typedcache.go).
 	typed *typedCache
+	// custom is the table of the kinds Established CRDs declare, by
+	// plural.group (customresources.go); crdBusy marks the CRDs an
+	// apiextensions controller task is working on.
+	custom         map[string]*customKind
+	customPrefixes []prefixEntry
+	crdBusy        map[string]bool
+	crdSeen        map[string]string // CRD name -> resourceVersion looked at
 }
 
 // pendingWrite is an object this apiserver is storing and the bytes it
@@ -239,6 +246,8 @@ func (s *server) run() {
 			s.bookmarks()
 		case kindEndpointsTick:
 			s.reconcileEndpoints()
+		case kindCRDRecheck:
+			s.recheckCRD(m.Body)
 		}
 	}
 }
@@ -363,17 +372,31 @@ func (s *server) relist() bool {
 // fill replaces the cache with a list from etcd.
 func (s *server) fill(res *etcd.RangeResponse) {
 	s.cache = newWatchCache(s.cfg.WatchHistory)
-	for _, kv := range res.KVs {
-		info, ok := resourceOfKey(kv.Key)
-		if !ok {
-			continue
+	// Built-in kinds first, CRDs among them; then the custom resources
+	// the CRDs serve.
+	for pass := 0; pass < 2; pass++ {
+		for _, kv := range res.KVs {
+			info, ok := resourceOfKey(kv.Key)
+			if pass == 1 {
+				if ok {
+					continue
+				}
+				if info, ok = s.lookupKey(kv.Key); !ok {
+					continue
+				}
+			} else if !ok {
+				continue
+			}
+			obj, err := decode(info, kv.Value, kv.ModRevision)
+			if err != nil {
+				s.c.Log().Error("skipping undecodable object", zap.String("key", kv.Key), zap.Error(err))
+				continue
+			}
+			s.cache.objects.ReplaceOrInsert(&cacheEntry{key: kv.Key, info: info, obj: obj})
 		}
-		obj, err := decode(info, kv.Value, kv.ModRevision)
-		if err != nil {
-			s.c.Log().Error("skipping undecodable object", zap.String("key", kv.Key), zap.Error(err))
-			continue
+		if pass == 0 {
+			s.refreshCustom()
 		}
-		s.cache.objects.ReplaceOrInsert(&cacheEntry{key: kv.Key, info: info, obj: obj})
 	}
 	s.cache.rev = res.Header.Revision
 }
@@ -435,7 +458,8 @@ func (s *server) applyEtcd(r *etcd.WatchResponse) {
 				known.GetObjectMeta().ResourceVersion = strconv.FormatInt(e.KV.ModRevision, 10)
 			}
 		}
-		ev, ok, err := s.cache.apply(e, known)
+		info, _ := s.lookupKey(e.KV.Key)
+		ev, ok, err := s.cache.apply(e, info, known)
 		if err != nil {
 			s.c.Log().Error("bad object in etcd", zap.String("key", e.KV.Key), zap.Error(err))
 			continue
@@ -445,6 +469,9 @@ func (s *server) applyEtcd(r *etcd.WatchResponse) {
 		}
 		if ok {
 			s.fanOut(ev)
+			if ev.info.Resource == "customresourcedefinitions" {
+				s.crdEvent(ev)
+			}
 		}
 	}
 	if r.Header.Revision > s.cache.rev {
@@ -453,7 +480,7 @@ func (s *server) applyEtcd(r *etcd.WatchResponse) {
 }
 
 func (s *server) fanOut(ev cacheEvent) {
-	set := s.watchers[ev.info.Resource]
+	set := s.watchers[ev.info.RequestResource()]
 	if set == nil {
 		return
 	}
@@ -583,8 +610,19 @@ func (s *server) bookmarks() {
 	}
 	sort.Strings(resources)
 	for _, r := range resources {
-		info, _ := api.ResourceFor(r)
+		info, ok := s.lookupResource(r)
 		set := s.watchers[r]
+		if !ok {
+			// The CRD that served the resource is gone: its watches end.
+			for _, w := range set.all {
+				if !w.closed {
+					w.closed = true
+					s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Error, Err: apierrors.NewResourceExpired("the resource is no longer served"), Resource: r})
+				}
+			}
+			delete(s.watchers, r)
+			continue
+		}
 		for _, w := range set.all {
 			if w.closed {
 				continue
@@ -694,7 +732,7 @@ func (s *server) reply(m *sim.Message, res *apiwire.Response, err error) {
 
 // resolve checks the request's resource, verb and subresource.
 func (s *server) resolve(r *apiwire.Request) (*api.ResourceInfo, error) {
-	info, ok := api.ResourceFor(r.Resource)
+	info, ok := s.lookupResource(r.Resource)
 	if !ok {
 		return nil, apierrors.NewNotFound("", r.Resource, r.Name).WithMessage("the server could not find the requested resource")
 	}
@@ -767,7 +805,7 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 			return
 		}
 		for _, ev := range s.cache.since(rv) {
-			if ev.info == info {
+			if ev.info.GVR() == info.GVR() {
 				replay = append(replay, ev)
 			}
 		}
@@ -789,14 +827,14 @@ func (s *server) watch(m *sim.Message, r *apiwire.Request, info *api.ResourceInf
 		om := obj.GetObjectMeta()
 		om.ResourceVersion = strconv.FormatInt(s.cache.rev, 10)
 		om.Annotations = map[string]string{InitialEventsEndAnnotation: "true"}
-		if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: info.Resource}) {
+		if !s.c.Stream(w.owner, w.inc, apiwire.KindWatchEvent, &apiwire.WatchEvent{WatchID: w.id, Type: apiwire.Bookmark, Object: obj, Resource: info.RequestResource()}) {
 			return
 		}
 	}
-	set := s.watchers[info.Resource]
+	set := s.watchers[info.RequestResource()]
 	if set == nil {
 		set = newWatcherSet(info.Resource)
-		s.watchers[info.Resource] = set
+		s.watchers[info.RequestResource()] = set
 	}
 	set.add(w)
 }
@@ -996,7 +1034,7 @@ func storageError(err error) error {
 
 func hasSpec(obj api.Object) bool {
 	switch obj.(type) {
-	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy, *api.Job, *api.CronJob, *api.StatefulSet:
+	case *api.Pod, *api.Deployment, *api.ReplicaSet, *api.DaemonSet, *api.Service, *api.Node, *api.NetworkPolicy, *api.CiliumNetworkPolicy, *api.Job, *api.CronJob, *api.StatefulSet, *api.CustomResource:
 		return true
 	}
 	return false

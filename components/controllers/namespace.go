@@ -54,6 +54,34 @@ func namespacedContent() []*api.ResourceInfo {
 	return out
 }
 
+// customContent lists the namespaced custom resources the apiserver
+// serves (Established CRDs), as the real deleter finds them in discovery,
+// by group and plural.
+func (nc *Namespaces) customContent() []*api.ResourceInfo {
+	items, _, err := nc.m.Client.List("customresourcedefinitions", "", client.ListOptions{})
+	if err != nil {
+		return nil
+	}
+	var out []*api.ResourceInfo
+	for _, o := range items {
+		crd := o.(*api.CustomResourceDefinition)
+		established := false
+		for _, c := range crd.Status.Conditions {
+			established = established || (c.Type == api.CRDEstablished && c.Status == api.ConditionTrue)
+		}
+		if !established || crd.Spec.Scope != api.NamespaceScoped {
+			continue
+		}
+		for _, v := range crd.Spec.Versions {
+			if v.Storage && v.Served {
+				out = append(out, api.CustomResourceInfo(crd, v.Name))
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].GroupResource() < out[j].GroupResource() })
+	return out
+}
+
 type remaining struct {
 	counts     map[string]int // "pods." -> n
 	finalizers map[string]int // finalizer -> objects carrying it
@@ -84,7 +112,7 @@ func (nc *Namespaces) Reconcile(name string) (Result, error) {
 	rem := remaining{counts: map[string]int{}, finalizers: map[string]int{}}
 	var errs []string
 	podsLeft := false
-	for _, r := range namespacedContent() {
+	for _, r := range append(namespacedContent(), nc.customContent()...) {
 		if r.Resource != "pods" && podsLeft {
 			// Ordered deletion: the rest waits until the pods are gone.
 			continue
@@ -116,7 +144,7 @@ func (nc *Namespaces) Reconcile(name string) (Result, error) {
 // deleteAll deletes every object of a resource in the namespace and counts
 // what remains (objects being deleted gracefully or held by finalizers).
 func (nc *Namespaces) deleteAll(r *api.ResourceInfo, ns string, rem *remaining) (int, error) {
-	items, _, err := nc.m.Client.List(r.Resource, ns, client.ListOptions{})
+	items, _, err := nc.m.Client.List(r.RequestResource(), ns, client.ListOptions{})
 	if err != nil {
 		return 0, err
 	}
@@ -126,7 +154,7 @@ func (nc *Namespaces) deleteAll(r *api.ResourceInfo, ns string, rem *remaining) 
 		m := o.GetObjectMeta()
 		cur := o
 		if m.DeletionTimestamp == nil {
-			d, err := nc.m.Client.Delete(r.Resource, ns, m.Name, client.DeleteOptions{PropagationPolicy: api.DeletePropagationBackground})
+			d, err := nc.m.Client.Delete(r.RequestResource(), ns, m.Name, client.DeleteOptions{PropagationPolicy: api.DeletePropagationBackground})
 			if apierrors.IsNotFound(err) {
 				continue
 			}

@@ -90,3 +90,27 @@ func TestNamespaceDeletionWithContents(t *testing.T) {
 	// apiserver re-applies the create-time default finalizer on this
 	// update, which keeps the namespace; reported to its owner.)
 }
+
+// A namespace's custom resources are deleted with it, found from the
+// Established CRDs as the real deleter finds them in discovery.
+func TestNamespaceDeletionDeletesCustomResources(t *testing.T) {
+	e := boot(t, cluster.Config{}, controllers.NewNamespaces)
+	crd := &api.CustomResourceDefinition{ObjectMeta: api.ObjectMeta{Name: "crontabs.stable.example.com"}}
+	crd.Spec = api.CustomResourceDefinitionSpec{Group: "stable.example.com", Scope: api.NamespaceScoped,
+		Names:    api.CustomResourceDefinitionNames{Plural: "crontabs", Kind: "CronTab"},
+		Versions: []api.CustomResourceDefinitionVersion{{Name: "v1", Served: true, Storage: true}}}
+	e.create(crd)
+	e.create(&api.Namespace{ObjectMeta: api.ObjectMeta{Name: "shop"}})
+	ct := &api.CustomResource{TypeMeta: api.TypeMeta{APIVersion: "stable.example.com/v1", Kind: "CronTab"}, ObjectMeta: api.ObjectMeta{Name: "nightly", Namespace: "shop"}}
+	e.waitFor("the CronTab is created", func() bool {
+		_, err := e.Admin.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: "crontabs.stable.example.com", Namespace: "shop", Object: ct})
+		return err == nil
+	}, 10*time.Second)
+
+	_, err := e.Admin.Delete("namespaces", "", "shop", client.DeleteOptions{})
+	require.NoError(t, err)
+	e.waitFor("the namespace is gone", func() bool { _, err := e.Admin.Get("namespaces", "", "shop"); return err != nil }, 30*time.Second)
+	items, _, err := e.Admin.List("crontabs.stable.example.com", "shop", client.ListOptions{})
+	require.NoError(t, err)
+	assert.Empty(t, items, "the CronTab went with its namespace")
+}

@@ -751,6 +751,12 @@ func splitRef(ref string) (*api.ResourceInfo, string, error) {
 		return nil, "", fmt.Errorf("expected kind/name such as deployment/web, got %q", ref)
 	}
 	info, found := api.ResourceForName(kind)
+	if !found && strings.Count(kind, ".") >= 2 {
+		// plural.group: a custom resource, named by its CRD's name; the
+		// cluster resolves it when the step runs.
+		plural, group, _ := strings.Cut(strings.ToLower(kind), ".")
+		return &api.ResourceInfo{Group: group, Resource: plural + "." + group, Singular: plural, Namespaced: true}, name, nil
+	}
 	if !found {
 		return nil, "", fmt.Errorf("unknown resource type %q in %q", kind, ref)
 	}

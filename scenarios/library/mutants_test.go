@@ -162,6 +162,18 @@ var mutants = map[string][]mutant{
 		{"the FailJob rule names another exit code", manifest("a Job whose container exits with 42", "values: [42]", "values: [43]"),
 			[]string{"the crash Job failed by its pod failure policy", "after one failed pod, not six retries"}},
 	},
+	"crd-crontab": {
+		{"the CRD is never deleted", drop("delete the CRD"),
+			[]string{"the CronTab is deleted with its CRD", "the CRD is gone"}},
+		{"replicas has no default", manifest("define CronTab", "maximum: 10, default: 1}", "maximum: 10}"),
+			[]string{"spec.replicas is defaulted"}},
+		{"the schema declares spec.schedule", manifest("define CronTab", "cronSpec: {type: string}", "cronSpec: {type: string}\n              schedule: {type: string}"),
+			[]string{"the unknown field is pruned"}},
+		{"replicas has no maximum", manifest("define CronTab", "maximum: 10, ", ""),
+			[]string{"a CronTab with too many replicas", "the invalid CronTab was never stored"}},
+		{"another CRD of the group holds the short name ct", insertBefore("define CronTab", "- apply: |\n    apiVersion: apiextensions.k8s.io/v1\n    kind: CustomResourceDefinition\n    metadata: {name: crontabx.stable.example.com}\n    spec:\n      group: stable.example.com\n      scope: Namespaced\n      names: {plural: crontabx, kind: CronTabX, shortNames: [ct]}\n      versions: [{name: v1, served: true, storage: true}]\n- advance: 1s"),
+			[]string{"the names are accepted", "the CRD is Established"}},
+	},
 	"statefulset-web": {
 		{"the set has one replica", manifest("the web StatefulSet and its headless Service", "replicas: 2", "replicas: 1"),
 			[]string{"two pods run, web-0 and web-1", "created by the StatefulSet controller"}},

@@ -203,6 +203,10 @@ func note(r sim.Record) (Text, bool) {
 		}
 		return text("Validation: %s %q is well-formed (names, required fields, allowed values); it can be stored.",
 			"검증: %s %q는 올바릅니다(이름, 필수 필드, 허용 값). 저장할 수 있습니다.", b.Kind, b.Name), true
+	case apiserver.CRDNote:
+		return crdNote(b), true
+	case apiserver.CustomNote:
+		return customNote(b), true
 	case apiserver.AllocationNote:
 		if b.ClusterIP == "" || b.ClusterIP == "None" {
 			return text("Service %s/%s is headless: no ClusterIP; DNS will answer with its endpoints' addresses.",
@@ -664,4 +668,45 @@ func evictionNote(b apiserver.EvictionNote) Text {
 	}
 	return text("The eviction API refuses pod %s/%s with 429: PodDisruptionBudget %s needs %d healthy pods and has %d, so no disruption is allowed now; kubectl drain retries in 5s.",
 		"eviction API가 파드 %s/%s를 429로 거절합니다: PodDisruptionBudget %s는 정상 파드 %d개가 필요한데 %d개뿐이라 지금은 중단을 허용하지 않습니다. kubectl drain은 5초 후 다시 시도합니다.", b.Namespace, b.Pod, b.PDB, b.DesiredHealthy, b.CurrentHealthy)
+}
+
+// crdNote narrates a CRD status change the apiextensions controllers
+// inside kube-apiserver made.
+func crdNote(b apiserver.CRDNote) Text {
+	switch {
+	case b.Condition == api.CRDNamesAccepted && b.Status == api.ConditionTrue:
+		return text("kube-apiserver's naming controller accepts the names of CRD %s (%s: %q): no other CRD of its group holds them.",
+			"kube-apiserver의 이름 컨트롤러가 CRD %s의 이름을 받아들입니다 (%s: %q): 같은 그룹의 다른 CRD가 이 이름을 쓰지 않습니다.", b.Name, b.Reason, b.Message)
+	case b.Condition == api.CRDNamesAccepted:
+		return text("kube-apiserver's naming controller refuses the names of CRD %s (%s: %q): another CRD of its group has one of them, so its kind is not served.",
+			"kube-apiserver의 이름 컨트롤러가 CRD %s의 이름을 거부합니다 (%s: %q): 같은 그룹의 다른 CRD가 그중 하나를 쓰고 있어 이 종류는 서비스되지 않습니다.", b.Name, b.Reason, b.Message)
+	case b.Condition == api.CRDEstablished && b.Status == api.ConditionTrue:
+		return text("CRD %s is Established (%s): kube-apiserver now serves its kind, lists it in discovery, and checks its objects against the schema.",
+			"CRD %s가 Established가 됩니다 (%s): 이제 kube-apiserver가 이 종류를 서비스하고, 디스커버리에 올리고, 객체를 스키마로 검사합니다.", b.Name, b.Reason)
+	case b.Condition == api.CRDTerminating && b.Status == api.ConditionFalse:
+		return text("CRD %s: the customresourcecleanup finalizer deleted %d custom resource(s) (%s: %q) and lets the CRD go.",
+			"CRD %s: customresourcecleanup 파이널라이저가 커스텀 리소스 %d개를 지웠고 (%s: %q) CRD가 사라지게 합니다.", b.Name, b.Deleted, b.Reason, b.Message)
+	case b.Condition == api.CRDTerminating:
+		return text("CRD %s is Terminating (%s: %q): its custom resources are deleted before the CRD itself.",
+			"CRD %s가 Terminating 상태입니다 (%s: %q): CRD보다 먼저 커스텀 리소스가 지워집니다.", b.Name, b.Reason, b.Message)
+	}
+	return text("CRD %s: %s is %s (%s: %q).", "CRD %s: %s가 %s입니다 (%s: %q).", b.Name, b.Condition, b.Status, b.Reason, b.Message)
+}
+
+// customNote narrates what a CRD's structural schema did to a custom
+// resource on its way to etcd.
+func customNote(b apiserver.CustomNote) Text {
+	var en, ko []string
+	if len(b.Pruned) > 0 {
+		p := strings.Join(b.Pruned, ", ")
+		en = append(en, fmt.Sprintf("prunes %s, which the schema does not declare", p))
+		ko = append(ko, fmt.Sprintf("스키마에 없는 %s를 잘라내고", p))
+	}
+	if len(b.Defaulted) > 0 {
+		d := strings.Join(b.Defaulted, ", ")
+		en = append(en, fmt.Sprintf("sets %s from the schema's defaults", d))
+		ko = append(ko, fmt.Sprintf("%s를 스키마의 기본값으로 채웁니다", d))
+	}
+	return Text{En: fmt.Sprintf("The CRD's schema shapes %s %q before validation: it %s.", b.Kind, b.Name, strings.Join(en, " and ")),
+		Ko: fmt.Sprintf("검증 전에 CRD의 스키마가 %s %q를 다듬습니다: %s.", b.Kind, b.Name, strings.Join(ko, " "))}
 }

@@ -42,6 +42,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/apiserver/frontend"
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
@@ -612,6 +614,25 @@ func (b *backend) Logs(ctx context.Context, r frontend.LogsRequest) ([]string, e
 }
 
 func (b *backend) Now() time.Time { return (*Server)(b).Now() }
+
+var _ frontend.CustomBackend = (*backend)(nil)
+
+// CustomResourceDefinitions are the CRDs the first ready apiserver
+// serves, read from its cache between kernel steps (as kube-apiserver's
+// discovery reads its own CRD informer).
+func (b *backend) CustomResourceDefinitions(ctx context.Context) []*api.CustomResourceDefinition {
+	s := (*Server)(b)
+	var out []*api.CustomResourceDefinition
+	_ = s.Do(ctx, func(c *cluster.Cluster) {
+		for _, a := range c.APIServers {
+			if v, ok := c.Inspect(a).(apiserver.View); ok && v.Ready() {
+				out = v.ServedDefinitions()
+				return
+			}
+		}
+	})
+	return out
+}
 
 // loopbackOnly refuses requests that do not come from the loopback
 // interface, or whose Host header names another host (a page in a browser

@@ -414,10 +414,16 @@ func (c *Cluster) ClientAs(token string) *client.Client {
 type ApplyResult struct {
 	Object api.Object
 	Action string // created, configured, unchanged
+	// Info is the object's resource (a custom resource's is found in
+	// discovery, not from its Go type).
+	Info *api.ResourceInfo
 }
 
 func (r ApplyResult) String() string {
-	info, _ := api.ResourceOf(r.Object)
+	info := r.Info
+	if info == nil {
+		info, _ = api.ResourceOf(r.Object)
+	}
 	name := r.Object.GetObjectMeta().Name
 	kind := "object"
 	if info != nil {
@@ -445,6 +451,16 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 	var out []ApplyResult
 	for _, obj := range objs {
 		info, ok := api.ResourceOf(obj)
+		patchType := apiwire.StrategicMergePatch
+		if cr, custom := obj.(*api.CustomResource); custom {
+			// As kubectl: find the kind in discovery, and merge-patch it
+			// (custom resources have no strategic merge).
+			var err error
+			if info, err = c.discoverCustom(cr); err != nil {
+				return out, err
+			}
+			ok, patchType = true, apiwire.MergePatch
+		}
 		if !ok {
 			return out, fmt.Errorf("no resource for kind %q", obj.GetTypeMeta().Kind)
 		}
@@ -455,15 +471,15 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		// kubectl apply names itself kubectl-client-side-apply in
 		// managedFields.
 		const manager = "kubectl-client-side-apply"
-		res, err := c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: info.Resource, Namespace: m.Namespace, Object: obj, FieldManager: manager})
+		res, err := c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbCreate, Resource: info.RequestResource(), Namespace: m.Namespace, Object: obj, FieldManager: manager})
 		if err == nil {
-			out = append(out, ApplyResult{Object: res.Object, Action: "created"})
+			out = append(out, ApplyResult{Object: res.Object, Action: "created", Info: info})
 			continue
 		}
 		if !apierrors.IsAlreadyExists(err) {
 			return out, err
 		}
-		live, err := c.Admin.Get(info.Resource, m.Namespace, m.Name)
+		live, err := c.Admin.Get(info.RequestResource(), m.Namespace, m.Name)
 		if err != nil {
 			return out, err
 		}
@@ -473,7 +489,7 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if err != nil {
 			return out, err
 		}
-		res, err = c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbPatch, Resource: info.Resource, Namespace: m.Namespace, Name: m.Name, PatchType: apiwire.StrategicMergePatch, Patch: patch, FieldManager: manager})
+		res, err = c.Admin.Do(&apiwire.Request{Verb: apiwire.VerbPatch, Resource: info.RequestResource(), Namespace: m.Namespace, Name: m.Name, PatchType: patchType, Patch: patch, FieldManager: manager})
 		if err != nil {
 			return out, err
 		}
@@ -482,9 +498,36 @@ func (c *Cluster) ApplyObjects(objs ...api.Object) ([]ApplyResult, error) {
 		if updated.GetObjectMeta().ResourceVersion == live.GetObjectMeta().ResourceVersion {
 			action = "unchanged"
 		}
-		out = append(out, ApplyResult{Object: updated, Action: action})
+		out = append(out, ApplyResult{Object: updated, Action: action, Info: info})
 	}
 	return out, nil
+}
+
+// discoverCustom finds the resource of a custom resource's kind among the
+// Established CRDs, as kubectl's discovery does, or fails with kubectl's
+// text.
+func (c *Cluster) discoverCustom(cr *api.CustomResource) (*api.ResourceInfo, error) {
+	items, _, err := c.Admin.List("customresourcedefinitions", "", client.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	gv := api.ParseGroupVersion(cr.APIVersion)
+	for _, o := range items {
+		crd := o.(*api.CustomResourceDefinition)
+		established := false
+		for _, cond := range crd.Status.Conditions {
+			established = established || (cond.Type == api.CRDEstablished && cond.Status == api.ConditionTrue)
+		}
+		if !established || crd.Spec.Group != gv.Group || crd.Status.AcceptedNames.Kind != cr.Kind {
+			continue
+		}
+		for _, v := range crd.Spec.Versions {
+			if v.Name == gv.Version && v.Served && v.Storage {
+				return api.CustomResourceInfo(crd, v.Name), nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("resource mapping not found for name: %q namespace: %q: no matches for kind %q in version %q\nensure CRDs are installed first", cr.Name, cr.Namespace, cr.Kind, cr.APIVersion)
 }
 
 // Disk returns the etcd data directory of a control-plane node.

@@ -50,7 +50,13 @@ func (c *Cluster) decodeKV(kv mvcc.KeyValue) (api.Object, error) {
 	}
 	obj, _, err := apiserver.DecodeStored(kv.Key, kv.Value, kv.ModRevision)
 	if err != nil {
-		return nil, err
+		info, ok := c.customResourceOfKey(kv.Key)
+		if !ok {
+			return nil, err
+		}
+		if obj, err = apiserver.DecodeStoredAs(info, kv.Value, kv.ModRevision); err != nil {
+			return nil, err
+		}
 	}
 	if c.decoded == nil {
 		c.decoded = map[string]decodedObject{}
@@ -64,7 +70,7 @@ func (c *Cluster) decodeKV(kv mvcc.KeyValue) (api.Object, error) {
 // order, optionally filtered by a label selector. The objects are shared:
 // only read them.
 func (c *Cluster) StoredObjects(resource, namespace, labelSelector string) ([]api.Object, error) {
-	info, ok := api.ResourceFor(resource)
+	info, ok := c.resourceInfo(resource)
 	if !ok {
 		return nil, apierrors.NewNotFound("", resource, "")
 	}
@@ -105,6 +111,42 @@ func (c *Cluster) StoredObjects(resource, namespace, labelSelector string) ([]ap
 	return out, nil
 }
 
+// resourceInfo resolves a resource by plural name, or by plural.group for
+// the custom resources of a stored CRD (the CRD's own name).
+func (c *Cluster) resourceInfo(resource string) (*api.ResourceInfo, bool) {
+	if info, ok := api.ResourceFor(resource); ok {
+		return info, true
+	}
+	if !strings.Contains(resource, ".") {
+		return nil, false
+	}
+	o, err := c.StoredObject("customresourcedefinitions", "", resource)
+	if err != nil {
+		// No CRD (any more): objects left under its prefix can still be
+		// found, read as namespaced custom resources.
+		plural, group, _ := strings.Cut(resource, ".")
+		crd := &api.CustomResourceDefinition{Spec: api.CustomResourceDefinitionSpec{Group: group, Scope: api.NamespaceScoped, Names: api.CustomResourceDefinitionNames{Plural: plural}}}
+		return api.CustomResourceInfo(crd, ""), true
+	}
+	crd := o.(*api.CustomResourceDefinition)
+	for _, v := range crd.Spec.Versions {
+		if v.Storage {
+			return api.CustomResourceInfo(crd, v.Name), true
+		}
+	}
+	return nil, false
+}
+
+// customResourceOfKey finds the stored CRD whose objects live under key
+// (/registry/<group>/<plural>/...).
+func (c *Cluster) customResourceOfKey(key string) (*api.ResourceInfo, bool) {
+	parts := strings.SplitN(strings.TrimPrefix(key, "/registry/"), "/", 3)
+	if len(parts) < 3 {
+		return nil, false
+	}
+	return c.resourceInfo(parts[1] + "." + parts[0])
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1
@@ -115,7 +157,7 @@ func boolInt(b bool) int {
 // StoredObject reads one object as etcd holds it; a missing one is the
 // apiserver's NotFound.
 func (c *Cluster) StoredObject(resource, namespace, name string) (api.Object, error) {
-	info, ok := api.ResourceFor(resource)
+	info, ok := c.resourceInfo(resource)
 	if !ok {
 		return nil, apierrors.NewNotFound("", resource, name)
 	}

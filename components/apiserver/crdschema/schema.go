@@ -28,48 +28,52 @@ import (
 // Prune removes, in place, every field of obj that the schema does not
 // declare. metadata, apiVersion and kind at the root are kept (the
 // apiserver handles them); x-kubernetes-preserve-unknown-fields keeps a
-// subtree as it is.
-func Prune(s *api.JSONSchemaProps, obj map[string]any) {
+// subtree as it is. It returns the paths it removed, in order
+// ("spec.extra", "spec.items[0].x").
+func Prune(s *api.JSONSchemaProps, obj map[string]any) []string {
 	if s == nil {
-		return
+		return nil
 	}
-	pruneObject(s, obj, true)
+	var pruned []string
+	pruneObject(s, obj, "", true, &pruned)
+	return pruned
 }
 
 func preserves(s *api.JSONSchemaProps) bool {
 	return s.XPreserveUnknownFields != nil && *s.XPreserveUnknownFields
 }
 
-func pruneObject(s *api.JSONSchemaProps, obj map[string]any, root bool) {
+func pruneObject(s *api.JSONSchemaProps, obj map[string]any, path string, root bool, pruned *[]string) {
 	for _, k := range sortedKeys(obj) {
 		if root && (k == "apiVersion" || k == "kind" || k == "metadata") {
 			continue
 		}
 		if p, ok := s.Properties[k]; ok {
-			pruneValue(&p, obj[k])
+			pruneValue(&p, obj[k], join(path, k), pruned)
 			continue
 		}
 		if s.AdditionalProperties != nil {
-			pruneValue(s.AdditionalProperties, obj[k])
+			pruneValue(s.AdditionalProperties, obj[k], join(path, k), pruned)
 			continue
 		}
 		if !preserves(s) {
 			delete(obj, k)
+			*pruned = append(*pruned, join(path, k))
 		}
 	}
 }
 
-func pruneValue(s *api.JSONSchemaProps, v any) {
+func pruneValue(s *api.JSONSchemaProps, v any, path string, pruned *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
 		if s.XEmbeddedResource {
 			return
 		}
-		pruneObject(s, x, false)
+		pruneObject(s, x, path, false, pruned)
 	case []any:
 		if s.Items != nil {
-			for _, e := range x {
-				pruneValue(s.Items, e)
+			for i, e := range x {
+				pruneValue(s.Items, e, fmt.Sprintf("%s[%d]", path, i), pruned)
 			}
 		}
 	}
@@ -77,41 +81,45 @@ func pruneValue(s *api.JSONSchemaProps, v any) {
 
 // Default sets, in place, the `default:` of every property that is absent
 // from an object that is present (the root always is). Defaults are deep
-// copies, and are themselves defaulted below.
-func Default(s *api.JSONSchemaProps, obj map[string]any) {
+// copies, and are themselves defaulted below. It returns the paths it set,
+// in order.
+func Default(s *api.JSONSchemaProps, obj map[string]any) []string {
 	if s == nil {
-		return
+		return nil
 	}
-	defaultObject(s, obj)
+	var set []string
+	defaultObject(s, obj, "", &set)
+	return set
 }
 
-func defaultObject(s *api.JSONSchemaProps, obj map[string]any) {
+func defaultObject(s *api.JSONSchemaProps, obj map[string]any, path string, set *[]string) {
 	for _, k := range sortedKeys(s.Properties) {
 		p := s.Properties[k]
 		if _, ok := obj[k]; !ok && p.Default != nil {
 			obj[k] = api.DeepCopyValue(p.Default)
+			*set = append(*set, join(path, k))
 		}
 		if v, ok := obj[k]; ok {
-			defaultValue(&p, v)
+			defaultValue(&p, v, join(path, k), set)
 		}
 	}
 	if s.AdditionalProperties != nil {
 		for _, k := range sortedKeys(obj) {
 			if _, declared := s.Properties[k]; !declared {
-				defaultValue(s.AdditionalProperties, obj[k])
+				defaultValue(s.AdditionalProperties, obj[k], join(path, k), set)
 			}
 		}
 	}
 }
 
-func defaultValue(s *api.JSONSchemaProps, v any) {
+func defaultValue(s *api.JSONSchemaProps, v any, path string, set *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
-		defaultObject(s, x)
+		defaultObject(s, x, path, set)
 	case []any:
 		if s.Items != nil {
-			for _, e := range x {
-				defaultValue(s.Items, e)
+			for i, e := range x {
+				defaultValue(s.Items, e, fmt.Sprintf("%s[%d]", path, i), set)
 			}
 		}
 	}

@@ -48,6 +48,8 @@ func wantsAggregated(r *http.Request) bool {
 type groupVersionResources struct {
 	gv        api.GroupVersion
 	resources []*api.ResourceInfo
+	// crds are the CRDs of the custom resources among resources.
+	crds []*api.CustomResourceDefinition
 }
 
 // servedGroups lists the group versions with their resources: the core
@@ -149,7 +151,7 @@ func sortedVerbs(v []string) []string {
 }
 
 func (h *Handler) coreGroup(w http.ResponseWriter, r *http.Request) {
-	groups := servedGroups()
+	groups := h.allGroups(r)
 	if wantsAggregated(r) {
 		writeAggregated(w, aggregated(groups[:1]))
 		return
@@ -159,7 +161,7 @@ func (h *Handler) coreGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) groups(w http.ResponseWriter, r *http.Request) {
-	groups := servedGroups()[1:]
+	groups := h.allGroups(r)[1:]
 	if wantsAggregated(r) {
 		writeAggregated(w, aggregated(groups))
 		return
@@ -208,7 +210,7 @@ func resourceList(g groupVersionResources) map[string]any {
 // /api/v1, /apis/<group>, /apis/<group>/<version>. It reports false when
 // the path is not one of them.
 func (h *Handler) discovery(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	groups := servedGroups()
+	groups := h.allGroups(r)
 	switch {
 	case parts[0] == "api" && len(parts) == 2 && parts[1] == "v1":
 		writeJSON(w, http.StatusOK, resourceList(groups[0]))
@@ -252,7 +254,7 @@ func openAPIPath(gv api.GroupVersion) string {
 
 func (h *Handler) openAPIRoot(w http.ResponseWriter, r *http.Request) {
 	paths := map[string]any{}
-	for _, g := range servedGroups() {
+	for _, g := range h.allGroups(r) {
 		p := openAPIPath(g.gv)
 		paths[p] = map[string]string{"serverRelativeURL": "/openapi/v3/" + p}
 	}
@@ -261,7 +263,7 @@ func (h *Handler) openAPIRoot(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) openAPIGroupVersion(w http.ResponseWriter, r *http.Request) {
 	want := strings.TrimPrefix(r.URL.Path, "/openapi/v3/")
-	for _, g := range servedGroups() {
+	for _, g := range h.allGroups(r) {
 		if openAPIPath(g.gv) != want {
 			continue
 		}

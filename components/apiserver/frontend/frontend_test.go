@@ -69,7 +69,12 @@ func (f *fakeBackend) last() *apiwire.Request {
 
 func newServer(t *testing.T, f *fakeBackend) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(New(Config{Backend: f, Token: "admin-token"}))
+	return newServerWith(t, f)
+}
+
+func newServerWith(t *testing.T, b Backend) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(New(Config{Backend: b, Token: "admin-token"}))
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -203,6 +203,9 @@ func (b *schemaBuilder) schema(ours, theirs reflect.Type) map[string]any {
 func components(g groupVersionResources) map[string]any {
 	b := &schemaBuilder{schemas: map[string]map[string]any{}}
 	for _, res := range g.resources {
+		if res.IsCustom() {
+			continue
+		}
 		ours := reflect.TypeOf(res.New()).Elem()
 		var theirs reflect.Type
 		if obj, err := wireScheme.New(schema.GroupVersionKind{Group: res.Group, Version: res.Version, Kind: res.Kind}); err == nil {
@@ -212,6 +215,7 @@ func components(g groupVersionResources) map[string]any {
 		name := schemaName(ours, theirs)
 		b.schemas[name]["x-kubernetes-group-version-kind"] = []map[string]string{{"group": res.Group, "version": res.Version, "kind": res.Kind}}
 	}
+	customSchemas(b, g)
 	names := make([]string, 0, len(b.schemas))
 	for n := range b.schemas {
 		names = append(names, n)

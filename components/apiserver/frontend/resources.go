@@ -28,6 +28,9 @@ type target struct {
 	resource             string // as written in the URL, for resources kubesim does not serve
 	group, version       string
 	unknown              bool
+	// crd is the CustomResourceDefinition that serves info, for custom
+	// resources.
+	crd *api.CustomResourceDefinition
 }
 
 // parsePath parses /api/v1/... and /apis/<group>/<version>/...:
@@ -71,6 +74,9 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t, ok := parsePath(parts)
+	if ok && t.unknown {
+		h.resolveCustom(r, &t)
+	}
 	if !ok || (t.unknown && (t.group != "" || t.version != "v1")) {
 		writeError(w, notFound())
 		return
@@ -150,7 +156,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, t target) {
 	}
 	addWarnings(w, res.Warnings)
 	if wantsTable(r) {
-		tbl := h.table(r, t.info, res.Items, res.ResourceVersion, true)
+		tbl := h.table(r, t, res.Items, res.ResourceVersion, true)
 		tbl.Metadata.Continue, tbl.Metadata.RemainingItemCount = res.Continue, res.RemainingItemCount
 		writeJSON(w, http.StatusOK, tbl)
 		return
@@ -184,6 +190,12 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 	if code == 0 {
 		code = http.StatusOK
 	}
+	if t.sub == "scale" && t.crd != nil {
+		if s, ok := customScaleOf(t.crd, res.Object); ok {
+			h.writeEncoded(w, r, code, s)
+			return
+		}
+	}
 	if t.sub == "scale" {
 		if s, ok := scaleOf(res.Object); ok {
 			h.writeEncoded(w, r, code, s)
@@ -191,7 +203,7 @@ func (h *Handler) writeObject(w http.ResponseWriter, r *http.Request, t target, 
 		}
 	}
 	if wantsTable(r) && t.info != nil && t.sub == "" {
-		writeJSON(w, code, h.table(r, t.info, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
+		writeJSON(w, code, h.table(r, t, []api.Object{res.Object}, res.Object.GetObjectMeta().ResourceVersion, true))
 		return
 	}
 	h.writeEncoded(w, r, code, res.Object)
@@ -222,7 +234,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, t target) {
 		if t.sub != "" {
 			kind = nil // a subresource body (Binding) names its own kind
 		}
-		obj, warnings, err := decodeBody(r, kind, t.info, q.Get("fieldValidation"))
+		obj, warnings, err := decodeBody(r, kind, t, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -246,7 +258,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, t target) {
 		if t.sub == "scale" {
 			kind = nil // an autoscaling/v1 Scale
 		}
-		obj, warnings, err := decodeBody(r, kind, t.info, q.Get("fieldValidation"))
+		obj, warnings, err := decodeBody(r, kind, t, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
 			return
@@ -274,8 +286,16 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 	for _, pt := range patchTypes {
 		known = known || pt == ct
 	}
+	if t.crd != nil && ct == string(apiwire.StrategicMergePatch) {
+		// Custom resources have no patch strategy: no strategic merge.
+		known = false
+	}
 	if !known {
-		writeError(w, apierrors.NewUnsupportedMediaType(ct, patchTypes))
+		accepted := patchTypes
+		if t.crd != nil {
+			accepted = []string{string(apiwire.JSONPatch), string(apiwire.MergePatch), string(apiwire.ApplyPatch)}
+		}
+		writeError(w, apierrors.NewUnsupportedMediaType(ct, accepted))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
@@ -298,7 +318,7 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, t target) {
 			return
 		}
 	}
-	if t.info != nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch || req.PatchType == apiwire.ApplyPatch) {
+	if t.info != nil && t.crd == nil && (req.PatchType == apiwire.MergePatch || req.PatchType == apiwire.StrategicMergePatch || req.PatchType == apiwire.ApplyPatch) {
 		patch, warnings, err := checkPatchFields(req.Patch, t.info, q.Get("fieldValidation"))
 		if err != nil {
 			writeError(w, err)
@@ -411,7 +431,8 @@ var bodyTypes = []string{"application/json", "application/yaml", "application/vn
 // warnings; with Ignore they are dropped silently. kind is the resource the
 // body must be (nil for subresource bodies); into names the URL's kind in
 // messages.
-func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string) (api.Object, []string, error) {
+func decodeBody(r *http.Request, kind *api.ResourceInfo, t target, validation string) (api.Object, []string, error) {
+	into := t.info
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "application/json" && ct != "application/yaml" && ct != contentProtobuf {
 		return nil, nil, apierrors.NewUnsupportedMediaType(ct, bodyTypes)
@@ -436,6 +457,9 @@ func decodeBody(r *http.Request, kind, into *api.ResourceInfo, validation string
 		if body, err = json.Marshal(doc); err != nil {
 			return nil, nil, apierrors.NewBadRequest(err.Error())
 		}
+	}
+	if t.crd != nil && kind != nil {
+		return decodeCustom(body, t, validation)
 	}
 	var head struct {
 		Kind       string `json:"kind"`

@@ -51,9 +51,14 @@ func tableVersion(r *http.Request) string {
 
 // table builds the server-side Table kubectl prints, with the columns of
 // package printers and ages at the simulation's now.
-func (h *Handler) table(r *http.Request, info *api.ResourceInfo, objs []api.Object, rv string, columns bool) *tableJSON {
+func (h *Handler) table(r *http.Request, tg target, objs []api.Object, rv string, columns bool) *tableJSON {
 	apiVersion := tableVersion(r)
-	t := printers.TableFor(info.Resource, objs, h.cfg.Backend.Now())
+	var t *printers.Table
+	if tg.crd != nil {
+		t = h.customTable(tg.crd, tg.info.Version, objs)
+	} else {
+		t = printers.TableFor(tg.info.Resource, objs, h.cfg.Backend.Now())
+	}
 	out := &tableJSON{Kind: "Table", APIVersion: apiVersion, Metadata: tableMeta{ResourceVersion: rv}, Rows: make([]rowJSON, 0, len(t.Rows))}
 	if columns {
 		out.ColumnDefinitions = t.Columns

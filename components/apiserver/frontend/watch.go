@@ -100,7 +100,7 @@ func (h *Handler) encodeEvent(r *http.Request, t target, ev *apiwire.WatchEvent,
 	case ev.Type == apiwire.Bookmark && asTable:
 		return nil, true
 	case asTable:
-		out.Object, err = json.Marshal(h.table(r, t.info, []api.Object{ev.Object}, ev.Object.GetObjectMeta().ResourceVersion, first))
+		out.Object, err = json.Marshal(h.table(r, t, []api.Object{ev.Object}, ev.Object.GetObjectMeta().ResourceVersion, first))
 	default:
 		// The watch cache hands every watcher the same immutable object:
 		// encode it once for all of them, as kube-apiserver's watch cache
