@@ -27,6 +27,9 @@ const (
 	AnnSelectedNode = "volume.kubernetes.io/selected-node"
 	// AnnStorageProvisioner names the provisioner asked to provision a claim.
 	AnnStorageProvisioner = "volume.kubernetes.io/storage-provisioner"
+	// AnnBetaStorageProvisioner is the beta name the binder still sets
+	// beside AnnStorageProvisioner.
+	AnnBetaStorageProvisioner = "volume.beta.kubernetes.io/storage-provisioner"
 	// AnnDynamicallyProvisioned names the provisioner that made a volume.
 	AnnDynamicallyProvisioned = "pv.kubernetes.io/provisioned-by"
 

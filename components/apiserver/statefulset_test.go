@@ -74,7 +74,7 @@ func TestStatefulSetValidationMessages(t *testing.T) {
 		{"restartPolicy Never", func(s *api.StatefulSet) { s.Spec.Template.Spec.RestartPolicy = api.RestartPolicyNever },
 			`StatefulSet.apps "a" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"`},
 		{"unnamed claim template", func(s *api.StatefulSet) {
-			s.Spec.VolumeClaimTemplates = []api.StatefulSetVolumeClaimTemplate{{}}
+			s.Spec.VolumeClaimTemplates = []api.PersistentVolumeClaim{{}}
 		}, `StatefulSet.apps "a" is invalid: spec.volumeClaimTemplates[0].metadata.name: Required value: name or generateName is required`},
 	}
 	for _, tt := range tests {

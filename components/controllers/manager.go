@@ -76,6 +76,7 @@ func Defaults() []func() Controller {
 		NewDisruption,
 		NewResourceQuotas,
 		NewPersistentVolumes,
+		NewLocalPathProvisioner,
 	}
 }
 
