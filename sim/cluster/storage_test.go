@@ -123,3 +123,157 @@ func TestUpstreamWebStatefulSetGetsProvisionedClaims(t *testing.T) {
 	c.K.RunFor(30 * time.Second)
 	assert.Len(t, list("persistentvolumeclaims"), 2, "claims are kept on scale-down by default")
 }
+
+func events(t *testing.T, c *Cluster, object string) []string {
+	t.Helper()
+	objs, _, err := c.Admin.List("events", "default", client.ListOptions{})
+	require.NoError(t, err)
+	var out []string
+	for _, o := range objs {
+		if e := o.(*api.Event); e.InvolvedObject.Name == object {
+			out = append(out, e.Reason+": "+e.Message)
+		}
+	}
+	return out
+}
+
+func TestSchedulerExplainsPodsWaitingOnClaims(t *testing.T) {
+	c, err := New(Config{Seed: 32})
+	require.NoError(t, err)
+	defer c.Stop()
+	_, err = c.Apply("pods.yaml", []byte(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: fast}
+spec:
+  storageClassName: fast
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: missing}
+spec:
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, infinity]}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: nosuch}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: immediate}
+spec:
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, infinity]}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: fast}}]
+`))
+	require.NoError(t, err)
+	c.K.RunFor(20 * time.Second)
+	assert.Contains(t, events(t, c, "missing"), `FailedScheduling: 0/3 nodes are available: persistentvolumeclaim "nosuch" not found. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.`)
+	assert.Contains(t, events(t, c, "immediate"), `FailedScheduling: 0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.`)
+	assert.Contains(t, events(t, c, "fast"), `ProvisioningFailed: storageclass.storage.k8s.io "fast" not found`)
+}
+
+func TestLocalVolumeNodeAffinityPlacesThePod(t *testing.T) {
+	c, err := New(Config{Seed: 33})
+	require.NoError(t, err)
+	defer c.Stop()
+	_, err = c.Apply("local.yaml", []byte(`apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: local-storage}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-pv}
+spec:
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: local-storage
+  local: {path: /mnt/disks/ssd1}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [worker-2]}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: local-claim}
+spec:
+  storageClassName: local-storage
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, infinity]}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: local-claim}}]
+`))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "app")
+		return err == nil && p.Status.Phase == api.PodRunning
+	}, 2*time.Minute))
+	p, err := client.Get[*api.Pod](c.Admin, "default", "app")
+	require.NoError(t, err)
+	assert.Equal(t, "worker-2", p.Spec.NodeName, "the only node the volume's affinity admits")
+	pv, err := client.Get[*api.PersistentVolume](c.Admin, "", "local-pv")
+	require.NoError(t, err)
+	assert.Equal(t, "local-claim", pv.Spec.ClaimRef.Name)
+	assert.Equal(t, api.VolumeBound, pv.Status.Phase)
+
+	// A second pod on the same claim, pinned by affinity to another node:
+	// the volume's node affinity rules that node out.
+	_, err = c.Apply("other.yaml", []byte(`apiVersion: v1
+kind: Pod
+metadata: {name: elsewhere}
+spec:
+  nodeSelector: {kubernetes.io/hostname: worker-1}
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, infinity]}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: local-claim}}]
+`))
+	require.NoError(t, err)
+	c.K.RunFor(10 * time.Second)
+	assert.Contains(t, events(t, c, "elsewhere"), "FailedScheduling: 0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 1 node(s) had volume node affinity conflict. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+}
+
+func TestKubeletWaitsForTheClaim(t *testing.T) {
+	c, err := New(Config{Seed: 34})
+	require.NoError(t, err)
+	defer c.Stop()
+	_, err = c.Apply("pod.yaml", []byte(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: manual}
+spec:
+  storageClassName: manual
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: pinned}
+spec:
+  nodeName: worker-1
+  containers: [{name: c, image: "busybox:1.36", command: [sleep, infinity]}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: manual}}]
+`))
+	require.NoError(t, err)
+	c.K.RunFor(2*time.Minute + 10*time.Second)
+	p, err := client.Get[*api.Pod](c.Admin, "default", "pinned")
+	require.NoError(t, err)
+	assert.Equal(t, api.PodPending, p.Status.Phase, "no sandbox before the claim is Bound")
+	assert.Contains(t, events(t, c, "pinned"), "FailedMount: Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[], failed to process volumes=[data]: context deadline exceeded")
+	_, err = c.Apply("pv.yaml", []byte(`apiVersion: v1
+kind: PersistentVolume
+metadata: {name: manual-pv}
+spec:
+  storageClassName: manual
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  hostPath: {path: /mnt/data}
+`))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "pinned")
+		return err == nil && p.Status.Phase == api.PodRunning
+	}, time.Minute), "the pod starts once the claim is Bound")
+}
