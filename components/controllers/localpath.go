@@ -37,9 +37,9 @@ const LocalPathDir = "/var/local-path-provisioner"
 // Simplification: in kind the provisioner is the local-path-provisioner
 // Deployment in the local-path-storage namespace; kubesim runs it as a
 // control loop of kube-controller-manager, so it needs no pod and fails
-// with the controller manager. An Immediate class of this provisioner
-// (no node chosen) gets its volume on no particular node, without node
-// affinity.
+// with the controller manager. As the real one, it cannot serve an
+// Immediate class: with no node chosen it reports ProvisioningFailed
+// "configuration error, no node was specified".
 type LocalPathProvisioner struct {
 	m   *Manager
 	rec *client.EventRecorder
@@ -99,8 +99,14 @@ func (c *LocalPathProvisioner) provision(key string) error {
 		return nil
 	}
 	node := pvc.Annotations[api.AnnSelectedNode]
-	if node == "" && sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == api.VolumeBindingWaitForFirstConsumer {
-		return nil // the scheduler has not picked a node yet
+	if node == "" {
+		if sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == api.VolumeBindingWaitForFirstConsumer {
+			return nil // the scheduler has not picked a node yet
+		}
+		// A local volume needs a node: an Immediate class cannot work.
+		c.rec.Eventf(pvc, api.EventTypeNormal, "Provisioning", "External provisioner is provisioning volume for claim %q", pvc.Namespace+"/"+pvc.Name)
+		c.rec.Eventf(pvc, api.EventTypeWarning, "ProvisioningFailed", "failed to provision volume with StorageClass %q: configuration error, no node was specified", sc.Name)
+		return nil
 	}
 	name := "pvc-" + string(pvc.UID)
 	if _, ok := c.m.Informer("persistentvolumes").Get(name); ok {
@@ -129,12 +135,10 @@ func (c *LocalPathProvisioner) provision(key string) error {
 			VolumeMode:                    &mode,
 		},
 	}
-	if node != "" {
-		pv.Annotations["local.path.provisioner/selected-node"] = node
-		pv.Spec.NodeAffinity = &api.VolumeNodeAffinity{Required: &api.NodeSelector{NodeSelectorTerms: []api.NodeSelectorTerm{{
-			MatchExpressions: []api.NodeSelectorRequirement{{Key: api.LabelHostname, Operator: api.NodeSelectorOpIn, Values: []string{node}}},
-		}}}}
-	}
+	pv.Annotations["local.path.provisioner/selected-node"] = node
+	pv.Spec.NodeAffinity = &api.VolumeNodeAffinity{Required: &api.NodeSelector{NodeSelectorTerms: []api.NodeSelectorTerm{{
+		MatchExpressions: []api.NodeSelectorRequirement{{Key: api.LabelHostname, Operator: api.NodeSelectorOpIn, Values: []string{node}}},
+	}}}}
 	if _, err := c.m.Client.Create(pv); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return nil

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -276,4 +277,57 @@ spec:
 		p, err := client.Get[*api.Pod](c.Admin, "default", "pinned")
 		return err == nil && p.Status.Phase == api.PodRunning
 	}, time.Minute), "the pod starts once the claim is Bound")
+}
+
+func TestStatefulSetClaimRetentionPolicy(t *testing.T) {
+	c, err := New(Config{Seed: 35})
+	require.NoError(t, err)
+	defer c.Stop()
+	yaml := strings.Replace(webYAML, "  volumeClaimTemplates:", "  persistentVolumeClaimRetentionPolicy: {whenScaled: Delete, whenDeleted: Retain}\n  volumeClaimTemplates:", 1)
+	_, err = c.Apply("web.yaml", []byte(yaml))
+	require.NoError(t, err)
+	claims := func() []string {
+		objs, _, err := c.Admin.List("persistentvolumeclaims", "default", client.ListOptions{})
+		require.NoError(t, err)
+		var out []string
+		for _, o := range objs {
+			out = append(out, o.GetObjectMeta().Name)
+		}
+		return out
+	}
+	volumes := func() int {
+		objs, _, err := c.Admin.List("persistentvolumes", "", client.ListOptions{})
+		require.NoError(t, err)
+		return len(objs)
+	}
+	require.True(t, c.WaitFor(func() bool {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "web-1")
+		return err == nil && p.Status.Phase == api.PodRunning
+	}, 5*time.Minute))
+	require.Equal(t, []string{"www-web-0", "www-web-1"}, claims())
+	set, err := client.Get[*api.StatefulSet](c.Admin, "default", "web")
+	require.NoError(t, err)
+	one := int32(1)
+	set.Spec.Replicas = &one
+	_, err = c.Admin.Update(set)
+	require.NoError(t, err)
+	ok := c.WaitFor(func() bool { return len(claims()) == 1 }, 3*time.Minute)
+	if !ok {
+		pvc, _ := client.Get[*api.PersistentVolumeClaim](c.Admin, "default", "www-web-1")
+		t.Logf("%+v %+v", pvc.ObjectMeta, pvc.Status)
+		_, err := client.Get[*api.Pod](c.Admin, "default", "web-1")
+		t.Logf("pod: %v", err)
+	}
+	require.True(t, ok, "whenScaled: Delete removes the claim of the removed pod")
+	assert.Equal(t, []string{"www-web-0"}, claims())
+	require.True(t, c.WaitFor(func() bool { return volumes() == 1 }, 2*time.Minute), "the provisioner deletes the Released volume (reclaim policy Delete)")
+
+	_, err = c.Admin.Delete("statefulsets", "default", "web", client.DeleteOptions{})
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		_, err := client.Get[*api.Pod](c.Admin, "default", "web-0")
+		return err != nil
+	}, 3*time.Minute))
+	c.K.RunFor(30 * time.Second)
+	assert.Equal(t, []string{"www-web-0"}, claims(), "whenDeleted: Retain keeps the claims")
 }
