@@ -72,9 +72,12 @@ type StatefulSetOrdinals struct {
 
 // StatefulSetSpec is the desired state of a StatefulSet.
 type StatefulSetSpec struct {
-	Replicas                             *int32                                           `json:"replicas,omitempty"`
-	Selector                             *LabelSelector                                   `json:"selector"`
-	Template                             PodTemplateSpec                                  `json:"template"`
+	Replicas *int32          `json:"replicas,omitempty"`
+	Selector *LabelSelector  `json:"selector"`
+	Template PodTemplateSpec `json:"template"`
+	// VolumeClaimTemplates are the claims each pod gets, one
+	// <template>-<set>-<ordinal> per template, mounted as the template's
+	// name (only metadata and spec of each are used).
 	VolumeClaimTemplates                 []PersistentVolumeClaim                          `json:"volumeClaimTemplates,omitempty"`
 	ServiceName                          string                                           `json:"serviceName,omitempty"`
 	PodManagementPolicy                  PodManagementPolicyType                          `json:"podManagementPolicy,omitempty"`
