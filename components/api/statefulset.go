@@ -70,21 +70,15 @@ type StatefulSetOrdinals struct {
 	Start int32 `json:"start"`
 }
 
-// StatefulSetVolumeClaimTemplate is one entry of spec.volumeClaimTemplates.
-// kubesim keeps the claim's metadata typed and its spec verbatim; no
-// PersistentVolumeClaim objects are created from it (see the StatefulSet
-// controller for where claim creation plugs in).
-type StatefulSetVolumeClaimTemplate struct {
-	ObjectMeta `json:"metadata,omitempty"`
-	Spec       RawExtension `json:"spec,omitempty"`
-}
-
 // StatefulSetSpec is the desired state of a StatefulSet.
 type StatefulSetSpec struct {
-	Replicas                             *int32                                           `json:"replicas,omitempty"`
-	Selector                             *LabelSelector                                   `json:"selector"`
-	Template                             PodTemplateSpec                                  `json:"template"`
-	VolumeClaimTemplates                 []StatefulSetVolumeClaimTemplate                 `json:"volumeClaimTemplates,omitempty"`
+	Replicas *int32          `json:"replicas,omitempty"`
+	Selector *LabelSelector  `json:"selector"`
+	Template PodTemplateSpec `json:"template"`
+	// VolumeClaimTemplates are the claims each pod gets, one
+	// <template>-<set>-<ordinal> per template, mounted as the template's
+	// name (only metadata and spec of each are used).
+	VolumeClaimTemplates                 []PersistentVolumeClaim                          `json:"volumeClaimTemplates,omitempty"`
 	ServiceName                          string                                           `json:"serviceName,omitempty"`
 	PodManagementPolicy                  PodManagementPolicyType                          `json:"podManagementPolicy,omitempty"`
 	UpdateStrategy                       StatefulSetUpdateStrategy                        `json:"updateStrategy,omitempty"`

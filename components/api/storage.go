@@ -7,10 +7,12 @@ package api
 // StorageObjectInUseProtection admission plugins and validation
 // (components/apiserver/storage.go); kube-controller-manager's
 // persistentvolume-binder binds claims to volumes
-// (components/controllers/pvbinder.go). kubesim boots with kind's default
-// class `standard`. Not simulated yet: dynamic provisioning (a claim of a
-// provisioned class waits for an administrator's volume), the scheduler's
-// VolumeBinding plugin and the kubelet waiting for a bound claim.
+// (components/controllers/pvbinder.go) and kind's local-path provisioner
+// makes volumes for the `standard` class kubesim boots with
+// (components/controllers/localpath.go); the scheduler's VolumeBinding
+// plugin picks the node of a WaitForFirstConsumer claim
+// (components/scheduler/plugins/volumebinding.go), and the kubelet starts a
+// pod only once its claims are Bound (components/kubelet/volumes.go).
 
 // Well-known storage annotations and finalizers.
 const (
@@ -27,6 +29,9 @@ const (
 	AnnSelectedNode = "volume.kubernetes.io/selected-node"
 	// AnnStorageProvisioner names the provisioner asked to provision a claim.
 	AnnStorageProvisioner = "volume.kubernetes.io/storage-provisioner"
+	// AnnBetaStorageProvisioner is the beta name the binder still sets
+	// beside AnnStorageProvisioner.
+	AnnBetaStorageProvisioner = "volume.beta.kubernetes.io/storage-provisioner"
 	// AnnDynamicallyProvisioned names the provisioner that made a volume.
 	AnnDynamicallyProvisioned = "pv.kubernetes.io/provisioned-by"
 

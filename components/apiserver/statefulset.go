@@ -103,6 +103,13 @@ func validateStatefulSet(o *api.StatefulSet) []apierrors.FieldError {
 		if t.Name == "" {
 			errs = append(errs, apierrors.Required(fmt.Sprintf("spec.volumeClaimTemplates[%d].metadata.name", i), "name or generateName is required"))
 		}
+		// The template's spec is validated as a claim's
+		// (ValidatePersistentVolumeClaimSpec), under the template's path.
+		claim := &api.PersistentVolumeClaim{Spec: t.Spec}
+		for _, e := range validateStorage(claim, nil) {
+			e.Field = fmt.Sprintf("spec.volumeClaimTemplates[%d].", i) + e.Field
+			errs = append(errs, e)
+		}
 	}
 	if s.Selector == nil {
 		errs = append(errs, apierrors.Required("spec.selector", ""))

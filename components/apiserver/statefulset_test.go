@@ -74,8 +74,12 @@ func TestStatefulSetValidationMessages(t *testing.T) {
 		{"restartPolicy Never", func(s *api.StatefulSet) { s.Spec.Template.Spec.RestartPolicy = api.RestartPolicyNever },
 			`StatefulSet.apps "a" is invalid: spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"`},
 		{"unnamed claim template", func(s *api.StatefulSet) {
-			s.Spec.VolumeClaimTemplates = []api.StatefulSetVolumeClaimTemplate{{}}
-		}, `StatefulSet.apps "a" is invalid: spec.volumeClaimTemplates[0].metadata.name: Required value: name or generateName is required`},
+			s.Spec.VolumeClaimTemplates = []api.PersistentVolumeClaim{{}}
+		}, `StatefulSet.apps "a" is invalid: [spec.volumeClaimTemplates[0].metadata.name: Required value: name or generateName is required, spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required, spec.volumeClaimTemplates[0].spec.resources[storage]: Required value]`},
+		{"claim template without storage", func(s *api.StatefulSet) {
+			s.Spec.VolumeClaimTemplates = []api.PersistentVolumeClaim{{ObjectMeta: api.ObjectMeta{Name: "www"},
+				Spec: api.PersistentVolumeClaimSpec{AccessModes: []api.PersistentVolumeAccessMode{api.ReadWriteOnce}}}}
+		}, `StatefulSet.apps "a" is invalid: spec.volumeClaimTemplates[0].spec.resources[storage]: Required value`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

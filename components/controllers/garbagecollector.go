@@ -12,7 +12,8 @@ import (
 // one discovers every deletable resource (events included); the simulator
 // names the ones that carry owner references here.
 var gcResources = []string{"pods", "replicasets", "deployments", "daemonsets", "controllerrevisions", "services",
-	"endpointslices", "endpoints", "configmaps", "secrets", "serviceaccounts", "leases", "nodes"}
+	"endpointslices", "endpoints", "configmaps", "secrets", "serviceaccounts", "leases", "nodes",
+	"statefulsets", "persistentvolumeclaims"}
 
 // IndexOwner indexes objects by the UIDs of their owners.
 const IndexOwner = "owner"

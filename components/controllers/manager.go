@@ -77,6 +77,7 @@ func Defaults() []func() Controller {
 		NewDisruption,
 		NewResourceQuotas,
 		NewPersistentVolumes,
+		NewLocalPathProvisioner,
 	}
 }
 

@@ -26,9 +26,12 @@ import (
 //     that is not finished uses it; a volume being deleted keeps
 //     kubernetes.io/pv-protection while it is Bound.
 //
-// Simplified: there is no dynamic provisioner yet, so a claim of a
-// provisioned class waits for an administrator's volume; the scheduler
-// does not yet take claims into account.
+// A claim waiting for a provisioner gets the
+// volume.kubernetes.io/storage-provisioner annotation (and its beta twin)
+// naming the class's provisioner; the provisioner (for kind's class, the
+// local-path provisioner in localpath.go) creates the volume, which the
+// binder then binds. A Delete volume of an external provisioner is left
+// Released for that provisioner to delete.
 type PersistentVolumes struct {
 	m   *Manager
 	rec *client.EventRecorder
@@ -141,30 +144,40 @@ func (c *PersistentVolumes) syncClaim(key string) error {
 		}
 	}
 	if pv == nil {
-		c.explainWaiting(pvc)
-		return nil
+		return c.explainWaiting(pvc)
 	}
 	return c.bind(pvc, pv)
 }
 
 // explainWaiting records why an unbound claim found no volume.
-func (c *PersistentVolumes) explainWaiting(pvc *api.PersistentVolumeClaim) {
+func (c *PersistentVolumes) explainWaiting(pvc *api.PersistentVolumeClaim) error {
 	class := api.PersistentVolumeClaimStorageClass(pvc)
 	if class == "" {
 		c.rec.Event(pvc, api.EventTypeNormal, "FailedBinding", "no persistent volumes available for this claim and no storage class is set")
-		return
+		return nil
 	}
 	o, ok := c.m.Informer("storageclasses").Get(class)
 	if !ok {
 		c.rec.Eventf(pvc, api.EventTypeWarning, "ProvisioningFailed", "storageclass.storage.k8s.io %q not found", class)
-		return
+		return nil
 	}
 	sc := o.(*api.StorageClass)
 	if sc.VolumeBindingMode != nil && *sc.VolumeBindingMode == api.VolumeBindingWaitForFirstConsumer && pvc.Annotations[api.AnnSelectedNode] == "" {
 		c.rec.Event(pvc, api.EventTypeNormal, "WaitForFirstConsumer", "waiting for first consumer to be created before binding")
-		return
+		return nil
+	}
+	// The claim names its provisioner (setClaimProvisioner), which is
+	// what an external provisioner watches for.
+	if pvc.Annotations[api.AnnStorageProvisioner] != sc.Provisioner || pvc.Annotations[api.AnnBetaStorageProvisioner] != sc.Provisioner {
+		claim := api.DeepCopyObject(pvc).(*api.PersistentVolumeClaim)
+		setAnnotation(&claim.ObjectMeta, api.AnnStorageProvisioner, sc.Provisioner)
+		setAnnotation(&claim.ObjectMeta, api.AnnBetaStorageProvisioner, sc.Provisioner)
+		if _, err := c.m.Client.Update(claim); err != nil {
+			return err
+		}
 	}
 	c.rec.Eventf(pvc, api.EventTypeNormal, "ExternalProvisioning", "Waiting for a volume to be created either by the external provisioner '%s' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.", sc.Provisioner)
+	return nil
 }
 
 func (c *PersistentVolumes) bind(pvc *api.PersistentVolumeClaim, pv *api.PersistentVolume) error {
@@ -250,6 +263,11 @@ func (c *PersistentVolumes) syncVolume(name string) error {
 	}
 	switch pv.Spec.PersistentVolumeReclaimPolicy {
 	case api.PersistentVolumeReclaimDelete:
+		if by := pv.Annotations[api.AnnDynamicallyProvisioned]; by != "" && !strings.HasPrefix(by, "kubernetes.io/") {
+			// An external provisioner's volume: the binder marks it
+			// Released and the provisioner deletes it.
+			return c.setVolumePhase(pv, api.VolumeReleased)
+		}
 		if pv.Status.Phase != api.VolumeReleased {
 			if err := c.setVolumePhase(pv, api.VolumeReleased); err != nil {
 				return err

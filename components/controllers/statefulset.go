@@ -27,10 +27,19 @@ import (
 // at a time, each after the previous one is ready again; OnDelete replaces
 // a pod only when the user deletes it.
 //
-// Simplifications: maxUnavailable (alpha) is ignored, and
-// volumeClaimTemplates create no PersistentVolumeClaims — claim creation
-// belongs in createPod below, before each pod: a claim
-// <template>-<set>-<ordinal> per template, added to the pod as a volume.
+// Before each pod it creates the claims of spec.volumeClaimTemplates, one
+// <template>-<set>-<ordinal> per template (labels: the template's and the
+// selector's matchLabels), and the pod mounts them as the template's
+// volume name. Claims outlive their pods: a replacement pod gets the same
+// claims back. persistentVolumeClaimRetentionPolicy decides what the
+// claims outlive: whenDeleted: Delete makes the set their owner (the
+// garbage collector removes them with the set), whenScaled: Delete makes
+// a condemned pod their owner just before the pod is deleted (they go
+// with it). The default, Retain for both, keeps them.
+//
+// Simplifications: maxUnavailable (alpha) is ignored; a retention policy
+// changed on a live set applies to claims as their pods are next created
+// or condemned, not at once.
 type StatefulSets struct {
 	m   *Manager
 	q   *Queue
@@ -58,6 +67,7 @@ func (sc *StatefulSets) Setup(m *Manager, q *Queue) {
 	h := client.Handler{OnAdd: onOwned, OnUpdate: func(_, o api.Object) { onOwned(o) }, OnDelete: onOwned}
 	m.Informer("pods").AddHandler(h)
 	m.Informer("controllerrevisions").AddHandler(h)
+	m.Informer("persistentvolumeclaims")
 }
 
 // setOrdinal is the ordinal of a pod named <set>-<n>, or -1.
@@ -188,6 +198,9 @@ func (sc *StatefulSets) sync(set *api.StatefulSet, slots []*api.Pod, start int, 
 				}
 			}
 		}
+		if err := sc.condemnClaims(set, p); err != nil {
+			return err
+		}
 		if err := sc.deletePod(set, p); err != nil {
 			return err
 		}
@@ -232,8 +245,9 @@ func (sc *StatefulSets) createPod(set *api.StatefulSet, ord int, rev *api.Contro
 	p.Labels[api.PodIndexLabel] = strconv.Itoa(ord)
 	p.Spec.Hostname = p.Name
 	p.Spec.Subdomain = set.Spec.ServiceName
-	// PersistentVolumeClaims of spec.volumeClaimTemplates would be created
-	// here, one <template>-<pod> per template, and mounted as volumes.
+	if err := sc.createClaims(set, p, ord); err != nil {
+		return err
+	}
 	if _, err := sc.m.Client.Create(p); err != nil {
 		if apierrors.IsAlreadyExists(err) {
 			return nil
@@ -242,6 +256,103 @@ func (sc *StatefulSets) createPod(set *api.StatefulSet, ord int, rev *api.Contro
 		return err
 	}
 	sc.rec.Eventf(set, api.EventTypeNormal, "SuccessfulCreate", "create Pod %s in StatefulSet %s successful", p.Name, set.Name)
+	return nil
+}
+
+// claimName is the claim of template tmpl for the pod of ordinal ord:
+// <template>-<set>-<ordinal>.
+func claimName(tmpl *api.PersistentVolumeClaim, set *api.StatefulSet, ord int) string {
+	return fmt.Sprintf("%s-%s-%d", tmpl.Name, set.Name, ord)
+}
+
+func retentionPolicy(set *api.StatefulSet) api.StatefulSetPersistentVolumeClaimRetentionPolicy {
+	p := api.StatefulSetPersistentVolumeClaimRetentionPolicy{
+		WhenDeleted: api.RetainPersistentVolumeClaimRetentionPolicyType,
+		WhenScaled:  api.RetainPersistentVolumeClaimRetentionPolicyType,
+	}
+	if r := set.Spec.PersistentVolumeClaimRetentionPolicy; r != nil {
+		if r.WhenDeleted != "" {
+			p.WhenDeleted = r.WhenDeleted
+		}
+		if r.WhenScaled != "" {
+			p.WhenScaled = r.WhenScaled
+		}
+	}
+	return p
+}
+
+// createClaims creates the pod's missing claims (createPersistentVolumeClaims
+// upstream) and points the pod's volumes at them, replacing a template
+// volume of the same name.
+func (sc *StatefulSets) createClaims(set *api.StatefulSet, p *api.Pod, ord int) error {
+	for i := range set.Spec.VolumeClaimTemplates {
+		tmpl := &set.Spec.VolumeClaimTemplates[i]
+		name := claimName(tmpl, set, ord)
+		vol := api.Volume{Name: tmpl.Name}
+		vol.PersistentVolumeClaim = &api.PersistentVolumeClaimVolumeSource{ClaimName: name}
+		replaced := false
+		for j := range p.Spec.Volumes {
+			if p.Spec.Volumes[j].Name == tmpl.Name {
+				p.Spec.Volumes[j], replaced = vol, true
+			}
+		}
+		if !replaced {
+			p.Spec.Volumes = append(p.Spec.Volumes, vol)
+		}
+		if _, ok := sc.m.Informer("persistentvolumeclaims").Get(set.Namespace + "/" + name); ok {
+			continue
+		}
+		var owner *api.OwnerReference
+		if retentionPolicy(set).WhenDeleted == api.DeletePersistentVolumeClaimRetentionPolicyType {
+			ref := newControllerRef(set)
+			owner = &ref
+		}
+		t := api.PersistentVolumeClaimTemplate{ObjectMeta: tmpl.ObjectMeta, Spec: tmpl.Spec}
+		claim := ClaimFromTemplate(&t, set.Namespace, name, owner)
+		claim.Status = api.PersistentVolumeClaimStatus{Phase: api.ClaimPending}
+		if set.Spec.Selector != nil && len(set.Spec.Selector.MatchLabels) > 0 {
+			if claim.Labels == nil {
+				claim.Labels = map[string]string{}
+			}
+			for k, v := range set.Spec.Selector.MatchLabels {
+				claim.Labels[k] = v
+			}
+		}
+		if _, err := sc.m.Client.Create(claim); err != nil && !apierrors.IsAlreadyExists(err) {
+			sc.rec.Eventf(set, api.EventTypeWarning, "FailedCreate", "create Claim %s for Pod %s in StatefulSet %s failed error: %v", name, p.Name, set.Name, err)
+			return err
+		} else if err == nil {
+			sc.rec.Eventf(set, api.EventTypeNormal, "SuccessfulCreate", "create Claim %s Pod %s in StatefulSet %s success", name, p.Name, set.Name)
+		}
+	}
+	return nil
+}
+
+// condemnClaims makes a pod removed by a scale-down the owner of its
+// claims when whenScaled is Delete, so that they go with it.
+func (sc *StatefulSets) condemnClaims(set *api.StatefulSet, p *api.Pod) error {
+	if retentionPolicy(set).WhenScaled != api.DeletePersistentVolumeClaimRetentionPolicyType {
+		return nil
+	}
+	ord := setOrdinal(set.Name, p.Name)
+	for i := range set.Spec.VolumeClaimTemplates {
+		o, ok := sc.m.Informer("persistentvolumeclaims").Get(set.Namespace + "/" + claimName(&set.Spec.VolumeClaimTemplates[i], set, ord))
+		if !ok {
+			continue
+		}
+		owned := false
+		for _, ref := range o.GetObjectMeta().OwnerReferences {
+			owned = owned || ref.UID == p.UID
+		}
+		if owned {
+			continue
+		}
+		claim := api.DeepCopyObject(o).(*api.PersistentVolumeClaim)
+		claim.OwnerReferences = append(claim.OwnerReferences, api.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID})
+		if _, err := sc.m.Client.Update(claim); ignoreNotFound(err) != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -16,6 +16,10 @@ const (
 	StepExited       = "exited"        // a container exited
 	StepKilling      = "killing"       // the pod is being stopped (graceful deletion)
 	StepDeleted      = "deleted"       // containers and sandbox gone: the pod object is deleted
+	// StepVolumesWaiting: the pod's claims are not all Bound; the sandbox waits.
+	StepVolumesWaiting = "volumes-waiting"
+	// StepVolumesMounted: every claim of the pod is Bound and its volume mounted.
+	StepVolumesMounted = "volumes-mounted"
 )
 
 // PodNote is one step of a pod's life on this node, as the kubelet writes
@@ -32,6 +36,9 @@ type PodNote struct {
 	Reason                 string
 	// Grace is the termination grace period of a pod being killed.
 	Grace time.Duration
+	// Volumes are the volumes waited for (StepVolumesWaiting) or the
+	// claims mounted (StepVolumesMounted).
+	Volumes []string
 }
 
 // Summary implements sim.Summarizer.
@@ -49,6 +56,10 @@ func (n PodNote) Summary() string {
 		return fmt.Sprintf("%s: killing pod with a grace period of %s", n.Pod, n.Grace)
 	case StepDeleted:
 		return fmt.Sprintf("%s: containers stopped and sandbox gone: deleting the pod with grace period 0", n.Pod)
+	case StepVolumesWaiting:
+		return fmt.Sprintf("%s: waiting for volumes %v (claims not Bound)", n.Pod, n.Volumes)
+	case StepVolumesMounted:
+		return fmt.Sprintf("%s: claims %v Bound, volumes mounted", n.Pod, n.Volumes)
 	}
 	return n.Pod + ": " + n.Step
 }

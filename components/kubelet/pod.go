@@ -59,6 +59,7 @@ type podWorker struct {
 
 	conds      map[api.PodConditionType]condTime
 	lastStatus string
+	volumes    volumeWait
 }
 
 type condTime struct {
@@ -404,6 +405,8 @@ func (st *state) handlePodTimer(m *sim.Message) {
 		switch t.what {
 		case "sandbox-retry":
 			pw.retrying = false
+		case "volumes":
+			pw.volumes.armed = false
 		case "mirror pod":
 			if pw.api == nil {
 				st.createMirror(pw)
@@ -451,7 +454,7 @@ func (st *state) sync(pw *podWorker) {
 		return
 	case pw.terminal != "":
 	case !pw.sandboxReady:
-		if !pw.creating && !pw.retrying && !pw.tornDown {
+		if !pw.creating && !pw.retrying && !pw.tornDown && st.volumesReady(pw) {
 			if pw.sandboxChanged {
 				pw.sandboxChanged = false
 				st.rec.podEvent(pw, nil, api.EventTypeNormal, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.")

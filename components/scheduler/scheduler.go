@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -71,14 +72,37 @@ type scheduler struct {
 	pods      *client.Informer
 	nodes     *client.Informer
 	nss       *client.Informer
+	pvcs      *client.Informer
+	pvs       *client.Informer
+	classes   *client.Informer
 	wakeAt    time.Duration
 	wakeArmed bool
+	// waiting are the pods assumed on a node whose claims the volume
+	// binding is waiting for (the real scheduler's binding cycle blocked
+	// in VolumeBinding's PreBind), by "namespace/name".
+	waiting map[string]*waitingPod
+	bindGen int
+}
+
+// waitingPod is a pod whose binding waits for its claims to be Bound.
+type waitingPod struct {
+	qp      *queue.QueuedPodInfo
+	pod     *api.Pod
+	assumed *api.Pod
+	res     framework.Result
+	// gen tells this wait's timeout from an earlier wait's.
+	gen int
 }
 
 const (
 	kindRetry = "scheduler-retry"
 	kindWake  = "scheduler-wake"
 	kindFlush = "flush-unschedulable-pods"
+	// kindBindTimeout ends a wait for claims that took too long.
+	kindBindTimeout = "volume-binding-timeout"
+	// bindTimeout is how long the binding waits for the pod's claims
+	// (kube-scheduler's VolumeBinding bindTimeoutSeconds, 600 s).
+	bindTimeout = 600 * time.Second
 	// flushPeriod is how often pods that waited too long in the
 	// unschedulable pool are retried.
 	flushPeriod = 30 * time.Second
@@ -154,8 +178,12 @@ func (s *scheduler) run() {
 		case kindFlush:
 			s.queue.FlushUnschedulablePodsLeftover(c.Now())
 			c.After(flushPeriod, kindFlush, nil)
+		case kindBindTimeout:
+			if t, ok := m.Body.(bindTimeoutBody); ok {
+				s.bindTimedOut(t)
+			}
 		default:
-			for _, in := range []*client.Informer{s.nss, s.nodes, s.pods} {
+			for _, in := range s.informers() {
 				if in.Dispatch(m) {
 					break
 				}
@@ -169,6 +197,7 @@ func (s *scheduler) run() {
 func (s *scheduler) startLeading() {
 	c := s.c
 	cfg := plugins.DefaultConfig(rand.New(rand.NewPCG(c.Rand().Uint64(), c.Rand().Uint64())))
+	cfg.Volumes = schedulerVolumes{s}
 	if s.cfg.Configure != nil {
 		s.cfg.Configure(&cfg)
 	}
@@ -187,6 +216,23 @@ func (s *scheduler) startLeading() {
 	s.nss = client.NewInformer(s.cl, "namespaces", "", client.ListOptions{})
 	s.nodes = client.NewInformer(s.cl, "nodes", "", client.ListOptions{})
 	s.pods = client.NewInformer(s.cl, "pods", "", client.ListOptions{})
+	s.pvcs = client.NewInformer(s.cl, "persistentvolumeclaims", "", client.ListOptions{})
+	s.pvs = client.NewInformer(s.cl, "persistentvolumes", "", client.ListOptions{})
+	s.classes = client.NewInformer(s.cl, "storageclasses", "", client.ListOptions{})
+	s.waiting = map[string]*waitingPod{}
+	for _, st := range []struct {
+		in  *client.Informer
+		res framework.EventResource
+	}{{s.pvcs, framework.PersistentVolumeClaim}, {s.pvs, framework.PersistentVolume}, {s.classes, framework.StorageClass}} {
+		res := st.res
+		move := func(a framework.ActionType, old, cur any) {
+			s.queue.MoveAllToActiveOrBackoffQueue(framework.ClusterEvent{Resource: res, ActionType: a}, old, cur, s.c.Now(), nil)
+		}
+		st.in.AddHandler(client.Handler{
+			OnAdd:    func(o api.Object) { move(framework.Add, nil, o) },
+			OnUpdate: func(old, o api.Object) { move(framework.Update, old, o) },
+		})
+	}
 	s.nss.AddHandler(client.Handler{
 		OnAdd:    func(o api.Object) { s.cache.AddNamespace(o.(*api.Namespace)) },
 		OnUpdate: func(_, o api.Object) { s.cache.UpdateNamespace(o.(*api.Namespace)) },
@@ -217,13 +263,19 @@ func (s *scheduler) stopLeading() {
 	s.c.Log().Error("leaderelection lost")
 	s.active = false
 	s.pods, s.nodes, s.nss = nil, nil, nil
+	s.pvcs, s.pvs, s.classes, s.waiting = nil, nil, nil, nil
 	if s.elector != nil {
 		s.elector.Start()
 	}
 }
 
+// informers are the scheduler's informers, in the order they start.
+func (s *scheduler) informers() []*client.Informer {
+	return []*client.Informer{s.nss, s.nodes, s.classes, s.pvs, s.pvcs, s.pods}
+}
+
 func (s *scheduler) startInformers() {
-	for _, in := range []*client.Informer{s.nss, s.nodes, s.pods} {
+	for _, in := range s.informers() {
 		if in.HasSynced() {
 			continue
 		}
@@ -282,6 +334,11 @@ func (s *scheduler) podUpdated(old, o api.Object) {
 
 func (s *scheduler) podDeleted(o api.Object) {
 	p := o.(*api.Pod)
+	if w, ok := s.waiting[p.Namespace+"/"+p.Name]; ok {
+		delete(s.waiting, p.Namespace+"/"+p.Name)
+		_ = s.sched.Forget(context.Background(), w.assumed, w.res)
+		s.queue.Done(w.pod)
+	}
 	if p.Spec.NodeName != "" {
 		s.cache.RemovePod(p)
 		s.queue.AssignedPodDeleted(p, s.c.Now())
@@ -293,9 +350,10 @@ func (s *scheduler) podDeleted(o api.Object) {
 // scheduleAll runs scheduling cycles until the active queue is empty, then
 // arms a timer for the next backoff expiry.
 func (s *scheduler) scheduleAll() {
-	if !s.active || !s.pods.HasSynced() || !s.nodes.HasSynced() {
+	if !s.active || !s.pods.HasSynced() || !s.nodes.HasSynced() || !s.pvcs.HasSynced() || !s.pvs.HasSynced() || !s.classes.HasSynced() {
 		return
 	}
+	s.bindWaiting()
 	for {
 		qp, ok := s.queue.Pop(s.c.Now())
 		if !ok {
@@ -339,6 +397,31 @@ func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
 		s.failed(qp, pod, err)
 		return
 	}
+	decision, hasVolumes := plugins.VolumeDecisionOf(res.State, res.SuggestedHost)
+	if err := s.sched.PreBind(ctx, assumed, res); err != nil {
+		s.failed(qp, pod, err)
+		return
+	}
+	if unbound := plugins.UnboundClaims(schedulerVolumes{s}, assumed); len(unbound) > 0 {
+		// The binding cycle waits for the persistentvolume-binder (and a
+		// provisioner) to bind the claims; the pod stays assumed.
+		key := pod.Namespace + "/" + pod.Name
+		s.bindGen++
+		s.waiting[key] = &waitingPod{qp: qp, pod: pod, assumed: assumed, res: res, gen: s.bindGen}
+		c.After(bindTimeout, kindBindTimeout, bindTimeoutBody{key: key, gen: s.bindGen})
+		note := VolumeBindingNote{Namespace: pod.Namespace, Name: pod.Name, Node: res.SuggestedHost, Waiting: unbound}
+		if hasVolumes {
+			note.Provision, note.Bind = decision.Provision, decision.Bind
+		}
+		c.Note(NoteVolumeBinding, note)
+		return
+	}
+	s.bind(qp, pod, assumed, res)
+}
+
+// bind posts the pod's Binding once its volumes are ready.
+func (s *scheduler) bind(qp *queue.QueuedPodInfo, pod, assumed *api.Pod, res framework.Result) {
+	ctx := context.Background()
 	if err := s.cl.Bind(pod.Namespace, pod.Name, res.SuggestedHost); err != nil {
 		s.sched.Forget(ctx, assumed, res)
 		if apierrors.IsNotFound(err) {
@@ -416,4 +499,124 @@ func (n ScheduleNote) Summary() string {
 		return fmt.Sprintf("%s/%s: %s", n.Namespace, n.Name, n.Failure)
 	}
 	return fmt.Sprintf("%s/%s -> %s (%d of %d nodes feasible)", n.Namespace, n.Name, n.Node, n.Feasible, n.Evaluated)
+}
+
+// bindTimeoutBody names the wait a kindBindTimeout ends.
+type bindTimeoutBody struct {
+	key string
+	gen int
+}
+
+// Summary implements sim.Summarizer.
+func (b bindTimeoutBody) Summary() string { return b.key }
+
+// bindWaiting binds the waiting pods whose claims are all Bound now.
+func (s *scheduler) bindWaiting() {
+	for _, key := range sortedWaiting(s.waiting) {
+		w := s.waiting[key]
+		if len(plugins.UnboundClaims(schedulerVolumes{s}, w.assumed)) > 0 {
+			continue
+		}
+		delete(s.waiting, key)
+		s.c.Note(NoteVolumeBinding, VolumeBindingNote{Namespace: w.pod.Namespace, Name: w.pod.Name, Node: w.res.SuggestedHost, Bound: plugins.PodClaimNames(w.pod)})
+		s.bind(w.qp, w.pod, w.assumed, w.res)
+	}
+}
+
+// bindTimedOut gives up on a wait, as the PreBind's timeout does.
+func (s *scheduler) bindTimedOut(t bindTimeoutBody) {
+	w, ok := s.waiting[t.key]
+	if !ok || w.gen != t.gen {
+		return
+	}
+	delete(s.waiting, t.key)
+	_ = s.sched.Forget(context.Background(), w.assumed, w.res)
+	s.failed(w.qp, w.pod, fmt.Errorf("running PreBind plugin %q: binding volumes: context deadline exceeded", plugins.VolumeBindingName))
+}
+
+func sortedWaiting(m map[string]*waitingPod) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// schedulerVolumes is framework.Volumes over the scheduler's informers
+// and client.
+type schedulerVolumes struct{ s *scheduler }
+
+func (v schedulerVolumes) Claim(namespace, name string) (*api.PersistentVolumeClaim, bool) {
+	o, ok := v.s.pvcs.Get(namespace + "/" + name)
+	if !ok {
+		return nil, false
+	}
+	return o.(*api.PersistentVolumeClaim), true
+}
+
+func (v schedulerVolumes) Volume(name string) (*api.PersistentVolume, bool) {
+	o, ok := v.s.pvs.Get(name)
+	if !ok {
+		return nil, false
+	}
+	return o.(*api.PersistentVolume), true
+}
+
+func (v schedulerVolumes) ListVolumes() []*api.PersistentVolume {
+	var out []*api.PersistentVolume
+	for _, o := range v.s.pvs.List() {
+		out = append(out, o.(*api.PersistentVolume))
+	}
+	return out
+}
+
+func (v schedulerVolumes) Class(name string) (*api.StorageClass, bool) {
+	o, ok := v.s.classes.Get(name)
+	if !ok {
+		return nil, false
+	}
+	return o.(*api.StorageClass), true
+}
+
+func (v schedulerVolumes) SetSelectedNode(claim *api.PersistentVolumeClaim, node string) error {
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{api.AnnSelectedNode: node}}})
+	_, err := v.s.cl.Patch("persistentvolumeclaims", claim.Namespace, claim.Name, apiwire.StrategicMergePatch, patch, "")
+	return err
+}
+
+func (v schedulerVolumes) BindVolume(pv *api.PersistentVolume, claim *api.PersistentVolumeClaim) error {
+	cp := api.DeepCopyObject(pv).(*api.PersistentVolume)
+	cp.Spec.ClaimRef = &api.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1", Namespace: claim.Namespace, Name: claim.Name, UID: claim.UID, ResourceVersion: claim.ResourceVersion}
+	if cp.Annotations == nil {
+		cp.Annotations = map[string]string{}
+	}
+	cp.Annotations[api.AnnBoundByController] = "yes"
+	_, err := v.s.cl.Update(cp)
+	return err
+}
+
+// NoteVolumeBinding is the kind of the trace note VolumeBinding's binding
+// step writes.
+const NoteVolumeBinding = "volume-binding"
+
+// VolumeBindingNote is what the volume binding did for a pod assumed on
+// Node: the claims it asked to provision there, the existing volumes it
+// bound, and the claims the binding waits for; or, once they are all
+// Bound, the claims (Bound) before the pod is bound.
+type VolumeBindingNote struct {
+	Namespace, Name string
+	Node            string
+	Provision       []string
+	Bind            []plugins.VolumeBindingPair
+	Waiting         []string
+	Bound           []string
+}
+
+// Summary implements sim.Summarizer.
+func (n VolumeBindingNote) Summary() string {
+	if len(n.Bound) > 0 {
+		return fmt.Sprintf("%s/%s: claims %v bound; binding to %s", n.Namespace, n.Name, n.Bound, n.Node)
+	}
+	return fmt.Sprintf("%s/%s on %s: provision %v, bind %v; waiting for %v", n.Namespace, n.Name, n.Node, n.Provision, n.Bind, n.Waiting)
 }

@@ -179,6 +179,8 @@ var mutants = map[string][]mutant{
 			[]string{"two pods run, web-0 and web-1", "created by the StatefulSet controller"}},
 		{"the pods' subdomain names no Service", manifest("the web StatefulSet and its headless Service", "serviceName: nginx", "serviceName: other"),
 			[]string{"web-0.nginx resolves from a pod"}},
+		{"the claims ask for a class that does not exist", manifest("the web StatefulSet and its headless Service", "accessModes: [ReadWriteOnce]", "storageClassName: nosuch\n      accessModes: [ReadWriteOnce]"),
+			[]string{"two pods run, web-0 and web-1", "each pod got its claim first", "www-web-0 is Bound", "www-web-1 is Bound"}},
 	},
 	"replicaset-scale": {
 		{"the ReplicaSet is never scaled", drop("scale to five"),
@@ -195,6 +197,17 @@ var mutants = map[string][]mutant{
 			[]string{"the Retain volume is Released, not deleted"}},
 		{"the volume is too small", manifest("create the volume", "storage: 10Gi", "storage: 1Gi"),
 			[]string{"the claim bound to the volume", "the Retain volume is Released, not deleted"}},
+	},
+	"storage-dynamic-provisioning": {
+		{"the claim of app names a class that does not exist", manifest("a pod with a claim of the default class, and one with a claim of a class that does not exist",
+			"metadata: {name: data}\nspec:\n", "metadata: {name: data}\nspec:\n  storageClassName: nosuch\n"),
+			[]string{"the claim waited for its first consumer", "the binder handed the claim to the provisioner", "the provisioner made the volume", "the claim is Bound", "app runs"}},
+		{"the class fast is never created", drop("create the class fast, binding when a pod uses it"),
+			[]string{"stuck runs once its class exists", "its claim is Bound too"}},
+		{"stuck's claim asks for the default class", manifest("a pod with a claim of the default class, and one with a claim of a class that does not exist", "storageClassName: fast", "storageClassName: standard"),
+			[]string{"stuck stays Pending", "the scheduler says the claim is unbound", "the binder says the class does not exist"}},
+		{"the class fast binds at once, which the local-path provisioner cannot serve", manifest("create the class fast, binding when a pod uses it", "volumeBindingMode: WaitForFirstConsumer", "volumeBindingMode: Immediate"),
+			[]string{"stuck runs once its class exists", "its claim is Bound too"}},
 	},
 	"scheduler-down": {
 		{"the scheduler is left running", drop("stop kube-scheduler"),

@@ -231,6 +231,8 @@ func note(r sim.Record) (Text, bool) {
 		}
 		return text("kube-scheduler's cycle for %s/%s: %d of %d nodes pass the filters; the score plugins rank them and %s wins. It assumes the pod there in its cache and binds.",
 			"%s/%s의 스케줄링 사이클: 노드 %d/%d개가 필터를 통과했고, 점수 플러그인이 순위를 매겨 %s가 선택됩니다. 캐시에 파드를 그곳에 가정하고 바인딩합니다.", b.Namespace, b.Name, b.Feasible, b.Evaluated, b.Node), true
+	case scheduler.VolumeBindingNote:
+		return volumeBindingNote(b), true
 	case kubelet.PodNote:
 		return podNote(r, b), true
 	case agent.EndpointNote:
@@ -337,6 +339,37 @@ func jobPodFailureNote(b controllers.JobPodFailureNote) Text {
 
 func short(d interface{ String() string }) string { return d.String() }
 
+// volumeBindingNote explains VolumeBinding's binding step from what it
+// decided: claims to provision on the node, volumes to bind, claims still
+// awaited; or, once all are Bound, that the pod is bound.
+func volumeBindingNote(b scheduler.VolumeBindingNote) Text {
+	if len(b.Bound) > 0 {
+		return text("The claims %s of %s/%s are Bound, so kube-scheduler's binding cycle goes on: it binds the pod to %s.",
+			"%[2]s/%[3]s의 클레임 %[1]s가 Bound가 되어 kube-scheduler의 바인딩 사이클이 계속됩니다: 파드를 %[4]s에 바인딩합니다.", strings.Join(b.Bound, ", "), b.Namespace, b.Name, b.Node)
+	}
+	var en, ko []string
+	if len(b.Provision) > 0 {
+		list := strings.Join(b.Provision, ", ")
+		en = append(en, fmt.Sprintf("it annotates claim(s) %s with volume.kubernetes.io/selected-node=%s, so that their provisioner makes a volume on that node", list, b.Node))
+		ko = append(ko, fmt.Sprintf("클레임 %s에 volume.kubernetes.io/selected-node=%s 어노테이션을 달아 프로비저너가 그 노드에 볼륨을 만들게 합니다", list, b.Node))
+	}
+	for _, p := range b.Bind {
+		en = append(en, fmt.Sprintf("it writes claim %s into the claimRef of the existing volume %s", p.Claim, p.Volume))
+		ko = append(ko, fmt.Sprintf("기존 볼륨 %s의 claimRef에 클레임 %s를 씁니다", p.Volume, p.Claim))
+	}
+	if len(en) == 0 {
+		en = append(en, "the claims are already being bound")
+		ko = append(ko, "클레임은 이미 바인딩되는 중입니다")
+	}
+	waiting := strings.Join(b.Waiting, ", ")
+	return Text{
+		En: fmt.Sprintf("VolumeBinding's PreBind for %s/%s on %s: %s. The pod stays assumed on %s and is bound only once %s are Bound.",
+			b.Namespace, b.Name, b.Node, strings.Join(en, "; "), b.Node, waiting),
+		Ko: fmt.Sprintf("%s/%s에 대한 VolumeBinding의 PreBind (%s): %s. 파드는 %s에 가정된 채로 있고, %s가 Bound가 된 뒤에야 바인딩됩니다.",
+			b.Namespace, b.Name, b.Node, strings.Join(ko, "; "), b.Node, waiting),
+	}
+}
+
 func podNote(r sim.Record, b kubelet.PodNote) Text {
 	switch b.Step {
 	case kubelet.StepSandbox:
@@ -353,6 +386,12 @@ func podNote(r sim.Record, b kubelet.PodNote) Text {
 	case kubelet.StepKilling:
 		return text("The kubelet stops %s: SIGTERM to its containers, and SIGKILL to any still running after the %s grace period.",
 			"kubelet이 %s를 멈춥니다: 컨테이너에 SIGTERM을 보내고, 유예 기간 %s 뒤에도 실행 중이면 SIGKILL을 보냅니다.", b.Pod, short(b.Grace))
+	case kubelet.StepVolumesWaiting:
+		return text("The kubelet on %s cannot mount volumes %s of %s yet: their claims are not Bound, so it makes no sandbox and checks again every second.",
+			"%s의 kubelet은 아직 %[3]s의 볼륨 %[2]s를 마운트할 수 없습니다: 클레임이 Bound가 아니므로 샌드박스를 만들지 않고 1초마다 다시 확인합니다.", r.Node, strings.Join(b.Volumes, ", "), b.Pod)
+	case kubelet.StepVolumesMounted:
+		return text("The claims %s of %s are Bound: the kubelet on %s mounts their volumes and goes on to the sandbox.",
+			"%[2]s의 클레임 %[1]s가 Bound입니다: %[3]s의 kubelet이 볼륨을 마운트하고 샌드박스로 넘어갑니다.", strings.Join(b.Volumes, ", "), b.Pod, r.Node)
 	case kubelet.StepDeleted:
 		return text("%s's containers and sandbox are gone, so the kubelet deletes the pod object for good (grace period 0).",
 			"%s의 컨테이너와 샌드박스가 사라져, kubelet이 파드 객체를 완전히 지웁니다 (유예 기간 0).", b.Pod)

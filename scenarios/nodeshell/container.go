@@ -37,8 +37,9 @@ import (
 // like any request (and serve's time travel replays them).
 //
 // Simplifications: the container's filesystem is made fresh for every
-// exec (nothing written to it stays; kubesim has no writable container
-// layer); no process runs, so `ps` lists the image's main process as the
+// exec (nothing written to it stays, kubesim has no writable container
+// layer, except under the mounts of PersistentVolumeClaims bound to
+// hostPath or local volumes: see claims.go); no process runs, so `ps` lists the image's main process as the
 // container would have it; env shows the Service variables of the
 // Services that exist now (a real container sees those that existed when
 // it started).
@@ -54,6 +55,8 @@ type box struct {
 	ctr   api.Container
 	image Image
 	fs    *nodefs.FS
+	// claims are the container's mounted PersistentVolumeClaims.
+	claims []claimMount
 }
 
 // fs is the filesystem the shell sees: the node's, or the container's.
@@ -80,7 +83,9 @@ func Exec(c *cluster.Cluster, ref ContainerRef, argv []string, stdin string) Res
 	if !b.image.Has(name) {
 		return fail(127, "OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown", argv[0])
 	}
-	return sh.containerCommand(argv, stdin, stdin != "")
+	res = sh.containerCommand(argv, stdin, stdin != "")
+	b.syncClaims(c)
+	return res
 }
 
 // openBox reads the pod through the apiserver, as the kubelet knows it,
@@ -109,6 +114,7 @@ func openBox(c *cluster.Cluster, ref ContainerRef) (*box, Result, bool) {
 	b := &box{pod: pod, ctr: *ctr, image: imageOf(ctr.Image), fs: nodefs.New()}
 	b.layout(c)
 	b.mountConfig(c)
+	b.mountClaims(c)
 	return b, Result{}, true
 }
 
@@ -198,7 +204,7 @@ func (sh *shell) containerCommand(argv []string, stdin string, piped bool) Resul
 	case "ping":
 		return sh.ping(args)
 	case "tar":
-		return sh.tar(args)
+		return sh.tar(args, stdin)
 	case "sleep":
 		return Result{}
 	case "ls", "cat", "grep", "sed", "head", "tail", "wc", "echo", "pwd", "whoami", "date", "true", "false", ":":

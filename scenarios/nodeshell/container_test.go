@@ -204,3 +204,59 @@ func TestContainerPing(t *testing.T) {
 	res = Exec(c, ContainerRef{"default", "web", "nginx"}, []string{"ping", ip}, "")
 	assert.Equal(t, 127, res.Code, "Debian's nginx image has no ping: %s%s", res.Stdout, res.Stderr)
 }
+
+// A file written under a claim's mount survives the pod: a new pod on the
+// same claim (on the volume's node) reads it back.
+func TestClaimFilesSurviveThePod(t *testing.T) {
+	c := boot(t)
+	pod := `apiVersion: v1
+kind: Pod
+metadata: {name: writer}
+spec:
+  containers:
+  - {name: main, image: "busybox:1.37", command: [sleep, "3600"], volumeMounts: [{name: data, mountPath: /data}]}
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`
+	_, err := c.Apply("world.yaml", []byte(`apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+`+pod))
+	require.NoError(t, err)
+	ref := ContainerRef{"default", "writer", "main"}
+	require.True(t, c.WaitFor(func() bool { return Exec(c, ref, []string{"true"}, "").Code == 0 }, 2*time.Minute))
+	archive := func(name, text string) string {
+		var buf strings.Builder
+		tw := tar.NewWriter(&buf)
+		require.NoError(t, tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: int64(len(text))}))
+		_, err := tw.Write([]byte(text))
+		require.NoError(t, err)
+		require.NoError(t, tw.Close())
+		return buf.String()
+	}
+	// kubectl cp note writer:/data/note runs tar xmf - -C /data.
+	res := Exec(c, ref, []string{"tar", "xmf", "-", "-C", "/data"}, archive("note", "kept\n"))
+	require.Equal(t, 0, res.Code, res.Stderr)
+	res = Exec(c, ref, []string{"tar", "xmf", "-", "-C", "/tmp"}, archive("note", "lost\n"))
+	assert.Equal(t, 2, res.Code, "outside a claim nothing can be written")
+	res = Exec(c, ref, []string{"cat", "/data/note"}, "")
+	require.Equal(t, 0, res.Code, res.Stderr)
+	assert.Equal(t, "kept\n", res.Stdout, "a later exec in the same container sees it")
+	_, err = c.Admin.Delete("pods", "default", "writer", client.DeleteOptions{})
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		_, err := client.Get[*api.Pod](c.Admin, "default", "writer")
+		return err != nil
+	}, 2*time.Minute))
+	_, err = c.Apply("again.yaml", []byte(pod))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool { return Exec(c, ref, []string{"true"}, "").Code == 0 }, 2*time.Minute))
+	res = Exec(c, ref, []string{"cat", "/data/note"}, "")
+	assert.Equal(t, 0, res.Code, res.Stderr)
+	assert.Equal(t, "kept\n", res.Stdout)
+	res = Exec(c, ref, []string{"cat", "/tmp/note"}, "")
+	assert.NotEqual(t, 0, res.Code, "outside the claim nothing stays")
+}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"path"
 	"strconv"
@@ -363,12 +364,12 @@ func (sh *shell) nc(args []string) Result {
 }
 
 // tar cf - PATH...: an archive of the container's files on stdout, what
-// `kubectl cp POD:PATH LOCAL` reads. (kubectl cp into a container, tar
-// xf -, needs a writable container filesystem, which kubesim does not
-// keep.)
-func (sh *shell) tar(args []string) Result {
+// `kubectl cp POD:PATH LOCAL` reads. tar xf - (kubectl cp into a
+// container) works only into the mount of a PersistentVolumeClaim, the
+// one part of a container's filesystem kubesim keeps (claims.go).
+func (sh *shell) tar(args []string, stdin string) Result {
 	if len(args) >= 1 && (args[0] == "xf" || args[0] == "-xf" || args[0] == "-xmf" || args[0] == "xmf") {
-		return fail(2, "tar: kubesim keeps no writable container filesystem: copying files into a container is not simulated")
+		return sh.untar(args[1:], stdin)
 	}
 	if len(args) < 2 || (args[0] != "cf" && args[0] != "-cf") || args[1] != "-" {
 		return fail(2, "tar: kubesim's tar writes archives to stdout only: tar cf - PATH...")
@@ -462,4 +463,49 @@ func (sh *shell) ping(args []string) Result {
 		return Result{Stderr: res.Output, Code: res.ExitCode}
 	}
 	return Result{Stdout: res.Output, Code: res.ExitCode}
+}
+
+// untar extracts an archive from stdin under -C DIR (or the working
+// directory), which must lie in a writable claim mount.
+func (sh *shell) untar(args []string, stdin string) Result {
+	dir := sh.cwd
+	for i := 0; i < len(args); i++ {
+		if args[i] == "-C" && i+1 < len(args) {
+			dir = abs(sh.cwd, args[i+1])
+			i++
+		}
+	}
+	inClaim := false
+	if sh.box != nil {
+		for _, m := range sh.box.claims {
+			inClaim = inClaim || (!m.readOnly && (dir == m.mountPath || strings.HasPrefix(dir, m.mountPath+"/")))
+		}
+	}
+	if !inClaim {
+		return fail(2, "tar: kubesim keeps no writable container filesystem outside the mounts of PersistentVolumeClaims: copying files to %s is not simulated", dir)
+	}
+	tr := tar.NewReader(strings.NewReader(stdin))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return Result{}
+		}
+		if err != nil {
+			return fail(2, "tar: This does not look like a tar archive")
+		}
+		target := path.Join(dir, path.Clean("/"+h.Name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			sh.fs().MkdirAll(target)
+		case tar.TypeReg:
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				return fail(2, "tar: Unexpected EOF in archive")
+			}
+			sh.fs().MkdirAll(path.Dir(target))
+			if err := sh.fs().WriteFile(target, data, 0o644); err != nil {
+				return fail(2, "tar: %s: Cannot open: %v", h.Name, err)
+			}
+		}
+	}
 }

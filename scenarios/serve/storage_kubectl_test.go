@@ -37,6 +37,55 @@ spec:
       storage: 3Gi
 `
 
+// kubernetes/website's application/web/web.yaml.
+const websiteWeb = `apiVersion: v1
+kind: Service
+metadata:
+  name: nginx
+  labels:
+    app: nginx
+spec:
+  ports:
+  - port: 80
+    name: web
+  clusterIP: None
+  selector:
+    app: nginx
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  serviceName: "nginx"
+  replicas: 2
+  selector:
+    matchLabels:
+      app: nginx
+  template:
+    metadata:
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.21
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+`
+
 func TestRealKubectlStorage(t *testing.T) {
 	e := newKubectlEnv(t, Config{Speed: 20})
 	t.Run("default class", func(t *testing.T) {
@@ -59,6 +108,20 @@ func TestRealKubectlStorage(t *testing.T) {
 		assert.Regexp(t, `Status:\s+Bound`, out)
 		assert.Regexp(t, `Volume:\s+task-pv-volume`, out)
 		assert.Contains(t, out, "kubernetes.io/pvc-protection")
+	})
+	t.Run("website web StatefulSet gets provisioned claims", func(t *testing.T) {
+		assert.Equal(t, "service/nginx created\nstatefulset.apps/web created\n", e.must("apply", "-f", e.file("web.yaml", websiteWeb)))
+		e.eventually("2/2", "get", "statefulset", "web")
+		out := e.eventually("www-web-1", "get", "pvc", "-l", "app=nginx")
+		assert.Regexp(t, `\nwww-web-0 +Bound +pvc-[0-9a-f-]+ +1Gi +RWO +standard +<unset> +\S+\n`, out)
+		assert.Regexp(t, `\nwww-web-1 +Bound +pvc-[0-9a-f-]+ +1Gi +RWO +standard +<unset> +\S+\n`, out)
+		out = e.must("get", "pods", "-l", "app=nginx")
+		assert.Regexp(t, `\nweb-0 +1/1 +Running +0 +\S+\n`, out)
+		assert.Regexp(t, `\nweb-1 +1/1 +Running +0 +\S+\n`, out)
+		assert.Regexp(t, `Volume Claims:\n\s+Name:\s+www\n\s+StorageClass:\s*\n\s+Labels:\s+<none>\n\s+Annotations:\s+<none>\n\s+Capacity:\s+1Gi\n\s+Access Modes:\s+\[ReadWriteOnce\]`, e.must("describe", "statefulset", "web"))
+		out = e.must("describe", "pvc", "www-web-0")
+		assert.Regexp(t, `volume\.kubernetes\.io/selected-node: +worker-\d`, out)
+		assert.Regexp(t, `ProvisioningSucceeded +\S+ +rancher\.io/local-path_local-path-provisioner +Successfully provisioned volume pvc-`, out)
 	})
 	t.Run("invalid claim", func(t *testing.T) {
 		_, errOut, code := e.run("", "apply", "-f", e.file("bad.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: bad}\nspec: {resources: {requests: {storage: 1Gi}}}\n"))

@@ -34,6 +34,9 @@ type Config struct {
 	// clusters (see NumFeasibleNodesToFind). 0 means adaptive; a profile
 	// may override it.
 	PercentageOfNodesToScore int32
+	// Volumes gives the VolumeBinding plugin the claims, volumes and
+	// classes (nil: it skips every pod).
+	Volumes Volumes
 	// RecordScores makes Schedule return every scored node's per-plugin
 	// scores in Result.Scores, to explain a decision. It allocates; leave
 	// it off in benchmarks.
@@ -108,7 +111,7 @@ func NewScheduler(cache *Cache, cfg Config) (*Scheduler, error) {
 		percentageOfNodesToScore: cfg.PercentageOfNodesToScore,
 		recordScores:             cfg.RecordScores,
 	}
-	h := NewHandle(s.snapshot)
+	h := NewHandleWithVolumes(s.snapshot, cfg.Volumes)
 	for _, p := range cfg.Profiles {
 		f, err := NewFramework(cfg.Registry, p, h)
 		if err != nil {
@@ -401,6 +404,20 @@ func (s *Scheduler) Bind(ctx context.Context, assumed *api.Pod, res Result) erro
 		return st.AsError()
 	}
 	res.framework.RunPostBindPlugins(ctx, res.State, assumed, node)
+	return nil
+}
+
+// PreBind runs the PreBind plugins for an assumed pod (the volume
+// binding's API writes), for a caller that binds by itself. On failure the
+// pod is forgotten and the error returned.
+func (s *Scheduler) PreBind(ctx context.Context, assumed *api.Pod, res Result) error {
+	if res.framework == nil {
+		return errors.New("scheduler: PreBind needs the Result of a successful Schedule")
+	}
+	if st := res.framework.RunPreBindPlugins(ctx, res.State, assumed, assumed.Spec.NodeName); !st.IsSuccess() {
+		_ = s.Forget(ctx, assumed, res)
+		return st.AsError()
+	}
 	return nil
 }
 

@@ -31,6 +31,7 @@ func NewInTreeRegistry() framework.Registry {
 		NodeAffinityName:                newNodeAffinity,
 		NodePortsName:                   newNodePorts,
 		NodeResourcesFitName:            newFit,
+		VolumeBindingName:               newVolumeBinding,
 		PodTopologySpreadName:           newPodTopologySpread,
 		InterPodAffinityName:            newInterPodAffinity,
 		DefaultPreemptionName:           newDefaultPreemption,
@@ -44,12 +45,12 @@ func NewInTreeRegistry() framework.Registry {
 // order and with the same score weights:
 //
 //	NodeUnschedulable, NodeName, TaintToleration (3), NodeAffinity (2),
-//	NodePorts, NodeResourcesFit (1), PodTopologySpread (2),
+//	NodePorts, NodeResourcesFit (1), VolumeBinding, PodTopologySpread (2),
 //	InterPodAffinity (2), DefaultPreemption,
 //	NodeResourcesBalancedAllocation (1), DefaultBinder
 //
-// Left out: the volume plugins (VolumeRestrictions, NodeVolumeLimits,
-// VolumeBinding, VolumeZone), ImageLocality and SchedulingGates;
+// Left out: the other volume plugins (VolumeRestrictions,
+// NodeVolumeLimits, VolumeZone), ImageLocality and SchedulingGates;
 // PrioritySort is the scheduling queue's built-in order. DefaultPreemption
 // explains, but evicts nothing (see its doc).
 func DefaultProfile() framework.Profile {
@@ -62,6 +63,7 @@ func DefaultProfile() framework.Profile {
 			{Name: NodeAffinityName, Weight: 2},
 			{Name: NodePortsName},
 			{Name: NodeResourcesFitName, Weight: 1},
+			{Name: VolumeBindingName},
 			{Name: PodTopologySpreadName, Weight: 2},
 			{Name: InterPodAffinityName, Weight: 2},
 			{Name: DefaultPreemptionName},
