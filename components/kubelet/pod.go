@@ -59,7 +59,7 @@ type podWorker struct {
 
 	conds      map[api.PodConditionType]condTime
 	lastStatus string
-	volumes    volumeWait
+	claims     volumeWait // the wait for the pod's PersistentVolumeClaims (volumes.go)
 }
 
 type condTime struct {
@@ -406,7 +406,7 @@ func (st *state) handlePodTimer(m *sim.Message) {
 		case "sandbox-retry":
 			pw.retrying = false
 		case "volumes":
-			pw.volumes.armed = false
+			pw.claims.armed = false
 		case "mirror pod":
 			if pw.api == nil {
 				st.createMirror(pw)

@@ -39,7 +39,7 @@ type volumeWait struct {
 // volumesReady reports whether the pod's claims are Bound (its volumes
 // mounted); while not, it arms a re-check and explains the wait.
 func (st *state) volumesReady(pw *podWorker) bool {
-	if pw.volumes.mounted {
+	if pw.claims.mounted {
 		return true
 	}
 	var unmounted, claims []string
@@ -55,24 +55,24 @@ func (st *state) volumesReady(pw *podWorker) bool {
 	}
 	now := st.c.Now()
 	if len(unmounted) == 0 {
-		pw.volumes.mounted = true
+		pw.claims.mounted = true
 		if len(claims) > 0 {
 			st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepVolumesMounted, Volumes: claims})
 		}
 		return true
 	}
-	if !pw.volumes.waiting {
-		pw.volumes.waiting, pw.volumes.since = true, now
+	if !pw.claims.waiting {
+		pw.claims.waiting, pw.claims.since = true, now
 		st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepVolumesWaiting, Volumes: unmounted})
 	}
-	if now-pw.volumes.since >= podAttachAndMountTimeout {
-		pw.volumes.since = now
+	if now-pw.claims.since >= podAttachAndMountTimeout {
+		pw.claims.since = now
 		list := "[" + strings.Join(unmounted, " ") + "]"
 		st.rec.podEvent(pw, nil, api.EventTypeWarning, "FailedMount",
 			fmt.Sprintf("Unable to attach or mount volumes: unmounted volumes=%s, unattached volumes=[], failed to process volumes=%s: context deadline exceeded", list, list))
 	}
-	if !pw.volumes.armed {
-		pw.volumes.armed = true
+	if !pw.claims.armed {
+		pw.claims.armed = true
 		st.timer(pw, podAttachAndMountRetry, kindPodSync, podTimer{what: "volumes"})
 	}
 	return false
