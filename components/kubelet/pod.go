@@ -75,6 +75,8 @@ type instance struct {
 	exitCode          int32
 	reason            string
 	message           string
+	// cpu accounts the instance's CPU use (metrics.go).
+	cpu *cpuMeter
 }
 
 func (in *instance) terminated() *api.ContainerStateTerminated {
@@ -927,7 +929,7 @@ func (st *state) nextInstance(pw *podWorker, c *container) {
 		c.restarts++
 		st.rotateLog(pw, c)
 	}
-	c.cur = &instance{id: c.nextID, startedAt: st.wall()}
+	c.cur = &instance{id: c.nextID, startedAt: st.wall(), cpu: &cpuMeter{start: st.c.Now()}}
 	c.ready = false
 	c.waitReason, c.waitMsg = "", ""
 }
@@ -1014,6 +1016,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	if !st.startProgram(pw, c) {
 		return
 	}
+	st.startClient(pw, c)
 	probes := !c.init || c.sidecar
 	c.readyFail, c.liveFail, c.startFail, c.startupFailures = "", "", "", 0
 	if probes {
@@ -1100,6 +1103,7 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 	}
 	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepExited, Container: c.spec.Name, ExitCode: code, Reason: in.reason})
 	st.stopProgram(pw, c)
+	st.stopClient(pw, c)
 }
 
 // syncTerminating stops a pod that is being deleted: SIGTERM to every

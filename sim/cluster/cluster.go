@@ -29,6 +29,7 @@ import (
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/images"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/nodefs"
 	"github.com/kubesim/kubesim/components/proxy"
@@ -245,6 +246,9 @@ func New(cfg Config) (*Cluster, error) {
 		kc := kubelet.Config{Node: n, Token: KubeletTokenPrefix + n, APIServers: c.APIServers, ControlPlane: cp, Zone: zone,
 			Labels: spec.Labels, Taints: spec.Taints, CPU: orDefault(spec.CPU, "4"), Memory: orDefault(spec.Memory, "8Gi"), MaxPods: spec.Pods,
 			InternalIP: nodeIP(i)}
+		kc.Clients = func(pod *api.Pod, container string, loop images.RequestLoop) func(*sim.Ctx) {
+			return datapath.NewRequestLoop(pod, container, loop, nil)
+		}
 		var static []*api.Pod
 		if cp {
 			static = kubelet.KubeadmStaticPods(nodeIP(i))

@@ -1,0 +1,120 @@
+package cluster
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/client"
+	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// PHPApache is the HorizontalPodAutoscaler walkthrough's Deployment and
+// Service.
+const phpApache = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: php-apache
+spec:
+  selector:
+    matchLabels:
+      run: php-apache
+  template:
+    metadata:
+      labels:
+        run: php-apache
+    spec:
+      containers:
+      - name: php-apache
+        image: registry.k8s.io/hpa-example
+        ports:
+        - containerPort: 80
+        resources:
+          limits:
+            cpu: 500m
+          requests:
+            cpu: 200m
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: php-apache
+  labels:
+    run: php-apache
+spec:
+  ports:
+  - port: 80
+  selector:
+    run: php-apache
+`
+
+const loadGenerator = `apiVersion: v1
+kind: Pod
+metadata:
+  name: load-generator
+spec:
+  restartPolicy: Never
+  containers:
+  - name: load-generator
+    image: busybox:1.28
+    command: ["/bin/sh", "-c", "while sleep 0.01; do wget -q -O- http://php-apache; done"]
+`
+
+func containerCPU(t *testing.T, c *Cluster, pod string) (cpu int64, at time.Duration) {
+	t.Helper()
+	p, err := client.Get[*api.Pod](c.Admin, "default", pod)
+	require.NoError(t, err)
+	m, err := c.Kubectl().Call(kubelet.ActorName(p.Spec.NodeName), kubelet.KindResourceMetrics, nil, time.Second)
+	require.NoError(t, err)
+	rm := m.Body.(kubelet.ResourceMetrics)
+	for _, ct := range rm.Containers {
+		if ct.Pod == pod {
+			return ct.CPUUsageCoreNanoseconds, rm.At
+		}
+	}
+	t.Fatalf("no metrics for pod %s in %+v", pod, rm)
+	return 0, 0
+}
+
+// A load generator's wget loop drives the CPU use of the server it calls:
+// php-apache answers its requests and its counter grows at the rate the
+// cost model says (700m of demand capped at the 500m limit), while an
+// idle server stays at its baseline.
+func TestLoadGeneratorDrivesServerCPU(t *testing.T) {
+	c, err := New(Config{Seed: 3, Addons: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.NodesReady, time.Minute))
+	_, err = c.Apply("php-apache.yaml", []byte(phpApache))
+	require.NoError(t, err)
+	var server string
+	require.True(t, c.WaitFor(func() bool {
+		pods, _, err := c.Admin.List("pods", "default", client.ListOptions{LabelSelector: "run=php-apache"})
+		if err != nil || len(pods) != 1 || pods[0].(*api.Pod).Status.Phase != api.PodRunning {
+			return false
+		}
+		server = pods[0].(*api.Pod).Name
+		return true
+	}, 2*time.Minute))
+	c.K.RunFor(10 * time.Second)
+	idle0, t0 := containerCPU(t, c, server)
+	c.K.RunFor(20 * time.Second)
+	idle1, t1 := containerCPU(t, c, server)
+	idleMilli := (idle1 - idle0) / int64(t1-t0) * 1000
+	assert.LessOrEqual(t, idleMilli, int64(2), "an idle php-apache uses about 1m")
+
+	_, err = c.Apply("load.yaml", []byte(loadGenerator))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		p, err := client.Get[*api.Pod](c.Admin, "default", "load-generator")
+		return err == nil && p.Status.Phase == api.PodRunning
+	}, time.Minute))
+	c.K.RunFor(5 * time.Second)
+	busy0, b0 := containerCPU(t, c, server)
+	c.K.RunFor(30 * time.Second)
+	busy1, b1 := containerCPU(t, c, server)
+	busyMilli := (busy1 - busy0) * 1000 / int64(b1-b0)
+	assert.Equal(t, int64(500), busyMilli, "the load asks for 700m; the 500m limit caps it")
+}
