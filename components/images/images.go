@@ -176,6 +176,10 @@ var catalog = []entry{
 		binaries: with(debianBase, "apache2", "apache2-foreground", "apachectl", "docker-php-entrypoint", "php"),
 	},
 	{
+		name: "metrics-server", repos: []string{"registry.k8s.io/metrics-server/metrics-server"}, version: "0.7.2",
+		entrypoint: []string{"/metrics-server"}, ports: tcp(10250), base: "distroless", binaries: []string{"metrics-server"},
+	},
+	{
 		name: "starwars", repos: []string{"docker.io/cilium/starwars", "quay.io/cilium/starwars"}, version: "2.1",
 		entrypoint: []string{"/starwars"}, ports: tcp(80), base: "scratch",
 		binaries: []string{"starwars"},

@@ -270,6 +270,8 @@ func (r *runner) run(argv []string, depth int) {
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10259)))...)
 	case "kube-controller-manager":
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10257)))...)
+	case "metrics-server":
+		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10250)))...)
 	case "kube-proxy":
 		r.listen(kubeProxyHealth, tcp(10256)...)
 	case "cilium-agent", "cilium-operator-generic":

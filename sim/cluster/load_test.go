@@ -7,6 +7,7 @@ import (
 	"github.com/kubesim/kubesim/components/api"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/metricsserver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -83,7 +84,7 @@ func containerCPU(t *testing.T, c *Cluster, pod string) (cpu int64, at time.Dura
 // cost model says (700m of demand capped at the 500m limit), while an
 // idle server stays at its baseline.
 func TestLoadGeneratorDrivesServerCPU(t *testing.T) {
-	c, err := New(Config{Seed: 3, Addons: true})
+	c, err := New(Config{Seed: 3, Addons: true, MetricsServer: true})
 	require.NoError(t, err)
 	defer c.Stop()
 	require.True(t, c.WaitFor(c.NodesReady, time.Minute))
@@ -117,4 +118,37 @@ func TestLoadGeneratorDrivesServerCPU(t *testing.T) {
 	busy1, b1 := containerCPU(t, c, server)
 	busyMilli := (busy1 - busy0) * 1000 / int64(b1-b0)
 	assert.Equal(t, int64(500), busyMilli, "the load asks for 700m; the 500m limit caps it")
+}
+
+// metrics-server scrapes the kubelets every 15 s and reports the rate
+// between its last two samples.
+func TestMetricsServerReportsPodAndNodeUsage(t *testing.T) {
+	c, err := New(Config{Seed: 3, Addons: true, MetricsServer: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.NodesReady, time.Minute))
+	_, err = c.Apply("php-apache.yaml", []byte(phpApache))
+	require.NoError(t, err)
+	_, err = c.Apply("load.yaml", []byte(loadGenerator))
+	require.NoError(t, err)
+	var pods metricsserver.QueryReply
+	require.True(t, c.WaitFor(func() bool {
+		pods, err = metricsserver.Ask(c.Admin, c.Kubectl(), metricsserver.Query{Namespace: "default", LabelSelector: "run=php-apache"})
+		return err == nil && len(pods.Pods) == 1 && pods.Pods[0].CPUMilli() >= 400
+	}, 3*time.Minute), "php-apache's metrics: %+v %v", pods, err)
+	c.K.RunFor(time.Minute)
+	pods, err = metricsserver.Ask(c.Admin, c.Kubectl(), metricsserver.Query{Namespace: "default", LabelSelector: "run=php-apache"})
+	require.NoError(t, err)
+	require.Len(t, pods.Pods, 1)
+	assert.Equal(t, int64(500), pods.Pods[0].CPUMilli())
+	assert.Equal(t, 15*time.Second, pods.Pods[0].Window)
+	assert.Equal(t, int64(11<<20), pods.Pods[0].MemoryBytes())
+	nodes, err := metricsserver.Ask(c.Admin, c.Kubectl(), metricsserver.Query{Nodes: true})
+	require.NoError(t, err)
+	require.Len(t, nodes.Nodes, 3)
+	for _, n := range nodes.Nodes {
+		assert.Greater(t, n.CPUNanoCores, int64(40_000_000), n.Name)
+	}
+	_, err = metricsserver.Ask(c.Admin, c.Kubectl(), metricsserver.Query{Namespace: "default", Name: "nope"})
+	assert.EqualError(t, err, `podmetrics.metrics.k8s.io "nope" not found`)
 }
