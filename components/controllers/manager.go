@@ -19,7 +19,8 @@
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
 // deployment, daemonset, statefulset, job, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
-// namespace, endpointslice, garbage-collector, persistentvolume-binder.
+// namespace, endpointslice, garbage-collector, persistentvolume-binder,
+// horizontalpodautoscaling.
 // Defaults lists them.
 package controllers
 
@@ -76,6 +77,7 @@ func Defaults() []func() Controller {
 		NewDisruption,
 		NewResourceQuotas,
 		NewPersistentVolumes,
+		NewHorizontalPodAutoscalers,
 	}
 }
 

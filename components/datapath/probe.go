@@ -179,8 +179,17 @@ func (p *Prober) open(podRef, command string) (*session, error) {
 	return s, nil
 }
 
+// now is the virtual time (a session that failed to open has no sender
+// yet: the prober's kernel tells it).
+func (s *session) now() time.Duration {
+	if s.ext == nil {
+		return s.p.k.Now()
+	}
+	return s.ext.Now()
+}
+
 func (s *session) hop(actor, what, result string) {
-	s.res.Hops = append(s.res.Hops, Hop{At: s.ext.Now() - s.start, Actor: actor, What: what, Result: result})
+	s.res.Hops = append(s.res.Hops, Hop{At: s.now() - s.start, Actor: actor, What: what, Result: result})
 }
 
 // waitUntil lets virtual time run to the deadline: a packet that got no
@@ -192,7 +201,7 @@ func (s *session) waitUntil(deadline time.Duration) {
 }
 
 func (s *session) finish() Result {
-	s.res.Elapsed = s.ext.Now() - s.start
+	s.res.Elapsed = s.now() - s.start
 	return *s.res
 }
 

@@ -386,10 +386,18 @@ func Resolve(cl *client.Client, resource string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var names []string
+	pods := make([]*api.Pod, 0, len(objs))
 	for _, o := range objs {
-		p := o.(*api.Pod)
-		if p.DeletionTimestamp == nil && p.Status.Phase == api.PodRunning && podReady(p) {
+		pods = append(pods, o.(*api.Pod))
+	}
+	return Pick(pods, resource)
+}
+
+// Pick is Resolve over pods already read (a controller's cache).
+func Pick(pods []*api.Pod, resource string) (string, error) {
+	var names []string
+	for _, p := range pods {
+		if p.Namespace == api.NamespaceSystem && p.Labels[LabelKey] == LabelValue && p.DeletionTimestamp == nil && p.Status.Phase == api.PodRunning && podReady(p) {
 			names = append(names, p.Name)
 		}
 	}

@@ -152,3 +152,78 @@ func TestMetricsServerReportsPodAndNodeUsage(t *testing.T) {
 	_, err = metricsserver.Ask(c.Admin, c.Kubectl(), metricsserver.Query{Namespace: "default", Name: "nope"})
 	assert.EqualError(t, err, `podmetrics.metrics.k8s.io "nope" not found`)
 }
+
+const phpApacheHPA = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: php-apache
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: php-apache
+  minReplicas: 1
+  maxReplicas: 10
+  metrics:
+  - type: Resource
+    resource:
+      name: cpu
+      target:
+        type: Utilization
+        averageUtilization: 50
+`
+
+func hpaStatus(t *testing.T, c *Cluster) *api.HorizontalPodAutoscaler {
+	t.Helper()
+	h, err := client.Get[*api.HorizontalPodAutoscaler](c.Admin, "default", "php-apache")
+	require.NoError(t, err)
+	return h
+}
+
+// The walkthrough end to end: load raises php-apache's CPU above the 50%
+// target and the HPA scales the Deployment up; without load it scales
+// back to one replica once the 5-minute stabilization window has passed.
+func TestHPAScalesPHPApacheUpAndDown(t *testing.T) {
+	c, err := New(Config{Seed: 3, Addons: true, MetricsServer: true})
+	require.NoError(t, err)
+	defer c.Stop()
+	require.True(t, c.WaitFor(c.NodesReady, time.Minute))
+	_, err = c.Apply("php-apache.yaml", []byte(phpApache+"---\n"+phpApacheHPA))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool {
+		h := hpaStatus(t, c)
+		return len(h.Status.CurrentMetrics) == 1 && h.Status.CurrentMetrics[0].Resource != nil
+	}, 3*time.Minute), "the HPA reads a metric: %+v", hpaStatus(t, c).Status)
+	h := hpaStatus(t, c)
+	assert.Equal(t, int32(0), *h.Status.CurrentMetrics[0].Resource.Current.AverageUtilization, "idle")
+	assert.Equal(t, int32(1), h.Status.DesiredReplicas)
+
+	_, err = c.Apply("load.yaml", []byte(loadGenerator))
+	require.NoError(t, err)
+	require.True(t, c.WaitFor(func() bool { return hpaStatus(t, c).Status.DesiredReplicas >= 7 }, 5*time.Minute),
+		"scaled up: %+v", hpaStatus(t, c).Status)
+	c.K.RunFor(2 * time.Minute)
+	h = hpaStatus(t, c)
+	t.Logf("under load: %d replicas, %d%%", h.Status.CurrentReplicas, *h.Status.CurrentMetrics[0].Resource.Current.AverageUtilization)
+	assert.Equal(t, int32(7), h.Status.DesiredReplicas)
+
+	_, err = c.Admin.Delete("pods", "default", "load-generator", client.DeleteOptions{})
+	require.NoError(t, err)
+	start := c.K.Now()
+	require.True(t, c.WaitFor(func() bool { return hpaStatus(t, c).Status.DesiredReplicas == 1 }, 10*time.Minute))
+	took := c.K.Now() - start
+	t.Logf("scaled down after %s", took)
+	assert.GreaterOrEqual(t, took, 5*time.Minute, "not before the stabilization window")
+	assert.Less(t, took, 6*time.Minute)
+	events, _, err := c.Admin.List("events", "default", client.ListOptions{})
+	require.NoError(t, err)
+	var msgs []string
+	for _, o := range events {
+		e := o.(*api.Event)
+		if e.Reason == "SuccessfulRescale" {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	assert.Contains(t, msgs, "New size: 1; reason: All metrics below target")
+	t.Logf("rescales: %q", msgs)
+}
