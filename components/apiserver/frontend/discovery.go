@@ -159,7 +159,7 @@ func (h *Handler) coreGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) groups(w http.ResponseWriter, r *http.Request) {
-	groups := servedGroups()[1:]
+	groups := h.withMetrics(servedGroups())[1:]
 	if wantsAggregated(r) {
 		writeAggregated(w, aggregated(groups))
 		return
