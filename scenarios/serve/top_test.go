@@ -49,4 +49,32 @@ func TestKubectlTopReadsMetricsServer(t *testing.T) {
 	_, errOut, code := e.run("", "top", "pod", "nope")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, errOut, `podmetrics.metrics.k8s.io "nope" not found`)
+
+	// kubectl autoscale creates an autoscaling/v1 HPA: the front end
+	// converts it, and kubectl get hpa shows the v2 TARGETS.
+	e.must("apply", "-f", e.file("php.yaml", phpApacheManifest))
+	out = e.must("autoscale", "deployment", "php-apache", "--cpu-percent=50", "--min=1", "--max=10")
+	assert.Equal(t, "horizontalpodautoscaler.autoscaling/php-apache autoscaled\n", out)
+	require.NoError(t, srv.Do(ctx, func(c *cluster.Cluster) { c.K.RunFor(time.Minute) }))
+	out = e.must("get", "hpa", "php-apache")
+	assert.Regexp(t, regexp.MustCompile(`(?m)^php-apache\s+Deployment/php-apache\s+cpu: 0%/50%\s+1\s+10\s+1\s`), out)
 }
+
+const phpApacheManifest = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: php-apache
+spec:
+  selector:
+    matchLabels: {run: php-apache}
+  template:
+    metadata:
+      labels: {run: php-apache}
+    spec:
+      containers:
+      - name: php-apache
+        image: registry.k8s.io/hpa-example
+        resources:
+          limits: {cpu: 500m}
+          requests: {cpu: 200m}
+`

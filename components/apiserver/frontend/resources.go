@@ -70,6 +70,10 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 	if len(parts) < 4 && h.discovery(w, r, parts) {
 		return
 	}
+	if isHPAv1Create(r, parts) {
+		h.createHPAv1(w, r, parts)
+		return
+	}
 	t, ok := parsePath(parts)
 	if !ok || (t.unknown && (t.group != "" || t.version != "v1")) {
 		writeError(w, notFound())
