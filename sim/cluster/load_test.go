@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -226,4 +227,72 @@ func TestHPAScalesPHPApacheUpAndDown(t *testing.T) {
 	}
 	assert.Contains(t, msgs, "New size: 1; reason: All metrics below target")
 	t.Logf("rescales: %q", msgs)
+}
+
+func eventsWith(t *testing.T, c *Cluster, reason string) []string {
+	t.Helper()
+	events, _, err := c.Admin.List("events", "default", client.ListOptions{})
+	require.NoError(t, err)
+	var msgs []string
+	for _, o := range events {
+		if e := o.(*api.Event); e.Reason == reason {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	return msgs
+}
+
+func condition(h *api.HorizontalPodAutoscaler, ct api.HorizontalPodAutoscalerConditionType) api.HorizontalPodAutoscalerCondition {
+	for _, c := range h.Status.Conditions {
+		if c.Type == ct {
+			return c
+		}
+	}
+	return api.HorizontalPodAutoscalerCondition{}
+}
+
+// The HPA's failure paths read as the real controller's: no CPU request
+// on the pods, and no metrics-server at all.
+func TestHPAExplainsWhyItCannotScale(t *testing.T) {
+	cases := []struct {
+		name          string
+		metricsServer bool
+		manifest      string
+		wantEvent     string
+	}{
+		{name: "no cpu request", metricsServer: true, manifest: strings.Replace(phpApache, "          requests:\n            cpu: 200m\n", "", 1),
+			wantEvent: "failed to get cpu utilization: missing request for cpu in container php-apache of Pod php-apache-"},
+		{name: "no metrics-server", manifest: phpApache,
+			wantEvent: "failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server is currently unable to handle the request (get pods.metrics.k8s.io)"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := New(Config{Seed: 3, Addons: true, MetricsServer: tc.metricsServer})
+			require.NoError(t, err)
+			defer c.Stop()
+			require.True(t, c.WaitFor(c.NodesReady, time.Minute))
+			_, err = c.Apply("php-apache.yaml", []byte(tc.manifest+"---\n"+phpApacheHPA))
+			require.NoError(t, err)
+			c.K.RunFor(2 * time.Minute)
+			assert.True(t, anyContains(eventsWith(t, c, "FailedGetResourceMetric"), tc.wantEvent), "%q", eventsWith(t, c, "FailedGetResourceMetric"))
+			assert.True(t, anyContains(eventsWith(t, c, "FailedComputeMetricsReplicas"),
+				"invalid metrics (1 invalid out of 1), first error is: failed to get cpu resource metric value: "+tc.wantEvent))
+			h := hpaStatus(t, c)
+			active := condition(h, api.HPAScalingActive)
+			assert.Equal(t, api.ConditionFalse, active.Status)
+			assert.Equal(t, "FailedGetResourceMetric", active.Reason)
+			assert.Contains(t, active.Message, "the HPA was unable to compute the replica count: "+tc.wantEvent)
+			assert.Equal(t, "SucceededGetScale", condition(h, api.HPAAbleToScale).Reason)
+			assert.Equal(t, int32(1), h.Status.CurrentReplicas)
+		})
+	}
+}
+
+func anyContains(list []string, s string) bool {
+	for _, x := range list {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
 }
