@@ -69,8 +69,26 @@ func nameRule(resource string) func(string) []string {
 		return IsDNS1123Label
 	case "services":
 		return IsDNS1035Label
+	case "roles", "clusterroles", "rolebindings", "clusterrolebindings":
+		return isPathSegmentName // ValidateRBACName: "system:metrics-server"
 	}
 	return IsDNS1123Subdomain
+}
+
+// isPathSegmentName is path.IsValidPathSegmentName, the rule of RBAC
+// objects' names.
+func isPathSegmentName(v string) []string {
+	switch v {
+	case ".", "..":
+		return []string{fmt.Sprintf("may not be '%s'", v)}
+	}
+	var errs []string
+	for _, bad := range []string{"/", "%"} {
+		if strings.Contains(v, bad) {
+			errs = append(errs, fmt.Sprintf("may not contain '%s'", bad))
+		}
+	}
+	return errs
 }
 
 func validateMeta(info *api.ResourceInfo, m *api.ObjectMeta) []apierrors.FieldError {

@@ -19,7 +19,8 @@
 // Controllers (their --controllers names): serviceaccount,
 // root-ca-cert-publisher, replicaset,
 // deployment, daemonset, statefulset, job, cronjob, ttl-after-finished-controller, node-lifecycle, taint-eviction-controller,
-// namespace, endpointslice, garbage-collector, persistentvolume-binder.
+// namespace, endpointslice, garbage-collector, persistentvolume-binder,
+// horizontalpodautoscaling.
 // Defaults lists them.
 package controllers
 
@@ -78,6 +79,7 @@ func Defaults() []func() Controller {
 		NewResourceQuotas,
 		NewPersistentVolumes,
 		NewLocalPathProvisioner,
+		NewHorizontalPodAutoscalers,
 	}
 }
 

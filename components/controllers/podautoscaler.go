@@ -44,6 +44,9 @@ type hpaPodSample struct {
 	RequestMilli int64
 	// UsageMilli is the measured use (only for hpaPodReady).
 	UsageMilli int64
+	// MissingRequest names the first container without a request of the
+	// resource (RequestMilli is then 0).
+	MissingRequest string
 }
 
 // hpaReplicaResult is what one resource-utilization metric proposes.
@@ -99,7 +102,7 @@ func resourceReplicas(current int32, target int32, resource api.ResourceName, po
 			continue
 		}
 		if p.RequestMilli <= 0 {
-			return hpaReplicaResult{}, fmt.Errorf("missing request for %s in pod %s", resource, p.Name)
+			return hpaReplicaResult{}, fmt.Errorf("missing request for %s in container %s of Pod %s", resource, p.MissingRequest, p.Name)
 		}
 		requests[p.Name] = p.RequestMilli
 		names = append(names, p.Name)
@@ -199,7 +202,7 @@ func stabilize(now time.Time, current, desired int32, history []hpaRecommendatio
 		rec = down
 	}
 	if rec != desired {
-		if desired > current {
+		if desired >= current {
 			reason, msg = "ScaleUpStabilized", "recent recommendations were lower than current one, applying the lowest recent recommendation"
 		} else {
 			reason, msg = "ScaleDownStabilized", "recent recommendations were higher than current one, applying the highest recent recommendation"

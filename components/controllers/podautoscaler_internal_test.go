@@ -71,8 +71,8 @@ func TestResourceReplicas(t *testing.T) {
 func TestResourceReplicasErrors(t *testing.T) {
 	_, err := resourceReplicas(1, 50, api.ResourceCPU, nil)
 	require.EqualError(t, err, "no pods returned by selector while calculating replica count")
-	_, err = resourceReplicas(1, 50, api.ResourceCPU, []hpaPodSample{{Name: "p", State: hpaPodReady, UsageMilli: 3}})
-	require.EqualError(t, err, "missing request for cpu in pod p")
+	_, err = resourceReplicas(1, 50, api.ResourceCPU, []hpaPodSample{{Name: "p", State: hpaPodReady, UsageMilli: 3, MissingRequest: "app"}})
+	require.EqualError(t, err, "missing request for cpu in container app of Pod p")
 	_, err = resourceReplicas(1, 50, api.ResourceCPU, []hpaPodSample{{Name: "p", State: hpaPodMissing, RequestMilli: 100}})
 	require.Error(t, err)
 }

@@ -126,10 +126,20 @@ func (r Result) String() string {
 	return sb.String()
 }
 
+// caller sends a session's packets and tells the time: a *sim.External
+// (probes, run from the driver) or a *sim.Ctx (an actor).
+type caller interface {
+	Call(to, kind string, body any, timeout time.Duration) (*sim.Message, error)
+	Now() time.Duration
+}
+
 // session is one command in one pod.
 type session struct {
-	p     *Prober
-	ext   *sim.External
+	p *Prober
+	// ext sends the session's packets: the exec endpoint of a probe, or
+	// the actor of a load generator (load.go); wait lets virtual time run.
+	ext   caller
+	wait  func(time.Duration)
 	pod   *api.Pod
 	ip    netip.Addr
 	node  string
@@ -160,7 +170,7 @@ func (p *Prober) open(podRef, command string) (*session, error) {
 	s.pod, s.node = pod, pod.Spec.NodeName
 	s.ip, _ = netip.ParseAddr(pod.Status.PodIP)
 	s.res.Node = s.node
-	s.ext = p.k.External("exec-"+ns+"-"+name, s.node)
+	s.ext, s.wait = p.k.External("exec-"+ns+"-"+name, s.node), p.k.RunFor
 	key := ns + "/" + name
 	if p.rngs[key] == nil {
 		p.rngs[key] = p.k.Rand("exec/" + key)
@@ -169,20 +179,29 @@ func (p *Prober) open(podRef, command string) (*session, error) {
 	return s, nil
 }
 
+// now is the virtual time (a session that failed to open has no sender
+// yet: the prober's kernel tells it).
+func (s *session) now() time.Duration {
+	if s.ext == nil {
+		return s.p.k.Now()
+	}
+	return s.ext.Now()
+}
+
 func (s *session) hop(actor, what, result string) {
-	s.res.Hops = append(s.res.Hops, Hop{At: s.p.k.Now() - s.start, Actor: actor, What: what, Result: result})
+	s.res.Hops = append(s.res.Hops, Hop{At: s.now() - s.start, Actor: actor, What: what, Result: result})
 }
 
 // waitUntil lets virtual time run to the deadline: a packet that got no
 // answer, a client that waits for its timeout.
 func (s *session) waitUntil(deadline time.Duration) {
-	if d := deadline - s.p.k.Now(); d > 0 {
-		s.p.k.RunFor(d)
+	if d := deadline - s.ext.Now(); d > 0 {
+		s.wait(d)
 	}
 }
 
 func (s *session) finish() Result {
-	s.res.Elapsed = s.p.k.Now() - s.start
+	s.res.Elapsed = s.now() - s.start
 	return *s.res
 }
 
@@ -275,7 +294,7 @@ func (s *session) send(dst netip.AddrPort, protocol string) (outcome, *api.Pod, 
 // address, through the same hops as any connection, to the CoreDNS pod
 // behind it.
 func (s *session) transport(_ context.Context, server netip.Addr, q *dns.Msg) (*dns.Msg, error) {
-	deadline := s.p.k.Now() + DNSTimeout
+	deadline := s.ext.Now() + DNSTimeout
 	what := fmt.Sprintf("DNS %s %s", q.Q().Type, q.Q().Name)
 	out, pod, dst := s.send(netip.AddrPortFrom(server, 53), "UDP")
 	switch out {
@@ -295,7 +314,7 @@ func (s *session) transport(_ context.Context, server netip.Addr, q *dns.Msg) (*
 		s.hop(pod.Namespace+"/"+pod.Name, what, "no DNS server in the pod")
 		return nil, fmt.Errorf("read udp %s->%s:53: %w", s.ip, server, dns.ErrTimeout)
 	}
-	m, err := s.ext.Call(actor, coredns.KindQuery, coredns.Query{Client: netip.AddrPortFrom(s.ip, s.ephemeralPort()), Msg: q}, deadline-s.p.k.Now())
+	m, err := s.ext.Call(actor, coredns.KindQuery, coredns.Query{Client: netip.AddrPortFrom(s.ip, s.ephemeralPort()), Msg: q}, deadline-s.ext.Now())
 	if err != nil {
 		s.waitUntil(deadline)
 		s.hop(actor, what, "no reply: "+err.Error())

@@ -18,7 +18,12 @@
 //     "sh -c 'exit 1'" exits 1; pause runs forever);
 //   - which shell and which programs the image has on its PATH (Shell,
 //     Binaries): distroless, pause and coredns have no shell, alpine has
-//     wget but no curl.
+//     wget but no curl;
+//   - what it costs (Process.Cost): an idle CPU baseline, the CPU time of
+//     each HTTP request it answers, a memory working set — the kubelet's
+//     resource metrics are computed from them (load.go explains the
+//     model); and whether it is a load generator, a shell loop of wget or
+//     curl (Process.Loop, a RequestLoop the datapath plays out).
 //
 // Lookup normalises a reference as containerd does ("nginx",
 // "nginx:1.27", "docker.io/library/nginx@sha256:...") and returns the
@@ -39,6 +44,10 @@
 //   - Environment variables, config files and volumes do not change what
 //     a server answers (an nginx with a mounted config still serves the
 //     welcome page), except the few flags and variables named below.
+//   - Resource use is a model, not a measurement: round figures per
+//     program (70 ms of CPU per request for hpa-example's index.php), and
+//     a load loop sends a request every 100 ms whatever its server's
+//     load (an open loop).
 //   - Versions are fixed per image (the catalog's version is printed in
 //     headers and banners whatever the tag).
 //

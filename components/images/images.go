@@ -169,6 +169,17 @@ var catalog = []entry{
 		binaries: with(debianBase, "apachectl", "htpasswd", "httpd", "httpd-foreground"),
 	},
 	{
+		// registry.k8s.io/hpa-example: php:5-apache with the walkthrough's
+		// index.php, which computes a million square roots and prints "OK!".
+		name: "hpa-example", repos: []string{"registry.k8s.io/hpa-example", "k8s.gcr.io/hpa-example"}, version: "2.4.10",
+		entrypoint: []string{"docker-php-entrypoint"}, cmd: []string{"apache2-foreground"}, ports: tcp(80), shell: "/bin/sh", base: "debian",
+		binaries: with(debianBase, "apache2", "apache2-foreground", "apachectl", "docker-php-entrypoint", "php"),
+	},
+	{
+		name: "metrics-server", repos: []string{"registry.k8s.io/metrics-server/metrics-server"}, version: "0.7.2",
+		entrypoint: []string{"/metrics-server"}, ports: tcp(10250), base: "distroless", binaries: []string{"metrics-server"},
+	},
+	{
 		name: "starwars", repos: []string{"docker.io/cilium/starwars", "quay.io/cilium/starwars"}, version: "2.1",
 		entrypoint: []string{"/starwars"}, ports: tcp(80), base: "scratch",
 		binaries: []string{"starwars"},

@@ -57,6 +57,10 @@ type Process struct {
 	// terminates with reason StartError and exit code 128.
 	StartError string
 
+	// Loop is set when the process is a shell loop that sends HTTP
+	// requests (a load generator, "while true; do wget -q -O- URL; done").
+	Loop *RequestLoop
+
 	server server
 	logs   []Line
 	text   string // http-echo's -text
@@ -222,6 +226,12 @@ func (r *runner) run(argv []string, depth int) {
 		r.exit(0) // the master daemonises: the container's process ends
 	case "httpd-foreground":
 		r.listen(httpdServer, tcp(80)...)
+	case "docker-php-entrypoint":
+		r.run(args, depth+1)
+	case "apache2-foreground":
+		if r.im.Name == "hpa-example" {
+			r.listen(phpApache, tcp(80)...)
+		}
 	case "httpd", "apachectl":
 		if r.im.Name == "httpd" && (hasAny(args, "-DFOREGROUND") || hasFlagValue(args, "-D", "FOREGROUND")) {
 			r.listen(httpdServer, tcp(80)...)
@@ -271,6 +281,8 @@ func (r *runner) run(argv []string, depth int) {
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10259)))...)
 	case "kube-controller-manager":
 		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10257)))...)
+	case "metrics-server":
+		r.listen(tlsOnly, tcp(int32(intFlag(args, "--secure-port", 10250)))...)
 	case "kube-proxy":
 		r.listen(kubeProxyHealth, tcp(10256)...)
 	case "cilium-agent", "cilium-operator-generic":
@@ -406,15 +418,22 @@ func sleepDuration(a string) (time.Duration, bool) {
 // script interprets "sh -c" text statement by statement.
 func (r *runner) script(shell, text string) {
 	if isLoop(text) {
-		// A loop runs until stopped; its first echo shows in the log.
+		// A loop runs until stopped; its first echo shows in the log, and
+		// a wget or curl in it makes it a load generator (RequestLoop).
+		said := false
 		for _, st := range statements(text) {
 			w := words(st.text)
 			for len(w) > 0 && (w[0] == "do" || w[0] == "then") {
 				w = w[1:]
 			}
-			if len(w) > 0 && w[0] == "echo" {
+			if len(w) > 0 && w[0] == "echo" && !said {
 				r.say(strings.Join(w[1:], " "))
-				break
+				said = true
+			}
+			if len(w) > 0 && (w[0] == "wget" || w[0] == "curl") && r.p.Loop == nil && r.im.Has(w[0]) {
+				if url := loopURL(w[1:]); url != "" {
+					r.p.Loop = &RequestLoop{Client: w[0], URL: url, Interval: LoopInterval}
+				}
 			}
 		}
 		return

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/images"
 	"github.com/kubesim/kubesim/components/nodefs"
+	"github.com/kubesim/kubesim/sim"
 )
 
 // Versions the kubelet reports in its Node's nodeInfo.
@@ -104,6 +106,13 @@ type Config struct {
 	// Programs, if set, starts and stops the programs of static pods'
 	// containers.
 	Programs Programs
+	// Clients, if set, gives the body of the actor that sends the
+	// requests of a container whose process is a request loop (a load
+	// generator, images.RequestLoop); the kubelet spawns it on the node as
+	// ClientActorName when the container starts and stops it when the
+	// container stops. This is a simulator mechanism: in a real node the
+	// container's own process sends them.
+	Clients func(pod *api.Pod, container string, loop images.RequestLoop) func(*sim.Ctx)
 	// ImageExists says whether the registry has an image (its normalized
 	// reference, "docker.io/library/nginx:1.27"); a pull of one it does
 	// not have fails with containerd's "not found" error and the pod goes

@@ -109,6 +109,15 @@
 // Kubelet.ContainerLogs reads a container's lines with their virtual times
 // out of band.
 //
+// Each request served charges its CPU time (images.Process.Cost) to the
+// container in the second it arrives; the kubelet answers
+// KindResourceMetrics (its /metrics/resource endpoint as data, which
+// metrics-server scrapes) with cumulative CPU per container and node —
+// the idle baseline plus those charges, each second capped at the
+// container's CPU limit — and memory working sets (metrics.go). A
+// container whose process is a request loop (a load generator) gets an
+// actor that sends its requests (Config.Clients).
+//
 // Probes ask the same process: httpGet succeeds when the process listens
 // on the port and answers 2xx or 3xx, tcpSocket and grpc when it listens,
 // exec when the command is in the image and does not fail; otherwise the

@@ -55,8 +55,13 @@ type machine struct {
 	pullsFree time.Duration            // when the serialized puller is free
 	pulling   map[string]time.Duration // image -> when its queued pull ends
 	logs      map[string]*containerLog
-	boots     int
-	bootID    string
+	// cpuSeen and cpuRetired account the node's CPU: the last cumulative
+	// use reported per container instance, and the sum of those of
+	// instances since gone (metrics.go).
+	cpuSeen    map[string]int64
+	cpuRetired int64
+	boots      int
+	bootID     string
 	// lastWall is the latest virtual wall time the node's actors saw,
 	// for reads out of band (ContainerLogs).
 	lastWall time.Time
@@ -314,6 +319,8 @@ func (st *state) handle(m *sim.Message) {
 	case KindManifestsChanged:
 		st.staticRead = true
 		st.reconcileStatic()
+	case KindResourceMetrics:
+		st.c.Reply(m, m.Kind, st.resourceMetrics(st.c.Now(), st.c.WallTime()))
 	case KindLogs:
 		req, ok := m.Body.(LogsRequest)
 		if !ok {

@@ -84,6 +84,8 @@ type instance struct {
 	// config is the ConfigMaps and Secrets its env, envFrom and subPath
 	// mounts read, as they were when it was created.
 	config configSnapshot
+	// cpu accounts the instance's CPU use (metrics.go).
+	cpu *cpuMeter
 }
 
 func (in *instance) terminated() *api.ContainerStateTerminated {
@@ -945,7 +947,7 @@ func (st *state) nextInstance(pw *podWorker, c *container) {
 		c.restarts++
 		st.rotateLog(pw, c)
 	}
-	c.cur = &instance{id: c.nextID, startedAt: st.wall(), config: c.nextConfig}
+	c.cur = &instance{id: c.nextID, startedAt: st.wall(), config: c.nextConfig, cpu: &cpuMeter{start: st.c.Now()}}
 	c.ready = false
 	c.waitReason, c.waitMsg = "", ""
 }
@@ -1032,6 +1034,7 @@ func (st *state) started(pw *podWorker, c *container) {
 	if !st.startProgram(pw, c) {
 		return
 	}
+	st.startClient(pw, c)
 	probes := !c.init || c.sidecar
 	c.readyFail, c.liveFail, c.startFail, c.startupFailures = "", "", "", 0
 	if probes {
@@ -1118,6 +1121,7 @@ func (st *state) finish(pw *podWorker, c *container, code int32, reason string) 
 	}
 	st.c.Note(NoteKubelet, PodNote{Pod: pw.key, Step: StepExited, Container: c.spec.Name, ExitCode: code, Reason: in.reason})
 	st.stopProgram(pw, c)
+	st.stopClient(pw, c)
 }
 
 // syncTerminating stops a pod that is being deleted: SIGTERM to every

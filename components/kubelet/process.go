@@ -220,6 +220,9 @@ func (m *machine) serve(c *sim.Ctx, req ServeRequest) (ServeReply, error) {
 	m.lastWall = now
 	env := m.processEnv(pw, now)
 	resp := ct.proc.Serve(env, req.Request)
+	if resp.Status != 0 {
+		ct.cur.charge(c.Now(), ct.proc.Cost().RequestCPU)
+	}
 	for _, line := range ct.proc.AccessLog(env, req.Request, resp) {
 		m.appendLogLine(pw, ct, now, line)
 	}

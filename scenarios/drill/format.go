@@ -69,7 +69,10 @@ type ClusterSpec struct {
 	Workers       []NodeSpec `yaml:"workers"`
 	EtcdMembers   int        `yaml:"etcdMembers"`
 	KubeProxyMode string     `yaml:"kubeProxyMode"`
-	Line          int        `yaml:"-"`
+	// MetricsServer installs metrics-server (kubectl top, the
+	// HorizontalPodAutoscaler's resource metrics).
+	MetricsServer bool `yaml:"metricsServer"`
+	Line          int  `yaml:"-"`
 }
 
 // NodeSpec is one node, or with Count a group of identical workers named

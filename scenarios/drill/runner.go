@@ -134,7 +134,7 @@ func (r *runner) elapsed() string {
 
 // clusterConfig is the cluster a drill describes, for a seed.
 func (dr *Drill) clusterConfig(seed uint64) cluster.Config {
-	cfg := cluster.Config{Seed: seed, Addons: true, ProxyMode: kubeproxy.Mode(dr.Cluster.KubeProxyMode)}
+	cfg := cluster.Config{Seed: seed, Addons: true, ProxyMode: kubeproxy.Mode(dr.Cluster.KubeProxyMode), MetricsServer: dr.Cluster.MetricsServer}
 	for _, n := range dr.Cluster.ControlPlanes {
 		cfg.ControlPlanes = append(cfg.ControlPlanes, n.Name)
 	}

@@ -182,6 +182,18 @@ var mutants = map[string][]mutant{
 		{"the claims ask for a class that does not exist", manifest("the web StatefulSet and its headless Service", "accessModes: [ReadWriteOnce]", "storageClassName: nosuch\n      accessModes: [ReadWriteOnce]"),
 			[]string{"two pods run, web-0 and web-1", "each pod got its claim first", "www-web-0 is Bound", "www-web-1 is Bound"}},
 	},
+	"hpa-php-apache": {
+		{"php-apache asks for no CPU: the HPA cannot compute a utilization", manifest("php-apache and its Service",
+			"        resources:\n          limits:\n            cpu: 500m\n          requests:\n            cpu: 200m\n", ""),
+			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas", "no scale-down within the stabilization window"}},
+		{"the load generator sends nothing", manifest("start the load generator", "wget -q -O- http://php-apache", "echo hi"),
+			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas", "no scale-down within the stabilization window"}},
+		{"a 30 s scale-down window", manifest("the HPA: 1 to 10 replicas at 50% CPU", "        averageUtilization: 50\n",
+			"        averageUtilization: 50\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 30\n"),
+			[]string{"no scale-down within the stabilization window"}},
+		{"the load never stops", drop("stop the load"),
+			[]string{"after the window, one replica again", "because all metrics are below target"}},
+	},
 	"replicaset-scale": {
 		{"the ReplicaSet is never scaled", drop("scale to five"),
 			[]string{"five pods run", "with the controller's events"}},

@@ -30,6 +30,7 @@ import (
 	"github.com/kubesim/kubesim/components/etcd/mvcc"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/leaderelection"
+	"github.com/kubesim/kubesim/components/metricsserver"
 	"github.com/kubesim/kubesim/components/proxy"
 	"github.com/kubesim/kubesim/components/proxy/kubeproxy"
 	"github.com/kubesim/kubesim/components/scheduler"
@@ -220,6 +221,11 @@ func note(r sim.Record) (Text, bool) {
 		return limitRangerNote(b), true
 	case kubelet.ConfigVolumeNote:
 		return configVolumeNote(b), true
+	case controllers.HPADecision:
+		return hpaNote(b), true
+	case metricsserver.Scrape:
+		return text("metrics-server scrapes the resource metrics of %d of %d kubelets; a pod's CPU use is the rate between its last two samples.",
+			"metrics-server가 kubelet %[2]d개 중 %[1]d개의 리소스 메트릭을 수집합니다. 파드의 CPU 사용량은 마지막 두 샘플 사이의 변화율입니다.", b.Scraped, b.Nodes), true
 	case scheduler.ScheduleNote:
 		if b.Failure != "" {
 			return text("kube-scheduler finds no node for %s/%s: %s It puts the pod back in the queue and retries when the cluster changes.",
@@ -748,4 +754,35 @@ func customNote(b apiserver.CustomNote) Text {
 	}
 	return Text{En: fmt.Sprintf("The CRD's schema shapes %s %q before validation: it %s.", b.Kind, b.Name, strings.Join(en, " and ")),
 		Ko: fmt.Sprintf("검증 전에 CRD의 스키마가 %s %q를 다듬습니다: %s.", b.Kind, b.Name, strings.Join(ko, " "))}
+}
+
+// hpaNote narrates one sync of a HorizontalPodAutoscaler from its
+// decision record.
+func hpaNote(b controllers.HPADecision) Text {
+	if b.Error != "" {
+		return text("The HPA controller cannot size %s (%s): %s. It leaves %s as it is and tries again at the next sync, 15 s later.",
+			"HPA 컨트롤러가 %s의 크기를 정하지 못합니다 (%s): %s. %s를 그대로 두고 15초 뒤 다음 동기화에서 다시 시도합니다.", b.HPA, b.ErrorReason, b.Error, b.Target)
+	}
+	t := text("The HPA controller reads %s of %s: %d%% of the pods' requests against a target of %d%% (%d ready pod(s), %d without metrics, %d not yet counted); the replica calculator proposes %d replica(s) for the current %d.",
+		"HPA 컨트롤러가 %[2]s의 %[1]s를 읽습니다: 파드 요청의 %[3]d%%, 목표는 %[4]d%%입니다 (ready 파드 %[5]d개, 메트릭 없는 파드 %[6]d개, 아직 세지 않는 파드 %[7]d개). 레플리카 계산기는 현재 %[9]d개 대신 %[8]d개를 제안합니다.",
+		b.Resource, b.Target, b.Utilization, b.TargetUtilization, b.Ready, b.Missing, b.Unready, b.Proposed, b.Current)
+	var next Text
+	switch {
+	case b.Stabilized != b.Proposed && b.Proposed < b.Current:
+		next = text(" The scale-down stabilization window keeps the highest recommendation of the last %s: %d.",
+			" 축소 안정화 기간이 지난 %s 동안의 가장 높은 권장값 %d개를 유지합니다.", short(b.Window), b.Stabilized)
+	case b.Stabilized != b.Proposed:
+		next = text(" The scale-up stabilization window keeps the lowest recent recommendation: %d.",
+			" 확대 안정화 기간이 최근 가장 낮은 권장값 %d개를 유지합니다.", b.Stabilized)
+	}
+	if b.Desired != b.Stabilized {
+		next = Text{En: next.En + fmt.Sprintf(" The limits (%s) allow %d.", b.LimitReason, b.Desired), Ko: next.Ko + fmt.Sprintf(" 한도(%s)가 %d개까지 허용합니다.", b.LimitReason, b.Desired)}
+	}
+	var end Text
+	if b.Rescaled {
+		end = text(" It sets the scale of %s to %d.", " %s의 scale을 %d개로 바꿉니다.", b.Target, b.Desired)
+	} else {
+		end = text(" %s stays at %d.", " %s는 %d개 그대로입니다.", b.Target, b.Desired)
+	}
+	return Text{En: t.En + next.En + end.En, Ko: t.Ko + next.Ko + end.Ko}
 }

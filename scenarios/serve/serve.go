@@ -48,6 +48,7 @@ import (
 	"github.com/kubesim/kubesim/components/apiwire"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/kubelet"
+	"github.com/kubesim/kubesim/components/metricsserver"
 	"github.com/kubesim/kubesim/sim"
 	"github.com/kubesim/kubesim/sim/cluster"
 	"github.com/kubesim/kubesim/sim/cursor"
@@ -655,4 +656,18 @@ func loopbackOnly(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// Metrics answers the resource metrics API from the metrics-server pod's
+// actor, as kube-apiserver's aggregation layer would proxy it.
+// Simplification: the caller is not authorized for metrics.k8s.io; the
+// cluster's admin client finds the pod.
+func (b *backend) Metrics(ctx context.Context, q metricsserver.Query) (metricsserver.QueryReply, error) {
+	s := (*Server)(b)
+	var reply metricsserver.QueryReply
+	var err error
+	if e := s.Do(ctx, func(c *cluster.Cluster) { reply, err = metricsserver.Ask(c.Admin, c.Kubectl(), q) }); e != nil {
+		return metricsserver.QueryReply{}, e
+	}
+	return reply, err
 }

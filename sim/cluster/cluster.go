@@ -29,6 +29,7 @@ import (
 	"github.com/kubesim/kubesim/components/controllers"
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/etcd"
+	"github.com/kubesim/kubesim/components/images"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/nodefs"
 	"github.com/kubesim/kubesim/components/proxy"
@@ -69,6 +70,11 @@ type Config struct {
 	// drills and `kubesim components` boot with them; tests that want a
 	// quiet cluster leave them out.
 	Addons bool
+	// MetricsServer installs metrics-server (optional/metrics-server.yaml)
+	// after the add-ons, as `kubectl apply -f components.yaml` would: the
+	// resource metrics API that `kubectl top` and the
+	// HorizontalPodAutoscaler read.
+	MetricsServer bool
 	// Controllers replaces kube-controller-manager's default controllers
 	// (a test that writes EndpointSlices by hand leaves that controller out).
 	Controllers []func() controllers.Controller
@@ -245,6 +251,9 @@ func New(cfg Config) (*Cluster, error) {
 		kc := kubelet.Config{Node: n, Token: KubeletTokenPrefix + n, APIServers: c.APIServers, ControlPlane: cp, Zone: zone,
 			Labels: spec.Labels, Taints: spec.Taints, CPU: orDefault(spec.CPU, "4"), Memory: orDefault(spec.Memory, "8Gi"), MaxPods: spec.Pods,
 			InternalIP: nodeIP(i)}
+		kc.Clients = func(pod *api.Pod, container string, loop images.RequestLoop) func(*sim.Ctx) {
+			return datapath.NewRequestLoop(pod, container, loop, nil)
+		}
 		var static []*api.Pod
 		if cp {
 			static = kubelet.KubeadmStaticPods(nodeIP(i))
@@ -308,6 +317,12 @@ func New(cfg Config) (*Cluster, error) {
 		if err := k.Spawn(sim.ActorSpec{Name: ProgramsActor, Node: cfg.ControlPlanes[0], Component: "kubesim", Run: newPrograms(c)}); err != nil {
 			c.Stop()
 			return nil, err
+		}
+	}
+	if cfg.MetricsServer {
+		if _, err := c.Apply("metrics-server.yaml", metricsServerManifest); err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("cluster: installing metrics-server: %w", err)
 		}
 	}
 	return c, nil
@@ -598,6 +613,9 @@ func (c *Cluster) NodesReady() bool {
 
 //go:embed addons/*.yaml
 var addons embed.FS
+
+//go:embed optional/metrics-server.yaml
+var metricsServerManifest []byte
 
 // installAddons applies the add-on manifests, as `kubeadm init` and
 // `helm install cilium` do after the control plane is up.

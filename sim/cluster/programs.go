@@ -8,6 +8,7 @@ import (
 	"github.com/kubesim/kubesim/components/apiserver"
 	"github.com/kubesim/kubesim/components/client"
 	"github.com/kubesim/kubesim/components/dns/coredns"
+	"github.com/kubesim/kubesim/components/metricsserver"
 	"github.com/kubesim/kubesim/sim"
 )
 
@@ -17,7 +18,7 @@ import (
 // matters — CoreDNS answers DNS, kube-proxy programs rules, Cilium's agent
 // gives pods their network — so the actors follow the pods:
 //
-//   - CoreDNS: when a pod of the coredns Deployment runs, an actor named
+//   - CoreDNS and metrics-server: when a pod of the coredns (metrics-server) Deployment runs, an actor named
 //     after the pod starts on the pod's node; it stops when the pod stops
 //     running or goes away (a scaled-down Deployment, a deleted pod, a dead
 //     node).
@@ -40,10 +41,12 @@ import (
 // down"). This is a simulator mechanism: in a real cluster the container
 // runtime starts the program itself.
 type programs struct {
-	cl   *Cluster
-	cfg  coredns.Config
-	c    *sim.Ctx
-	pods *client.Informer
+	cl  *Cluster
+	cfg coredns.Config
+	// metrics configures the metrics-server pods' actors.
+	metrics metricsserver.Config
+	c       *sim.Ctx
+	pods    *client.Informer
 	// adopted is, per node agent actor, the UID of the pod it runs for.
 	adopted map[string]api.UID
 	// paused is, per actor this link stopped because its pod's containers
@@ -76,7 +79,8 @@ func newPrograms(cl *Cluster) func(*sim.Ctx) {
 		adm := client.New(c, AdminToken, cl.APIServers...)
 		adm.UserAgent = "kubesim"
 		p := &programs{cl: cl, c: c, adopted: map[string]api.UID{}, paused: map[string]api.UID{}, booting: map[string]api.UID{},
-			cfg: coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers}}
+			cfg:     coredns.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "coredns"), APIServers: cl.APIServers},
+			metrics: metricsserver.Config{Token: apiserver.ServiceAccountTokenFor("kube-system", "metrics-server"), APIServers: cl.APIServers}}
 		p.pods = client.NewInformer(adm, "pods", "kube-system", client.ListOptions{})
 		p.pods.AddHandler(client.Handler{OnDelete: p.onDelete})
 		for {
@@ -108,7 +112,7 @@ func running(pod *api.Pod) bool {
 }
 
 func (p *programs) sync() {
-	var dns, proxies, agents, operators []*api.Pod
+	var dns, proxies, agents, operators, metrics []*api.Pod
 	for _, o := range p.pods.List() {
 		pod := o.(*api.Pod)
 		switch {
@@ -120,15 +124,20 @@ func (p *programs) sync() {
 			agents = append(agents, pod)
 		case pod.Labels[labelOperatorApp] == operatorApp:
 			operators = append(operators, pod)
+		case pod.Labels[labelK8sApp] == metricsserver.LabelValue:
+			metrics = append(metrics, pod)
 		}
 	}
-	p.syncCoreDNS(dns)
+	p.syncPerPod(dns, "coredns", coredns.New(p.cfg))
+	p.syncPerPod(metrics, "metrics-server", metricsserver.New(p.metrics))
 	p.syncNodeAgents(proxies, p.cl.kubeProxyActor, p.cl.kubeProxyRun)
 	p.syncNodeAgents(agents, p.cl.ciliumActor, p.cl.ciliumRun)
 	p.syncOperator(operators)
 }
 
-func (p *programs) syncCoreDNS(pods []*api.Pod) {
+// syncPerPod runs an actor named after each running pod of a Deployment
+// (CoreDNS, metrics-server) on the pod's node.
+func (p *programs) syncPerPod(pods []*api.Pod, component string, run func(*sim.Ctx)) {
 	want := map[string]*api.Pod{}
 	for _, pod := range pods {
 		if running(pod) {
@@ -144,13 +153,13 @@ func (p *programs) syncCoreDNS(pods []*api.Pod) {
 		pod := want[n]
 		if uid, ok := p.paused[n]; ok && uid == pod.UID && !p.c.Running(n) {
 			delete(p.paused, n)
-			p.start(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: "coredns", Run: coredns.New(p.cfg)})
+			p.start(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: component, Run: run})
 			continue
 		}
 		if p.c.Running(n) || p.c.Exists(n) {
 			continue // a stopped program of a pod name is not restarted: pods get new names
 		}
-		if err := p.c.Spawn(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: "coredns", Run: coredns.New(p.cfg)}); err != nil {
+		if err := p.c.Spawn(sim.ActorSpec{Name: n, Node: pod.Spec.NodeName, Component: component, Run: run}); err != nil {
 			p.c.Log().Warn("cannot start program " + n + ": " + err.Error())
 		}
 	}
@@ -290,7 +299,7 @@ func (p *programs) onDelete(o api.Object) {
 	}
 	var name string
 	switch {
-	case pod.Labels[labelK8sApp] == appCoreDNS:
+	case pod.Labels[labelK8sApp] == appCoreDNS, pod.Labels[labelK8sApp] == metricsserver.LabelValue:
 		name = pod.Name
 	case pod.Labels[labelK8sApp] == appKubeProxy:
 		name = p.cl.kubeProxyActor(pod.Spec.NodeName)

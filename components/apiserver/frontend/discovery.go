@@ -161,7 +161,7 @@ func (h *Handler) coreGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) groups(w http.ResponseWriter, r *http.Request) {
-	groups := h.allGroups(r)[1:]
+	groups := h.withMetrics(h.allGroups(r))[1:]
 	if wantsAggregated(r) {
 		writeAggregated(w, aggregated(groups))
 		return

@@ -113,6 +113,8 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /openapi/v3/", h.openAPIGroupVersion)
 	h.mux.HandleFunc("/api/", h.resource)
 	h.mux.HandleFunc("/apis/", h.resource)
+	h.mux.HandleFunc("GET /apis/metrics.k8s.io", h.metrics)
+	h.mux.HandleFunc("GET /apis/metrics.k8s.io/", h.metrics)
 	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { writeError(w, notFound()) })
 	return h
 }

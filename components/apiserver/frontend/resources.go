@@ -73,6 +73,10 @@ func (h *Handler) resource(w http.ResponseWriter, r *http.Request) {
 	if len(parts) < 4 && h.discovery(w, r, parts) {
 		return
 	}
+	if isHPAv1Create(r, parts) {
+		h.createHPAv1(w, r, parts)
+		return
+	}
 	t, ok := parsePath(parts)
 	if ok && t.unknown {
 		h.resolveCustom(r, &t)

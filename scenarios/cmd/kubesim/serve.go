@@ -87,7 +87,7 @@ func cmdServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	out := &lockedWriter{w: stdout}
-	cfg := cluster.Config{Seed: c.seed, Addons: true}
+	cfg := cluster.Config{Seed: c.seed, Addons: true, MetricsServer: true}
 	if drillFile != "" {
 		d, _, err := loadDrill(drillFile)
 		if err == nil && d == nil {
