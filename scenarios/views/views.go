@@ -38,7 +38,7 @@ import (
 // Help lists the view commands.
 const Help = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
                           [--show-managed-fields]
-  describe pod <name> [-n <namespace>]
+  describe <resource> [name...] [-n <namespace> | -A] [-l <selector>]
   events [-n <namespace> | -A]
   logs <actor>            a component's log, e.g. logs kube-scheduler-cp-1 (see: actors)
   actors                  every actor, the component it is and the node it runs on
@@ -58,7 +58,7 @@ never changes the run (no message, timer or random draw is spent).`
 // HelpKo is Help in Korean (the commands stay as typed).
 const HelpKo = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
                           [--show-managed-fields]
-  describe pod <name> [-n <namespace>]
+  describe <resource> [name...] [-n <namespace> | -A] [-l <selector>]
   events [-n <namespace> | -A]
   logs <actor>            컴포넌트의 로그, 예: logs kube-scheduler-cp-1 (actors 참고)
   actors                  모든 액터, 그것이 어떤 컴포넌트인지, 어느 노드에서 도는지
@@ -433,30 +433,4 @@ func kubectlKind(info *api.ResourceInfo) string {
 		return info.Singular
 	}
 	return info.Singular + "." + info.Group
-}
-
-func describe(c *cluster.Cluster, f flags, out io.Writer) error {
-	if len(f.pos) != 2 {
-		return errors.New("describe needs a type and a name: describe pod web")
-	}
-	info, ok := api.ResourceForName(f.pos[0])
-	if !ok {
-		return fmt.Errorf("error: the server doesn't have a resource type %q", f.pos[0])
-	}
-	if info.Resource != "pods" {
-		return fmt.Errorf("describe shows pods here; for a %s use: get %s %s -o yaml", info.Singular, f.pos[0], f.pos[1])
-	}
-	obj, err := c.StoredObject("pods", f.namespace, f.pos[1])
-	if err != nil {
-		return errors.New(apierrors.KubectlText(err))
-	}
-	evs, err := c.EventsFor(obj)
-	if err != nil {
-		return err
-	}
-	events := make([]api.Event, 0, len(evs))
-	for _, e := range evs {
-		events = append(events, *e)
-	}
-	return printers.DescribePod(out, obj.(*api.Pod), events, c.K.WallTime())
 }

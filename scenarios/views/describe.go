@@ -1,0 +1,107 @@
+package views
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/apierrors"
+	"github.com/kubesim/kubesim/components/printers"
+	"github.com/kubesim/kubesim/sim/cluster"
+)
+
+// describe answers `describe <type> [name...] [-n ns | -A] [-l selector]`
+// as kubectl does: named objects, or every object of the type in the
+// namespace (all namespaces with -A), separated by a blank line.
+func describe(c *cluster.Cluster, f flags, out io.Writer) error {
+	if len(f.pos) == 0 {
+		return errors.New("You must specify the type of resource to describe.")
+	}
+	info, ok := api.ResourceForName(f.pos[0])
+	if !ok {
+		return fmt.Errorf("error: the server doesn't have a resource type %q", f.pos[0])
+	}
+	if !printers.CanDescribe(info.Resource) {
+		return fmt.Errorf("describe: kubesim cannot describe %s yet; use: get %s -o yaml", info.Resource, f.pos[0])
+	}
+	ns := f.namespace
+	if f.all || !info.Namespaced {
+		ns = ""
+	}
+	var objs []api.Object
+	if len(f.pos) > 1 {
+		for _, name := range f.pos[1:] {
+			o, err := c.StoredObject(info.Resource, ns, name)
+			if err != nil {
+				return errors.New(apierrors.KubectlText(err))
+			}
+			objs = append(objs, o)
+		}
+	} else {
+		items, err := c.StoredObjects(info.Resource, ns, f.selector)
+		if err != nil {
+			return errors.New(apierrors.KubectlText(err))
+		}
+		if len(items) == 0 {
+			if ns == "" {
+				fmt.Fprintln(out, "No resources found")
+			} else {
+				fmt.Fprintf(out, "No resources found in %s namespace.\n", ns)
+			}
+			return nil
+		}
+		objs = items
+	}
+	for i, o := range objs {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		if err := Describe(c, info.Resource, o, c.K.WallTime(), out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Describe writes kubectl's describe of obj (an object of resource) as
+// the cluster holds it: the events about it and the related objects the
+// describer asks for are read from etcd, ages taken at now.
+func Describe(c *cluster.Cluster, resource string, obj api.Object, now time.Time, out io.Writer) error {
+	events, err := eventsAbout(c, obj)
+	if err != nil {
+		return err
+	}
+	list := func(resource, namespace string) []api.Object {
+		items, _ := c.StoredObjects(resource, namespace, "")
+		return items
+	}
+	return printers.Describe(out, resource, obj, events, now, list)
+}
+
+// eventsAbout is what kubectl describe's event search finds: events whose
+// involvedObject names obj, with obj's UID or, for a node (the kubelet
+// reports under the node's name), the name as UID.
+func eventsAbout(c *cluster.Cluster, obj api.Object) ([]api.Event, error) {
+	m := obj.GetObjectMeta()
+	items, err := c.StoredObjects("events", m.Namespace, "")
+	if err != nil {
+		return nil, err
+	}
+	_, isNode := obj.(*api.Node)
+	var out []api.Event
+	for _, o := range items {
+		ev := o.(*api.Event)
+		ref := ev.InvolvedObject
+		if ref.Name != m.Name || ref.Namespace != m.Namespace {
+			continue
+		}
+		if ref.UID == m.UID || (isNode && string(ref.UID) == m.Name) {
+			out = append(out, *ev)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LastTimestamp.Before(out[j].LastTimestamp.Time) })
+	return out, nil
+}
