@@ -51,17 +51,11 @@ func describeDeployment(w prefixWriter, obj api.Object, events []api.Event, now 
 	conditionTable(w, rows)
 	newRS, oldRSs := DeploymentReplicaSets(d, list)
 	if newRS != nil || len(oldRSs) > 0 {
-		var old []*api.ReplicaSet
-		for _, rs := range oldRSs {
-			if int32Value(rs.Spec.Replicas) != 0 {
-				old = append(old, rs)
-			}
-		}
 		var cur []*api.ReplicaSet
 		if newRS != nil {
 			cur = append(cur, newRS)
 		}
-		w.line(0, "OldReplicaSets:\t%s\n", replicaSetsText(old))
+		w.line(0, "OldReplicaSets:\t%s\n", replicaSetsText(oldRSs))
 		w.line(0, "NewReplicaSet:\t%s\n", replicaSetsText(cur))
 	}
 	describeEvents(w, events, now)

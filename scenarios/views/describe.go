@@ -70,20 +70,31 @@ func describe(c *cluster.Cluster, f flags, out io.Writer) error {
 // the cluster holds it: the events about it and the related objects the
 // describer asks for are read from etcd, ages taken at now.
 func Describe(c *cluster.Cluster, resource string, obj api.Object, now time.Time, out io.Writer) error {
-	events, err := eventsAbout(c, obj)
+	events, list, err := DescribeInputs(c, obj)
 	if err != nil {
 		return err
+	}
+	return printers.Describe(out, resource, obj, events, now, list)
+}
+
+// DescribeInputs is what a describe of obj reads besides obj: the events
+// about it and a lister of the cluster's stored objects.
+func DescribeInputs(c *cluster.Cluster, obj api.Object) ([]api.Event, printers.Lister, error) {
+	events, err := eventsAbout(c, obj)
+	if err != nil {
+		return nil, nil, err
 	}
 	list := func(resource, namespace string) []api.Object {
 		items, _ := c.StoredObjects(resource, namespace, "")
 		return items
 	}
-	return printers.Describe(out, resource, obj, events, now, list)
+	return events, list, nil
 }
 
 // eventsAbout is what kubectl describe's event search finds: events whose
 // involvedObject names obj, with obj's UID or, for a node (the kubelet
-// reports under the node's name), the name as UID.
+// reports under the node's name), the name as UID; for a mirror pod, the
+// UID of the static pod it mirrors.
 func eventsAbout(c *cluster.Cluster, obj api.Object) ([]api.Event, error) {
 	m := obj.GetObjectMeta()
 	items, err := c.StoredObjects("events", m.Namespace, "")
@@ -91,6 +102,14 @@ func eventsAbout(c *cluster.Cluster, obj api.Object) ([]api.Event, error) {
 		return nil, err
 	}
 	_, isNode := obj.(*api.Node)
+	uid := m.UID
+	// A static pod's events carry the UID of the kubelet's own pod, which
+	// its mirror pod keeps in an annotation.
+	if mirror, ok := m.Annotations["kubernetes.io/config.mirror"]; ok {
+		if _, isPod := obj.(*api.Pod); isPod {
+			uid = api.UID(mirror)
+		}
+	}
 	var out []api.Event
 	for _, o := range items {
 		ev := o.(*api.Event)
@@ -98,7 +117,7 @@ func eventsAbout(c *cluster.Cluster, obj api.Object) ([]api.Event, error) {
 		if ref.Name != m.Name || ref.Namespace != m.Namespace {
 			continue
 		}
-		if ref.UID == m.UID || (isNode && string(ref.UID) == m.Name) {
+		if ref.UID == uid || (isNode && string(ref.UID) == m.Name) {
 			out = append(out, *ev)
 		}
 	}

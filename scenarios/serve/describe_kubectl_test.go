@@ -1,0 +1,353 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubesim/kubesim/components/api"
+	"github.com/kubesim/kubesim/components/printers"
+	"github.com/kubesim/kubesim/scenarios/views"
+	"github.com/kubesim/kubesim/sim/cluster"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var updateDescribe = flag.Bool("update-describe", false,
+	"write what the real kubectl's describe printed, and the objects it described, to components/printers/testdata/kubectl")
+
+// describeManifests create one object of each kind the describe comparison
+// covers, through kubectl apply (so they carry the last-applied
+// annotation, which describe leaves out).
+const describeManifests = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config, labels: {app: web}}
+data:
+  greeting: |
+    hello
+    world
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: app-secret}
+type: Opaque
+stringData: {password: s3cr3t}
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: high}
+value: 1000
+description: For the web tier.
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports: [{containerPort: 80}]
+        env: [{name: MODE, value: prod}]
+        resources:
+          requests: {cpu: 100m, memory: 64Mi}
+          limits: {memory: 128Mi}
+        volumeMounts: [{name: config, mountPath: /etc/app}]
+      volumes:
+      - name: config
+        configMap: {name: app-config}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: 80}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      tolerations: [{operator: Exists}]
+      containers:
+      - name: agent
+        image: busybox:1.36
+        command: [sh, -c, sleep infinity]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 1
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers:
+      - name: db
+        image: postgres:16
+        ports: [{containerPort: 5432, name: pg}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: pi}
+spec:
+  backoffLimit: 2
+  template:
+    metadata:
+      annotations:
+        kubesim.io/behavior: "pi: {exitAfter: 5s, exitCode: 0}"
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: pi
+        image: perl:5.34
+        command: [perl, -Mbignum=bpi, -wle, print bpi(20)]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: tick}
+spec:
+  schedule: "*/5 * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: tick
+            image: busybox:1.36
+            args: [date]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: web-pdb}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: web}}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: quota}
+spec:
+  hard: {pods: "20", requests.cpu: "4"}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web-ingress}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from: [{podSelector: {matchLabels: {role: frontend}}}]
+    ports: [{port: 80}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 2
+  maxReplicas: 5
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+`
+
+// describeFixture is what one describe comparison saw: the object, the
+// events about it, the related objects the describer listed and the
+// instant kubectl printed at; printers' tests replay it against kubectl's
+// output without a kubectl.
+type describeFixture struct {
+	Resource string             `json:"resource"`
+	Now      time.Time          `json:"now"`
+	Object   json.RawMessage    `json:"object"`
+	Events   []api.Event        `json:"events"`
+	Lists    []describeListCall `json:"lists"`
+}
+
+type describeListCall struct {
+	Resource  string            `json:"resource"`
+	Namespace string            `json:"namespace"`
+	Items     []json.RawMessage `json:"items"`
+}
+
+// TestRealKubectlDescribe describes one object of each kind with the real
+// kubectl and with kubesim's describer, and compares them byte for byte.
+// Virtual time is paused while they are compared, and kubesim's ages are
+// taken at the wall clock's now, as kubectl takes them (the objects are
+// days old in virtual time, so the two agree to the day).
+func TestRealKubectlDescribe(t *testing.T) {
+	t.Setenv("TZ", "UTC")
+	// The add-ons (CoreDNS, Cilium, kube-proxy) as `kubesim serve` installs
+	// them: kube-system's objects are the richest to describe.
+	c, err := cluster.New(cluster.Config{Seed: 1, Addons: true})
+	require.NoError(t, err)
+	e := newKubectlEnv(t, Config{Speed: 20, Cluster: c})
+	path := e.file("all.yaml", describeManifests)
+	e.must("apply", "-f", path)
+	e.eventually("2/2", "get", "deploy", "web")
+	e.eventually("1/1", "get", "sts", "db")
+	e.eventually("Complete", "get", "job", "pi")
+	e.must("apply", "-f", e.file("pv.yaml", websitePV+"---\n"+websitePVC))
+	e.eventually("Bound", "get", "pvc", "task-pv-claim")
+	// A rollout leaves the Deployment two ReplicaSets, the old one scaled
+	// to zero.
+	e.must("set", "image", "deploy/web", "nginx=nginx:1.28")
+	e.eventually("successfully rolled out", "rollout", "status", "deploy/web")
+	e.srv.SetPaused(true)
+
+	ctx := context.Background()
+	// A target names its object, or picks the first one a label selector
+	// finds (generated names); file names the fixture.
+	type target struct{ resource, namespace, name, selector, file string }
+	targets := []target{
+		{resource: "configmaps", namespace: "default", name: "app-config"},
+		{resource: "configmaps", namespace: "kube-system", name: "coredns"},
+		{resource: "secrets", namespace: "default", name: "app-secret"},
+		{resource: "priorityclasses", name: "high"},
+		{resource: "priorityclasses", name: "system-node-critical"},
+		{resource: "deployments", namespace: "default", name: "web"},
+		{resource: "deployments", namespace: "kube-system", name: "coredns"},
+		{resource: "deployments", namespace: "kube-system", name: "cilium-operator"},
+		{resource: "replicasets", namespace: "default", selector: "app=web", file: "replicasets-web"},
+		{resource: "replicasets", namespace: "kube-system", selector: "k8s-app=kube-dns", file: "replicasets-coredns"},
+		{resource: "services", namespace: "default", name: "web"},
+		{resource: "services", namespace: "default", name: "kubernetes"},
+		{resource: "services", namespace: "kube-system", name: "kube-dns"},
+		{resource: "endpointslices", namespace: "default", selector: api.LabelServiceName + "=web", file: "endpointslices-web"},
+		{resource: "endpointslices", namespace: "kube-system", selector: api.LabelServiceName + "=kube-dns", file: "endpointslices-kube-dns"},
+		{resource: "endpoints", namespace: "default", name: "web"},
+		{resource: "daemonsets", namespace: "default", name: "agent"},
+		{resource: "daemonsets", namespace: "kube-system", name: "cilium"},
+		{resource: "daemonsets", namespace: "kube-system", name: "kube-proxy"},
+		{resource: "statefulsets", namespace: "default", name: "db"},
+		{resource: "jobs", namespace: "default", name: "pi"},
+		{resource: "cronjobs", namespace: "default", name: "tick"},
+		{resource: "pods", namespace: "default", selector: "app=web", file: "pods-web"},
+		{resource: "pods", namespace: "default", selector: "job-name=pi", file: "pods-pi"},
+		{resource: "pods", namespace: "default", name: "db-0"},
+		{resource: "pods", namespace: "kube-system", selector: "k8s-app=kube-dns", file: "pods-coredns"},
+		{resource: "pods", namespace: "kube-system", selector: "k8s-app=cilium", file: "pods-cilium"},
+		{resource: "pods", namespace: "kube-system", name: "kube-apiserver-cp-1"},
+		{resource: "poddisruptionbudgets", namespace: "default", name: "web-pdb"},
+		{resource: "resourcequotas", namespace: "default", name: "quota"},
+		{resource: "networkpolicies", namespace: "default", name: "web-ingress"},
+		{resource: "horizontalpodautoscalers", namespace: "default", name: "web"},
+		{resource: "namespaces", name: "default"},
+		{resource: "namespaces", name: "kube-system"},
+		{resource: "serviceaccounts", namespace: "default", name: "default"},
+		{resource: "serviceaccounts", namespace: "kube-system", name: "coredns"},
+		{resource: "storageclasses", name: "standard"},
+		{resource: "nodes", name: "worker-1"},
+		{resource: "nodes", name: "cp-1"},
+		{resource: "persistentvolumes", name: "task-pv-volume"},
+		{resource: "persistentvolumeclaims", namespace: "default", name: "task-pv-claim"},
+	}
+	// Nothing inside Do may stop the test goroutine (require): fn runs on
+	// the server's driver.
+	var missing []string
+	require.NoError(t, e.srv.Do(ctx, func(c *cluster.Cluster) {
+		for i, tg := range targets {
+			if tg.selector == "" {
+				continue
+			}
+			items, _ := c.StoredObjects(tg.resource, tg.namespace, tg.selector)
+			if len(items) == 0 {
+				missing = append(missing, tg.resource+" "+tg.selector)
+				continue
+			}
+			targets[i].name = items[0].GetObjectMeta().Name
+		}
+	}))
+	require.Empty(t, missing, "no objects match")
+	dir := filepath.Join("..", "..", "components", "printers", "testdata", "kubectl")
+	if *updateDescribe {
+		require.NoError(t, os.RemoveAll(dir))
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+	}
+	for _, tg := range targets {
+		t.Run(tg.resource+"/"+tg.name, func(t *testing.T) {
+			args := []string{"describe", tg.resource, tg.name}
+			if tg.namespace != "" {
+				args = append(args, "-n", tg.namespace)
+			}
+			want := e.must(args...)
+			var got bytes.Buffer
+			fx := describeFixture{Resource: tg.resource, Now: time.Now().UTC()}
+			var describeErr error
+			require.NoError(t, e.srv.Do(ctx, func(c *cluster.Cluster) {
+				describeErr = describeForFixture(c, tg.resource, tg.namespace, tg.name, &fx, &got)
+			}))
+			require.NoError(t, describeErr)
+			assert.Equal(t, want, got.String(), "kubectl describe %s %s", tg.resource, tg.name)
+			if *updateDescribe {
+				file := tg.file
+				if file == "" {
+					file = tg.resource + "-" + strings.ReplaceAll(tg.name, ".", "-")
+				}
+				base := filepath.Join(dir, file)
+				b, err := json.Marshal(fx)
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(base+".json", append(b, '\n'), 0o644))
+				require.NoError(t, os.WriteFile(base+".txt", []byte(want), 0o644))
+			}
+		})
+	}
+}
+
+// describeForFixture runs kubesim's describe of one stored object into out,
+// recording in fx what it read. It runs on the server's driver goroutine,
+// so it reports errors rather than failing the test.
+func describeForFixture(c *cluster.Cluster, resource, namespace, name string, fx *describeFixture, out *bytes.Buffer) error {
+	obj, err := c.StoredObject(resource, namespace, name)
+	if err != nil {
+		return err
+	}
+	events, list, err := views.DescribeInputs(c, obj)
+	if err != nil {
+		return err
+	}
+	// Describe never prints managedFields: the fixtures leave them out.
+	compact := func(o api.Object) ([]byte, error) {
+		o = api.DeepCopyObject(o)
+		o.GetObjectMeta().ManagedFields = nil
+		return json.Marshal(o)
+	}
+	if fx.Object, err = compact(obj); err != nil {
+		return err
+	}
+	fx.Events = events
+	recorded := func(resource, namespace string) []api.Object {
+		items := list(resource, namespace)
+		call := describeListCall{Resource: resource, Namespace: namespace}
+		for _, o := range items {
+			b, jerr := compact(o)
+			if jerr != nil {
+				err = jerr
+			}
+			call.Items = append(call.Items, b)
+		}
+		fx.Lists = append(fx.Lists, call)
+		return items
+	}
+	if derr := printers.Describe(out, resource, obj, events, fx.Now, recorded); derr != nil {
+		return derr
+	}
+	return err
+}
