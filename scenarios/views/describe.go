@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -13,53 +14,73 @@ import (
 	"github.com/kubesim/kubesim/sim/cluster"
 )
 
-// describe answers `describe <type> [name...] [-n ns | -A] [-l selector]`
-// as kubectl does: named objects, or every object of the type in the
-// namespace (all namespaces with -A), separated by a blank line.
+// describe answers `describe <type>[,<type>...] [name...] [-n ns | -A]
+// [-l selector]` as kubectl does: named objects, or every object of the
+// types in the namespace (all namespaces with -A), separated by a blank
+// line.
 func describe(c *cluster.Cluster, f flags, out io.Writer) error {
 	if len(f.pos) == 0 {
 		return errors.New("You must specify the type of resource to describe.")
 	}
-	info, ok := api.ResourceForName(f.pos[0])
-	if !ok {
-		return fmt.Errorf("error: the server doesn't have a resource type %q", f.pos[0])
+	if f.output != "" {
+		return errors.New("error: unknown shorthand flag: 'o' in -o (describe has no output formats; use get -o " + f.output + ")")
 	}
-	if !printers.CanDescribe(info.Resource) {
-		return fmt.Errorf("describe: kubesim cannot describe %s yet; use: get %s -o yaml", info.Resource, f.pos[0])
+	types := strings.Split(f.pos[0], ",")
+	if len(types) > 1 && len(f.pos) > 1 {
+		return errors.New("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form")
 	}
-	ns := f.namespace
-	if f.all || !info.Namespaced {
-		ns = ""
-	}
-	var objs []api.Object
-	if len(f.pos) > 1 {
-		for _, name := range f.pos[1:] {
-			o, err := c.StoredObject(info.Resource, ns, name)
-			if err != nil {
-				return errors.New(apierrors.KubectlText(err))
-			}
-			objs = append(objs, o)
+	var infos []*api.ResourceInfo
+	for _, name := range types {
+		info, ok := api.ResourceForName(name)
+		if !ok {
+			return fmt.Errorf("error: the server doesn't have a resource type %q", name)
 		}
-	} else {
+		if !printers.CanDescribe(info.Resource) {
+			return fmt.Errorf("describe: kubesim cannot describe %s yet; use: get %s -o yaml", info.Resource, name)
+		}
+		infos = append(infos, info)
+	}
+	type described struct {
+		resource string
+		obj      api.Object
+	}
+	var objs []described
+	for _, info := range infos {
+		ns := f.namespace
+		if f.all || !info.Namespaced {
+			ns = ""
+		}
+		if len(f.pos) > 1 {
+			for _, name := range f.pos[1:] {
+				o, err := c.StoredObject(info.Resource, ns, name)
+				if err != nil {
+					return errors.New(apierrors.KubectlText(err))
+				}
+				objs = append(objs, described{info.Resource, o})
+			}
+			continue
+		}
 		items, err := c.StoredObjects(info.Resource, ns, f.selector)
 		if err != nil {
 			return errors.New(apierrors.KubectlText(err))
 		}
-		if len(items) == 0 {
-			if ns == "" {
-				fmt.Fprintln(out, "No resources found")
-			} else {
-				fmt.Fprintf(out, "No resources found in %s namespace.\n", ns)
-			}
-			return nil
+		for _, o := range items {
+			objs = append(objs, described{info.Resource, o})
 		}
-		objs = items
 	}
-	for i, o := range objs {
+	if len(objs) == 0 {
+		if f.all {
+			fmt.Fprintln(out, "No resources found")
+		} else {
+			fmt.Fprintf(out, "No resources found in %s namespace.\n", f.namespace)
+		}
+		return nil
+	}
+	for i, d := range objs {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		if err := Describe(c, info.Resource, o, c.K.WallTime(), out); err != nil {
+		if err := Describe(c, d.resource, d.obj, c.K.WallTime(), out); err != nil {
 			return err
 		}
 	}
