@@ -208,6 +208,7 @@ func TestRealKubectlDescribe(t *testing.T) {
 	e.eventually("Bound", "get", "pvc", "task-pv-claim")
 	// A rollout leaves the Deployment two ReplicaSets, the old one scaled
 	// to zero.
+	e.must("annotate", "deploy/web", "kubernetes.io/change-cause=nginx 1.28")
 	e.must("set", "image", "deploy/web", "nginx=nginx:1.28")
 	e.eventually("successfully rolled out", "rollout", "status", "deploy/web")
 	e.srv.SetPaused(true)
@@ -281,6 +282,21 @@ func TestRealKubectlDescribe(t *testing.T) {
 		require.NoError(t, os.RemoveAll(dir))
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 	}
+	for _, tc := range []struct {
+		kubectl []string
+		view    string
+	}{
+		{[]string{"rollout", "history", "deploy/web"}, "rollout history deploy/web"},
+		{[]string{"rollout", "history", "deployment", "web", "--revision=2"}, "rollout history deployment web --revision=2"},
+		{[]string{"rollout", "history", "ds/cilium", "-n", "kube-system"}, "rollout history ds/cilium -n kube-system"},
+		{[]string{"rollout", "history", "sts/db"}, "rollout history sts/db"},
+		{[]string{"rollout", "history", "sts/db", "--revision=1"}, "rollout history sts/db --revision=1"},
+		{[]string{"rollout", "status", "deploy/web", "--watch=false"}, "rollout status deploy/web"},
+		{[]string{"rollout", "status", "ds/kube-proxy", "-n", "kube-system", "--watch=false"}, "rollout status ds/kube-proxy -n kube-system"},
+		{[]string{"rollout", "status", "sts/db", "--watch=false"}, "rollout status sts/db"},
+	} {
+		t.Run(strings.Join(tc.kubectl, " "), func(t *testing.T) { compareRollout(t, e, tc.kubectl, tc.view) })
+	}
 	for _, tg := range targets {
 		t.Run(tg.resource+"/"+tg.name, func(t *testing.T) {
 			args := []string{"describe", tg.resource, tg.name}
@@ -350,4 +366,19 @@ func describeForFixture(c *cluster.Cluster, resource, namespace, name string, fx
 		return derr
 	}
 	return err
+}
+
+// TestRealKubectlDescribe's rollout half: the views' rollout history and
+// status print what kubectl prints.
+func compareRollout(t *testing.T, e *kubectlEnv, kubectlArgs []string, view string) {
+	t.Helper()
+	want := e.must(kubectlArgs...)
+	var got bytes.Buffer
+	var viewErr error
+	require.NoError(t, e.srv.Do(context.Background(), func(c *cluster.Cluster) {
+		viewErr = views.Exec(views.Context{Cluster: c}, view, &got)
+	}))
+	require.NoError(t, viewErr)
+	t.Logf("kubectl %v:\n%s", kubectlArgs, want)
+	assert.Equal(t, want, got.String(), "kubectl %v", kubectlArgs)
 }

@@ -135,3 +135,30 @@ func TestDescribeIsDeterministic(t *testing.T) {
 	require.NotEmpty(t, a)
 	assert.Equal(t, a, b)
 }
+
+func TestRollout(t *testing.T) {
+	c := bootWeb(t)
+	tests := []struct{ line, want, wantErr string }{
+		{line: "rollout status deploy/web", want: "deployment \"web\" successfully rolled out\n"},
+		{line: "kubectl rollout status daemonset cilium -n kube-system", want: "daemon set \"cilium\" successfully rolled out\n"},
+		{line: "rollout history deploy/web", want: "deployment.apps/web \nREVISION  CHANGE-CAUSE\n1         <none>\n\n"},
+		{line: "rollout history deploy/web --revision=1", want: "deployment.apps/web with revision #1\nPod Template:\n  Labels:\tapp=web\n\tpod-template-hash="},
+		{line: "rollout history deploy/web --revision=7", wantErr: "unable to find the specified revision"},
+		{line: "rollout history deploy/nope", wantErr: `deployments.apps "nope" not found`},
+		{line: "rollout status svc/kubernetes", wantErr: "rollout works on deployments, daemonsets and statefulsets"},
+		{line: "rollout undo deploy/web", wantErr: "usage: rollout history|status"},
+		{line: "rollout status deploy", wantErr: "needs one object"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.line, func(t *testing.T) {
+			out, err := view(t, c, tt.line)
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.True(t, strings.HasPrefix(out, tt.want), "got %q", out)
+		})
+	}
+	assert.Equal(t, "$ kubectl rollout status deploy/web", views.Prompt("rollout status deploy/web"))
+}
