@@ -79,9 +79,9 @@ func DescribePod(out io.Writer, pod *api.Pod, events []api.Event, now time.Time)
 		w.line(0, "NominatedNodeName:\t%s\n", pod.Status.NominatedNodeName)
 	}
 	if len(pod.Spec.InitContainers) > 0 {
-		describeContainers(w, "Init Containers", pod.Spec.InitContainers, pod.Status.InitContainerStatuses, "")
+		describeContainers(w, "Init Containers", pod.Spec.InitContainers, pod.Status.InitContainerStatuses, "", pod)
 	}
-	describeContainers(w, "Containers", pod.Spec.Containers, pod.Status.ContainerStatuses, "")
+	describeContainers(w, "Containers", pod.Spec.Containers, pod.Status.ContainerStatuses, "", pod)
 	if len(pod.Status.Conditions) > 0 {
 		w.line(0, "Conditions:\n")
 		w.line(1, "Type\tStatus\n")
@@ -206,7 +206,7 @@ func tolerations(w prefixWriter, title string, ts []api.Toleration) {
 // describeContainers is describe's container section; space indents its
 // title (two spaces inside a Pod Template) and the container names by one
 // more, as kubectl does.
-func describeContainers(w prefixWriter, title string, specs []api.Container, statuses []api.ContainerStatus, space string) {
+func describeContainers(w prefixWriter, title string, specs []api.Container, statuses []api.ContainerStatus, space string, pod *api.Pod) {
 	none := ""
 	if len(specs) == 0 {
 		none = " <none>"
@@ -298,7 +298,7 @@ func describeContainers(w prefixWriter, title string, specs []api.Container, sta
 		} else {
 			w.line(2, "Environment:\n")
 			for _, e := range c.Env {
-				describeEnvVar(w, e)
+				describeEnvVar(w, e, &c, pod)
 			}
 		}
 		if len(c.VolumeMounts) == 0 {
@@ -321,9 +321,12 @@ func describeContainers(w prefixWriter, title string, specs []api.Container, sta
 	}
 }
 
-// describeEnvVar prints one environment variable; a value from a field or
-// a resource shows the reference only (kubesim does not resolve it here).
-func describeEnvVar(w prefixWriter, e api.EnvVar) {
+// describeEnvVar prints one environment variable. For a pod (pod not nil)
+// a field reference shows its value where kubectl can compute one
+// (metadata.name and metadata.namespace), a resource reference the
+// container's amount ("node allocatable" for an unset CPU or memory
+// limit).
+func describeEnvVar(w prefixWriter, e api.EnvVar, c *api.Container, pod *api.Pod) {
 	if e.ValueFrom == nil {
 		for i, s := range strings.Split(e.Value, "\n") {
 			if i == 0 {
@@ -336,14 +339,65 @@ func describeEnvVar(w prefixWriter, e api.EnvVar) {
 	}
 	switch v := e.ValueFrom; {
 	case v.FieldRef != nil:
-		w.line(3, "%s:\t (%s:%s)\n", e.Name, v.FieldRef.APIVersion, v.FieldRef.FieldPath)
+		value := ""
+		if pod != nil {
+			switch v.FieldRef.FieldPath {
+			case "metadata.name":
+				value = pod.Name
+			case "metadata.namespace":
+				value = pod.Namespace
+			}
+		}
+		w.line(3, "%s:\t%s (%s:%s)\n", e.Name, value, v.FieldRef.APIVersion, v.FieldRef.FieldPath)
 	case v.ResourceFieldRef != nil:
-		w.line(3, "%s:\t (%s)\n", e.Name, v.ResourceFieldRef.Resource)
+		value := containerResourceValue(v.ResourceFieldRef, c)
+		if value == "0" && (v.ResourceFieldRef.Resource == "limits.cpu" || v.ResourceFieldRef.Resource == "limits.memory") {
+			value = "node allocatable"
+		}
+		w.line(3, "%s:\t%s (%s)\n", e.Name, value, v.ResourceFieldRef.Resource)
 	case v.SecretKeyRef != nil:
 		w.line(3, "%s:\t<set to the key '%s' in secret '%s'>\tOptional: %t\n", e.Name, v.SecretKeyRef.Key, v.SecretKeyRef.Name, v.SecretKeyRef.Optional != nil && *v.SecretKeyRef.Optional)
 	case v.ConfigMapKeyRef != nil:
 		w.line(3, "%s:\t<set to the key '%s' of config map '%s'>\tOptional: %t\n", e.Name, v.ConfigMapKeyRef.Key, v.ConfigMapKeyRef.Name, v.ConfigMapKeyRef.Optional != nil && *v.ConfigMapKeyRef.Optional)
 	}
+}
+
+// containerResourceValue is a resourceFieldRef's value: the container's
+// request or limit divided by the divisor (default 1), rounded up; ""
+// for a resource it cannot read.
+func containerResourceValue(fs *api.ResourceFieldSelector, c *api.Container) string {
+	divisor := api.NewQuantity(1, api.DecimalSI)
+	if fs.Divisor != nil && !fs.Divisor.IsZero() {
+		divisor = *fs.Divisor
+	}
+	ceilDiv := func(a, b int64) int64 {
+		if b == 0 {
+			return 0
+		}
+		q := a / b
+		if a%b != 0 {
+			q++
+		}
+		return q
+	}
+	kind, name, ok := strings.Cut(fs.Resource, ".")
+	if !ok {
+		return ""
+	}
+	list := c.Resources.Limits
+	if kind == "requests" {
+		list = c.Resources.Requests
+	} else if kind != "limits" {
+		return ""
+	}
+	q := list[api.ResourceName(name)]
+	switch name {
+	case "cpu":
+		return fmt.Sprint(ceilDiv(q.MilliValue(), divisor.MilliValue()))
+	case "memory", "ephemeral-storage":
+		return fmt.Sprint(ceilDiv(q.Value(), divisor.Value()))
+	}
+	return ""
 }
 
 // describeProbe is a probe on one line: its action, then delay, timeout,

@@ -103,9 +103,9 @@ func describePodTemplate(w prefixWriter, t *api.PodTemplateSpec) {
 		w.line(1, "Service Account:\t%s\n", t.Spec.ServiceAccountName)
 	}
 	if len(t.Spec.InitContainers) > 0 {
-		describeContainers(w, "Init Containers", t.Spec.InitContainers, nil, "  ")
+		describeContainers(w, "Init Containers", t.Spec.InitContainers, nil, "  ", nil)
 	}
-	describeContainers(w, "Containers", t.Spec.Containers, nil, "  ")
+	describeContainers(w, "Containers", t.Spec.Containers, nil, "  ", nil)
 	describeVolumes(w, t.Spec.Volumes, "  ")
 	if t.Spec.PriorityClassName != "" {
 		w.line(1, "Priority Class Name:\t%s\n", t.Spec.PriorityClassName)

@@ -145,7 +145,7 @@ apiVersion: v1
 kind: ResourceQuota
 metadata: {name: quota}
 spec:
-  hard: {pods: "20", requests.cpu: "4"}
+  hard: {pods: "20", configmaps: "10", services: "5"}
 ---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
@@ -167,6 +167,214 @@ spec:
   metrics:
   - type: Resource
     resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+`
+
+// describeMoreManifests reach the describers' other branches: a pod with
+// init containers, probes, references and every volume type kubesim
+// models; Recreate and OnDelete strategies, an Indexed Job, a suspended
+// CronJob, a NodePort Service, egress rules, scaling behavior, quota
+// scopes, a local volume with node affinity.
+const describeMoreManifests = `apiVersion: v1
+kind: Namespace
+metadata: {name: team-a, labels: {team: a}}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: best-effort, namespace: team-a}
+spec:
+  hard: {pods: "5"}
+  scopes: [BestEffort]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: full
+  labels: {app: full}
+  annotations:
+    kubesim.io/behavior: "setup: {exitAfter: 2s, exitCode: 0}"
+    note: short
+spec:
+  priorityClassName: high
+  nodeSelector: {kubernetes.io/os: linux}
+  initContainers:
+  - name: setup
+    image: busybox:1.36
+    command: [sh, -c, "echo ready > /work/flag"]
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: app
+    image: nginx:1.27
+    ports: [{containerPort: 80, name: http}, {containerPort: 443, name: https}]
+    envFrom:
+    - configMapRef: {name: app-config}
+    - prefix: SECRET_
+      secretRef: {name: app-secret, optional: true}
+    env:
+    - {name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}
+    - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+    - {name: CPU_LIMIT, valueFrom: {resourceFieldRef: {resource: limits.cpu}}}
+    - {name: MEM_REQUEST, valueFrom: {resourceFieldRef: {resource: requests.memory, divisor: 1Mi}}}
+    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: app-secret, key: password}}}
+    - {name: GREETING, valueFrom: {configMapKeyRef: {name: app-config, key: greeting, optional: true}}}
+    resources:
+      requests: {cpu: 250m, memory: 128Mi}
+    livenessProbe:
+      tcpSocket: {port: 80}
+      initialDelaySeconds: 86400
+      periodSeconds: 10
+    readinessProbe:
+      exec: {command: [cat, /work/flag]}
+    volumeMounts:
+    - {name: work, mountPath: /work}
+    - {name: config, mountPath: /etc/app, readOnly: true}
+    - {name: secret, mountPath: /etc/secret, readOnly: true}
+    - {name: host, mountPath: /host/log, subPath: nginx}
+    - {name: podinfo, mountPath: /etc/podinfo}
+    - {name: data, mountPath: /data}
+  volumes:
+  - name: work
+    emptyDir: {medium: Memory, sizeLimit: 64Mi}
+  - name: config
+    configMap: {name: app-config}
+  - name: secret
+    secret: {secretName: app-secret, optional: true}
+  - name: host
+    hostPath: {path: /var/log, type: Directory}
+  - name: podinfo
+    downwardAPI:
+      items: [{path: labels, fieldRef: {fieldPath: metadata.labels}}]
+  - name: data
+    persistentVolumeClaim: {claimName: task-pv-claim}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: batch, annotations: {team: data}}
+spec:
+  replicas: 1
+  strategy: {type: Recreate}
+  selector: {matchLabels: {app: batch}}
+  template:
+    metadata: {labels: {app: batch}, annotations: {prometheus.io/scrape: "true"}}
+    spec:
+      serviceAccountName: default
+      containers: [{name: worker, image: "busybox:1.36", command: [sleep, "3600"]}]
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: logger}
+spec:
+  updateStrategy: {type: OnDelete}
+  selector: {matchLabels: {app: logger}}
+  template:
+    metadata: {labels: {app: logger}}
+    spec:
+      nodeSelector: {kubernetes.io/os: linux}
+      containers: [{name: logger, image: "fluent/fluent-bit:3.0"}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: indexed}
+spec:
+  completions: 3
+  parallelism: 3
+  completionMode: Indexed
+  ttlSecondsAfterFinished: 600
+  activeDeadlineSeconds: 900
+  template:
+    metadata:
+      annotations:
+        kubesim.io/behavior: "work: {exitAfter: 3s, exitCode: 0}"
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: "busybox:1.36", command: [sh, -c, "echo $JOB_COMPLETION_INDEX"]}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  suspend: true
+  startingDeadlineSeconds: 120
+  concurrencyPolicy: Forbid
+  successfulJobsHistoryLimit: 1
+  failedJobsHistoryLimit: 2
+  jobTemplate:
+    spec:
+      completions: 1
+      parallelism: 1
+      activeDeadlineSeconds: 300
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: backup, image: "busybox:1.36"}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np, labels: {app: web}}
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: {app: web}
+  ports:
+  - {name: http, port: 80, targetPort: 80, nodePort: 30080}
+  - {name: metrics, port: 9113, targetPort: 9113}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: egress-only}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  egress:
+  - to:
+    - ipBlock: {cidr: 10.0.0.0/8, except: [10.0.5.0/24]}
+    - namespaceSelector: {matchLabels: {team: a}}
+      podSelector: {matchLabels: {app: db}}
+    ports:
+    - {port: 5432}
+    - {protocol: UDP, port: 30000, endPort: 32767}
+  - {}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: batch}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: batch}
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {name: memory, target: {type: AverageValue, averageValue: 100Mi}}
+  behavior:
+    scaleDown:
+      stabilizationWindowSeconds: 60
+      policies: [{type: Pods, value: 1, periodSeconds: 30}]
+    scaleUp:
+      selectPolicy: Min
+      policies: [{type: Percent, value: 50, periodSeconds: 15}, {type: Pods, value: 2, periodSeconds: 15}]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: batch-pdb}
+spec:
+  maxUnavailable: 50%
+  selector: {matchLabels: {app: batch}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-pv}
+spec:
+  storageClassName: local
+  capacity: {storage: 5Gi}
+  accessModes: [ReadWriteOnce, ReadOnlyMany]
+  persistentVolumeReclaimPolicy: Delete
+  volumeMode: Filesystem
+  local: {path: /mnt/disks/ssd1}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - {key: kubernetes.io/hostname, operator: In, values: [worker-1, worker-2]}
+        - {key: disk, operator: Exists}
 `
 
 // describeFixture is what one describe comparison saw: the object, the
@@ -206,6 +414,10 @@ func TestRealKubectlDescribe(t *testing.T) {
 	e.eventually("Complete", "get", "job", "pi")
 	e.must("apply", "-f", e.file("pv.yaml", websitePV+"---\n"+websitePVC))
 	e.eventually("Bound", "get", "pvc", "task-pv-claim")
+	e.must("apply", "-f", e.file("more.yaml", describeMoreManifests))
+	e.eventually("Running", "get", "pod", "full")
+	e.eventually("Complete", "get", "job", "indexed")
+	e.eventually("1/1", "get", "deploy", "batch")
 	// A rollout leaves the Deployment two ReplicaSets, the old one scaled
 	// to zero.
 	e.must("annotate", "deploy/web", "kubernetes.io/change-cause=nginx 1.28")
@@ -259,6 +471,18 @@ func TestRealKubectlDescribe(t *testing.T) {
 		{resource: "nodes", name: "cp-1"},
 		{resource: "persistentvolumes", name: "task-pv-volume"},
 		{resource: "persistentvolumeclaims", namespace: "default", name: "task-pv-claim"},
+		{resource: "namespaces", name: "team-a"},
+		{resource: "resourcequotas", namespace: "team-a", name: "best-effort"},
+		{resource: "pods", namespace: "default", name: "full"},
+		{resource: "deployments", namespace: "default", name: "batch"},
+		{resource: "daemonsets", namespace: "default", name: "logger"},
+		{resource: "jobs", namespace: "default", name: "indexed"},
+		{resource: "cronjobs", namespace: "default", name: "nightly"},
+		{resource: "services", namespace: "default", name: "web-np"},
+		{resource: "networkpolicies", namespace: "default", name: "egress-only"},
+		{resource: "horizontalpodautoscalers", namespace: "default", name: "batch"},
+		{resource: "poddisruptionbudgets", namespace: "default", name: "batch-pdb"},
+		{resource: "persistentvolumes", name: "local-pv"},
 	}
 	// Nothing inside Do may stop the test goroutine (require): fn runs on
 	// the server's driver.
