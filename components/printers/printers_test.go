@@ -371,5 +371,5 @@ func TestDescribePod(t *testing.T) {
 	buf.Reset()
 	require.NoError(t, DescribePod(&buf, podFixtures()[0].(*api.Pod), nil, now))
 	assert.Contains(t, buf.String(), "Events:           <none>\n")
-	assert.Contains(t, buf.String(), "Node:             <none>\n")
+	assert.Contains(t, buf.String(), "Node:         <none>\n")
 }

@@ -25,9 +25,11 @@ type kubectlEnv struct {
 
 func startServer(t *testing.T, cfg Config) (*Server, func()) {
 	t.Helper()
-	c, err := cluster.New(cluster.Config{Seed: 1})
-	require.NoError(t, err)
-	cfg.Cluster = c
+	if cfg.Cluster == nil {
+		c, err := cluster.New(cluster.Config{Seed: 1})
+		require.NoError(t, err)
+		cfg.Cluster = c
+	}
 	srv, err := New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, srv.Listen())

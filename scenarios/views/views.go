@@ -38,7 +38,9 @@ import (
 // Help lists the view commands.
 const Help = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
                           [--show-managed-fields]
-  describe pod <name> [-n <namespace>]
+  describe <resource> [name...] [-n <namespace> | -A] [-l <selector>]
+  rollout history|status <deploy|ds|sts>/<name> [--revision N] [-n <namespace>]
+                          revisions and their change-cause; the rollout's state now (as --watch=false)
   events [-n <namespace> | -A]
   logs <actor>            a component's log, e.g. logs kube-scheduler-cp-1 (see: actors)
   actors                  every actor, the component it is and the node it runs on
@@ -58,7 +60,9 @@ never changes the run (no message, timer or random draw is spent).`
 // HelpKo is Help in Korean (the commands stay as typed).
 const HelpKo = `  get <resource> [name...] [-n <namespace> | -A] [-o wide|yaml|json] [-l <selector>]
                           [--show-managed-fields]
-  describe pod <name> [-n <namespace>]
+  describe <resource> [name...] [-n <namespace> | -A] [-l <selector>]
+  rollout history|status <deploy|ds|sts>/<name> [--revision N] [-n <namespace>]
+                          리비전과 change-cause; 지금의 롤아웃 상태 (--watch=false처럼)
   events [-n <namespace> | -A]
   logs <actor>            컴포넌트의 로그, 예: logs kube-scheduler-cp-1 (actors 참고)
   actors                  모든 액터, 그것이 어떤 컴포넌트인지, 어느 노드에서 도는지
@@ -87,7 +91,7 @@ func HelpFor(lang string) string {
 // the node and Cilium tools on their own.
 func Prompt(cmd string) string {
 	switch strings.Fields(cmd + " x")[0] {
-	case "get", "describe", "events", "logs":
+	case "get", "describe", "events", "logs", "rollout":
 		return "$ kubectl " + cmd
 	}
 	return "$ " + cmd
@@ -114,7 +118,7 @@ func IsView(line string) bool {
 		return false
 	}
 	switch f[0] {
-	case "get", "describe", "events", "logs", "trace", "actors", "iptables-save", "hubble", "etcdctl", "etcd", "where", "changes":
+	case "get", "describe", "rollout", "events", "logs", "trace", "actors", "iptables-save", "hubble", "etcdctl", "etcd", "where", "changes":
 		return true
 	}
 	return false
@@ -142,6 +146,8 @@ func Exec(ctx Context, line string, out io.Writer) error {
 		return get(c, f, out)
 	case "describe":
 		return describe(c, f, out)
+	case "rollout":
+		return rollout(c, f, out)
 	case "events":
 		f.pos = append([]string{"events"}, f.pos...)
 		return get(c, f, out)
@@ -279,6 +285,7 @@ type flags struct {
 	prefix       bool
 	keysOnly     bool
 	rev          int64
+	revision     int64
 	// showManagedFields keeps metadata.managedFields in -o yaml/json,
 	// which kubectl (and so this view) leaves out by default.
 	showManagedFields bool
@@ -331,6 +338,11 @@ func parseFlags(args []string) (flags, error) {
 			f.keysOnly = true
 		case "--show-managed-fields":
 			f.showManagedFields = true
+		case "--revision":
+			var v string
+			if v, err = val(); err == nil {
+				f.revision, err = strconv.ParseInt(v, 10, 64)
+			}
 		case "--rev":
 			var v string
 			if v, err = val(); err == nil {
@@ -433,30 +445,4 @@ func kubectlKind(info *api.ResourceInfo) string {
 		return info.Singular
 	}
 	return info.Singular + "." + info.Group
-}
-
-func describe(c *cluster.Cluster, f flags, out io.Writer) error {
-	if len(f.pos) != 2 {
-		return errors.New("describe needs a type and a name: describe pod web")
-	}
-	info, ok := api.ResourceForName(f.pos[0])
-	if !ok {
-		return fmt.Errorf("error: the server doesn't have a resource type %q", f.pos[0])
-	}
-	if info.Resource != "pods" {
-		return fmt.Errorf("describe shows pods here; for a %s use: get %s %s -o yaml", info.Singular, f.pos[0], f.pos[1])
-	}
-	obj, err := c.StoredObject("pods", f.namespace, f.pos[1])
-	if err != nil {
-		return errors.New(apierrors.KubectlText(err))
-	}
-	evs, err := c.EventsFor(obj)
-	if err != nil {
-		return err
-	}
-	events := make([]api.Event, 0, len(evs))
-	for _, e := range evs {
-		events = append(events, *e)
-	}
-	return printers.DescribePod(out, obj.(*api.Pod), events, c.K.WallTime())
 }

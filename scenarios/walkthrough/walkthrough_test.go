@@ -49,7 +49,7 @@ func traceHash(t *testing.T, s *cursor.Session) string {
 
 // everyView is one of each view a trainee can type.
 var everyView = []string{
-	"get pods -A -o wide", "get nodes", "get svc -A", "get endpointslices", "describe pod web", "events -A",
+	"get pods -A -o wide", "get nodes", "get svc -A", "get endpointslices", "describe pod web", "describe deploy,svc,node -A", "events -A",
 	"logs kube-scheduler-cp-1", "actors", "iptables-save worker-1", "hubble observe worker-2 --last 5",
 	"etcdctl get /registry/pods --prefix --keys-only", "etcd history /registry/pods/default/web", "trace 5", "where",
 }
