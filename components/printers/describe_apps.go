@@ -198,10 +198,7 @@ func describeStatefulSet(w prefixWriter, obj api.Object, events []api.Event, now
 	} else {
 		w.line(0, "Volume Claims:\n")
 		for _, t := range ss.Spec.VolumeClaimTemplates {
-			var spec api.PersistentVolumeClaimSpec
-			if len(t.Spec.Raw) > 0 {
-				_ = json.Unmarshal(t.Spec.Raw, &spec)
-			}
+			spec := t.Spec
 			w.line(1, "Name:\t%s\n", t.Name)
 			w.line(1, "StorageClass:\t%s\n", claimClass(&t.ObjectMeta, &spec))
 			multiline(w, "  Labels", t.Labels)
