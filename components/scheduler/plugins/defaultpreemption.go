@@ -122,9 +122,14 @@ type PreemptionRecord struct {
 	// NotEligible is the reason the pod may not preempt at all (one of
 	// ErrReasonPreemptNever, ErrReasonTerminatingOnNominated), or "".
 	NotEligible string
+	// NominatedNode is the pod's nomination when the cycle began.
+	NominatedNode string
 	// PotentialNodes is how many nodes a filter rejected as Unschedulable
 	// (where evicting pods might help), of AllNodes.
 	PotentialNodes, AllNodes int
+	// NoVictims of the nodes tried run no pod of lower priority;
+	// NotEnough would not fit the pod even with all of those gone.
+	NoVictims, NotEnough int
 	// Offset and NumCandidates are the dry run's random start among the
 	// potential nodes and the number of candidates it looks for.
 	Offset, NumCandidates int
@@ -175,7 +180,7 @@ const (
 
 // PostFilter implements framework.PostFilterPlugin.
 func (pl *DefaultPreemption) PostFilter(ctx context.Context, state *framework.CycleState, pod *api.Pod, m *framework.NodeToStatus) (*framework.PostFilterResult, *framework.Status) {
-	rec := &PreemptionRecord{Namespace: pod.Namespace, Name: pod.Name, Priority: framework.PodPriority(pod)}
+	rec := &PreemptionRecord{Namespace: pod.Namespace, Name: pod.Name, Priority: framework.PodPriority(pod), NominatedNode: pod.Status.NominatedNodeName}
 	res, st := pl.preempt(ctx, state, pod, m, rec)
 	if res == nil {
 		res = &framework.PostFilterResult{KeepNomination: true}
@@ -303,6 +308,11 @@ func (pl *DefaultPreemption) findCandidates(ctx context.Context, state *framewor
 				violating = append(violating, c)
 			}
 			continue
+		}
+		if st.Code() == framework.UnschedulableAndUnresolvable && slices.Equal(st.Reasons(), []string{ErrReasonNoVictims}) {
+			rec.NoVictims++
+		} else {
+			rec.NotEnough++
 		}
 		statuses.Set(ni.Node().Name, st)
 	}

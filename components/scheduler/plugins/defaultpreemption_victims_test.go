@@ -338,11 +338,13 @@ func TestNominatedPodsHoldTheirRoom(t *testing.T) {
 	nominated := st.MakePod("waiting").Req("3", "").Priority(100).NominatedNodeName("w1").Obj()
 	s := preemptingScheduler(t, 1, []*api.Node{node4("w1")}, nil, nil, map[string]*api.Pod{"w1": nominated})
 
-	_, err := s.Schedule(context.Background(), st.MakePod("lower").Req("2", "").Priority(50).Obj())
+	res, err := s.Schedule(context.Background(), st.MakePod("lower").Req("2", "").Priority(50).Obj())
 	require.Error(t, err, "the nominated pod's 3 cpus are taken")
+	rec := res.PostFilterRecord.(*plugins.PreemptionRecord)
+	assert.Equal(t, [2]int{1, 0}, [2]int{rec.NoVictims, rec.NotEnough})
 	assert.Equal(t, "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.", err.Error())
 
-	res, err := s.Schedule(context.Background(), st.MakePod("higher").Req("2", "").Priority(200).Obj())
+	res, err = s.Schedule(context.Background(), st.MakePod("higher").Req("2", "").Priority(200).Obj())
 	require.NoError(t, err, "a higher-priority pod ignores the nomination")
 	assert.Equal(t, "w1", res.SuggestedHost)
 
@@ -351,7 +353,7 @@ func TestNominatedPodsHoldTheirRoom(t *testing.T) {
 	s = preemptingScheduler(t, 1, []*api.Node{node4("w1")}, []*api.Pod{bound("low", "w1", 10, "4", 1)}, nil, map[string]*api.Pod{"w1": nominated})
 	res, err = s.Schedule(context.Background(), st.MakePod("top").Req("1", "").Priority(1000).Obj())
 	require.Error(t, err)
-	rec := res.PostFilterRecord.(*plugins.PreemptionRecord)
+	rec = res.PostFilterRecord.(*plugins.PreemptionRecord)
 	assert.Equal(t, "w1", rec.Chosen)
 	assert.Equal(t, []string{"waiting"}, victimNames(rec.ClearedNominations))
 	assert.Equal(t, []string{"low"}, victimNames(rec.Candidates[0].Victims))
