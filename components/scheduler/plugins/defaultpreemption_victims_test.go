@@ -154,11 +154,11 @@ func TestPreemptionVictimsAndCandidates(t *testing.T) {
 			wantVicts: []string{"b-20", "b-10"},
 		},
 		{
-			name:  "every victim counts in the sum: one victim of 10 beats two of 5 (priorities shifted to be positive)",
+			name:  "every victim counts in the sum: priorities are shifted to be positive, so {10} beats {10, -5}",
 			nodes: []*api.Node{node4("a"), node4("b")},
 			existing: []*api.Pod{
 				bound("a-10", "a", 10, "4", 1),
-				bound("b-10", "b", 10, "2", 1), bound("b-5", "b", 5, "2", 2),
+				bound("b-10", "b", 10, "2", 1), bound("b-neg", "b", -5, "2", 2),
 			},
 			pod:       st.MakePod("p").Req("4", "").Priority(100).Obj(),
 			wantNode:  "a",
