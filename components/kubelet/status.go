@@ -40,6 +40,8 @@ func (st *state) status(pw *podWorker) api.PodStatus {
 	}
 	if pw.api != nil {
 		s.QOSClass = pw.api.Status.QOSClass
+		// The scheduler owns the nomination; the kubelet's patch leaves it.
+		s.NominatedNodeName = pw.api.Status.NominatedNodeName
 	}
 	if pw.podIP != "" {
 		s.PodIP = pw.podIP

@@ -75,6 +75,7 @@ type scheduler struct {
 	pvcs      *client.Informer
 	pvs       *client.Informer
 	classes   *client.Informer
+	pdbs      *client.Informer
 	wakeAt    time.Duration
 	wakeArmed bool
 	// waiting are the pods assumed on a node whose claims the volume
@@ -198,6 +199,7 @@ func (s *scheduler) startLeading() {
 	c := s.c
 	cfg := plugins.DefaultConfig(rand.New(rand.NewPCG(c.Rand().Uint64(), c.Rand().Uint64())))
 	cfg.Volumes = schedulerVolumes{s}
+	cfg.PodDisruptionBudgets = s.listPDBs
 	if s.cfg.Configure != nil {
 		s.cfg.Configure(&cfg)
 	}
@@ -233,6 +235,7 @@ func (s *scheduler) startLeading() {
 			OnUpdate: func(old, o api.Object) { move(framework.Update, old, o) },
 		})
 	}
+	s.pdbs = client.NewInformer(s.cl, "poddisruptionbudgets", "", client.ListOptions{})
 	s.nss.AddHandler(client.Handler{
 		OnAdd:    func(o api.Object) { s.cache.AddNamespace(o.(*api.Namespace)) },
 		OnUpdate: func(_, o api.Object) { s.cache.UpdateNamespace(o.(*api.Namespace)) },
@@ -262,7 +265,7 @@ func (s *scheduler) startLeading() {
 func (s *scheduler) stopLeading() {
 	s.c.Log().Error("leaderelection lost")
 	s.active = false
-	s.pods, s.nodes, s.nss = nil, nil, nil
+	s.pods, s.nodes, s.nss, s.pdbs = nil, nil, nil, nil
 	s.pvcs, s.pvs, s.classes, s.waiting = nil, nil, nil, nil
 	if s.elector != nil {
 		s.elector.Start()
@@ -271,7 +274,7 @@ func (s *scheduler) stopLeading() {
 
 // informers are the scheduler's informers, in the order they start.
 func (s *scheduler) informers() []*client.Informer {
-	return []*client.Informer{s.nss, s.nodes, s.classes, s.pvs, s.pvcs, s.pods}
+	return []*client.Informer{s.nss, s.nodes, s.classes, s.pvs, s.pvcs, s.pods, s.pdbs}
 }
 
 func (s *scheduler) startInformers() {
@@ -298,9 +301,33 @@ func (s *scheduler) responsible(p *api.Pod) bool {
 	return s.sched.Framework(p.Spec.SchedulerName) != nil
 }
 
+// listPDBs is the budgets preemption weighs, sorted by namespace/name.
+func (s *scheduler) listPDBs() []*api.PodDisruptionBudget {
+	if s.pdbs == nil {
+		return nil
+	}
+	objs := s.pdbs.List()
+	out := make([]*api.PodDisruptionBudget, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, o.(*api.PodDisruptionBudget))
+	}
+	return out
+}
+
+// nominate keeps the nominator in step with a pod's latest version: an
+// unassigned pod with status.nominatedNodeName holds room on that node.
+func (s *scheduler) nominate(p *api.Pod) {
+	if p.Spec.NodeName != "" || p.DeletionTimestamp != nil || !s.responsible(p) {
+		s.sched.Nominator().DeleteNominatedPodIfExists(p)
+		return
+	}
+	s.sched.Nominator().AddNominatedPod(p, p.Status.NominatedNodeName)
+}
+
 func (s *scheduler) podAdded(o api.Object) {
 	p := o.(*api.Pod)
 	now := s.c.Now()
+	s.nominate(p)
 	switch {
 	case p.Spec.NodeName != "":
 		s.cache.AddPod(p)
@@ -313,6 +340,7 @@ func (s *scheduler) podAdded(o api.Object) {
 func (s *scheduler) podUpdated(old, o api.Object) {
 	op, p := old.(*api.Pod), o.(*api.Pod)
 	now := s.c.Now()
+	s.nominate(p)
 	switch {
 	case op.Spec.NodeName == "" && p.Spec.NodeName != "":
 		s.queue.Delete(op)
@@ -339,6 +367,7 @@ func (s *scheduler) podDeleted(o api.Object) {
 		_ = s.sched.Forget(context.Background(), w.assumed, w.res)
 		s.queue.Done(w.pod)
 	}
+	s.sched.Nominator().DeleteNominatedPodIfExists(p)
 	if p.Spec.NodeName != "" {
 		s.cache.RemovePod(p)
 		s.queue.AssignedPodDeleted(p, s.c.Now())
@@ -350,7 +379,7 @@ func (s *scheduler) podDeleted(o api.Object) {
 // scheduleAll runs scheduling cycles until the active queue is empty, then
 // arms a timer for the next backoff expiry.
 func (s *scheduler) scheduleAll() {
-	if !s.active || !s.pods.HasSynced() || !s.nodes.HasSynced() || !s.pvcs.HasSynced() || !s.pvs.HasSynced() || !s.classes.HasSynced() {
+	if !s.active || !s.pods.HasSynced() || !s.nodes.HasSynced() || !s.pdbs.HasSynced() || !s.pvcs.HasSynced() || !s.pvs.HasSynced() || !s.classes.HasSynced() {
 		return
 	}
 	s.bindWaiting()
@@ -388,7 +417,8 @@ func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
 	}
 	res, err := s.sched.Schedule(ctx, pod)
 	if err != nil {
-		s.failed(qp, pod, err)
+		s.preempt(pod, res)
+		s.failedWith(qp, pod, err, res)
 		return
 	}
 	c.Note(NoteSchedule, ScheduleNote{Namespace: pod.Namespace, Name: pod.Name, Node: res.SuggestedHost, Feasible: res.FeasibleNodes, Evaluated: res.EvaluatedNodes})
@@ -397,6 +427,9 @@ func (s *scheduler) scheduleOne(qp *queue.QueuedPodInfo) {
 		s.failed(qp, pod, err)
 		return
 	}
+	// The assumed pod counts on its node now; as a nominated pod it would
+	// count twice (the real assume drops the nomination too).
+	s.sched.Nominator().DeleteNominatedPodIfExists(pod)
 	decision, hasVolumes := plugins.VolumeDecisionOf(res.State, res.SuggestedHost)
 	if err := s.sched.PreBind(ctx, assumed, res); err != nil {
 		s.failed(qp, pod, err)
@@ -424,6 +457,7 @@ func (s *scheduler) bind(qp *queue.QueuedPodInfo, pod, assumed *api.Pod, res fra
 	ctx := context.Background()
 	if err := s.cl.Bind(pod.Namespace, pod.Name, res.SuggestedHost); err != nil {
 		s.sched.Forget(ctx, assumed, res)
+		s.nominate(pod)
 		if apierrors.IsNotFound(err) {
 			s.queue.Done(pod)
 			return // the pod is gone
@@ -437,6 +471,12 @@ func (s *scheduler) bind(qp *queue.QueuedPodInfo, pod, assumed *api.Pod, res fra
 
 // failed records why a pod could not be placed and puts it back.
 func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
+	s.failedWith(qp, pod, err, framework.Result{})
+}
+
+// failedWith is failed after a cycle whose PostFilter may have nominated
+// a node: the nomination is recorded and written with the condition.
+func (s *scheduler) failedWith(qp *queue.QueuedPodInfo, pod *api.Pod, err error, res framework.Result) {
 	c := s.c
 	msg := err.Error()
 	c.Note(NoteSchedule, ScheduleNote{Namespace: pod.Namespace, Name: pod.Name, Failure: msg})
@@ -450,15 +490,28 @@ func (s *scheduler) failed(qp *queue.QueuedPodInfo, pod *api.Pod, err error) {
 	if !errors.As(err, &fe) && !errors.Is(err, framework.ErrNoNodesAvailable) {
 		reason = "SchedulerError"
 	}
+	// The nomination, as the real AddNominatedPod: the pod holds room
+	// on the node from now on, before the watch brings the status back.
+	nominated := ""
+	if res.Nominate && res.NominatedNodeName != pod.Status.NominatedNodeName {
+		if res.NominatedNodeName == "" {
+			nominated = `,"nominatedNodeName":null`
+		} else {
+			nominated = fmt.Sprintf(`,"nominatedNodeName":%q`, res.NominatedNodeName)
+		}
+	}
+	if res.Nominate {
+		s.sched.Nominator().AddNominatedPod(pod, res.NominatedNodeName)
+	}
 	// PodScheduled=False with the reason, as the scheduler's status update —
 	// written only when it changes.
 	for _, cur := range pod.Status.Conditions {
-		if cur.Type == api.PodScheduled && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
+		if nominated == "" && cur.Type == api.PodScheduled && cur.Status == api.ConditionFalse && cur.Reason == reason && cur.Message == msg {
 			return
 		}
 	}
 	cond, _ := jsonCondition(reason, msg, c.WallTime())
-	patch := fmt.Sprintf(`{"status":{"conditions":[%s]}}`, cond)
+	patch := fmt.Sprintf(`{"status":{"conditions":[%s]%s}}`, cond, nominated)
 	if _, err := s.cl.Patch("pods", pod.Namespace, pod.Name, apiwire.StrategicMergePatch, []byte(patch), "status"); err != nil && !apierrors.IsNotFound(err) {
 		c.Log().Warn("cannot update pod condition", zap.Error(err))
 	}

@@ -264,6 +264,12 @@ func TestEveryInvariantCanFail(t *testing.T) {
 			web, api_ := firstPod(t, c, "app=web"), firstPod(t, c, "app=api")
 			etcdRewrite(t, c, "pods", "default", api_.Name, func(o api.Object) { o.(*api.Pod).Status.PodIP = web.Status.PodIP })
 		}},
+		{"no node is overcommitted", func(t *testing.T, c *cluster.Cluster) {
+			p := firstPod(t, c, "app=api")
+			etcdRewrite(t, c, "pods", "default", p.Name, func(o api.Object) {
+				o.(*api.Pod).Spec.Containers[0].Resources.Requests = api.ResourceList{api.ResourceCPU: api.MustParseQuantity("64")}
+			})
+		}},
 		{"ClusterIPs are unique", func(t *testing.T, c *cluster.Cluster) {
 			web, err := c.StoredObject("services", "default", "web")
 			require.NoError(t, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/kubesim/kubesim/components/datapath"
 	"github.com/kubesim/kubesim/components/kubelet"
 	"github.com/kubesim/kubesim/components/proxy"
+	"github.com/kubesim/kubesim/components/scheduler/framework"
 	"github.com/kubesim/kubesim/scenarios/drill"
 	"github.com/kubesim/kubesim/sim/cluster"
 )
@@ -58,7 +59,7 @@ func verdict(name drill.Text, bad []drill.Text, okEn, okKo string) Check {
 
 // outOfBand are the invariants read without acting on the cluster.
 func (ck *checker) outOfBand() []Check {
-	return []Check{ck.healed(), ck.converged(), ck.settled(), ck.oneNode(), ck.podIPs(), ck.clusterIPs(), ck.slices(), ck.rules()}
+	return []Check{ck.healed(), ck.converged(), ck.settled(), ck.oneNode(), ck.podIPs(), ck.clusterIPs(), ck.slices(), ck.rules(), ck.notOvercommitted()}
 }
 
 func (ck *checker) pods(ns string) []*api.Pod {
@@ -286,6 +287,39 @@ func (ck *checker) podIPs() Check {
 	}
 	return verdict(drill.Text{En: "pod IPs are unique", Ko: "파드 IP 고유"}, bad,
 		fmt.Sprintf("%d addresses, one pod each", len(ips)), fmt.Sprintf("주소 %d개, 각각 파드 하나", len(ips)))
+}
+
+// notOvercommitted: on no node do the pods bound there (being deleted
+// included: they hold their room until gone, which is what preemption
+// waits for) request more cpu or memory than the node's allocatable.
+func (ck *checker) notOvercommitted() Check {
+	used := map[string]*framework.Resource{}
+	for _, p := range ck.pods("") {
+		if p.Spec.NodeName == "" || p.Status.Phase == api.PodSucceeded || p.Status.Phase == api.PodFailed {
+			continue
+		}
+		r := framework.ComputePodRequests(p, framework.PodRequestsOptions{})
+		if used[p.Spec.NodeName] == nil {
+			used[p.Spec.NodeName] = &framework.Resource{}
+		}
+		used[p.Spec.NodeName].MilliCPU += r.MilliCPU
+		used[p.Spec.NodeName].Memory += r.Memory
+	}
+	objs, _ := ck.c.StoredObjects("nodes", "", "")
+	var bad []drill.Text
+	for _, o := range objs {
+		n := o.(*api.Node)
+		u, alloc := used[n.Name], framework.NewResource(n.Status.Allocatable)
+		if u == nil {
+			continue
+		}
+		if u.MilliCPU > alloc.MilliCPU || u.Memory > alloc.Memory {
+			bad = append(bad, tr("%s: pods request %dm cpu and %d bytes, allocatable is %dm and %d", "%s: 파드 요청 cpu %dm, 메모리 %d바이트, allocatable은 %dm, %d",
+				n.Name, u.MilliCPU, u.Memory, alloc.MilliCPU, alloc.Memory))
+		}
+	}
+	return verdict(drill.Text{En: "no node is overcommitted", Ko: "과할당된 노드 없음"}, bad,
+		fmt.Sprintf("%d nodes within their allocatable", len(objs)), fmt.Sprintf("노드 %d개 모두 allocatable 이내", len(objs)))
 }
 
 // clusterIPs: no two Services share a ClusterIP.

@@ -138,6 +138,14 @@ var mutants = map[string][]mutant{
 		{"the pod fits", manifest("ask for more CPU than any node has", `cpu: "3"`, `cpu: "1"`),
 			[]string{"FailedScheduling says why, node by node", "PodScheduled=False, reason Unschedulable", "still Pending"}},
 	},
+	"priority-preemption": {
+		{"the web pods never preempt (preemptionPolicy: Never)", manifest("three PriorityClasses", "value: 100000", "value: 100000\n    preemptionPolicy: Never"),
+			[]string{"the web pods run on worker-2", "the scheduler nominated worker-2 for them", "batch pods were preempted on worker-2", "the batch replacements wait: nothing of lower priority is left to preempt"}},
+		{"web has batch's priority: only the database pods are lower", manifest("three PriorityClasses", "value: 100000", "value: 2000"),
+			[]string{"the web pods run on worker-2", "the database pods are untouched"}},
+		{"no budget guards the database", drop("a budget: both database pods must stay available"),
+			[]string{"the web pods run on worker-2", "the database pods are untouched"}},
+	},
 	"pending-taints": {
 		{"the first pod already tolerates the taint", manifest("a pod without a toleration", "spec:\n", "spec:\n  tolerations:\n  - {key: dedicated, operator: Equal, value: gpu, effect: NoSchedule}\n"),
 			[]string{"every node refuses it"}},

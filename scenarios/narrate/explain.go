@@ -133,16 +133,18 @@ the apiserver (pods/binding). A pod it cannot place gets a FailedScheduling even
 "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."
 In kubesim today: components/scheduler, one actor per control-plane node (kube-scheduler-<node>); they elect
 a leader on the Lease kube-system/%s. The default-scheduler profile runs these plugins, in order
-(score weight in brackets): %s. Ties are broken by the run's seed. Simplified: there are no PriorityClasses and no pod is
-ever preempted; DefaultPreemption only adds kube-scheduler's answer for that case to the message ("preemption: ...").`,
+(score weight in brackets): %s. Ties are broken by the run's seed. When no node fits, DefaultPreemption looks for nodes where evicting
+lower-priority pods (PriorityClasses) makes room, sparing pods whose PodDisruptionBudget allows no disruption where it
+can; it nominates the node (status.nominatedNodeName) and the victims are deleted gracefully (drill priority-preemption).`,
 				scheduler.LeaseName, ps),
 			Ko: fmt.Sprintf(`Pending 파드를 노드에 배치합니다: 필터(어떤 노드가 실행할 수 있나?), 점수(어디가 가장 좋은가?), 그리고
 apiserver를 통한 바인딩(pods/binding). 배치할 수 없는 파드에는 "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod." 같은
 FailedScheduling 이벤트가 남습니다.
 kubesim에서 지금 실행되는 것: components/scheduler, 컨트롤 플레인 노드마다 액터 하나(kube-scheduler-<노드>). Lease
 kube-system/%s로 리더를 뽑습니다. default-scheduler 프로파일은 다음 플러그인을 이 순서로 실행합니다(괄호 안은 점수
-가중치): %s. 동점은 실행의 시드로 가립니다. 단순화한 점: PriorityClass가 없고 어떤 파드도
-선점(preemption)되지 않습니다. DefaultPreemption은 그 경우의 kube-scheduler 답("preemption: ...")을 메시지에 덧붙일 뿐입니다.`,
+가중치): %s. 동점은 실행의 시드로 가립니다. 어떤 노드에도 맞지 않으면 DefaultPreemption이 더 낮은 우선순위
+(PriorityClass) 파드를 축출하면 자리가 나는 노드를 찾고, 가능하면 PodDisruptionBudget이 중단을 허용하지 않는 파드는
+남깁니다. 그 노드를 지명하고(status.nominatedNodeName) 희생자는 정상 종료로 삭제됩니다(드릴 priority-preemption).`,
 				scheduler.LeaseName, ps),
 		}
 	}},

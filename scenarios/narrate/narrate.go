@@ -239,6 +239,8 @@ func note(r sim.Record) (Text, bool) {
 			"%s/%s의 스케줄링 사이클: 노드 %d/%d개가 필터를 통과했고, 점수 플러그인이 순위를 매겨 %s가 선택됩니다. 캐시에 파드를 그곳에 가정하고 바인딩합니다.", b.Namespace, b.Name, b.Feasible, b.Evaluated, b.Node), true
 	case scheduler.VolumeBindingNote:
 		return volumeBindingNote(b), true
+	case scheduler.PreemptionNote:
+		return preemptionNote(b), true
 	case kubelet.PodNote:
 		return podNote(r, b), true
 	case agent.EndpointNote:

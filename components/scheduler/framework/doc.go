@@ -47,8 +47,11 @@
 // Config — never a global source, so a seed fixes every placement.
 //
 // PostFilter runs when no node fits; the default one, the plugins
-// package's DefaultPreemption, adds the "preemption: ..." part of the
-// FailedScheduling message (kubesim evicts no pods for it).
+// package's DefaultPreemption, may nominate a node and name victims to
+// evict there (Result.NominatedNodeName, Result.Victims), or adds the
+// "preemption: ..." part of the FailedScheduling message. Pods nominated
+// to a node (the Scheduler's Nominator) count there when filtering pods
+// of equal or lower priority.
 //
 // # Writing a plugin
 //

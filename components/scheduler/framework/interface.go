@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"maps"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -188,6 +189,19 @@ func (p *PreFilterResult) SortedNames() []string {
 type PostFilterResult struct {
 	// NominatedNodeName is the node the pod should be retried on.
 	NominatedNodeName string
+	// Victims are the pods to evict so that the pod fits on
+	// NominatedNodeName, highest priority first. The real plugin deletes
+	// them itself; here plugins own no client, so the scheduler actor
+	// carries the decision out (DisruptionTarget condition, graceful
+	// delete, Preempted event).
+	Victims []*api.Pod
+	// Record is a typed account of how the plugin decided, for the trace
+	// and narration (DefaultPreemption's is a *plugins.PreemptionRecord).
+	Record any
+	// KeepNomination leaves the pod's status.nominatedNodeName as it is
+	// (the real NominatingInfo's ModeNoop); otherwise NominatedNodeName
+	// replaces it, an empty one clearing it.
+	KeepNomination bool
 }
 
 // NodeToStatus records why each rejected node was rejected. Nodes that were
@@ -251,4 +265,16 @@ type SharedLister interface {
 type Handle interface {
 	// SnapshotSharedLister is the snapshot of the cycle being run.
 	SnapshotSharedLister() SharedLister
+	// NominatedPodsForNode returns the pods preemption nominated to the
+	// node (none when the handle has no Nominator).
+	NominatedPodsForNode(nodeName string) []*PodInfo
+	// RunFilterPluginsWithNominatedPods runs the profile's filters on
+	// nodeInfo with the nominated pods of equal or higher priority added
+	// (see Framework.RunFilterPluginsWithNominatedPods).
+	RunFilterPluginsWithNominatedPods(ctx context.Context, state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status
+	// PodDisruptionBudgets lists the cluster's budgets, sorted by
+	// namespace and name (none when the handle has no lister).
+	PodDisruptionBudgets() []*api.PodDisruptionBudget
+	// Rand is the scheduler's seeded source (nil outside a Scheduler).
+	Rand() *rand.Rand
 }

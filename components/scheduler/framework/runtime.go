@@ -3,6 +3,7 @@ package framework
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/kubesim/kubesim/components/api"
@@ -43,13 +44,47 @@ type PluginEvents struct {
 	Events []ClusterEventWithHint
 }
 
-// handle is the Handle given to plugin factories.
-type handle struct{ lister SharedLister }
+// handle is the Handle of a Scheduler's profiles, before NewFramework
+// ties it to one framework (frameworkHandle).
+type handle struct {
+	lister    SharedLister
+	nominator *Nominator
+	pdbs      func() []*api.PodDisruptionBudget
+	rng       *rand.Rand
+}
 
 func (h handle) SnapshotSharedLister() SharedLister { return h.lister }
 
+func (h handle) NominatedPodsForNode(nodeName string) []*PodInfo {
+	return h.nominator.NominatedPodsForNode(nodeName)
+}
+
+func (h handle) RunFilterPluginsWithNominatedPods(context.Context, *CycleState, *api.Pod, *NodeInfo) *Status {
+	return AsStatus(fmt.Errorf("handle is not tied to a framework"))
+}
+
+func (h handle) PodDisruptionBudgets() []*api.PodDisruptionBudget {
+	if h.pdbs == nil {
+		return nil
+	}
+	return h.pdbs()
+}
+
+func (h handle) Rand() *rand.Rand { return h.rng }
+
+// frameworkHandle is the Handle a profile's plugins get: the shared one,
+// plus the profile's own filters.
+type frameworkHandle struct {
+	Handle
+	f *Framework
+}
+
+func (h frameworkHandle) RunFilterPluginsWithNominatedPods(ctx context.Context, state *CycleState, pod *api.Pod, nodeInfo *NodeInfo) *Status {
+	return h.f.RunFilterPluginsWithNominatedPods(ctx, state, pod, nodeInfo, h.Handle.NominatedPodsForNode(nodeInfo.Node().Name))
+}
+
 // NewHandle returns a Handle over lister, for building plugins outside a
-// Scheduler (in tests).
+// Scheduler (in tests): no nominated pods, no budgets, no random source.
 func NewHandle(lister SharedLister) Handle { return handle{lister: lister} }
 
 // NewFramework instantiates the profile's plugins from the registry, in
@@ -69,7 +104,7 @@ func NewFramework(registry Registry, profile Profile, h Handle) (*Framework, err
 		if !ok {
 			return nil, fmt.Errorf("profile %q: plugin %q does not exist", f.profileName, spec.Name)
 		}
-		pl, err := factory(spec.Args, h)
+		pl, err := factory(spec.Args, frameworkHandle{Handle: h, f: f})
 		if err != nil {
 			return nil, fmt.Errorf("profile %q: initializing plugin %q: %w", f.profileName, spec.Name, err)
 		}
@@ -255,6 +290,56 @@ func (f *Framework) RunFilterPlugins(ctx context.Context, state *CycleState, pod
 		}
 	}
 	return nil
+}
+
+// RunFilterPluginsWithNominatedPods runs the filters the way the real
+// framework does when pods are nominated to the node: first with the
+// nominated pods of equal or higher priority (other than pod itself)
+// added to a copy of nodeInfo, so that pod does not take the room
+// preemption made for them; then, if that passed and pods were added,
+// once more without them (a filter such as pod affinity could pass only
+// because of them). nominated is the node's nominated pods.
+//
+// kubesim simplification: the added pods are not run through PreFilter
+// extensions, so pod (anti-)affinity and topology spreading state counts
+// the node's bound pods only; resources and ports see the nominated pods.
+func (f *Framework) RunFilterPluginsWithNominatedPods(ctx context.Context, state *CycleState, pod *api.Pod, nodeInfo *NodeInfo, nominated []*PodInfo) *Status {
+	withNominated := addGENominatedPods(pod, nodeInfo, nominated)
+	if withNominated == nil {
+		return f.RunFilterPlugins(ctx, state, pod, nodeInfo)
+	}
+	if s := f.RunFilterPlugins(ctx, state, pod, withNominated); !s.IsSuccess() {
+		return s
+	}
+	return f.RunFilterPlugins(ctx, state, pod, nodeInfo)
+}
+
+// addGENominatedPods is a copy of nodeInfo with the nominated pods of
+// priority >= pod's added, or nil when there are none.
+func addGENominatedPods(pod *api.Pod, nodeInfo *NodeInfo, nominated []*PodInfo) *NodeInfo {
+	if len(nominated) == 0 {
+		return nil
+	}
+	var out *NodeInfo
+	prio, key := PodPriority(pod), PodKey(pod)
+	for _, pi := range nominated {
+		if PodPriority(pi.Pod) < prio || PodKey(pi.Pod) == key {
+			continue
+		}
+		if out == nil {
+			out = nodeInfo.Snapshot()
+		}
+		out.AddPodInfo(pi)
+	}
+	return out
+}
+
+// PodPriority is spec.priority, 0 when unset (as corev1helpers.PodPriority).
+func PodPriority(p *api.Pod) int32 {
+	if p.Spec.Priority != nil {
+		return *p.Spec.Priority
+	}
+	return 0
 }
 
 // RunPostFilterPlugins runs the PostFilter plugins until one succeeds, one

@@ -41,6 +41,9 @@ type Config struct {
 	// scores in Result.Scores, to explain a decision. It allocates; leave
 	// it off in benchmarks.
 	RecordScores bool
+	// PodDisruptionBudgets lists the cluster's budgets for preemption
+	// (Handle.PodDisruptionBudgets); nil means none.
+	PodDisruptionBudgets func() []*api.PodDisruptionBudget
 }
 
 // Scheduler runs scheduling cycles over a Cache: it is kube-scheduler's
@@ -53,6 +56,7 @@ type Config struct {
 type Scheduler struct {
 	cache      *Cache
 	snapshot   *Snapshot
+	nominator  *Nominator
 	frameworks map[string]*Framework
 	names      []string
 
@@ -79,8 +83,15 @@ type Result struct {
 	// FeasibleNodes is how many passed the filters.
 	FeasibleNodes int
 	// NominatedNodeName is set when no node fit but a PostFilter plugin
-	// nominated one.
+	// nominated one; Victims are the pods to evict for it, and
+	// PostFilterRecord the plugin's typed account (PostFilterResult).
 	NominatedNodeName string
+	Victims           []*api.Pod
+	PostFilterRecord  any
+	// Nominate says the PostFilter result sets the pod's
+	// status.nominatedNodeName to NominatedNodeName (an empty one clears
+	// an earlier nomination); false leaves it as it is.
+	Nominate bool
 	// Scores explains the choice when Config.RecordScores is set.
 	Scores []NodePluginScores
 	// State is the cycle's state; Assume, Bind and Forget need it.
@@ -106,12 +117,16 @@ func NewScheduler(cache *Cache, cfg Config) (*Scheduler, error) {
 	s := &Scheduler{
 		cache:                    cache,
 		snapshot:                 NewEmptySnapshot(),
+		nominator:                NewNominator(),
 		frameworks:               map[string]*Framework{},
 		rng:                      cfg.Rand,
 		percentageOfNodesToScore: cfg.PercentageOfNodesToScore,
 		recordScores:             cfg.RecordScores,
 	}
-	h := NewHandleWithVolumes(s.snapshot, cfg.Volumes)
+	var h Handle = handle{lister: s.snapshot, nominator: s.nominator, pdbs: cfg.PodDisruptionBudgets, rng: cfg.Rand}
+	if cfg.Volumes != nil {
+		h = handleWithVolumes{handle: h.(handle), volumes: cfg.Volumes}
+	}
 	for _, p := range cfg.Profiles {
 		f, err := NewFramework(cfg.Registry, p, h)
 		if err != nil {
@@ -128,6 +143,10 @@ func NewScheduler(cache *Cache, cfg Config) (*Scheduler, error) {
 
 // Cache returns the scheduler's cache.
 func (s *Scheduler) Cache() *Cache { return s.cache }
+
+// Nominator returns the pods nominated by preemption; the actor keeps it
+// up to date.
+func (s *Scheduler) Nominator() *Nominator { return s.nominator }
 
 // Snapshot returns the snapshot of the last cycle.
 func (s *Scheduler) Snapshot() *Snapshot { return s.snapshot }
@@ -187,7 +206,10 @@ func (s *Scheduler) Schedule(ctx context.Context, pod *api.Pod) (Result, error) 
 				fitErr.Diagnosis.PostFilterMsg = st.Message()
 			}
 			if pfr != nil {
+				res.Nominate = !pfr.KeepNomination
 				res.NominatedNodeName = pfr.NominatedNodeName
+				res.Victims = pfr.Victims
+				res.PostFilterRecord = pfr.Record
 			}
 		}
 		return res, fitErr
@@ -281,7 +303,7 @@ func (s *Scheduler) findNodesThatPassFilters(ctx context.Context, fwk *Framework
 	}
 	for i := 0; i < numAll && len(feasible) < numToFind; i++ {
 		ni := nodes[(start+i)%numAll]
-		st := fwk.RunFilterPlugins(ctx, state, pod, ni)
+		st := fwk.RunFilterPluginsWithNominatedPods(ctx, state, pod, ni, s.nominator.NominatedPodsForNode(ni.Node().Name))
 		if st.IsSuccess() {
 			feasible = append(feasible, ni)
 			continue

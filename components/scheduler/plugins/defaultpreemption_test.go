@@ -44,11 +44,18 @@ func TestDefaultPreemptionMessage(t *testing.T) {
 			wantMsg:  "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.",
 		},
 		{
-			name:     "lower-priority pods would be victims: kubesim says it does not model that",
+			name:     "lower-priority pods are victims: preemption succeeds, so the message has no preemption sentence",
 			nodes:    []*api.Node{smallNode("w1").Obj(), smallNode("w2").Taint("dedicated", "gpu", api.TaintEffectNoSchedule).Obj()},
 			existing: []*api.Pod{st.MakePod("batch").Req("2", "1Gi").Node("w1").Obj()},
 			pod:      st.MakePod("p").Req("1", "1Gi").Priority(1000).Obj(),
-			wantMsg:  "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/2 nodes are available: 1 Preemption is not helpful for scheduling, 1 kubesim does not model preemption of lower-priority pods.",
+			wantMsg:  "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) had untolerated taint {dedicated: gpu}.",
+		},
+		{
+			name:     "removing every lower-priority pod is not enough: the filter's reason",
+			nodes:    []*api.Node{smallNode("w1").Obj()},
+			existing: []*api.Pod{st.MakePod("batch").Req("1", "1Gi").Node("w1").Obj()},
+			pod:      st.MakePod("p").Req("3", "1Gi").Priority(1000).Obj(),
+			wantMsg:  "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: 1 Insufficient cpu.",
 		},
 		{
 			name:     "preemptionPolicy Never",

@@ -23,10 +23,12 @@
 //   - ImageLocality and the volume plugins are not implemented (kubesim
 //     has no images on nodes and no volumes to bind); SchedulingGates is
 //     left to the queue's caller.
-//   - DefaultPreemption selects no victims and evicts nothing: kubesim has
-//     no PriorityClasses, so it gives kube-scheduler's answer for a pod
-//     that nothing can be preempted for ("No preemption victims found for
-//     incoming pod", "Preemption is not helpful for scheduling").
+//   - DefaultPreemption decides (victims, nominated node, a typed
+//     PreemptionRecord) but calls no API: the scheduler actor evicts the
+//     victims and writes the nominations. Pod (anti-)affinity and topology
+//     spreading do not see pods removed or nominated during its dry run
+//     (there are no PreFilter AddPod/RemovePod extensions); resources and
+//     ports do.
 //   - PodTopologySpread applies only the pod's own constraints: the
 //     cluster-default constraints for pods without any (which need
 //     Service/ReplicaSet listers) are not applied.

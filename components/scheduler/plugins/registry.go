@@ -52,7 +52,7 @@ func NewInTreeRegistry() framework.Registry {
 // Left out: the other volume plugins (VolumeRestrictions,
 // NodeVolumeLimits, VolumeZone), ImageLocality and SchedulingGates;
 // PrioritySort is the scheduling queue's built-in order. DefaultPreemption
-// explains, but evicts nothing (see its doc).
+// decides and the scheduler actor evicts (see its doc).
 func DefaultProfile() framework.Profile {
 	return framework.Profile{
 		SchedulerName: "default-scheduler",
