@@ -59,3 +59,7 @@ const (
 	PersistentVolume      EventResource = "PersistentVolume"
 	StorageClass          EventResource = "StorageClass"
 )
+
+// Volumes hands a plugin the storage view of the handle it was built
+// with (NewFramework wraps every handle in a frameworkHandle).
+func (h frameworkHandle) Volumes() Volumes { return VolumesOf(h.Handle) }
