@@ -65,7 +65,7 @@ func TestMalformedDrillsNameFileLineAndField(t *testing.T) {
 		{"expectation without a check", "name: x\nexpect:\n- within: 5s\n", []string{"expect[0]: an expectation checks exactly one of pods, nodes, object, event, absent, exec or healthy"}},
 		{"bad phase", "name: x\nexpect:\n- pods: {selector: app=web, phase: Runing}\n", []string{`expected Pending, Running, Succeeded, Failed or Unknown, got "Runing"`}},
 		{"bad etcd members", "name: x\ncluster: {etcdMembers: 2}\nsteps:\n- advance: 1s\n", []string{"cluster.etcdMembers: expected 1, 3 or 5, got 2"}},
-		{"bad exec command", "name: x\nsteps:\n- exec: {pod: client, command: ping web}\n", []string{`steps[0].exec.command: expected "curl [flags] <name or ip>[:port][/path]" or "nslookup <name>", got "ping web"`}},
+		{"bad exec command", "name: x\nsteps:\n- exec: {pod: client, command: ping web}\n", []string{`steps[0].exec.command: expected "curl [flags] <name or ip>[:port][/path]", "nslookup <name>", "cat <file>" or "printenv <NAME>", got "ping web"`}},
 		{"missing applyFile", "name: x\nsteps:\n- applyFile: nope.yaml\n", []string{"steps[0].applyFile:", "nope.yaml"}},
 		{"healthy what", "name: x\nexpect:\n- healthy: kube-shceduler\n", []string{`expect[0].healthy: expected node/<name> or a component (cilium, cilium-operator, containerd, coredns, etcd, kube-apiserver, kube-controller-manager, kube-proxy, kube-scheduler, kubelet), got "kube-shceduler"`}},
 		{"healthy node", "name: x\nexpect:\n- healthy: node/worker-9\n", []string{`expect[0].healthy: the drill's cluster has no node "worker-9"`}},
