@@ -260,7 +260,9 @@ func TestHPAExplainsWhyItCannotScale(t *testing.T) {
 		manifest      string
 		wantEvent     string
 	}{
-		{name: "no cpu request", metricsServer: true, manifest: strings.Replace(phpApache, "          requests:\n            cpu: 200m\n", "", 1),
+		// Without a request or a limit: a container that sets only a limit
+		// gets the limit as its request, as the real Pod defaulting does.
+		{name: "no cpu request", metricsServer: true, manifest: strings.Replace(phpApache, "        resources:\n          limits:\n            cpu: 500m\n          requests:\n            cpu: 200m\n", "", 1),
 			wantEvent: "failed to get cpu utilization: missing request for cpu in container php-apache of Pod php-apache-"},
 		{name: "no metrics-server", manifest: phpApache,
 			wantEvent: "failed to get cpu utilization: unable to get metrics for resource cpu: unable to fetch metrics from resource metrics API: the server is currently unable to handle the request (get pods.metrics.k8s.io)"},
