@@ -104,7 +104,7 @@ func QuotaUsage(info *ResourceInfo, obj Object) ResourceList {
 			return ResourceList{}
 		}
 		u[ResourcePods] = one
-		requests, limits := podRequestsAndLimits(&o.Spec)
+		requests, limits := PodRequestsAndLimits(&o.Spec)
 		for name, q := range requests {
 			switch name {
 			case ResourceCPU, ResourceMemory:
@@ -146,9 +146,10 @@ func QuotaUsage(info *ResourceInfo, obj Object) ResourceList {
 	return u
 }
 
-// podRequestsAndLimits sums the containers' requests and limits; an init
-// container that asks for more than that sum raises it.
-func podRequestsAndLimits(s *PodSpec) (requests, limits ResourceList) {
+// PodRequestsAndLimits sums the containers' requests and limits; an init
+// container that asks for more than that sum raises it. (Sidecar init
+// containers count as plain init containers: a kubesim simplification.)
+func PodRequestsAndLimits(s *PodSpec) (requests, limits ResourceList) {
 	requests, limits = ResourceList{}, ResourceList{}
 	for _, c := range s.Containers {
 		for n, q := range c.Resources.Requests {

@@ -134,7 +134,7 @@ func describeNodeResources(w prefixWriter, n *api.Node, pods []*api.Pod, now tim
 	}
 	reqs, limits := api.ResourceList{}, api.ResourceList{}
 	for _, p := range pods {
-		req, lim := podRequestsAndLimits(&p.Spec)
+		req, lim := api.PodRequestsAndLimits(&p.Spec)
 		for r, q := range req {
 			reqs[r] = reqs[r].Add(q)
 		}
@@ -174,35 +174,6 @@ func standardResource(r api.ResourceName) bool {
 		return true
 	}
 	return strings.HasPrefix(string(r), "requests.") || strings.HasPrefix(string(r), "limits.")
-}
-
-// podRequestsAndLimits sums a pod's containers, an init container asking
-// for more raising the sum. (Sidecar init
-// containers are counted as plain init containers: a kubesim
-// simplification.)
-func podRequestsAndLimits(s *api.PodSpec) (requests, limits api.ResourceList) {
-	requests, limits = api.ResourceList{}, api.ResourceList{}
-	for _, c := range s.Containers {
-		for r, q := range c.Resources.Requests {
-			requests[r] = requests[r].Add(q)
-		}
-		for r, q := range c.Resources.Limits {
-			limits[r] = limits[r].Add(q)
-		}
-	}
-	for _, c := range s.InitContainers {
-		for r, q := range c.Resources.Requests {
-			if q.Cmp(requests[r]) > 0 {
-				requests[r] = q
-			}
-		}
-		for r, q := range c.Resources.Limits {
-			if q.Cmp(limits[r]) > 0 {
-				limits[r] = q
-			}
-		}
-	}
-	return requests, limits
 }
 
 func sortStable[T any](s []T, less func(a, b T) bool) {
