@@ -193,9 +193,9 @@ var mutants = map[string][]mutant{
 	"hpa-php-apache": {
 		{"php-apache asks for no CPU: the HPA cannot compute a utilization", manifest("php-apache and its Service",
 			"        resources:\n          limits:\n            cpu: 500m\n          requests:\n            cpu: 200m\n", ""),
-			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas", "no scale-down within the stabilization window"}},
+			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas or more", "no scale-down within the stabilization window"}},
 		{"the load generator sends nothing", manifest("start the load generator", "wget -q -O- http://php-apache", "echo hi"),
-			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas", "no scale-down within the stabilization window"}},
+			[]string{"the HPA scales php-apache up", "because cpu is above target", "the HPA settles at seven replicas or more", "no scale-down within the stabilization window"}},
 		{"a 30 s scale-down window", manifest("the HPA: 1 to 10 replicas at 50% CPU", "        averageUtilization: 50\n",
 			"        averageUtilization: 50\n  behavior:\n    scaleDown:\n      stabilizationWindowSeconds: 30\n"),
 			[]string{"no scale-down within the stabilization window"}},
